@@ -1,0 +1,370 @@
+"""The `regcost` command: collect → warehouse → (model → render, in later stages).
+
+Errors for people: one line saying what went wrong and what to do, exit code 1 (2 for bad usage);
+tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import botocore.exceptions
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis import __version__
+from analysis.collect import EcrRequest, RunSummary, collect_ecr
+from analysis.collectors.accounts import AccountsError
+from analysis.collectors.aws import AwsSettings
+from analysis.collectors.ecr import EcrOptions
+from analysis.collectors.iam import iam_policy
+from analysis.warehouse import Warehouse, WarehouseError, queries
+
+app = typer.Typer(
+    name="regcost",
+    help="What your container registry costs on AWS ECR, what it would cost self-hosted (Harbor), "
+    "and what it takes to move.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+collect_app = typer.Typer(help="Collect inventories and usage into the warehouse.", no_args_is_help=True)
+app.add_typer(collect_app, name="collect")
+
+console = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file (DuckDB). Default: $REGCOST_DB or ./regcost.duckdb.", show_default=False),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+
+
+class UsageError(Exception):
+    """Bad arguments: said in one line, exit code 2."""
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+    if version:
+        console.print(f"regcost {__version__}")
+        raise typer.Exit()
+
+
+@contextmanager
+def _errors_for_people() -> Iterator[None]:
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]: the run is marked failed; the previous snapshot stays current")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        code, message = _explain(exc)
+        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code) from None
+
+
+def _explain(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, UsageError):
+        return 2, str(exc)
+    if isinstance(exc, WarehouseError | AccountsError):
+        return 1, str(exc)
+    if isinstance(exc, botocore.exceptions.ProfileNotFound):
+        return 1, f"{exc}; list profiles with `aws configure list-profiles`"
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+        return 1, "no AWS credentials found: pass --profile, or set AWS_PROFILE / AWS_ACCESS_KEY_ID"
+    if isinstance(exc, botocore.exceptions.NoRegionError):
+        return 2, "no region: pass --region REGION or --regions all"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return 1, f"{type(exc).__name__}: {first} (run with --debug for details)"
+
+
+def _known_regions() -> set[str]:
+    import boto3
+
+    session = boto3.Session()
+    return {r for partition in ("aws", "aws-cn", "aws-us-gov") for r in session.get_available_regions("ecr", partition)}
+
+
+def _regions(region: list[str] | None, regions: str | None, profile: str | None, endpoint: str | None) -> list[str]:
+    chosen: list[str] = list(region or [])
+    if regions:
+        chosen += [r.strip() for r in regions.split(",") if r.strip()]
+    if "all" in chosen:
+        if len(chosen) > 1:
+            raise UsageError("--regions all cannot be combined with named regions")
+        return ["all"]
+    if not chosen:
+        import boto3
+
+        default = boto3.Session(profile_name=profile).region_name
+        if not default:
+            raise UsageError("no region: pass --region REGION (repeatable), --regions a,b or --regions all")
+        chosen = [default]
+    if not endpoint:  # an emulator may serve any name; real AWS only its own
+        unknown = sorted(set(chosen) - _known_regions())
+        if unknown:
+            raise UsageError(f"unknown region {', '.join(unknown)}: use names like us-east-1 or eu-central-1")
+    return sorted(dict.fromkeys(chosen))
+
+
+@collect_app.command("ecr")
+def collect_ecr_cmd(
+    profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="Region to read (repeatable).")] = None,
+    regions: Annotated[str | None, typer.Option(help="Comma-separated regions, or 'all' (enabled ones).")] = None,
+    role_arn: Annotated[
+        list[str] | None, typer.Option("--role-arn", help="Assume this role to read another account (repeatable).")
+    ] = None,
+    organization: Annotated[
+        bool, typer.Option("--organization", help="Read every account of the organization through --role-name.")
+    ] = False,
+    role_name: Annotated[
+        str, typer.Option(help="Role assumed in each member account with --organization.")
+    ] = "OrganizationAccountAccessRole",
+    manifests: Annotated[bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests (layers).")] = True,
+    metric_days: Annotated[int, typer.Option(help="Days of CloudWatch RepositoryPullCount to read.", min=0)] = 90,
+    settings_max_age: Annotated[
+        float,
+        typer.Option(help="Hours within which repository policies and tags are reused from the last run (0: re-read)."),
+    ] = 24.0,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only)."""
+    with _errors_for_people():
+        if organization and role_arn:
+            raise UsageError("use either --organization or --role-arn, not both")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        request = EcrRequest(
+            regions=_regions(region, regions, profile, endpoint_url),
+            role_arns=list(role_arn or []),
+            organization_role=role_name if organization else None,
+            options=EcrOptions(manifests=manifests, settings_max_age=timedelta(hours=settings_max_age)),
+            metric_days=metric_days,
+        )
+        with Warehouse(db) as wh:
+            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
+        _print_summary(summary, fmt)
+        if summary.status == "failed":
+            raise typer.Exit(1)
+
+
+def _run_with_progress(work: Callable[[Callable[[str, int], None]], RunSummary], quiet: bool) -> RunSummary:
+    if quiet or not sys.stderr.isatty():
+        return work(lambda _e, _n: None)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        scopes = bar.add_task("regions", total=None)
+        repos = bar.add_task("repositories", total=0)
+
+        def on(event: str, n: int) -> None:
+            if event == "scopes_found":
+                bar.update(scopes, total=n)
+            elif event == "scope_done":
+                bar.advance(scopes, n)
+            elif event == "repos_found":
+                bar.update(repos, total=(bar.tasks[repos].total or 0) + n)
+            elif event == "repo_done":
+                bar.advance(repos, n)
+
+        return work(on)
+
+
+def _print_summary(summary: RunSummary, fmt: str) -> None:
+    if fmt == "json":
+        console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+        return
+    table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
+    for col in ("account", "region", "status", "repositories", "images", "errors"):
+        table.add_column(col, justify="right" if col in ("repositories", "images", "errors") else "left")
+    for s in summary.scopes:
+        table.add_row(
+            s["account_id"], s["region"], s["status"], f"{s['repositories']:,}", f"{s['images']:,}", str(s["errors"])
+        )
+    console.print(table)
+    c = summary.counts
+    console.print(
+        f"manifests fetched: {c.get('manifests_fetched', 0):,} (new in cache: {c.get('manifests_new', 0):,}); "
+        f"pull-count days: {c.get('pull_count_days', 0):,}"
+    )
+    _print_errors(summary.errors)
+
+
+def _print_errors(errors: list[Any]) -> None:
+    if not errors:
+        return
+    err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for e in errors:
+        get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k)
+        grouped.setdefault((get("operation"), get("error_code")), []).append(get)
+    for (operation, code), items in sorted(grouped.items()):
+        where = sorted({"/".join(x for x in (g("account_id"), g("region"), g("repository")) if x) for g in items})
+        shown = ", ".join(where[:4]) + (f" … (+{len(where) - 4})" if len(where) > 4 else "")
+        err.print(f"  {operation} {code} ×{len(items)}: {shown} — {items[0]('message')}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """Runs, the current snapshot per account and region, and the last run's errors."""
+    with _errors_for_people(), Warehouse(db, read_only=True) as wh:
+        runs = queries.recent_runs(wh)
+        scopes = queries.inventory_by_scope(wh)
+        last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
+        global_unique = queries.global_unique_bytes(wh)
+        if fmt == "json":
+            payload = {
+                "schema_version": 1,
+                "warehouse": str(wh.path),
+                "runs": runs,
+                "scopes": scopes,
+                "global_unique_bytes": global_unique,
+                "last_run_errors": last_errors,
+            }
+            console.print_json(json.dumps(payload, default=str))
+            return
+        if not runs:
+            console.print(f"{wh.path}: no runs yet — run `regcost collect ecr` or `regcost demo`")
+            return
+        _print_runs(runs)
+        _print_scopes(scopes, global_unique)
+        _print_errors(last_errors)
+
+
+def _print_runs(runs: list[dict[str, Any]]) -> None:
+    table = Table(title="Runs", title_justify="left")
+    for col in ("run", "source", "status", "started", "took", "images", "errors"):
+        table.add_column(col)
+    for r in runs:
+        counts = json.loads(r["counts"]) if r["counts"] else {}
+        took = (r["finished_at"] - r["started_at"]).total_seconds() if r["finished_at"] else None
+        table.add_row(
+            str(r["run_id"]),
+            r["source"],
+            r["status"],
+            f"{r['started_at']:%Y-%m-%d %H:%M}",
+            f"{took:.1f}s" if took is not None else "—",
+            f"{counts.get('images', 0):,}",
+            str(r["errors"]),
+        )
+    console.print(table)
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:,.1f}"
+
+
+def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
+    table = Table(
+        title="Current snapshot (GiB = 2^30 bytes; naive = Σ imageSizeInBytes, double-counts shared layers)",
+        title_justify="left",
+    )
+    for col in (
+        "account",
+        "region",
+        "run",
+        "repos",
+        "images",
+        "untagged",
+        "archived",
+        "naive GiB",
+        "unique/repo GiB",
+        "unique/region GiB",
+        "pulls",
+    ):
+        table.add_column(col, justify="left" if col in ("account", "region") else "right")
+    for s in scopes:
+        table.add_row(
+            s["account_id"],
+            s["region"],
+            str(s["run_id"]),
+            f"{s['repositories']:,}",
+            f"{s['images']:,}",
+            f"{s['untagged_images']:,}",
+            f"{s['archived_images']:,}",
+            _gib(s["naive_bytes"]),
+            _gib(s["repository_unique_bytes"]),
+            _gib(s["scope_unique_bytes"]),
+            f"{s['pulls']:,.0f}",
+        )
+    console.print(table)
+    console.print(f"Unique blobs across the whole estate (one self-hosted registry): {_gib(global_unique)} GiB")
+
+
+@app.command("iam-policy")
+def iam_policy_cmd(
+    role_name: Annotated[
+        str | None, typer.Option(help="Also allow assuming this role in other accounts (for --organization).")
+    ] = None,
+) -> None:
+    """Print the least-privilege, read-only IAM policy the collectors need."""
+    with _errors_for_people():
+        console.print_json(json.dumps(iam_policy(role_name)))
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file for the demo estate.")] = Path("regcost-demo.duckdb"),
+    seed: Annotated[int, typer.Option(help="Seed of the generated estate.")] = 7,
+    repositories: Annotated[int, typer.Option(help="Repositories in the estate.", min=1)] = 400,
+    images: Annotated[int, typer.Option(help="Images in the estate.", min=1)] = 40_000,
+    latency_ms: Annotated[float, typer.Option(help="Latency added to every emulated AWS call.", min=0)] = 0.0,
+    reset: Annotated[bool, typer.Option("--reset", help="Delete the demo warehouse first.")] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Generate a realistic estate in an emulated AWS and collect it with the real collector over HTTP."""
+    from analysis.demo.runner import run_demo
+
+    with _errors_for_people():
+        if reset and db.exists():
+            db.unlink()
+        result = run_demo(
+            db,
+            seed=seed,
+            repositories=repositories,
+            images=images,
+            latency_ms=latency_ms,
+            progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
+        )
+        if fmt == "json":
+            console.print_json(json.dumps({"schema_version": 1, **result}, default=str))
+            return
+        console.print(
+            f"[bold]Demo estate[/] seed {seed}: {result['seeded']['repositories']:,} repositories, "
+            f"{result['seeded']['images']:,} images in {len(result['accounts'])} accounts × "
+            f"{len(result['regions'])} regions (generated {result['timings']['generate_s']:.1f}s, "
+            f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
+            f"{sum(result['api_calls'].values()):,} API calls)"
+        )
+        with Warehouse(db, read_only=True) as wh:
+            _print_scopes(queries.inventory_by_scope(wh), queries.global_unique_bytes(wh))
+        _print_errors(result["errors"])
+        console.print(f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost status --db {db}[/]")

@@ -1,0 +1,118 @@
+"""Which accounts and regions to collect: the caller's account, a list of roles, or an organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+
+from analysis.collectors.aws import AwsSettings, Operations, declare, error_record
+from analysis.collectors.records import ErrorRecord
+
+OPERATIONS = declare(
+    "accounts",
+    Operations("sts", "sts", ("GetCallerIdentity", "AssumeRole")),
+    Operations("organizations", "organizations", ("ListAccounts",)),
+    Operations("ec2", "ec2", ("DescribeRegions",)),
+)
+
+# ECR regions when `--regions all` cannot ask EC2 which regions the account has enabled.
+HOME_REGION = "us-east-1"
+
+
+@dataclass
+class Target:
+    """One account to collect, with the session that reaches it."""
+
+    account_id: str
+    session: boto3.Session
+    via: str  # "caller", a role ARN
+
+
+class AccountsError(RuntimeError):
+    """Cannot establish who we are or which accounts to read: nothing can be collected."""
+
+
+def caller_account(settings: AwsSettings, session: boto3.Session) -> str:
+    sts = settings.client(session, "sts", HOME_REGION)
+    return str(sts.get_caller_identity()["Account"])
+
+
+def assume(settings: AwsSettings, session: boto3.Session, role_arn: str) -> boto3.Session:
+    sts = settings.client(session, "sts", HOME_REGION)
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="regcost-collector")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def resolve_targets(
+    settings: AwsSettings,
+    role_arns: list[str] | None = None,
+    organization_role: str | None = None,
+) -> tuple[list[Target], list[ErrorRecord]]:
+    """The accounts to read. A role that cannot be assumed is an error row; the other accounts go on."""
+    base = settings.base_session()
+    try:
+        me = caller_account(settings, base)
+    except Exception as exc:  # no credentials, expired token, unreachable endpoint: nothing can run
+        rec = error_record(exc, "sts:GetCallerIdentity")
+        hint = (
+            "pass --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            if rec.error_code == "NoCredentials"
+            else "check the profile's credentials (expired SSO session? run `aws sso login`)"
+        )
+        raise AccountsError(f"cannot identify the AWS caller ({rec.error_code}: {rec.message}); {hint}") from None
+
+    errors: list[ErrorRecord] = []
+    if organization_role:
+        arns = [
+            f"arn:aws:iam::{acct}:role/{organization_role}"
+            for acct in _organization_accounts(settings, base)
+            if acct != me
+        ]
+        targets = [Target(me, base, "caller")]
+    elif role_arns:
+        arns, targets = list(role_arns), []
+    else:
+        return [Target(me, base, "caller")], errors
+
+    for arn in arns:
+        account = arn.split(":")[4] if arn.count(":") >= 5 else None
+        try:
+            targets.append(Target(account or "", assume(settings, base, arn), arn))
+        except Exception as exc:
+            errors.append(error_record(exc, "sts:AssumeRole", account_id=account))
+    return targets, errors
+
+
+def _organization_accounts(settings: AwsSettings, session: boto3.Session) -> list[str]:
+    org = settings.client(session, "organizations", HOME_REGION)
+    try:
+        pages = org.get_paginator("list_accounts").paginate()
+        return [a["Id"] for page in pages for a in page["Accounts"] if a.get("Status", "ACTIVE") == "ACTIVE"]
+    except Exception as exc:
+        rec = error_record(exc, "organizations:ListAccounts")
+        raise AccountsError(
+            f"cannot list the organization's accounts ({rec.error_code}: {rec.message}); "
+            "run from the management or a delegated administrator account, or pass --role-arn"
+        ) from None
+
+
+def resolve_regions(
+    settings: AwsSettings, session: boto3.Session, regions: list[str]
+) -> tuple[list[str], list[ErrorRecord]]:
+    """Expand `all` to the regions enabled for the account (EC2 DescribeRegions), else botocore's list."""
+    if regions != ["all"]:
+        return regions, []
+    try:
+        ec2 = settings.client(session, "ec2", HOME_REGION)
+        found = ec2.describe_regions(AllRegions=False)["Regions"]
+        return sorted(r["RegionName"] for r in found), []
+    except Exception as exc:
+        # Without ec2:DescribeRegions fall back to every ECR region of the partition; regions the account
+        # has not opted into then fail with an error row each, which is said, not hidden.
+        fallback = sorted(session.get_available_regions("ecr"))
+        return fallback, [error_record(exc, "ec2:DescribeRegions")]

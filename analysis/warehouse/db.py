@@ -1,0 +1,260 @@
+"""The one owner of the DuckDB connection: opening, migrating, runs, and bulk loads through Arrow.
+
+Collectors never see this module; the CLI hands their typed records to `Warehouse` which loads them in
+one transaction per (account, region) scope. DuckDB allows one writer process per file; readers open
+read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from analysis import __version__
+from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
+
+DEFAULT_DB = "regcost.duckdb"
+
+
+class WarehouseError(Exception):
+    """A problem with the warehouse file that a person can act on (locked, unreadable, too new)."""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("REGCOST_DB", DEFAULT_DB))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ScopeKey:
+    account_id: str
+    region: str
+
+
+class Warehouse:
+    """A DuckDB warehouse file. Use as a context manager; `read_only=True` for readers."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}: run `regcost collect ecr` or `regcost demo` first")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WarehouseError(_explain_io_error(self.path, exc)) from None
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open {self.path} as a DuckDB warehouse: {_first_line(exc)}") from None
+        if not read_only:
+            self.migrate()
+        else:
+            self._check_version()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    # -- schema ------------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchall()[0][0]
+        if not exists:
+            return 0
+        return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
+
+    def _check_version(self) -> None:
+        version = self.schema_version()
+        if version > LATEST_VERSION:
+            raise WarehouseError(
+                f"{self.path} has schema version {version}, newer than this regcost knows "
+                f"({LATEST_VERSION}); upgrade regcost"
+            )
+        if version < LATEST_VERSION:
+            raise WarehouseError(
+                f"{self.path} has schema version {version}; open it once with a collect command to upgrade it"
+            )
+
+    def migrate(self) -> None:
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
+        )
+        current = self.schema_version()
+        if current > LATEST_VERSION:
+            self._check_version()
+        for version, description, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction() as con:
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, _now()])
+
+    # -- runs --------------------------------------------------------------------------------------
+    def abandon_stale_runs(self) -> list[int]:
+        """Mark runs still 'running' as aborted and drop their rows.
+
+        Only one process can hold the file for writing, so a run that is still 'running' when a writer
+        opens the file died midway (killed, crashed, power loss). Its complete scopes are discarded too:
+        a snapshot is only trusted when the run that wrote it ended.
+        """
+        stale = [r[0] for r in self.con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+        if not stale:
+            return []
+        with self.transaction() as con:
+            for table in (*RUN_TABLES, "run_scopes"):
+                con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT unnest(?))", [stale])
+            con.execute(
+                "UPDATE runs SET status = 'aborted', finished_at = ? WHERE run_id IN (SELECT unnest(?))",
+                [_now(), stale],
+            )
+        return stale
+
+    def start_run(self, source: str, scope: Mapping[str, Any]) -> int:
+        self.abandon_stale_runs()
+        row = self.con.execute(
+            "INSERT INTO runs (source, scope, started_at, status, regcost_version) "
+            "VALUES (?, ?, ?, 'running', ?) RETURNING run_id",
+            [source, json.dumps(scope, sort_keys=True), _now(), __version__],
+        ).fetchall()[0]
+        return int(row[0])
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any]) -> None:
+        self.con.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, counts = ? WHERE run_id = ?",
+            [status, _now(), json.dumps(counts, sort_keys=True), run_id],
+        )
+
+    # -- loads -------------------------------------------------------------------------------------
+    def load_scope(
+        self,
+        run_id: int,
+        scope: ScopeKey,
+        status: str,
+        tables: Mapping[str, pa.Table],
+        errors: pa.Table | None = None,
+    ) -> None:
+        """Load every table of one (account, region) and mark the scope loaded, atomically."""
+        with self.transaction() as con:
+            for name, table in tables.items():
+                self._insert(con, name, table)
+            if errors is not None and errors.num_rows:
+                self._insert(con, "collection_errors", errors)
+            con.execute(
+                "INSERT INTO run_scopes VALUES (?, ?, ?, ?, ?)",
+                [run_id, scope.account_id, scope.region, status, _now()],
+            )
+
+    def load_errors(self, errors: pa.Table) -> None:
+        if errors.num_rows:
+            with self.transaction() as con:
+                self._insert(con, "collection_errors", errors)
+
+    def load_manifests(self, tables: Mapping[str, pa.Table]) -> int:
+        """Add manifests (and their layers and children) not already cached; returns how many were new."""
+        manifests = tables["manifests"]
+        if manifests.num_rows == 0:
+            return 0
+        with self.transaction() as con:
+            con.register("_new_manifests", manifests)
+            new = con.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT digest FROM _new_manifests) n "
+                "WHERE digest NOT IN (SELECT digest FROM manifests)"
+            ).fetchall()[0][0]
+            # Children and layers first, filtered on manifests not yet known, then the manifests.
+            for name, key in (("manifest_layers", "manifest_digest"), ("manifest_children", "index_digest")):
+                con.register("_new_rows", tables[name])
+                cols = ", ".join(tables[name].column_names)
+                con.execute(
+                    f"INSERT INTO {name} ({cols}) SELECT DISTINCT {cols} FROM _new_rows "
+                    f"WHERE {key} NOT IN (SELECT digest FROM manifests)"
+                )
+                con.unregister("_new_rows")
+            cols = ", ".join(manifests.column_names)
+            con.execute(
+                f"INSERT INTO manifests ({cols}) SELECT DISTINCT ON (digest) {cols} FROM _new_manifests "
+                "WHERE digest NOT IN (SELECT digest FROM manifests)"
+            )
+            con.unregister("_new_manifests")
+        return int(new)
+
+    @staticmethod
+    def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        view = f"_load_{name}"
+        con.register(view, table)
+        cols = ", ".join(table.column_names)
+        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
+        con.unregister(view)
+
+    # -- reads used by collectors' caches ----------------------------------------------------------
+    def known_manifest_digests(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT digest FROM manifests").fetchall()}
+
+    def latest_repository_settings(self) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """Settings of each repository in the current snapshot, for re-use within --settings-max-age."""
+        rows = self.con.execute(
+            "SELECT account_id, region, repository_name, resource_tags, lifecycle_policy_text, "
+            "lifecycle_policy_evaluated_at, repository_policy_text, settings_fetched_at "
+            "FROM current_ecr_repositories WHERE settings_fetched_at IS NOT NULL"
+        ).fetchall()
+        return {
+            (r[0], r[1], r[2]): {
+                "resource_tags": json.loads(r[3]) if r[3] else {},
+                "lifecycle_policy_text": r[4],
+                "lifecycle_policy_evaluated_at": r[5],
+                "repository_policy_text": r[6],
+                "settings_fetched_at": r[7],
+            }
+            for r in rows
+        }
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _explain_io_error(path: Path, exc: BaseException) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"{path} is locked by another regcost process (a collection or the dashboard writing); "
+            "wait for it to finish or use another --db"
+        )
+    if "not a valid DuckDB" in text or "Invalid" in text or "database file" in text.lower():
+        return f"{path} is not a DuckDB warehouse ({_first_line(exc)}); choose another --db"
+    return f"cannot open {path}: {_first_line(exc)}"

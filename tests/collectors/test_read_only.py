@@ -1,0 +1,65 @@
+"""Read-only by construction: a full collection calls only declared operations, and only read ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_collection, settings_for
+from typer.testing import CliRunner
+
+from analysis.cli import app
+from analysis.collectors.aws import UndeclaredOperation, allowed_operations, declared
+
+READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole")
+
+
+def test_a_full_collection_calls_only_declared_read_operations(aws, small_estate, tmp_path):
+    run_collection(aws, small_estate, tmp_path / "w.duckdb")
+    made = set(aws.call_counts())
+    assert made, "the emulated AWS recorded no call"
+    for service, operation in made:
+        assert operation in allowed_operations(service), f"{service}:{operation} was called but not declared"
+        assert operation.startswith(READ_PREFIXES), f"{service}:{operation} is not a read operation"
+    # the collection really exercised the ECR surface it declares (a silently skipped step would show here)
+    assert {op for svc, op in made if svc == "ecr"} >= {
+        "DescribeRepositories", "DescribeImages", "BatchGetImage", "GetLifecyclePolicy", "DescribeRegistry",
+        "GetAccountSetting", "DescribePullThroughCacheRules", "ListPullTimeUpdateExclusions",
+    }
+    assert ("cloudwatch", "GetMetricData") in made
+    assert ("organizations", "ListAccounts") in made and ("sts", "AssumeRole") in made
+
+
+def test_every_declared_operation_is_a_read():
+    for ops in declared().values():
+        for o in ops:
+            for operation in o.operations:
+                assert operation.startswith(READ_PREFIXES), f"{o.service}:{operation}"
+
+
+def test_an_undeclared_write_is_refused_before_it_is_sent(aws):
+    settings = settings_for(aws)
+    ecr = settings.client(settings.base_session(), "ecr", "us-east-1")
+    with pytest.raises(UndeclaredOperation, match="ecr:DeleteRepository"):
+        ecr.delete_repository(repositoryName="anything", force=True)
+    assert ("ecr", "DeleteRepository") not in aws.call_counts()
+
+
+def test_iam_policy_lists_exactly_the_declared_actions():
+    result = CliRunner().invoke(app, ["iam-policy", "--role-name", "RegcostReader"])
+    assert result.exit_code == 0, result.output
+    policy = json.loads(result.output)
+    actions = set(policy["Statement"][0]["Action"])
+    expected = {a for ops in declared().values() for o in ops for a in o.iam_actions()} - {
+        "sts:GetCallerIdentity",
+        "sts:AssumeRole",
+    }
+    assert actions == expected
+    assert "ecr:DescribeImages" in actions and "ecr:BatchGetImage" in actions
+    assert not any(a.split(":")[1].startswith(("Put", "Delete", "Create", "Set", "Tag", "Untag")) for a in actions)
+    assert policy["Statement"][1] == {
+        "Sid": "RegcostAssumeCollectorRole",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": "arn:aws:iam::*:role/RegcostReader",
+    }
