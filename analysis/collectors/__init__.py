@@ -1,0 +1,1 @@
+"""Collectors read a source (AWS ECR, CloudWatch, …) and return typed records; they never write anywhere."""
