@@ -1,6 +1,6 @@
 """regcost dashboard (Streamlit). The full dashboard is a later stage; this page shows what was collected.
 
-    .venv/bin/streamlit run app.py -- --db regcost-demo.duckdb
+.venv/bin/streamlit run app.py -- --db regcost-demo.duckdb
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import sys
 import pandas as pd
 import streamlit as st
 
-from analysis.warehouse import Warehouse, WarehouseError, default_path
-from analysis.warehouse import queries
+from analysis.warehouse import Warehouse, WarehouseError, default_path, queries
 
 
 def _db_arg() -> str:

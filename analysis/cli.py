@@ -39,7 +39,8 @@ app = typer.Typer(
 collect_app = typer.Typer(help="Collect inventories and usage into the warehouse.", no_args_is_help=True)
 app.add_typer(collect_app, name="collect")
 
-console = Console()
+# Piped output (CI logs, `| less`) is not squeezed to 80 columns: tables stay readable.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 _state = {"debug": False}
 
@@ -229,7 +230,9 @@ def _print_errors(errors: list[Any]) -> None:
     for (operation, code), items in sorted(grouped.items()):
         where = sorted({"/".join(x for x in (g("account_id"), g("region"), g("repository")) if x) for g in items})
         shown = ", ".join(where[:4]) + (f" … (+{len(where) - 4})" if len(where) > 4 else "")
-        err.print(f"  {operation} {code} ×{len(items)}: {shown} — {items[0]('message')}", highlight=False, soft_wrap=True)
+        err.print(
+            f"  {operation} {code} ×{len(items)}: {shown} — {items[0]('message')}", highlight=False, soft_wrap=True
+        )
 
 
 @app.command()
@@ -284,8 +287,14 @@ def _gib(n: float) -> str:
 
 def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
     table = Table(
-        title="Current snapshot (GiB = 2^30 bytes; naive = Σ imageSizeInBytes, double-counts shared layers)",
+        title="Current snapshot",
         title_justify="left",
+        caption_justify="left",
+        caption=(
+            "GiB = 2^30 bytes. naive: Σ imageSizeInBytes (double-counts shared layers and index children); "
+            "per repo: unique blobs per repository (what ECR bills without blob mounting); per region: unique "
+            "blobs across the region's repositories. pulls: CloudWatch RepositoryPullCount over the window."
+        ),
     )
     for col in (
         "account",
@@ -296,8 +305,8 @@ def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
         "untagged",
         "archived",
         "naive GiB",
-        "unique/repo GiB",
-        "unique/region GiB",
+        "per repo GiB",
+        "per region GiB",
         "pulls",
     ):
         table.add_column(col, justify="left" if col in ("account", "region") else "right")

@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-HEADER = "# Benchmarks\n\nMeasured by the scripts in `benchmarks/` (`make bench`); each section is rewritten by its script.\n"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Measured by the scripts in `benchmarks/` (`make bench`); each section is rewritten by its script.\n"
+)
 
 
 def machine() -> str:

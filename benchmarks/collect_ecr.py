@@ -53,8 +53,14 @@ def minimum_calls(estate: Estate, metric_days: int = 90) -> Counter[str]:
     scopes = [(a, r) for a in estate.accounts for r in estate.regions]
     for scope in scopes:
         need["ecr:DescribeRepositories"] += max(1, math.ceil(repos_per_scope[scope] / PAGE_SIZE))
-        for op in ("DescribeRegistry", "GetRegistryPolicy", "GetRegistryScanningConfiguration", "GetAccountSetting",
-                   "ListPullTimeUpdateExclusions", "DescribePullThroughCacheRules"):
+        for op in (
+            "DescribeRegistry",
+            "GetRegistryPolicy",
+            "GetRegistryScanningConfiguration",
+            "GetAccountSetting",
+            "ListPullTimeUpdateExclusions",
+            "DescribePullThroughCacheRules",
+        ):
             need[f"ecr:{op}"] += 1
         if repos_per_scope[scope]:
             need["cloudwatch:GetMetricData"] += math.ceil(repos_per_scope[scope] / min(500, 100_800 // metric_days))
@@ -101,7 +107,9 @@ def bulk_load_rate(rows: int = 1_000_000) -> float:
             "image_digest": pa.array([f"sha256:{i:064x}" for i in range(rows)]),
             "image_tags": pa.array([[f"v{i}"] if i % 3 else [] for i in range(rows)], type=pa.list_(pa.string())),
             "image_size_bytes": pa.array(rng.integers(1 << 20, 1 << 30, rows)),
-            "pushed_at": pa.array([base + timedelta(minutes=i) for i in range(0, rows)], type=pa.timestamp("us", "UTC")),
+            "pushed_at": pa.array(
+                [base + timedelta(minutes=i) for i in range(0, rows)], type=pa.timestamp("us", "UTC")
+            ),
         }
     )
     with tempfile.TemporaryDirectory() as tmp, Warehouse(Path(tmp) / "load.duckdb") as wh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,14 @@ from analysis.warehouse import Warehouse
 SMALL = {"seed": 11, "repositories": 30, "images": 1_500}
 
 
+def today() -> datetime:
+    """The collector reads CloudWatch up to today's UTC midnight, so the estate is generated as of then."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @pytest.fixture(scope="session")
 def small_estate() -> Estate:
-    return generate_estate(**SMALL)
+    return generate_estate(**SMALL, now=today())
 
 
 @pytest.fixture()

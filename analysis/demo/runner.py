@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,10 @@ def run_demo(
 ) -> dict[str, Any]:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    estate = generate_estate(seed=seed, repositories=repositories, images=images)
+    # The estate is generated as of today's UTC midnight: the collector reads CloudWatch up to then, and a
+    # demo whose newest push is months old would look stale. The seed fixes everything else.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    estate = generate_estate(seed=seed, repositories=repositories, images=images, now=today)
     timings["generate_s"] = time.perf_counter() - t0
 
     with EmulatedAWS(latency_ms=latency_ms) as aws:

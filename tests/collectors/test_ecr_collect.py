@@ -8,8 +8,7 @@ import pytest
 from conftest import run_collection
 
 from analysis.collectors.ecr import EcrOptions
-from analysis.warehouse import Warehouse
-from analysis.warehouse import queries
+from analysis.warehouse import Warehouse, queries
 
 
 def test_collection_equals_what_the_generator_seeded(aws, small_estate, tmp_path):
@@ -70,9 +69,7 @@ def test_repository_settings_and_registry_configuration_are_collected(aws, small
 
         registries = {
             (r[0], r[1]): r[2:]
-            for r in wh.query(
-                "SELECT account_id, region, replication_rules, blob_mounting FROM current_ecr_registries"
-            )
+            for r in wh.query("SELECT account_id, region, replication_rules, blob_mounting FROM current_ecr_registries")
         }
         for reg in small_estate.registries:
             rules, blob = registries[(reg.account_id, reg.region)]
@@ -149,8 +146,9 @@ def test_describe_images_pages_through_next_tokens(aws, small_estate, tmp_path):
     for i in small_estate.images:
         key = (i.account_id, i.region, i.repository)
         per_repo[key] = per_repo.get(key, 0) + 1
-    expected_calls = sum(max(1, -(-per_repo.get((r.account_id, r.region, r.name), 0) // 1000))
-                         for r in small_estate.repositories)
+    expected_calls = sum(
+        max(1, -(-per_repo.get((r.account_id, r.region, r.name), 0) // 1000)) for r in small_estate.repositories
+    )
     assert aws.call_counts()[("ecr", "DescribeImages")] == expected_calls
 
 
@@ -174,7 +172,10 @@ def test_partial_failure_records_errors_and_keeps_the_rest(aws, small_estate, tm
         # the rest is all there: images of the other regions equal the seeded ones
         n = wh.query("SELECT count(*) FROM current_ecr_images")[0][0]
         assert n == sum(1 for i in small_estate.images if i.region != denied_region)
-        assert wh.query("SELECT count(*) FROM current_ecr_repositories WHERE repository_policy_text IS NOT NULL")[0][0] == 0
+        assert (
+            wh.query("SELECT count(*) FROM current_ecr_repositories WHERE repository_policy_text IS NOT NULL")[0][0]
+            == 0
+        )
 
 
 def test_a_failed_region_keeps_its_previous_snapshot(aws, small_estate, tmp_path):
@@ -202,8 +203,9 @@ def test_a_repository_whose_images_cannot_be_listed_is_an_error_not_an_empty_rep
     aws, small_estate, tmp_path, operation
 ):
     repo = max(small_estate.repositories, key=lambda r: sum(1 for i in small_estate.images if i.repository == r.name))
-    aws.inject_fault("DescribeImages", "AccessDeniedException", account_id=repo.account_id, region=repo.region,
-                     repository=repo.name)
+    aws.inject_fault(
+        "DescribeImages", "AccessDeniedException", account_id=repo.account_id, region=repo.region, repository=repo.name
+    )
     db = tmp_path / "w.duckdb"
     run_collection(aws, small_estate, db)
     with Warehouse(db, read_only=True) as wh:

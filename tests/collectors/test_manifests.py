@@ -60,7 +60,12 @@ def test_index_children_with_platforms(kind):
             "schemaVersion": 2,
             "mediaType": kind,
             "manifests": [
-                {"mediaType": OCI_MANIFEST, "size": 480, "digest": L1, "platform": {"os": "linux", "architecture": "amd64"}},
+                {
+                    "mediaType": OCI_MANIFEST,
+                    "size": 480,
+                    "digest": L1,
+                    "platform": {"os": "linux", "architecture": "amd64"},
+                },
                 {
                     "mediaType": OCI_MANIFEST,
                     "size": 481,
@@ -94,7 +99,9 @@ def test_helm_chart_config_media_type_marks_an_artifact():
         {
             "schemaVersion": 2,
             "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "size": 120, "digest": CFG},
-            "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "size": 3000, "digest": L1}],
+            "layers": [
+                {"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "size": 3000, "digest": L1}
+            ],
         }
     )
     assert parse_manifest(text, OCI_MANIFEST).artifact_type == "application/vnd.cncf.helm.config.v1+json"

@@ -23,8 +23,14 @@ def test_a_full_collection_calls_only_declared_read_operations(aws, small_estate
         assert operation.startswith(READ_PREFIXES), f"{service}:{operation} is not a read operation"
     # the collection really exercised the ECR surface it declares (a silently skipped step would show here)
     assert {op for svc, op in made if svc == "ecr"} >= {
-        "DescribeRepositories", "DescribeImages", "BatchGetImage", "GetLifecyclePolicy", "DescribeRegistry",
-        "GetAccountSetting", "DescribePullThroughCacheRules", "ListPullTimeUpdateExclusions",
+        "DescribeRepositories",
+        "DescribeImages",
+        "BatchGetImage",
+        "GetLifecyclePolicy",
+        "DescribeRegistry",
+        "GetAccountSetting",
+        "DescribePullThroughCacheRules",
+        "ListPullTimeUpdateExclusions",
     }
     assert ("cloudwatch", "GetMetricData") in made
     assert ("organizations", "ListAccounts") in made and ("sts", "AssumeRole") in made

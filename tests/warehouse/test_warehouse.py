@@ -6,6 +6,7 @@ import sys
 import textwrap
 from datetime import UTC, date, datetime
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -17,8 +18,21 @@ from analysis.warehouse.schema import LATEST_VERSION
 def _tables(run_id: int, images: int, account="111111111111", region="eu-west-1"):
     repo = RepositoryRecord(account, region, "team/app", None, None, None, "MUTABLE", None, False, "AES256", None)
     imgs = [
-        ImageRecord(account, region, "team/app", f"sha256:{i:064x}", [f"v{i}"], 100 + i,
-                    datetime(2026, 1, 1, tzinfo=UTC), None, "ACTIVE", None, None, None, None)
+        ImageRecord(
+            account,
+            region,
+            "team/app",
+            f"sha256:{i:064x}",
+            [f"v{i}"],
+            100 + i,
+            datetime(2026, 1, 1, tzinfo=UTC),
+            None,
+            "ACTIVE",
+            None,
+            None,
+            None,
+            None,
+        )
         for i in range(images)
     ]
 
@@ -108,7 +122,7 @@ def test_a_scope_load_is_all_or_nothing(tmp_path):
         run = wh.start_run("ecr", {})
         tables = _tables(run, 3)
         tables["no_such_table"] = tables["ecr_images"]
-        with pytest.raises(Exception):
+        with pytest.raises(duckdb.CatalogException, match="no_such_table"):
             wh.load_scope(run, ScopeKey("111111111111", "eu-west-1"), "complete", tables)
         assert wh.query("SELECT count(*) FROM ecr_images")[0][0] == 0
         assert wh.query("SELECT count(*) FROM run_scopes")[0][0] == 0
@@ -118,9 +132,14 @@ def test_manifest_cache_keeps_one_copy_per_digest(tmp_path):
     from analysis.collectors.manifests import Layer, ParsedManifest
     from analysis.collectors.records import manifest_tables
 
-    m = ParsedManifest("sha256:" + "a" * 64, "application/vnd.oci.image.manifest.v1+json", 400,
-                       config_digest="sha256:" + "c" * 64, config_size=10,
-                       layers=(Layer("sha256:" + "1" * 64, 1000, None),))
+    m = ParsedManifest(
+        "sha256:" + "a" * 64,
+        "application/vnd.oci.image.manifest.v1+json",
+        400,
+        config_digest="sha256:" + "c" * 64,
+        config_size=10,
+        layers=(Layer("sha256:" + "1" * 64, 1000, None),),
+    )
     with Warehouse(tmp_path / "w.duckdb") as wh:
         now = datetime.now(UTC)
         assert wh.load_manifests(manifest_tables([m, m], now)) == 1

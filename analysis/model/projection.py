@@ -1,0 +1,43 @@
+"""Projection arithmetic over a horizon: totals, cumulative TCO, break-even month, NPV.
+
+Arrays are shaped (..., months): a leading axis of Monte Carlo draws broadcasts through unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def monthly_rate(annual_rate: float | np.ndarray) -> np.ndarray:
+    """Effective monthly discount rate equivalent to an annual one: (1 + r)^(1/12) − 1."""
+    return np.power(1.0 + np.asarray(annual_rate, dtype=float), 1.0 / 12.0) - 1.0
+
+
+def npv(monthly_costs: np.ndarray, annual_rate: float | np.ndarray, one_time: float | np.ndarray = 0.0) -> np.ndarray:
+    """Present value of month-end costs (month 1 discounted once) plus one-time costs paid at month 0."""
+    costs = np.asarray(monthly_costs, dtype=float)
+    months = np.arange(1, costs.shape[-1] + 1)
+    r = monthly_rate(annual_rate)
+    factors = np.power(1.0 + np.expand_dims(r, -1), -months)
+    return (costs * factors).sum(axis=-1) + np.asarray(one_time, dtype=float)
+
+
+def cumulative(monthly_costs: np.ndarray, one_time: float | np.ndarray = 0.0) -> np.ndarray:
+    """Cumulative cost at the end of each month, one-time costs counted in month 1."""
+    return np.cumsum(np.asarray(monthly_costs, dtype=float), axis=-1) + np.expand_dims(np.asarray(one_time, float), -1)
+
+
+def break_even_month(candidate_cumulative: np.ndarray, baseline_cumulative: np.ndarray) -> np.ndarray:
+    """First month (1-based) from which the candidate's cumulative cost stays at or below the baseline's.
+
+    "Stays" matters: a scenario that dips below the baseline once and climbs back has not paid back.
+    Returns 0 where it never breaks even within the horizon (as float: NaN is kept for draws arrays).
+    """
+    cand = np.asarray(candidate_cumulative, dtype=float)
+    base = np.asarray(baseline_cumulative, dtype=float)
+    ahead = cand <= base + 1e-9
+    # months from which every later month is also ahead: reverse cumulative AND
+    stays = np.flip(np.logical_and.accumulate(np.flip(ahead, axis=-1), axis=-1), axis=-1)
+    n = stays.shape[-1]
+    first = np.where(stays.any(axis=-1), n - stays.sum(axis=-1) + 1, 0)
+    return first.astype(float)

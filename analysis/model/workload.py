@@ -1,0 +1,273 @@
+"""The workload profile: what the estate stores, how it grows and how it is pulled, from the warehouse.
+
+Computed in DuckDB over the current snapshot. Storage is counted three ways (DESIGN.md, Storage semantics):
+naive Σ imageSizeInBytes (for contrast only), ECR-billable (unique blobs per repository, or per registry
+when BLOB_MOUNTING is enabled) and globally unique (what one self-hosted registry stores). A blob here is a
+layer, a config blob or a manifest, each counted by digest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from analysis.warehouse import Warehouse
+
+DAYS_PER_MONTH = 365.25 / 12  # 30.4375: an average month, for turning window counts into monthly rates
+GROWTH_MONTHS = 12  # push history window for growth
+
+# Every blob a repository's images reference, with whether an ACTIVE, tagged or pulled image references it.
+# Children of an index inherit the index's tags and pull time: they are pulled through it and kept by it.
+_REPO_BLOBS = """
+CREATE OR REPLACE TEMP TABLE _img AS
+WITH img AS (
+    SELECT account_id, region, repository_name, image_digest, image_size_bytes, pushed_at,
+           image_status = 'ARCHIVED' AS archived,
+           len(image_tags) > 0 AS tagged,
+           last_pull_at
+    FROM current_ecr_images
+),
+parent AS (  -- the strongest keep-signal an index gives its children in the same repository
+    SELECT i.account_id, i.region, i.repository_name, c.child_digest,
+           bool_or(i.tagged) AS tagged, max(i.last_pull_at) AS last_pull_at, bool_or(NOT i.archived) AS active
+    FROM img i JOIN manifest_children c ON c.index_digest = i.image_digest
+    GROUP BY ALL
+)
+SELECT img.account_id, img.region, img.repository_name, img.image_digest, img.image_size_bytes, img.pushed_at,
+       img.archived AND NOT coalesce(p.active, false) AS archived,
+       img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
+       greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
+       p.child_digest IS NOT NULL AS is_child
+FROM img LEFT JOIN parent p
+  ON p.account_id = img.account_id AND p.region = img.region AND p.repository_name = img.repository_name
+ AND p.child_digest = img.image_digest;
+
+CREATE OR REPLACE TEMP TABLE _repo_blobs AS
+WITH refs AS (
+    SELECT i.*, l.layer_digest AS blob, l.size FROM _img i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
+    UNION ALL
+    SELECT i.*, m.config_digest, m.config_size FROM _img i JOIN manifests m ON m.digest = i.image_digest
+    WHERE m.config_digest IS NOT NULL
+    UNION ALL
+    SELECT i.*, m.digest, m.manifest_size FROM _img i JOIN manifests m ON m.digest = i.image_digest
+)
+SELECT account_id, region, repository_name, blob, any_value(size) AS size,
+       bool_or(NOT archived) AS active,
+       bool_or(kept_by_tag) AS tagged,
+       bool_or(effective_pull_at IS NOT NULL) AS pulled,
+       min(pushed_at) AS first_pushed_at
+FROM refs GROUP BY account_id, region, repository_name, blob;
+"""
+
+_PER_REPO = """
+WITH blobs AS (
+    SELECT account_id, region, repository_name,
+           sum(size) AS unique_bytes,
+           sum(size) FILTER (WHERE active) AS standard_bytes,
+           sum(size) FILTER (WHERE NOT active) AS archive_bytes,
+           sum(size) FILTER (WHERE NOT tagged) AS untagged_bytes,
+           sum(size) FILTER (WHERE NOT pulled) AS never_pulled_bytes
+    FROM _repo_blobs GROUP BY ALL
+),
+growth AS (
+    SELECT account_id, region, repository_name, sum(size) AS bytes_added
+    FROM _repo_blobs WHERE first_pushed_at >= $growth_start GROUP BY ALL
+),
+images AS (
+    SELECT account_id, region, repository_name,
+           count(*) AS images,
+           count(*) FILTER (WHERE kept_by_tag) AS tagged_images,
+           count(*) FILTER (WHERE NOT kept_by_tag) AS untagged_images,
+           count(*) FILTER (WHERE archived) AS archived_images,
+           count(*) FILTER (WHERE effective_pull_at IS NULL) AS never_pulled_images,
+           coalesce(sum(image_size_bytes), 0) AS naive_bytes,
+           count(*) FILTER (WHERE pushed_at >= $push_start AND NOT is_child) AS recent_pushes,
+           -- what one pull transfers at most: an image's compressed size (an index reports one child's)
+           avg(image_size_bytes) FILTER (WHERE effective_pull_at >= $pull_start AND NOT is_child) AS pulled_image_bytes,
+           avg(image_size_bytes) FILTER (WHERE kept_by_tag AND NOT is_child) AS tagged_image_bytes
+    FROM _img GROUP BY ALL
+),
+pulls AS (
+    SELECT account_id, region, repository_name, sum(pulls) AS pulls, count(DISTINCT day) AS days
+    FROM current_ecr_pull_counts GROUP BY ALL
+)
+SELECT r.account_id, r.region, r.repository_name,
+       coalesce(i.images, 0) AS images, coalesce(i.tagged_images, 0) AS tagged_images,
+       coalesce(i.untagged_images, 0) AS untagged_images, coalesce(i.archived_images, 0) AS archived_images,
+       coalesce(i.never_pulled_images, 0) AS never_pulled_images,
+       coalesce(i.naive_bytes, 0) AS naive_bytes,
+       coalesce(b.unique_bytes, 0) AS unique_bytes,
+       coalesce(b.standard_bytes, 0) AS standard_bytes,
+       coalesce(b.archive_bytes, 0) AS archive_bytes,
+       coalesce(b.untagged_bytes, 0) AS untagged_bytes,
+       coalesce(b.never_pulled_bytes, 0) AS never_pulled_bytes,
+       coalesce(g.bytes_added, 0) AS bytes_added_in_window,
+       coalesce(i.recent_pushes, 0) AS recent_pushes,
+       coalesce(p.pulls, 0) AS pulls_in_window,
+       coalesce(i.pulled_image_bytes, i.tagged_image_bytes, 0) AS bytes_per_pull_uncached,
+       r.repository_uri, r.encryption_type, r.kms_key, r.scan_on_push,
+       r.lifecycle_policy_text IS NOT NULL AS has_lifecycle_policy
+FROM current_ecr_repositories r
+LEFT JOIN images i USING (account_id, region, repository_name)
+LEFT JOIN blobs b USING (account_id, region, repository_name)
+LEFT JOIN growth g USING (account_id, region, repository_name)
+LEFT JOIN pulls p USING (account_id, region, repository_name)
+ORDER BY r.account_id, r.region, r.repository_name
+"""
+
+_PER_SCOPE = """
+WITH scope_blobs AS (
+    SELECT account_id, region, sum(size) AS scope_unique_bytes,
+           sum(size) FILTER (WHERE active) AS scope_standard_bytes
+    FROM (SELECT account_id, region, blob, any_value(size) AS size, bool_or(active) AS active
+          FROM _repo_blobs GROUP BY ALL)
+    GROUP BY ALL
+)
+SELECT s.account_id, s.region, s.run_id, s.finished_at,
+       coalesce(reg.blob_mounting, 'DISABLED') AS blob_mounting,
+       reg.replication_rules, reg.scanning_configuration,
+       coalesce(b.scope_unique_bytes, 0) AS scope_unique_bytes,
+       coalesce(b.scope_standard_bytes, 0) AS scope_standard_bytes
+FROM latest_scopes s
+LEFT JOIN current_ecr_registries reg USING (account_id, region)
+LEFT JOIN scope_blobs b USING (account_id, region)
+ORDER BY s.account_id, s.region
+"""
+
+_GLOBAL = """
+SELECT coalesce(sum(size), 0) AS bytes, coalesce(sum(size) FILTER (WHERE first_pushed_at >= $growth_start), 0)
+FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at FROM _repo_blobs GROUP BY blob)
+"""
+
+_PULL_WINDOW = "SELECT min(day), max(day), count(DISTINCT day) FROM current_ecr_pull_counts"
+
+_PTC = "SELECT account_id, region, ecr_repository_prefix FROM current_ecr_pull_through_cache_rules"
+
+
+@dataclass(frozen=True)
+class WorkloadProfile:
+    """What the model needs to know about the estate. Byte figures are bytes; rates are per month."""
+
+    as_of: datetime
+    repositories: pd.DataFrame  # one row per repository (see _PER_REPO) plus derived monthly rates
+    scopes: pd.DataFrame  # one row per (account, region): blob mounting, registry-wide unique bytes
+    global_unique_bytes: int
+    global_growth_bytes_per_month: float
+    pull_window_days: int
+    growth_method: str
+    notes: list[str] = field(default_factory=list)
+
+    # -- storage three ways ------------------------------------------------------------------------
+    @property
+    def naive_bytes(self) -> int:
+        return int(self.repositories["naive_bytes"].sum())
+
+    def ecr_billable_by_scope(self) -> pd.DataFrame:
+        """Standard and archive bytes ECR bills per (account, region).
+
+        Without blob mounting a blob is stored (and billed) once per repository; with BLOB_MOUNTING=ENABLED
+        repositories of one registry share it. That mounting de-duplicates fully is an assumption: mounts
+        happen only when the pushing client sends the OCI mount parameters (ecr-facts §2).
+        """
+        per_repo = self.repositories.groupby(["account_id", "region"], as_index=False)[
+            ["standard_bytes", "archive_bytes"]
+        ].sum()
+        out = self.scopes[["account_id", "region", "blob_mounting", "scope_unique_bytes", "scope_standard_bytes"]]
+        out = out.merge(per_repo, on=["account_id", "region"], how="left").fillna(
+            {"standard_bytes": 0, "archive_bytes": 0}
+        )
+        mounted = out["blob_mounting"].eq("ENABLED")
+        out["billable_standard_bytes"] = np.where(mounted, out["scope_standard_bytes"], out["standard_bytes"])
+        out["billable_archive_bytes"] = np.where(
+            mounted, out["scope_unique_bytes"] - out["scope_standard_bytes"], out["archive_bytes"]
+        )
+        return out
+
+    @property
+    def ecr_billable_bytes(self) -> int:
+        b = self.ecr_billable_by_scope()
+        return int(b["billable_standard_bytes"].sum() + b["billable_archive_bytes"].sum())
+
+    @property
+    def pulls_per_month(self) -> float:
+        return float(self.repositories["pulls_per_month"].sum())
+
+
+def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> WorkloadProfile:
+    now = now or datetime.now(UTC)
+    con = warehouse.con.cursor()  # temp tables live on this cursor only; readers stay read-only
+    growth_start = _months_before(now, GROWTH_MONTHS)
+    window = con.execute(_PULL_WINDOW).fetchall()[0]
+    pull_days = int(window[2] or 0)
+    pull_start = window[0] if window[0] is not None else now
+    params = {"growth_start": growth_start, "push_start": _days_before(now, 90), "pull_start": pull_start}
+
+    con.execute(_REPO_BLOBS)
+    repos = con.execute(_PER_REPO, params).df()
+    scopes = con.execute(_PER_SCOPE).df()
+    global_bytes, global_added = con.execute(_GLOBAL, {"growth_start": growth_start}).fetchall()[0]
+    ptc = con.execute(_PTC).fetchall()
+    con.close()
+
+    repos["pulls_per_month"] = repos["pulls_in_window"] * (DAYS_PER_MONTH / pull_days) if pull_days else 0.0
+    repos["pushes_per_month"] = repos["recent_pushes"] * (DAYS_PER_MONTH / 90)
+    repos["growth_bytes_per_month"] = repos["bytes_added_in_window"] / GROWTH_MONTHS
+    repos["pull_through_cache"] = _under_prefixes(repos, ptc)
+    repos["replication_destinations"] = _replication_destinations(repos, scopes)
+    notes = []
+    if not pull_days:
+        notes.append("no CloudWatch pull counts collected: pulls per month are 0 until `--metric-days` > 0")
+    return WorkloadProfile(
+        as_of=now,
+        repositories=repos,
+        scopes=scopes,
+        global_unique_bytes=int(global_bytes),
+        global_growth_bytes_per_month=float(global_added) / GROWTH_MONTHS,
+        pull_window_days=pull_days,
+        growth_method=(
+            f"push history: bytes of blobs still present, first pushed in the last {GROWTH_MONTHS} months, "
+            "per month (net of what lifecycle rules already expired)"
+        ),
+        notes=notes,
+    )
+
+
+def _months_before(now: datetime, months: int) -> datetime:
+    return now - pd.Timedelta(days=DAYS_PER_MONTH * months).to_pytimedelta()
+
+
+def _days_before(now: datetime, days: int) -> datetime:
+    return now - pd.Timedelta(days=days).to_pytimedelta()
+
+
+def _under_prefixes(repos: pd.DataFrame, rules: list[tuple[str, str, str]]) -> np.ndarray:
+    """Repositories created by a pull-through cache rule live under its ECR repository prefix."""
+    flags = np.zeros(len(repos), dtype=bool)
+    for account, region, prefix in rules:
+        flags |= (
+            repos["account_id"].eq(account)
+            & repos["region"].eq(region)
+            & repos["repository_name"].str.startswith(prefix.rstrip("/") + "/")
+        ).to_numpy()
+    return flags
+
+
+def _replication_destinations(repos: pd.DataFrame, scopes: pd.DataFrame) -> list[list[str]]:
+    """Destination regions each repository is replicated to (PREFIX_MATCH filters; no filter = all)."""
+    rules_by_scope = {
+        (row.account_id, row.region): json.loads(row.replication_rules) if row.replication_rules else []
+        for row in scopes.itertuples()
+    }
+    out: list[list[str]] = []
+    for account, region, name in repos[["account_id", "region", "repository_name"]].itertuples(index=False):
+        dests: set[str] = set()
+        for rule in rules_by_scope.get((account, region), []):
+            filters = [f["filter"] for f in rule.get("repositoryFilters", []) if f.get("filterType") == "PREFIX_MATCH"]
+            if not filters or any(name.startswith(f) for f in filters):
+                dests.update(d["region"] for d in rule.get("destinations", []) if d.get("region") != region)
+        out.append(sorted(dests))
+    return out
