@@ -18,7 +18,7 @@ import pyarrow as pa
 from analysis.collectors.accounts import AccountsError, Target, resolve_regions, resolve_targets
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.cloudwatch import collect_pull_counts
-from analysis.collectors.ecr import EcrOptions, ManifestCache, ScopeResult, collect_scope
+from analysis.collectors.ecr import EcrOptions, Known, ManifestCache, ScopeResult, collect_scope
 from analysis.collectors.records import (
     ErrorRecord,
     ImageRecord,
@@ -97,12 +97,15 @@ def collect_ecr(
         warehouse.load_errors(_errors_table(errors, run_id))
         progress("scopes_found", len(pairs))
 
-        cache = ManifestCache(warehouse.known_manifest_digests())
-        known_settings = warehouse.latest_repository_settings()
+        known = Known(
+            ManifestCache(warehouse.known_manifest_digests()),
+            warehouse.latest_repository_settings(),
+            warehouse.latest_registry_settings(),
+        )
 
         def work(target: Target, region: str) -> tuple[ScopeResult, list[PullCountRecord]]:
             result = collect_scope(
-                settings, target.session, target.account_id, region, request.options, cache, known_settings, progress
+                settings, target.session, target.account_id, region, request.options, known, progress
             )
             if result.failed:
                 return result, []

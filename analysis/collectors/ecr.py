@@ -81,6 +81,15 @@ class ManifestCache:
 
 
 @dataclass
+class Known:
+    """What earlier runs already hold: cached manifests, and settings read recently enough to reuse."""
+
+    manifests: ManifestCache = field(default_factory=ManifestCache)
+    repository_settings: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    registry_settings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class ScopeResult:
     account_id: str
     region: str
@@ -112,8 +121,7 @@ def collect_scope(
     account_id: str,
     region: str,
     options: EcrOptions,
-    cache: ManifestCache,
-    known_settings: dict[tuple[str, str, str], dict[str, Any]] | None = None,
+    known: Known,
     progress: Progress = _noop,
 ) -> ScopeResult:
     ecr = settings.client(session, "ecr", region)
@@ -132,14 +140,18 @@ def collect_scope(
         return out
     progress("repos_found", len(repos))
 
-    out.registry, out.pull_through_cache_rules = _registry(ecr, account_id, region, record)
-    known_settings = known_settings or {}
+    cached_registry = known.registry_settings.get((account_id, region))
+    if cached_registry and _fresh(cached_registry["settings_fetched_at"], now, options.settings_max_age):
+        out.registry, out.pull_through_cache_rules = _registry_from_cache(cached_registry)
+    else:
+        out.registry, out.pull_through_cache_rules = _registry(ecr, account_id, region, record)
+        out.registry[0].settings_fetched_at = now
 
     def one_repository(repo: dict[str, Any]) -> tuple[RepositoryRecord, list[ImageRecord], list[ParsedManifest]]:
         name = repo["repositoryName"]
         rec = _repository_record(repo, account_id, region)
-        cached = known_settings.get((account_id, region, name))
-        if cached and cached["settings_fetched_at"] and now - cached["settings_fetched_at"] <= options.settings_max_age:
+        cached = known.repository_settings.get((account_id, region, name))
+        if cached and _fresh(cached["settings_fetched_at"], now, options.settings_max_age):
             rec.resource_tags = json.dumps(cached["resource_tags"], sort_keys=True)
             rec.lifecycle_policy_text = cached["lifecycle_policy_text"]
             rec.lifecycle_policy_evaluated_at = cached["lifecycle_policy_evaluated_at"]
@@ -149,7 +161,9 @@ def collect_scope(
             _repository_settings(ecr, rec, repo, record)
             rec.settings_fetched_at = now
         images = _images(ecr, repo, account_id, region, record)
-        manifests = _manifests(ecr, name, images, cache, record) if options.manifests and images is not None else []
+        manifests = (
+            _manifests(ecr, name, images, known.manifests, record) if options.manifests and images is not None else []
+        )
         progress("repo_done", 1)
         return rec, images or [], manifests
 
@@ -159,6 +173,22 @@ def collect_scope(
             out.images.extend(images)
             out.manifests.extend(manifests)
     return out
+
+
+def _fresh(fetched_at: datetime | None, now: datetime, max_age: timedelta) -> bool:
+    return fetched_at is not None and now - fetched_at <= max_age
+
+
+def _registry_from_cache(
+    cached: dict[str, Any],
+) -> tuple[list[RegistryRecord], list[PullThroughCacheRuleRecord]]:
+    """The previous snapshot's registry settings, carried into this run unchanged (within max age)."""
+    registry = RegistryRecord(**{k: cached[k] for k in RegistryRecord.__dataclass_fields__})
+    rules = [
+        PullThroughCacheRuleRecord(**{k: r[k] for k in PullThroughCacheRuleRecord.__dataclass_fields__})
+        for r in cached["pull_through_cache_rules"]
+    ]
+    return [registry], rules
 
 
 def _repository_record(repo: dict[str, Any], account_id: str, region: str) -> RepositoryRecord:

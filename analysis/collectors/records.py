@@ -61,6 +61,7 @@ class RegistryRecord:
     blob_mounting: str | None
     pull_time_update_exclusions: str | None  # JSON list of principal ARNs
     registry_policy_text: str | None
+    settings_fetched_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ SCHEMAS: dict[type, pa.Schema] = {
             ("blob_mounting", pa.string()),
             ("pull_time_update_exclusions", pa.string()),
             ("registry_policy_text", pa.string()),
+            ("settings_fetched_at", TS),
         ]
     ),
     PullThroughCacheRuleRecord: pa.schema(

@@ -59,6 +59,7 @@ ParameterUnit = Literal[
     "upgrades-per-year",
     "watts",
     "ratio",
+    "count",
     "fraction-per-year",
     "server",
 ]
@@ -74,7 +75,7 @@ Currency = Literal["USD", "EUR"]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 # AWS region codes: us-east-1, eu-central-1, ap-southeast-2, us-gov-west-1, …; "*" = any region.
-_REGION_RE = re.compile(r"^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+|\*)$")
+REGION_CODE = re.compile(r"^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+|\*)$")
 _SITE_RE = re.compile(r"^([a-z0-9][a-z0-9-]*|\*)$")
 
 
@@ -104,7 +105,7 @@ def _check_id(value: str) -> str:
 
 
 def _check_region(value: str) -> str:
-    if not _REGION_RE.match(value):
+    if not REGION_CODE.match(value):
         raise ValueError("expected an AWS region code such as 'us-east-1', or '*' for any region")
     return value
 
@@ -253,7 +254,7 @@ class PriceEntry(_Strict):
         if factor is None:
             inverse = UNIT_FACTORS.get((unit, self.unit))
             if inverse is None:
-                raise CatalogError(f"{self.id}: cannot express a price per {self.unit!r} per {unit!r}")
+                raise CatalogError(f"{self.id}: cannot express a price per {self.unit!r} in {unit!r}")
             factor = 1.0 / inverse
         update: dict[str, Any] = {"unit": unit}
         if self.price is not None:
@@ -405,6 +406,8 @@ def _construct_mapping(loader: _NoDuplicateKeysLoader, node: yaml.MappingNode, d
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str | int | float | bool | type(None)):
+            continue  # complex keys are rejected later by the schema, with a field path
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
@@ -435,7 +438,8 @@ def _describe(raw: Any, loc: tuple[Any, ...]) -> str:
     return ""
 
 
-def _format_validation_error(path: Path, raw: Any, exc: ValidationError) -> str:
+def format_validation_error(path: Path, raw: Any, exc: ValidationError) -> str:
+    """One line per problem: `file: field.path (id …): what was expected (got …)`."""
     lines = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -476,7 +480,7 @@ def read_catalog_file(path: Path) -> CatalogFile:
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from exc
     try:
-        raw = yaml.load(text, Loader=_NoDuplicateKeysLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(text, Loader=_NoDuplicateKeysLoader)  # a SafeLoader subclass: data only, no objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -490,7 +494,7 @@ def read_catalog_file(path: Path) -> CatalogFile:
     try:
         parsed = CatalogFile.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError(_format_validation_error(path, raw, exc)) from exc
+        raise CatalogError(format_validation_error(path, raw, exc)) from exc
     _check_unique_within(path, parsed)
     for entry in parsed.prices:
         entry._origin = path
@@ -583,8 +587,7 @@ class Catalog:
             return entry
         available = sorted(e.location for e in candidates)
         if wanted is not None:
-            close = difflib.get_close_matches(wanted, available, n=len(available), cutoff=0.0)
-            available = close + [a for a in available if a not in close]
+            available.sort(key=lambda location: _nearness(wanted, location))
         scope = f"{kind} {wanted!r}" if wanted is not None else "no region/site (only a '*' entry would match)"
         kinds = "regions" if candidates[0].region is not None else "sites"
         raise PriceNotFound(
@@ -674,7 +677,15 @@ class Catalog:
     def convert(self, amount: float | np.ndarray, from_ccy: str, to_ccy: str) -> float | np.ndarray:
         """`amount` (scalar or array of draws) from one currency to the other; float64 throughout."""
         rate = self.fx_rate(from_ccy, to_ccy)
-        return np.asarray(amount, dtype=np.float64) * rate if isinstance(amount, np.ndarray) else float(amount) * rate
+        if np.ndim(amount) == 0:
+            return float(amount) * rate
+        return np.asarray(amount, dtype=np.float64) * rate
+
+
+def _nearness(wanted: str, location: str) -> tuple[bool, float, str]:
+    """Sort key: same geography first (the 'eu' of eu-west-1, the 'hetzner' of hetzner-fsn1), then spelling."""
+    same_area = wanted.split("-")[0] == location.split("-")[0]
+    return (not same_area, -difflib.SequenceMatcher(None, wanted, location).ratio(), location)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -58,10 +58,17 @@ class Warehouse:
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open {self.path} as a DuckDB warehouse: {_first_line(exc)}") from None
+        if self.schema_version() == 0 and self._has_tables():
+            self.con.close()
+            raise WarehouseError(f"{self.path} is a DuckDB file but not a regcost warehouse; choose another --db")
         if not read_only:
             self.migrate()
-        else:
-            self._check_version()
+        elif self.schema_version() < LATEST_VERSION:
+            # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
+            self.con.close()
+            Warehouse(self.path).close()
+            self.con = duckdb.connect(str(self.path), read_only=True)
+        self._check_version()
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
@@ -93,16 +100,15 @@ class Warehouse:
             return 0
         return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
 
+    def _has_tables(self) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0])
+
     def _check_version(self) -> None:
         version = self.schema_version()
         if version > LATEST_VERSION:
             raise WarehouseError(
                 f"{self.path} has schema version {version}, newer than this regcost knows "
                 f"({LATEST_VERSION}); upgrade regcost"
-            )
-        if version < LATEST_VERSION:
-            raise WarehouseError(
-                f"{self.path} has schema version {version}; open it once with a collect command to upgrade it"
             )
 
     def migrate(self) -> None:
@@ -239,6 +245,25 @@ class Warehouse:
             }
             for r in rows
         }
+
+    def latest_registry_settings(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Registry settings and pull-through cache rules of each scope's current snapshot, for re-use."""
+        cur = self.con.execute(
+            "SELECT account_id, region, replication_rules, scanning_configuration, blob_mounting, "
+            "pull_time_update_exclusions, registry_policy_text, settings_fetched_at "
+            "FROM current_ecr_registries WHERE settings_fetched_at IS NOT NULL"
+        )
+        names = [d[0] for d in cur.description]
+        out = {
+            (r[0], r[1]): {**dict(zip(names, r, strict=True)), "pull_through_cache_rules": []} for r in cur.fetchall()
+        }
+        cur = self.con.execute("SELECT * EXCLUDE (run_id) FROM current_ecr_pull_through_cache_rules")
+        names = [d[0] for d in cur.description]
+        for row in cur.fetchall():
+            rule = dict(zip(names, row, strict=True))
+            if (rule["account_id"], rule["region"]) in out:
+                out[(rule["account_id"], rule["region"])]["pull_through_cache_rules"].append(rule)
+        return out
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()

@@ -180,6 +180,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         SELECT t.* FROM ecr_pull_counts t JOIN latest_scopes USING (run_id, account_id, region);
         """,
     ),
+    (
+        3,
+        "registry settings carry their fetch time, so a warm run can reuse them within --settings-max-age",
+        """
+        ALTER TABLE ecr_registries ADD COLUMN settings_fetched_at TIMESTAMPTZ;
+        CREATE OR REPLACE VIEW current_ecr_registries AS
+        SELECT t.* FROM ecr_registries t JOIN latest_scopes USING (run_id, account_id, region);
+        """,
+    ),
 ]
 
 # Tables whose rows belong to a run: cleared for a run that died midway.

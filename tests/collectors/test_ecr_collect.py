@@ -115,11 +115,17 @@ def test_second_collection_fetches_no_manifest_it_already_has(aws, small_estate,
     assert second[("ecr", "BatchGetImage")] == 0
     # settings read within --settings-max-age are carried forward instead of re-read
     assert second[("ecr", "GetLifecyclePolicy")] == 0
+    assert second[("ecr", "DescribeRegistry")] == 0 and second[("ecr", "DescribePullThroughCacheRules")] == 0
     assert second[("ecr", "DescribeImages")] == first[("ecr", "DescribeImages")]
     with Warehouse(db, read_only=True) as wh:
         runs = wh.query("SELECT run_id, status FROM runs ORDER BY run_id")
         assert runs == [(1, "complete"), (2, "complete")]
-        # the carried-forward policies are still there in the new snapshot
+        # the carried-forward settings are still there in the new snapshot
+        assert wh.query("SELECT count(*) FROM current_ecr_pull_through_cache_rules WHERE run_id = 2")[0][0] == sum(
+            len(r.pull_through_cache_rules) for r in small_estate.registries
+        )
+        replication = wh.query("SELECT count(*) FROM current_ecr_registries WHERE replication_rules <> '[]'")[0][0]
+        assert replication == sum(1 for r in small_estate.registries if r.replication_rules)
         assert wh.query(
             "SELECT count(*) FROM current_ecr_repositories WHERE lifecycle_policy_text IS NOT NULL AND run_id = 2"
         )[0][0] == sum(1 for r in small_estate.repositories if r.lifecycle_policy)

@@ -165,3 +165,32 @@ def test_pull_count_days_are_dates(tmp_path):
 
     t = to_table([PullCountRecord("1", "r", "x", date(2026, 1, 1), 3.0)], PullCountRecord)
     assert t.schema.field("day").type == pa.date32()
+
+
+def test_a_foreign_duckdb_file_is_refused_and_left_alone(tmp_path):
+    db = tmp_path / "finance.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE budget (line VARCHAR, amount DOUBLE)")
+    con.close()
+    with pytest.raises(WarehouseError, match="not a regcost warehouse"):
+        Warehouse(db)
+    con = duckdb.connect(str(db), read_only=True)
+    assert [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()] == ["budget"]
+    con.close()
+
+
+def test_an_older_warehouse_is_upgraded_when_read(tmp_path):
+    from analysis.warehouse.schema import MIGRATIONS
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
+    )
+    for version, description, sql in MIGRATIONS[:2]:  # a file written before migration 3
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description])
+    con.close()
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.schema_version() == LATEST_VERSION
+        assert "settings_fetched_at" in [r[0] for r in wh.query("DESCRIBE ecr_registries")]

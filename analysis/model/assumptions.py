@@ -1,0 +1,257 @@
+"""Assumptions: every number the model needs that the estate cannot measure, with a range and a reason.
+
+Each field may be a plain number or a range `{low, base, high, dist}`; the deterministic estimate uses
+`base`, the uncertainty stage draws from the range. Every field says its unit and where its default comes
+from — an assumption is a documented choice, never a hidden constant (docs/scenarios.md lists them all).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Range(BaseModel):
+    """A value known only within bounds. `base` is the most likely value; `dist` shapes draws."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float
+    base: float
+    high: float
+    dist: Literal["triangular", "pert", "uniform"] = "triangular"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.base <= self.high:
+            raise ValueError(f"expected low ≤ base ≤ high, got {self.low}, {self.base}, {self.high}")
+        return self
+
+
+Value = float | Range
+
+
+def base(value: Value) -> float:
+    return value.base if isinstance(value, Range) else float(value)
+
+
+def _field(default: Value, unit: str, source: str, description: str, **kw) -> object:
+    return Field(default=default, description=description, json_schema_extra={"unit": unit, "source": source}, **kw)
+
+
+class Share(BaseModel):
+    """Where the consumers of pull traffic sit, relative to the ECR region that serves them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    same_region: Value = _field(
+        0.75,
+        "fraction",
+        "assumption (calibrate from CUR in a later stage)",
+        "AWS workloads in the repository's own region (EKS/ECS/EC2/Lambda): free from ECR.",
+    )
+    other_region: Value = _field(
+        0.05, "fraction", "assumption", "AWS workloads in another region: inter-region transfer."
+    )
+    internet: Value = _field(
+        0.15,
+        "fraction",
+        "assumption",
+        "Outside AWS: on-prem clusters, CI runners, developer laptops: data transfer out to the internet.",
+    )
+    other_cloud: Value = _field(
+        0.05, "fraction", "assumption", "Another cloud's clusters: data transfer out to the internet."
+    )
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Share:
+        total = sum(base(v) for v in (self.same_region, self.other_region, self.internet, self.other_cloud))
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the four shares must add up to 1 (base values add up to {total:g})")
+        return self
+
+
+class Assumptions(BaseModel):
+    """Scenario-level assumptions. A scenario file overrides any of them by name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    horizon_months: Annotated[int, Field(ge=1, le=120)] = _field(
+        36, "months", "convention: a 3-year TCO horizon", "How many months the projection covers."
+    )
+    discount_rate_annual: Value = _field(
+        0.08,
+        "fraction per year",
+        "assumption: a typical corporate cost of capital (7–10 %)",
+        "Annual rate for the net present value of monthly costs.",
+    )
+    currency: Literal["USD", "EUR"] = _field(
+        "USD", "ISO 4217", "convention", "Currency of every output; other prices are converted with fx.yaml."
+    )
+    consumers: Share = Field(default_factory=Share, description="Where pull traffic goes (fractions adding up to 1).")
+    layer_cache_hit_ratio: Value = _field(
+        Range(low=0.3, base=0.6, high=0.85),
+        "fraction",
+        "assumption: nodes keep base and dependency layers; calibrate against billed egress",
+        "Share of a pulled image's compressed bytes already on the pulling node (not transferred).",
+    )
+    pull_growth_monthly: Value = _field(
+        0.0, "fraction per month", "assumption", "Month-on-month growth of pulls (0: as measured)."
+    )
+    storage_growth_factor: Value = _field(
+        Range(low=0.5, base=1.0, high=1.5),
+        "multiplier",
+        "measured: push history of the last 12 months (× this factor)",
+        "Multiplier on the measured monthly growth of stored bytes.",
+    )
+    other_internet_egress_gb_month: Value = _field(
+        0.0,
+        "GB per month per region",
+        "your bill (AWS DTO tiers aggregate across services)",
+        "The account's other data transfer out in the same tiers: it moves the registry's egress into cheaper tiers.",
+    )
+    free_allowance: Literal["none", "ecr_page_1gb", "aws_wide_100gb"] = _field(
+        "none",
+        "catalog candidate",
+        "catalog parameter aws.transfer.internet_out.free_allowance",
+        "Which free data-transfer-out allowance to apply (the AWS Pricing Calculator applies none).",
+    )
+    inter_region_charging: Literal["source_region_once", "internet_rate_both_sides"] = _field(
+        "source_region_once",
+        "catalog candidate",
+        "catalog parameter aws.transfer.inter_region.charged_sides",
+        "How cross-region pulls and replication are charged (sources disagree).",
+    )
+    private_subnet_share: Value = _field(
+        Range(low=0.3, base=0.7, high=1.0),
+        "fraction",
+        "assumption: EKS/ECS nodes usually run in private subnets",
+        "Share of AWS-side pulls made from private subnets, whose internet-bound traffic crosses a NAT gateway.",
+    )
+    vpc_endpoint_share: Value = _field(
+        Range(low=0.0, base=0.5, high=1.0),
+        "fraction",
+        "assumption",
+        "Share of private-subnet ECR pulls that use ECR/S3 VPC endpoints instead of the NAT gateway.",
+    )
+    rescans_per_image_month: Value = _field(
+        Range(low=0.0, base=0.5, high=2.0),
+        "scans per image per month",
+        "assumption: continuous scanning rescans when new CVEs affect an image",
+        "Enhanced-scanning rescans per tagged image per month (only where the registry scans ENHANCED).",
+    )
+    untagged_cleanup_share: Value = _field(
+        1.0,
+        "fraction",
+        "the ECR-with-lifecycle-clean-up scenario",
+        "Share of untagged, unreferenced bytes a lifecycle clean-up removes.",
+    )
+    cleanup_archives_never_pulled: bool = _field(
+        False,
+        "switch",
+        "the ECR-with-lifecycle-clean-up scenario",
+        "Also move never-pulled tagged images to the archive class.",
+    )
+    gc_backlog_share: Value = _field(
+        Range(low=0.05, base=0.15, high=0.5),
+        "fraction of stored bytes",
+        "harbor-facts §3: deleted bytes stay until GC runs (goharbor/harbor#16507, #21919)",
+        "Extra storage held by deleted-but-not-yet-collected blobs on a self-hosted registry.",
+    )
+    block_utilisation_target: Value = _field(
+        0.7,
+        "fraction",
+        "assumption: keep 30 % headroom on block volumes",
+        "How full block storage is run; provisioned = stored ÷ this.",
+    )
+    backup_copies: Value = _field(
+        1.0,
+        "copies",
+        "assumption: one DR copy in object storage at another site",
+        "Full copies of the registry's blobs kept as backup / DR.",
+    )
+    site_local_share: Value = _field(
+        0.0,
+        "fraction",
+        "per scenario: an on-prem site serves its local consumers over the LAN",
+        "Share of the internet/on-prem consumers that sit at the self-hosted site itself (no egress).",
+    )
+    cross_az_share: Value = _field(
+        0.67,
+        "fraction",
+        "2 of 3 AZs: a regional service reached from a random AZ",
+        "Harbor on AWS: share of same-region pulls that cross an availability zone (ECR is regional and free).",
+    )
+    ops_hours_month: Value | None = _field(
+        None,
+        "hours per month",
+        "catalog parameter harbor.ops.hours_per_month (an assumption: no published figure)",
+        "Routine operation of a self-hosted Harbor: monitoring, GC, certificates, quota and user requests.",
+    )
+    upgrades_per_year: Value | None = _field(
+        None,
+        "upgrades per year",
+        "catalog parameter harbor.ops.upgrades_per_year (Harbor's release history)",
+        "Harbor minor upgrades applied per year (only the 3 newest minors are maintained).",
+    )
+    hours_per_upgrade: Value | None = _field(
+        None,
+        "hours",
+        "catalog parameter harbor.ops.hours_per_upgrade (an assumption)",
+        "Engineering hours per Harbor upgrade, including testing and the maintenance window.",
+    )
+    labour_rate: Value | None = _field(
+        None,
+        "currency per hour",
+        "catalog labour rate of the scenario's site (None: use it)",
+        "Loaded hourly rate of the engineers who run and migrate the registry.",
+    )
+    migration_days_base: Value = _field(
+        Range(low=5, base=10, high=20),
+        "engineer-days",
+        "assumption",
+        "Fixed migration effort: Harbor set-up, SSO, robot accounts, replication rules, cut-over plan.",
+    )
+    migration_days_per_100_repositories: Value = _field(
+        Range(low=0.5, base=2, high=5),
+        "engineer-days",
+        "assumption (the portability stage refines it)",
+        "Per-repository effort: repointing image references, CI credentials, policies.",
+    )
+    dual_run_months: Value = _field(
+        Range(low=1, base=2, high=4),
+        "months",
+        "assumption",
+        "Months ECR keeps running beside the new registry during the migration.",
+    )
+    proxy_hit_ratio: Value = _field(
+        Range(low=0.5, base=0.8, high=0.95),
+        "fraction",
+        "assumption: a warm pull-through cache",
+        "Hybrid: share of the proxied consumers' pulls served from the Harbor proxy cache.",
+    )
+    proxy_cache_share: Value = _field(
+        Range(low=0.1, base=0.3, high=0.6),
+        "fraction of globally unique bytes",
+        "assumption",
+        "Hybrid: how much of the estate the proxy cache holds (what its consumers pull).",
+    )
+    proxied_consumer_share: Value = _field(
+        1.0, "fraction", "assumption", "Hybrid: share of internet/other-cloud pull traffic that goes through the proxy."
+    )
+
+
+def draws(value: Value, n: int | None, rng: np.random.Generator | None) -> np.ndarray | float:
+    """The base value, or `n` draws from the range (used by the uncertainty stage)."""
+    if n is None or rng is None or not isinstance(value, Range) or value.low == value.high:
+        return base(value)
+    lo, mode, hi = value.low, value.base, value.high
+    if value.dist == "uniform":
+        return rng.uniform(lo, hi, n)
+    if value.dist == "pert":
+        alpha = 1 + 4 * (mode - lo) / (hi - lo)
+        beta = 1 + 4 * (hi - mode) / (hi - lo)
+        return lo + rng.beta(alpha, beta, n) * (hi - lo)
+    return rng.triangular(lo, mode, hi, n)

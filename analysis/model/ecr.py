@@ -1,0 +1,289 @@
+"""ECR cost per month: storage (standard, archive), data transfer by destination, replication, enhanced
+scanning, NAT gateway processing, pull-through cache storage.
+
+Billing rules (ecr-facts.md §0–§2): storage is metered in byte-hours and billed per GB-month (2^30 bytes);
+a month's GB-months are its average stored bytes, here the stock at mid-month. Same-region transfer to AWS
+compute is free; to the internet it is tiered per region with the account's other egress consumed first;
+cross-region pulls and replication pay the inter-region rate of the source region.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.model.costs import GIB, Ctx, Line, PriceRef, first, over_months
+from analysis.model.workload import WorkloadProfile
+
+
+@dataclass(frozen=True)
+class RegionUsage:
+    """The estate per ECR region (accounts summed: consolidated billing tiers by region and usage type)."""
+
+    regions: list[str]
+    standard_gb: np.ndarray
+    archive_gb: np.ndarray
+    growth_gb_month: np.ndarray
+    untagged_gb: np.ndarray  # reclaimable by an untagged clean-up (standard class)
+    never_pulled_gb: np.ndarray
+    pull_gb_month: np.ndarray  # pulls × compressed image size, before the node cache
+    pull_through_cache_gb: np.ndarray
+    replication_gb_month: np.ndarray  # new bytes copied to other regions per month (Σ over destinations)
+    scanned_pushes_month: np.ndarray  # pushes into repositories under ENHANCED scanning
+    scanned_tagged_images: np.ndarray
+
+
+def region_usage(profile: WorkloadProfile) -> RegionUsage:
+    repos = profile.repositories.copy()
+    billable = profile.ecr_billable_by_scope()
+    # Blob mounting de-duplicates across a registry's repositories: scale repository figures to the scope's.
+    ratio = np.where(
+        billable["standard_bytes"] > 0, billable["billable_standard_bytes"] / billable["standard_bytes"], 1.0
+    )
+    scale = billable.assign(scale=ratio)[["account_id", "region", "scale"]]
+    repos = repos.merge(scale, on=["account_id", "region"], how="left").fillna({"scale": 1.0})
+    repos["enhanced"] = _enhanced(repos, profile.scopes)
+    repos["pull_bytes_month"] = repos["pulls_per_month"] * repos["bytes_per_pull_uncached"]
+    repos["replication_bytes_month"] = repos["growth_bytes_per_month"] * repos["replication_destinations"].map(len)
+    repos["standard_scaled"] = repos["standard_bytes"] * repos["scale"]
+    repos["untagged_scaled"] = repos["untagged_bytes"] * repos["scale"]
+    repos["never_pulled_scaled"] = repos["never_pulled_bytes"] * repos["scale"]
+    repos["ptc_bytes"] = np.where(repos["pull_through_cache"], repos["standard_scaled"], 0.0)
+    repos["scanned_pushes"] = np.where(repos["enhanced"], repos["pushes_per_month"], 0.0)
+    repos["scanned_tagged"] = np.where(repos["enhanced"], repos["tagged_images"], 0.0)
+    archive = billable.groupby("region")["billable_archive_bytes"].sum()
+
+    by = repos.groupby("region")
+    regions = sorted(set(repos["region"]) | set(billable["region"]))
+
+    def col(name: str, frame: pd.core.groupby.DataFrameGroupBy = by) -> np.ndarray:
+        return frame[name].sum().reindex(regions, fill_value=0.0).to_numpy(dtype=float)
+
+    return RegionUsage(
+        regions=regions,
+        standard_gb=col("standard_scaled") / GIB,
+        archive_gb=archive.reindex(regions, fill_value=0.0).to_numpy(dtype=float) / GIB,
+        growth_gb_month=col("growth_bytes_per_month") / GIB,
+        untagged_gb=col("untagged_scaled") / GIB,
+        never_pulled_gb=col("never_pulled_scaled") / GIB,
+        pull_gb_month=col("pull_bytes_month") / GIB,
+        pull_through_cache_gb=col("ptc_bytes") / GIB,
+        replication_gb_month=col("replication_bytes_month") / GIB,
+        scanned_pushes_month=col("scanned_pushes"),
+        scanned_tagged_images=col("scanned_tagged"),
+    )
+
+
+def _enhanced(repos: pd.DataFrame, scopes: pd.DataFrame) -> np.ndarray:
+    """Repositories matched by an ENHANCED registry scanning rule (WILDCARD filters; none = all)."""
+    flags = np.zeros(len(repos), dtype=bool)
+    for scope in scopes.itertuples():
+        config = json.loads(scope.scanning_configuration) if scope.scanning_configuration else {}
+        if config.get("scanType") != "ENHANCED":
+            continue
+        patterns = [f["filter"] for rule in config.get("rules", []) for f in rule.get("repositoryFilters", [])] or ["*"]
+        in_scope = (repos["account_id"] == scope.account_id) & (repos["region"] == scope.region)
+        matched = repos["repository_name"].map(lambda n, p=patterns: any(fnmatch.fnmatchcase(n, x) for x in p))
+        flags |= (in_scope & matched).to_numpy()
+    return flags
+
+
+def stock(gb: np.ndarray | float, growth: np.ndarray | float, ctx: Ctx) -> np.ndarray:
+    """GB-months of each month: the stock at mid-month (average of a linearly growing stock).
+
+    `gb` and `growth` are scalars or draws of shape (draws, 1); the result has the months axis last.
+    """
+    return np.asarray(gb, dtype=float) + np.asarray(growth, dtype=float) * (ctx.months - 0.5)
+
+
+@dataclass(frozen=True)
+class EcrOptions:
+    """What differs between ECR scenarios."""
+
+    cleanup: bool = False  # ECR with lifecycle clean-up
+    egress_factor: float | np.ndarray = 1.0  # hybrid: share of internet/other-cloud pulls still served by ECR
+
+
+def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) -> list[Line]:
+    a = ctx.a
+    lines: list[Line] = []
+
+    storage = np.zeros_like(ctx.months)
+    archive_cost = np.zeros_like(ctx.months)
+    ptc_cost = np.zeros_like(ctx.months)
+    qty_std = qty_arch = qty_ptc = 0.0
+    std_ref = arch_ref = None
+    for i, region in enumerate(usage.regions):
+        g = usage.growth_gb_month[i] * a.storage_growth_factor
+        standard, archived = usage.standard_gb[i], usage.archive_gb[i]
+        if options.cleanup:
+            removed = usage.untagged_gb[i] * a.untagged_cleanup_share
+            untagged_share = usage.untagged_gb[i] / standard if standard else 0.0
+            standard = standard - removed
+            g = g * (1 - untagged_share * a.untagged_cleanup_share)
+            if a.cleanup_archives_never_pulled:
+                moved = np.maximum(usage.never_pulled_gb[i] - removed, 0.0)
+                standard, archived = standard - moved, archived + moved
+        std_gb = stock(standard - usage.pull_through_cache_gb[i], g, ctx)
+        price, std_ref = ctx.flat("ecr.storage.standard", "GB-month", region=region)
+        storage = storage + std_gb * price
+        ptc_gb = stock(usage.pull_through_cache_gb[i], 0.0, ctx)
+        ptc_cost = ptc_cost + ptc_gb * price
+        arch_gb = stock(archived, 0.0, ctx)
+        cost, arch_ref = ctx.tiered("ecr.storage.archive", arch_gb, "GB-month", region=region)
+        archive_cost = archive_cost + cost
+        qty_std, qty_arch, qty_ptc = qty_std + first(std_gb), qty_arch + first(arch_gb), qty_ptc + first(ptc_gb)
+    lines.append(
+        Line(
+            "ECR storage (standard)",
+            "storage",
+            storage,
+            qty_std,
+            "GB-month",
+            _refs(std_ref),
+            "unique layers, configs and manifests per repository (per registry with blob mounting)",
+        )
+    )
+    if qty_arch or options.cleanup and a.cleanup_archives_never_pulled:
+        lines.append(Line("ECR storage (archive)", "storage", archive_cost, qty_arch, "GB-month", _refs(arch_ref)))
+    if qty_ptc:
+        lines.append(
+            Line(
+                "ECR pull-through cache storage",
+                "storage",
+                ptc_cost,
+                qty_ptc,
+                "GB-month",
+                _refs(std_ref),
+                "images cached under pull-through cache prefixes are stored and billed like any other",
+            )
+        )
+    lines += _transfer_lines(usage, ctx, options)
+    lines += _scanning_lines(usage, ctx)
+    return lines
+
+
+def _refs(*refs: PriceRef | None) -> list[PriceRef]:
+    return [r for r in refs if r is not None]
+
+
+def pulled_gb(pull_gb_month: float, ctx: Ctx) -> np.ndarray:
+    """GB that pulls actually transfer each month, after the node layer cache, with pull growth."""
+    growth = np.power(1.0 + np.asarray(ctx.a.pull_growth_monthly, dtype=float), ctx.months - 1)
+    return pull_gb_month * (1.0 - np.asarray(ctx.a.layer_cache_hit_ratio, dtype=float)) * growth
+
+
+def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[Line]:
+    a = ctx.a
+    share = a.consumers
+    allowance_left = ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance)
+    internet = np.zeros_like(ctx.months)
+    inter = np.zeros_like(ctx.months)
+    repl = np.zeros_like(ctx.months)
+    nat = np.zeros_like(ctx.months)
+    q_int = q_inter = q_repl = q_nat = 0.0
+    refs: dict[str, PriceRef] = {}
+    # Regions with most egress first: an account-wide free allowance is used up where traffic is.
+    order = np.argsort(-usage.pull_gb_month, kind="stable")
+    for i in order:
+        region = usage.regions[i]
+        gb = pulled_gb(usage.pull_gb_month[i], ctx)
+        out = gb * (share["internet"] + share["other_cloud"]) * options.egress_factor
+        cost, refs["dto"] = ctx.tiered(
+            "aws.transfer.internet_out",
+            out,
+            "GB",
+            region=region,
+            offset=a.other_internet_egress_gb_month,
+            allowance=allowance_left,
+        )
+        allowance_left = 0.0
+        internet, q_int = internet + cost, q_int + first(out)
+
+        rate, refs["inter"] = _inter_region_rate(ctx, region)
+        cross = gb * share["other_region"]
+        inter, q_inter = inter + cross * rate, q_inter + first(cross)
+        replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
+        repl, q_repl = repl + replicated * rate, q_repl + first(replicated)
+
+        via_nat = gb * share["same_region"] * a.private_subnet_share * (1.0 - a.vpc_endpoint_share)
+        nat_price, refs["nat"] = ctx.flat("aws.nat.processing", "GB", region=region)
+        nat, q_nat = nat + via_nat * nat_price, q_nat + first(via_nat)
+
+    lines = [
+        Line(
+            "Data transfer out to the internet",
+            "transfer",
+            internet,
+            q_int,
+            "GB",
+            _refs(refs.get("dto")),
+            "pulls by consumers outside AWS and in other clouds, tiered per region after the account's other egress",
+        ),
+        Line(
+            "Inter-region transfer (pulls)",
+            "transfer",
+            inter,
+            q_inter,
+            "GB",
+            _refs(refs.get("inter")),
+            "pulls by AWS workloads in another region, at the source region's rate",
+        ),
+    ]
+    if q_repl:
+        lines.append(
+            Line(
+                "Replication transfer",
+                "transfer",
+                repl,
+                q_repl,
+                "GB",
+                _refs(refs.get("inter")),
+                "new bytes copied to each destination region; destination storage is in that region's line",
+            )
+        )
+    lines.append(
+        Line(
+            "NAT gateway processing (ECR pulls)",
+            "aws-side",
+            nat,
+            q_nat,
+            "GB",
+            _refs(refs.get("nat")),
+            "same-region pulls from private subnets without ECR/S3 VPC endpoints",
+        )
+    )
+    return lines
+
+
+def _inter_region_rate(ctx: Ctx, region: str) -> tuple[float, PriceRef]:
+    if ctx.a.inter_region_charging == "internet_rate_both_sides":
+        # Sources that say "internet rates on both sides": the first internet tier, charged twice.
+        entry, fx = ctx.price("aws.transfer.internet_out", region=region)
+        return 2.0 * entry.tier_pairs()[0][1] * fx, PriceRef.of(entry)
+    return ctx.flat("aws.transfer.inter_region", "GB", region=region)
+
+
+def _scanning_lines(usage: RegionUsage, ctx: Ctx) -> list[Line]:
+    if not usage.scanned_pushes_month.sum() and not usage.scanned_tagged_images.sum():
+        return []
+    initial, r1 = ctx.flat("inspector.ecr.initial_scan", "image-scan")
+    rescan, r2 = ctx.flat("inspector.ecr.rescan", "image-scan")
+    pushes = usage.scanned_pushes_month.sum()
+    rescans = usage.scanned_tagged_images.sum() * ctx.a.rescans_per_image_month
+    monthly = over_months(pushes * initial + rescans * rescan, ctx.months)
+    return [
+        Line(
+            "Enhanced scanning (Amazon Inspector)",
+            "security",
+            monthly,
+            first(pushes + rescans),
+            "image-scan",
+            [r1, r2],
+            "initial scans of new pushes plus continuous rescans of tagged images",
+        )
+    ]

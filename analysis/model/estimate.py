@@ -1,0 +1,241 @@
+"""Run the scenarios over one input and build the result object.
+
+`scenario_costs` is the vectorised core (it takes draws for the uncertainty stage); `estimate` runs the
+base case of every scenario, projects it and compares each with the baseline (stay on ECR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from analysis.model.assumptions import Assumptions, Range, Share, base
+from analysis.model.costs import Ctx, Line, OneTime, PriceRef, Resolved
+from analysis.model.ecr import EcrOptions, ecr_costs
+from analysis.model.inputs import ModelInput
+from analysis.model.migration import dual_run, migration_costs
+from analysis.model.projection import break_even_month, cumulative, npv
+from analysis.model.result import (
+    AssumptionRow,
+    Component,
+    EstimateResult,
+    OneTimeCost,
+    PriceCitation,
+    ProfileSummary,
+    Recommendation,
+    ScenarioResult,
+)
+from analysis.model.scenarios import Scenario
+from analysis.model.selfhosted import selfhosted_costs
+from analysis.pricing import Catalog
+
+
+@dataclass
+class ScenarioCosts:
+    scenario: Scenario
+    lines: list[Line]
+    one_time: list[OneTime]
+
+    def monthly_total(self) -> np.ndarray:
+        return np.sum([line.monthly for line in self.lines], axis=0)
+
+    def one_time_total(self) -> np.ndarray | float:
+        return sum((np.asarray(o.amount, dtype=float) for o in self.one_time), np.asarray(0.0))
+
+
+def effective_assumptions(scenario: Scenario, inp: ModelInput, shared: Assumptions) -> Assumptions:
+    """The scenario's assumptions with the run-wide ones (horizon, currency, discount rate) and a usage file's
+    measured transfer split imposed, so every scenario is compared on the same terms."""
+    update = {k: getattr(shared, k) for k in ("horizon_months", "currency", "discount_rate_annual")}
+    if inp.consumer_override is not None:
+        update["consumers"] = Share(**inp.consumer_override)
+        update["layer_cache_hit_ratio"] = 0.0
+    return scenario.assumptions.model_copy(update=update)
+
+
+def scenario_costs(
+    scenario: Scenario,
+    inp: ModelInput,
+    catalog: Catalog,
+    shared: Assumptions,
+    n: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> ScenarioCosts:
+    assumptions = effective_assumptions(scenario, inp, shared)
+    ctx = Ctx(catalog, Resolved(assumptions, n, rng), np.arange(1, assumptions.horizon_months + 1, dtype=float))
+    a = ctx.a
+    if scenario.kind == "ecr":
+        return ScenarioCosts(scenario, ecr_costs(inp.usage, ctx), [])
+    if scenario.kind == "ecr-cleanup":
+        return ScenarioCosts(scenario, ecr_costs(inp.usage, ctx, EcrOptions(cleanup=True)), [])
+    sh = scenario.selfhosted
+    assert sh is not None  # validated: selfhosted and hybrid scenarios have a site
+    if scenario.kind == "hybrid":
+        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio
+        lines = ecr_costs(inp.usage, ctx, EcrOptions(egress_factor=kept))
+        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=inp.global_unique_gb * a.proxy_cache_share)
+        for line in proxy:
+            line.component = f"Proxy cache: {line.component}"
+        return ScenarioCosts(scenario, lines + proxy, [])
+    lines = selfhosted_costs(inp, sh, ctx)
+    ecr_meanwhile = np.sum([line.monthly for line in ecr_costs(inp.usage, ctx)], axis=0)
+    lines.append(dual_run(ecr_meanwhile, ctx))
+    return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))
+
+
+def estimate(
+    inp: ModelInput,
+    profile: ProfileSummary,
+    scenarios: list[Scenario],
+    catalog: Catalog,
+    *,
+    horizon_months: int | None = None,
+    currency: str | None = None,
+    warehouse: str | None = None,
+    runs: list[int] | None = None,
+) -> EstimateResult:
+    baseline = scenarios[0]
+    shared = baseline.assumptions
+    overrides = {k: v for k, v in (("horizon_months", horizon_months), ("currency", currency)) if v is not None}
+    shared = shared.model_copy(update=overrides)
+
+    costs = [scenario_costs(s, inp, catalog, shared) for s in scenarios]
+    base_monthly = costs[0].monthly_total()
+    base_cum = cumulative(base_monthly)
+    results = []
+    used: list[PriceRef] = []
+    for c in costs:
+        monthly = c.monthly_total()
+        one_time = float(c.one_time_total())
+        cum = cumulative(monthly, one_time)
+        be = int(break_even_month(cum, base_cum)) if c is not costs[0] else 0
+        results.append(
+            ScenarioResult(
+                name=c.scenario.name,
+                title=c.scenario.title,
+                kind=c.scenario.kind,
+                description=c.scenario.description,
+                components=[_component(line) for line in c.lines],
+                one_time=[_one_time(o) for o in c.one_time],
+                monthly_total=monthly.tolist(),
+                cumulative=cum.tolist(),
+                horizon_tco=float(cum[-1]),
+                npv=float(npv(monthly, base(shared.discount_rate_annual), one_time)),
+                break_even_month=be or None,
+                savings_vs_baseline=float(base_cum[-1] - cum[-1]),
+            )
+        )
+        used += [p for line in c.lines for p in line.prices] + [p for o in c.one_time for p in o.prices]
+    as_of = sorted(p.as_of for p in used)
+    return EstimateResult(
+        generated_at=datetime.now(UTC),
+        currency=shared.currency,
+        horizon_months=shared.horizon_months,
+        discount_rate_annual=base(shared.discount_rate_annual),
+        warehouse=warehouse,
+        runs=runs or [],
+        profile=profile,
+        baseline=baseline.name,
+        scenarios=results,
+        recommendation=_recommend(results, shared.currency, shared.horizon_months),
+        assumptions=_assumption_rows(scenarios),
+        catalog_files=[str(f) for f in catalog.files],
+        catalog_as_of={"oldest": as_of[0], "newest": as_of[-1]} if as_of else {},
+        notes=list(inp.notes),
+    )
+
+
+def _citation(p: PriceRef) -> PriceCitation:
+    return PriceCitation(**p.__dict__)
+
+
+def _component(line: Line) -> Component:
+    monthly = np.asarray(line.monthly, dtype=float)
+    return Component(
+        component=line.component,
+        group=line.group,
+        monthly=monthly.tolist(),
+        total=float(monthly.sum()),
+        quantity_month1=line.quantity,
+        unit=line.unit,
+        cost_month1=float(monthly[0]),
+        prices=[_citation(p) for p in dict.fromkeys(line.prices)],
+        note=line.note,
+    )
+
+
+def _one_time(o: OneTime) -> OneTimeCost:
+    return OneTimeCost(
+        component=o.component,
+        amount=float(np.asarray(o.amount, dtype=float)),
+        quantity=o.quantity,
+        unit=o.unit,
+        prices=[_citation(p) for p in dict.fromkeys(o.prices)],
+        note=o.note,
+    )
+
+
+def _recommend(results: list[ScenarioResult], currency: str, horizon: int) -> Recommendation:
+    baseline, others = results[0], results[1:]
+    best = max(others, key=lambda r: r.savings_vs_baseline, default=None)
+    if best is None or best.savings_vs_baseline <= 0:
+        return Recommendation(
+            scenario=baseline.name,
+            headline=f"{baseline.title}: no alternative is cheaper over {horizon} months",
+            reason=f"{baseline.title} costs {currency} {baseline.horizon_tco:,.2f} over the horizon; the closest "
+            f"alternative costs more"
+            if others
+            else "only the baseline was estimated",
+        )
+    be = f", paying back in month {best.break_even_month}" if best.break_even_month else ""
+    pct = best.savings_vs_baseline / baseline.horizon_tco if baseline.horizon_tco else 0.0
+    return Recommendation(
+        scenario=best.name,
+        headline=f"{best.title}: saves {currency} {best.savings_vs_baseline:,.2f} ({pct:.0%}) over {horizon} "
+        f"months{be}",
+        reason=f"{currency} {best.horizon_tco:,.2f} against {currency} {baseline.horizon_tco:,.2f} for "
+        f"{baseline.title.lower()}, one-time costs included",
+    )
+
+
+def _assumption_rows(scenarios: list[Scenario]) -> list[AssumptionRow]:
+    shared = scenarios[0].assumptions
+    rows = _rows("*", shared, None)
+    for s in scenarios[1:]:
+        rows += _rows(s.name, s.assumptions, shared)
+    return rows
+
+
+def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[AssumptionRow]:
+    rows = []
+    for name, field in type(a).model_fields.items():
+        value = getattr(a, name)
+        if shared is not None and value == getattr(shared, name):
+            continue
+        extra = field.json_schema_extra or {}
+        items = (
+            [(f"{name}.{k}", getattr(value, k), type(value).model_fields[k]) for k in type(value).model_fields]
+            if isinstance(value, Share)
+            else [(name, value, field)]
+        )
+        for label, v, f in items:
+            e = f.json_schema_extra or extra
+            rows.append(
+                AssumptionRow(
+                    scenario=scenario,
+                    name=label,
+                    base="catalog"
+                    if v is None
+                    else f"{base(v):g}"
+                    if isinstance(v, Range | float | int) and not isinstance(v, bool)
+                    else str(v),
+                    low=v.low if isinstance(v, Range) else None,
+                    high=v.high if isinstance(v, Range) else None,
+                    unit=str(e.get("unit", "")),
+                    source=str(e.get("source", "")),
+                    description=f.description or "",
+                )
+            )
+    return rows

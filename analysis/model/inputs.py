@@ -1,0 +1,134 @@
+"""What the cost models take: region-level usage plus the estate-wide figures a self-hosted registry needs.
+
+Built from the warehouse's workload profile, or from a hand-written usage file (`regcost estimate --usage`)
+for what-if questions and for checking against the AWS Pricing Calculator with nothing collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from analysis.model.costs import GIB
+from analysis.model.ecr import RegionUsage, region_usage
+from analysis.model.workload import WorkloadProfile
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    usage: RegionUsage
+    global_unique_gb: float
+    global_growth_gb_month: float
+    repositories: int
+    unique_gb_by_region: dict[str, float]
+    source: Literal["warehouse", "usage file"]
+    # A usage file states transfer by destination after caching: these replace the consumer assumptions.
+    consumer_override: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def from_profile(profile: WorkloadProfile) -> ModelInput:
+    usage = region_usage(profile)
+    scopes = profile.scopes.groupby("region")["scope_unique_bytes"].sum()
+    total = float(scopes.sum())
+    by_region = {r: profile.global_unique_bytes / GIB * float(v) / total for r, v in scopes.items()} if total else {}
+    return ModelInput(
+        usage=usage,
+        global_unique_gb=profile.global_unique_bytes / GIB,
+        global_growth_gb_month=profile.global_growth_bytes_per_month / GIB,
+        repositories=len(profile.repositories),
+        unique_gb_by_region=by_region,
+        source="warehouse",
+        notes=list(profile.notes),
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Transfer(_Strict):
+    same_region: float = Field(0.0, ge=0, description="GB/month pulled by AWS workloads in the same region.")
+    other_region: float = Field(0.0, ge=0, description="GB/month pulled by AWS workloads in other regions.")
+    internet: float = Field(0.0, ge=0, description="GB/month pulled from outside AWS (on-prem, CI, laptops).")
+    other_cloud: float = Field(0.0, ge=0, description="GB/month pulled by other clouds.")
+
+
+class RegionUsageFile(_Strict):
+    storage_gb: float = Field(ge=0, description="ECR-billable standard storage, GB (2^30 bytes).")
+    archive_gb: float = Field(0.0, ge=0, description="Archive-class storage, GB.")
+    unique_gb: float | None = Field(None, ge=0, description="Globally unique GB (self-hosted); default storage_gb.")
+    growth_gb_month: float = Field(0.0, ge=0, description="Net growth of storage per month, GB.")
+    transfer_gb_month: Transfer = Field(default_factory=Transfer, description="Bytes actually transferred.")
+    replication_gb_month: float = Field(0.0, ge=0, description="GB/month replicated to other regions (Σ destinations).")
+    scanned_pushes_month: float = Field(0.0, ge=0, description="Pushes under enhanced scanning per month.")
+    scanned_tagged_images: float = Field(0.0, ge=0, description="Tagged images under continuous enhanced scanning.")
+
+
+class UsageFile(_Strict):
+    repositories: int = Field(1, ge=0, description="Repositories (sizes the migration effort).")
+    regions: dict[str, RegionUsageFile] = Field(description="Usage per ECR region, e.g. us-east-1.")
+
+
+def from_usage_file(path: Path) -> ModelInput:
+    from analysis.model.scenarios import ScenarioError  # one error type for every bad input file
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+        spec = UsageFile.model_validate(raw)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: is not valid YAML ({exc})") from None
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        raise ScenarioError(f"{path}: {loc}: {e['msg']}") from None
+
+    regions = sorted(spec.regions)
+    r = [spec.regions[k] for k in regions]
+
+    def arr(values: list[float]) -> np.ndarray:
+        return np.asarray(values, dtype=float)
+
+    transfer = [x.transfer_gb_month for x in r]
+    pulled = arr([t.same_region + t.other_region + t.internet + t.other_cloud for t in transfer])
+    total = float(pulled.sum())
+    consumers = {
+        k: (sum(getattr(t, k) for t in transfer) / total if total else 0.0)
+        for k in ("same_region", "other_region", "internet", "other_cloud")
+    }
+    if not total:
+        consumers["same_region"] = 1.0
+    usage = RegionUsage(
+        regions=regions,
+        standard_gb=arr([x.storage_gb for x in r]),
+        archive_gb=arr([x.archive_gb for x in r]),
+        growth_gb_month=arr([x.growth_gb_month for x in r]),
+        untagged_gb=np.zeros(len(r)),
+        never_pulled_gb=np.zeros(len(r)),
+        pull_gb_month=pulled,
+        pull_through_cache_gb=np.zeros(len(r)),
+        replication_gb_month=arr([x.replication_gb_month for x in r]),
+        scanned_pushes_month=arr([x.scanned_pushes_month for x in r]),
+        scanned_tagged_images=arr([x.scanned_tagged_images for x in r]),
+    )
+    unique = {k: (x.unique_gb if x.unique_gb is not None else x.storage_gb) for k, x in zip(regions, r, strict=True)}
+    return ModelInput(
+        usage=usage,
+        global_unique_gb=sum(unique.values()),
+        global_growth_gb_month=float(usage.growth_gb_month.sum()),
+        repositories=spec.repositories,
+        unique_gb_by_region=unique,
+        source="usage file",
+        consumer_override=consumers,
+        notes=[
+            f"usage from {path}: transfer given by destination, so the layer-cache and consumer assumptions "
+            "are replaced by it"
+        ],
+    )

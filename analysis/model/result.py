@@ -1,0 +1,120 @@
+"""The one result object every output renders: CLI table/JSON/CSV/Markdown, reports, the dashboard.
+
+Versioned: `schema_version` changes when a field changes meaning or disappears; new fields may be added.
+Money is float in the model currency, unrounded; renderers round to cents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PriceCitation(_Model):
+    id: str
+    location: str
+    unit: str
+    currency: str
+    price_text: str
+    source: str
+    as_of: str
+
+
+class Component(_Model):
+    component: str
+    group: str
+    monthly: list[float]
+    total: float
+    quantity_month1: float | None
+    unit: str | None
+    cost_month1: float
+    prices: list[PriceCitation]
+    note: str
+
+
+class OneTimeCost(_Model):
+    component: str
+    amount: float
+    quantity: float | None
+    unit: str | None
+    prices: list[PriceCitation]
+    note: str
+
+
+class ScenarioResult(_Model):
+    name: str
+    title: str
+    kind: str
+    description: str
+    components: list[Component]
+    one_time: list[OneTimeCost]
+    monthly_total: list[float]
+    cumulative: list[float]
+    horizon_tco: float
+    npv: float
+    break_even_month: int | None  # vs the baseline; None: never within the horizon (or the baseline itself)
+    savings_vs_baseline: float  # baseline horizon TCO − this one (positive: cheaper)
+
+
+class ProfileSummary(_Model):
+    source: Literal["warehouse", "usage file"]
+    accounts: int
+    regions: list[str]
+    repositories: int
+    images: int
+    naive_bytes: float
+    ecr_billable_bytes: float
+    global_unique_bytes: float
+    growth_bytes_per_month: float
+    untagged_bytes: float
+    never_pulled_bytes: float
+    pulls_per_month: float
+    pull_bytes_per_month: float  # before the node layer cache
+    pull_window_days: int
+    growth_method: str
+
+
+class AssumptionRow(_Model):
+    scenario: str  # "*" for the shared defaults
+    name: str
+    base: str
+    low: float | None
+    high: float | None
+    unit: str
+    source: str
+    description: str
+
+
+class Recommendation(_Model):
+    scenario: str
+    headline: str
+    reason: str
+
+
+class EstimateResult(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    generated_at: datetime
+    currency: str
+    horizon_months: int
+    discount_rate_annual: float
+    warehouse: str | None
+    runs: list[int]
+    profile: ProfileSummary
+    baseline: str
+    scenarios: list[ScenarioResult]
+    recommendation: Recommendation
+    assumptions: list[AssumptionRow]
+    catalog_files: list[str]
+    catalog_as_of: dict[str, str]  # oldest and newest as_of among the prices used
+    notes: list[str]
+
+    def scenario(self, name: str) -> ScenarioResult:
+        return next(s for s in self.scenarios if s.name == name)
