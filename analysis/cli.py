@@ -1,4 +1,4 @@
-"""The `regcost` command: collect → warehouse → (model → render, in later stages).
+"""The `regcost` command: collect → warehouse → model → render.
 
 Errors for people: one line saying what went wrong and what to do, exit code 1 (2 for bad usage);
 tracebacks only with --debug.
@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +26,11 @@ from analysis.collectors.accounts import AccountsError
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.ecr import EcrOptions
 from analysis.collectors.iam import iam_policy
+from analysis.model.estimate import EmptyWarehouse, estimate_from_usage, estimate_from_warehouse
+from analysis.model.result import EstimateResult
+from analysis.model.scenarios import ScenarioError, load_scenarios, pick
+from analysis.pricing import CatalogError, load_catalog
+from analysis.render import FORMATS, render
 from analysis.warehouse import Warehouse, WarehouseError, queries
 
 app = typer.Typer(
@@ -38,6 +43,8 @@ app = typer.Typer(
 )
 collect_app = typer.Typer(help="Collect inventories and usage into the warehouse.", no_args_is_help=True)
 app.add_typer(collect_app, name="collect")
+pricing_app = typer.Typer(help="The price catalog: what is in force, and refreshing AWS prices.", no_args_is_help=True)
+app.add_typer(pricing_app, name="pricing")
 
 # Piped output (CI logs, `| less`) is not squeezed to 80 columns: tables stay readable.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -86,8 +93,10 @@ def _errors_for_people() -> Iterator[None]:
 def _explain(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, UsageError):
         return 2, str(exc)
-    if isinstance(exc, WarehouseError | AccountsError):
+    if isinstance(exc, WarehouseError | AccountsError | EmptyWarehouse):
         return 1, str(exc)
+    if isinstance(exc, ScenarioError | CatalogError):
+        return 2, str(exc)
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return 1, f"{exc}; list profiles with `aws configure list-profiles`"
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
@@ -363,8 +372,10 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
+        estimate_result = run_estimate(db)
         if fmt == "json":
-            console.print_json(json.dumps({"schema_version": 1, **result}, default=str))
+            payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
+            console.print_json(json.dumps(payload, default=str))
             return
         console.print(
             f"[bold]Demo estate[/] seed {seed}: {result['seeded']['repositories']:,} repositories, "
@@ -376,4 +387,151 @@ def demo(
         with Warehouse(db, read_only=True) as wh:
             _print_scopes(queries.inventory_by_scope(wh), queries.global_unique_bytes(wh))
         _print_errors(result["errors"])
-        console.print(f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost status --db {db}[/]")
+        console.print()
+        sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
+        console.print(
+            f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --explain[/] "
+            f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
+        )
+
+
+ScenarioOption = Annotated[
+    list[str] | None,
+    typer.Option("--scenario", "-s", help="Scenario name (repeatable; default: all). 'ecr' is always the baseline."),
+]
+ScenarioFileOption = Annotated[
+    list[Path] | None,
+    typer.Option("--scenario-file", help="Your scenario YAML (repeatable); same name as a preset replaces it."),
+]
+CatalogOption = Annotated[
+    list[Path] | None,
+    typer.Option("--catalog", help="Your price catalog file or folder (repeatable); overrides ours by id."),
+]
+
+
+def run_estimate(
+    db: Path | None,
+    *,
+    usage: Path | None = None,
+    scenario: list[str] | None = None,
+    scenario_file: list[Path] | None = None,
+    catalog: list[Path] | None = None,
+    horizon: int | None = None,
+    currency: str | None = None,
+) -> EstimateResult:
+    scenarios = pick(load_scenarios(scenario_file), scenario)
+    prices = load_catalog(catalog)
+    if usage is not None:
+        return estimate_from_usage(usage, scenarios, prices, horizon_months=horizon, currency=currency)
+    with Warehouse(db, read_only=True) as wh:
+        return estimate_from_warehouse(wh, scenarios, prices, horizon_months=horizon, currency=currency)
+
+
+@app.command()
+def estimate(
+    scenario: ScenarioOption = None,
+    horizon: Annotated[int | None, typer.Option(help="Months to project (default 36).", min=1, max=120)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "table",
+    explain: Annotated[bool, typer.Option("--explain", help="Per component: quantity × unit price = cost.")] = False,
+    usage: Annotated[
+        Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
+    ] = None,
+    scenario_file: ScenarioFileOption = None,
+    catalog: CatalogOption = None,
+    currency: Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Project what each scenario costs month by month, and when a migration pays back."""
+    with _errors_for_people():
+        if fmt not in FORMATS:
+            raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+        if currency is not None and currency not in ("USD", "EUR"):
+            raise UsageError(f"--currency {currency}: expected USD or EUR")
+        result = run_estimate(
+            db,
+            usage=usage,
+            scenario=scenario,
+            scenario_file=scenario_file,
+            catalog=catalog,
+            horizon=horizon,
+            currency=currency,
+        )
+        text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
+        if output is not None:
+            output.write_text(text)
+            err.print(f"wrote {output}")
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@pricing_app.command("show")
+def pricing_show(
+    catalog: CatalogOption = None,
+    grep: Annotated[str | None, typer.Option("--id", help="Only ids containing this text.")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Every price in force, its unit, currency, source and date, and which file it came from."""
+    with _errors_for_people():
+        prices = load_catalog(catalog)
+        rows = [r for r in prices.as_rows() if not grep or grep in r["id"]]
+        if fmt == "json":
+            params = [
+                {
+                    "id": p.id,
+                    "unit": p.unit,
+                    "default": p.default,
+                    "value": p.value(),
+                    "basis": p.basis,
+                    "as_of": p.as_of.isoformat(),
+                    "source": p.source,
+                }
+                for p in prices.parameters()
+                if not grep or grep in p.id
+            ]
+            console.print_json(json.dumps({"schema_version": 1, "prices": rows, "parameters": params}))
+            return
+        table = Table(title=f"Prices in force ({len(rows)})", title_justify="left")
+        for col in ("id", "where", "price", "unit", "ccy", "as of", "source", "from"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            origin = Path(r["origin"]).name if r["origin"] else ""
+            if r["overrides"]:
+                origin += f" (overrides {Path(r['overrides']).name})"
+            table.add_row(
+                r["id"], r["location"], r["price_text"], r["unit"], r["currency"], r["as_of"], r["source"], origin
+            )
+        console.print(table)
+        ptable = Table(title="Parameters (where sources disagree or none exist)", title_justify="left")
+        for col in ("id", "value", "unit", "candidates", "basis", "as of"):
+            ptable.add_column(col, overflow="fold")
+        for p in prices.parameters():
+            if grep and grep not in p.id:
+                continue
+            cands = ", ".join(f"{k}={c.value:g}" for k, c in p.candidates.items())
+            ptable.add_row(p.id, f"{p.value():g} ({p.default})", p.unit, cands, p.basis, p.as_of.isoformat())
+        console.print(ptable)
+
+
+@pricing_app.command("refresh")
+def pricing_refresh(
+    profile: Annotated[str | None, typer.Option(help="AWS profile for the Price List API.")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="Regions to refresh (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the dated snapshot.")] = Path("pricing"),
+) -> None:
+    """Fetch ECR and data-transfer prices from the AWS Price List API into a dated catalog snapshot.
+
+    Use the snapshot with --catalog FOLDER: it overrides the shipped AWS entries it covers.
+    """
+    from analysis.pricing.refresh import PRICING_ENDPOINT_REGION, RefreshError, refresh_aws
+
+    with _errors_for_people():
+        regions = list(region or ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])
+        settings = AwsSettings(profile=profile)
+        # The Price List API has its own endpoint regions; the client is guarded read-only like the collectors'.
+        client = settings.client(settings.base_session(), "pricing", PRICING_ENDPOINT_REGION)
+        try:
+            path = refresh_aws(client, regions, out, date.today())
+        except RefreshError as exc:
+            raise UsageError(str(exc)) from None
+        console.print(f"wrote {path}; use it with --catalog {out}")

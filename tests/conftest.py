@@ -55,3 +55,14 @@ def run_collection(
     )
     with Warehouse(db) as wh:
         return collect_ecr(wh, settings_for(aws), request)
+
+
+@pytest.fixture(scope="session")
+def collected_db(small_estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding one complete collection of the small estate (for readers: estimate, reports)."""
+    db = tmp_path_factory.mktemp("collected") / "regcost.duckdb"
+    with EmulatedAWS() as emulated:
+        emulated.seed(small_estate)
+        summary = run_collection(emulated, small_estate, db)
+    assert summary.status == "complete", summary.errors
+    return db

@@ -51,6 +51,7 @@ def declared() -> dict[str, list[Operations]]:
     import analysis.collectors.accounts  # noqa: F401
     import analysis.collectors.cloudwatch  # noqa: F401
     import analysis.collectors.ecr  # noqa: F401
+    import analysis.collectors.pricelist  # noqa: F401
 
     return dict(_REGISTRY)
 

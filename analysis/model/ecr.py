@@ -35,6 +35,13 @@ class RegionUsage:
     replication_gb_month: np.ndarray  # new bytes copied to other regions per month (Σ over destinations)
     scanned_pushes_month: np.ndarray  # pushes into repositories under ENHANCED scanning
     scanned_tagged_images: np.ndarray
+    # Measured split of transfer by destination per region (a usage file states it); None: the assumption.
+    consumer_shares: dict[str, np.ndarray] | None = None
+
+    def shares(self, assumed: dict[str, object], i: int) -> dict[str, object]:
+        if self.consumer_shares is None:
+            return assumed
+        return {k: float(v[i]) for k, v in self.consumer_shares.items()}
 
 
 def region_usage(profile: WorkloadProfile) -> RegionUsage:
@@ -116,7 +123,8 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
     archive_cost = np.zeros_like(ctx.months)
     ptc_cost = np.zeros_like(ctx.months)
     qty_std = qty_arch = qty_ptc = 0.0
-    std_ref = arch_ref = None
+    std_refs: list[PriceRef] = []
+    arch_refs: list[PriceRef] = []
     for i, region in enumerate(usage.regions):
         g = usage.growth_gb_month[i] * a.storage_growth_factor
         standard, archived = usage.standard_gb[i], usage.archive_gb[i]
@@ -129,12 +137,14 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
                 moved = np.maximum(usage.never_pulled_gb[i] - removed, 0.0)
                 standard, archived = standard - moved, archived + moved
         std_gb = stock(standard - usage.pull_through_cache_gb[i], g, ctx)
-        price, std_ref = ctx.flat("ecr.storage.standard", "GB-month", region=region)
+        price, ref = ctx.flat("ecr.storage.standard", "GB-month", region=region)
+        std_refs.append(ref)
         storage = storage + std_gb * price
         ptc_gb = stock(usage.pull_through_cache_gb[i], 0.0, ctx)
         ptc_cost = ptc_cost + ptc_gb * price
         arch_gb = stock(archived, 0.0, ctx)
-        cost, arch_ref = ctx.tiered("ecr.storage.archive", arch_gb, "GB-month", region=region)
+        cost, ref = ctx.tiered("ecr.storage.archive", arch_gb, "GB-month", region=region)
+        arch_refs.append(ref)
         archive_cost = archive_cost + cost
         qty_std, qty_arch, qty_ptc = qty_std + first(std_gb), qty_arch + first(arch_gb), qty_ptc + first(ptc_gb)
     lines.append(
@@ -144,12 +154,12 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
             storage,
             qty_std,
             "GB-month",
-            _refs(std_ref),
+            _refs(*std_refs),
             "unique layers, configs and manifests per repository (per registry with blob mounting)",
         )
     )
     if qty_arch or options.cleanup and a.cleanup_archives_never_pulled:
-        lines.append(Line("ECR storage (archive)", "storage", archive_cost, qty_arch, "GB-month", _refs(arch_ref)))
+        lines.append(Line("ECR storage (archive)", "storage", archive_cost, qty_arch, "GB-month", _refs(*arch_refs)))
     if qty_ptc:
         lines.append(
             Line(
@@ -158,7 +168,7 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
                 ptc_cost,
                 qty_ptc,
                 "GB-month",
-                _refs(std_ref),
+                _refs(*std_refs),
                 "images cached under pull-through cache prefixes are stored and billed like any other",
             )
         )
@@ -168,7 +178,8 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
 
 
 def _refs(*refs: PriceRef | None) -> list[PriceRef]:
-    return [r for r in refs if r is not None]
+    """The distinct catalog entries a line used (one per region where prices differ by region)."""
+    return list(dict.fromkeys(r for r in refs if r is not None))
 
 
 def pulled_gb(pull_gb_month: float, ctx: Ctx) -> np.ndarray:
@@ -179,21 +190,21 @@ def pulled_gb(pull_gb_month: float, ctx: Ctx) -> np.ndarray:
 
 def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[Line]:
     a = ctx.a
-    share = a.consumers
     allowance_left = ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance)
     internet = np.zeros_like(ctx.months)
     inter = np.zeros_like(ctx.months)
     repl = np.zeros_like(ctx.months)
     nat = np.zeros_like(ctx.months)
     q_int = q_inter = q_repl = q_nat = 0.0
-    refs: dict[str, PriceRef] = {}
+    refs: dict[str, list[PriceRef]] = {"dto": [], "inter": [], "nat": []}
     # Regions with most egress first: an account-wide free allowance is used up where traffic is.
     order = np.argsort(-usage.pull_gb_month, kind="stable")
     for i in order:
         region = usage.regions[i]
+        share = usage.shares(a.consumers, i)
         gb = pulled_gb(usage.pull_gb_month[i], ctx)
         out = gb * (share["internet"] + share["other_cloud"]) * options.egress_factor
-        cost, refs["dto"] = ctx.tiered(
+        cost, ref = ctx.tiered(
             "aws.transfer.internet_out",
             out,
             "GB",
@@ -202,16 +213,19 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             allowance=allowance_left,
         )
         allowance_left = 0.0
+        refs["dto"].append(ref)
         internet, q_int = internet + cost, q_int + first(out)
 
-        rate, refs["inter"] = _inter_region_rate(ctx, region)
+        rate, ref = _inter_region_rate(ctx, region)
+        refs["inter"].append(ref)
         cross = gb * share["other_region"]
         inter, q_inter = inter + cross * rate, q_inter + first(cross)
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
         repl, q_repl = repl + replicated * rate, q_repl + first(replicated)
 
         via_nat = gb * share["same_region"] * a.private_subnet_share * (1.0 - a.vpc_endpoint_share)
-        nat_price, refs["nat"] = ctx.flat("aws.nat.processing", "GB", region=region)
+        nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
+        refs["nat"].append(ref)
         nat, q_nat = nat + via_nat * nat_price, q_nat + first(via_nat)
 
     lines = [
@@ -221,7 +235,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             internet,
             q_int,
             "GB",
-            _refs(refs.get("dto")),
+            _refs(*refs["dto"]),
             "pulls by consumers outside AWS and in other clouds, tiered per region after the account's other egress",
         ),
         Line(
@@ -230,7 +244,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             inter,
             q_inter,
             "GB",
-            _refs(refs.get("inter")),
+            _refs(*refs["inter"]),
             "pulls by AWS workloads in another region, at the source region's rate",
         ),
     ]
@@ -242,7 +256,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
                 repl,
                 q_repl,
                 "GB",
-                _refs(refs.get("inter")),
+                _refs(*refs["inter"]),
                 "new bytes copied to each destination region; destination storage is in that region's line",
             )
         )
@@ -253,7 +267,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             nat,
             q_nat,
             "GB",
-            _refs(refs.get("nat")),
+            _refs(*refs["nat"]),
             "same-region pulls from private subnets without ECR/S3 VPC endpoints",
         )
     )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
 from analysis.model.assumptions import Assumptions, Range, Share, base
 from analysis.model.costs import Ctx, Line, OneTime, PriceRef, Resolved
 from analysis.model.ecr import EcrOptions, ecr_costs
-from analysis.model.inputs import ModelInput
+from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
 from analysis.model.migration import dual_run, migration_costs
 from analysis.model.projection import break_even_month, cumulative, npv
 from analysis.model.result import (
@@ -29,7 +30,9 @@ from analysis.model.result import (
 )
 from analysis.model.scenarios import Scenario
 from analysis.model.selfhosted import selfhosted_costs
+from analysis.model.workload import load_profile, summary
 from analysis.pricing import Catalog
+from analysis.warehouse import Warehouse
 
 
 @dataclass
@@ -196,7 +199,7 @@ def _recommend(results: list[ScenarioResult], currency: str, horizon: int) -> Re
         headline=f"{best.title}: saves {currency} {best.savings_vs_baseline:,.2f} ({pct:.0%}) over {horizon} "
         f"months{be}",
         reason=f"{currency} {best.horizon_tco:,.2f} against {currency} {baseline.horizon_tco:,.2f} for "
-        f"{baseline.title.lower()}, one-time costs included",
+        f"{baseline.title}, one-time costs included",
     )
 
 
@@ -239,3 +242,46 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
                 )
             )
     return rows
+
+
+def estimate_from_warehouse(
+    warehouse: Warehouse,
+    scenarios: list[Scenario],
+    catalog: Catalog,
+    *,
+    horizon_months: int | None = None,
+    currency: str | None = None,
+) -> EstimateResult:
+    """The estimate of the warehouse's current snapshot (the CLI, reports and dashboard all start here)."""
+    profile = load_profile(warehouse)
+    if profile.repositories.empty:
+        raise EmptyWarehouse(
+            f"{warehouse.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
+        )
+    runs = sorted({int(r) for r in profile.scopes["run_id"].dropna()})
+    return estimate(
+        from_profile(profile),
+        summary(profile),
+        scenarios,
+        catalog,
+        horizon_months=horizon_months,
+        currency=currency,
+        warehouse=str(warehouse.path),
+        runs=runs,
+    )
+
+
+def estimate_from_usage(
+    path: Path,
+    scenarios: list[Scenario],
+    catalog: Catalog,
+    *,
+    horizon_months: int | None = None,
+    currency: str | None = None,
+) -> EstimateResult:
+    inp = from_usage_file(path)
+    return estimate(inp, usage_summary(inp), scenarios, catalog, horizon_months=horizon_months, currency=currency)
+
+
+class EmptyWarehouse(Exception):
+    """Nothing collected yet: said to the person with what to run."""

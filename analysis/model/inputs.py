@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.model.costs import GIB
 from analysis.model.ecr import RegionUsage, region_usage
+from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile
 
 
@@ -76,7 +77,7 @@ class UsageFile(_Strict):
 
 
 def from_usage_file(path: Path) -> ModelInput:
-    from analysis.model.scenarios import ScenarioError  # one error type for every bad input file
+    from analysis.model.scenarios import ScenarioError, format_validation_error  # one error type for bad input files
 
     try:
         raw = yaml.safe_load(Path(path).read_text())
@@ -86,9 +87,7 @@ def from_usage_file(path: Path) -> ModelInput:
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: is not valid YAML ({exc})") from None
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        raise ScenarioError(f"{path}: {loc}: {e['msg']}") from None
+        raise ScenarioError(format_validation_error(path, exc)) from None
 
     regions = sorted(spec.regions)
     r = [spec.regions[k] for k in regions]
@@ -117,6 +116,10 @@ def from_usage_file(path: Path) -> ModelInput:
         replication_gb_month=arr([x.replication_gb_month for x in r]),
         scanned_pushes_month=arr([x.scanned_pushes_month for x in r]),
         scanned_tagged_images=arr([x.scanned_tagged_images for x in r]),
+        consumer_shares={
+            k: np.divide(arr([getattr(t, k) for t in transfer]), pulled, out=np.zeros(len(r)), where=pulled > 0)
+            for k in ("same_region", "other_region", "internet", "other_cloud")
+        },
     )
     unique = {k: (x.unique_gb if x.unique_gb is not None else x.storage_gb) for k, x in zip(regions, r, strict=True)}
     return ModelInput(
@@ -131,4 +134,27 @@ def from_usage_file(path: Path) -> ModelInput:
             f"usage from {path}: transfer given by destination, so the layer-cache and consumer assumptions "
             "are replaced by it"
         ],
+    )
+
+
+def usage_summary(inp: ModelInput) -> ProfileSummary:
+    """Headline figures of a hand-written usage file (what it does not state is zero)."""
+    u = inp.usage
+    gib = float(GIB)
+    return ProfileSummary(
+        source="usage file",
+        accounts=0,
+        regions=list(u.regions),
+        repositories=inp.repositories,
+        images=0,
+        naive_bytes=0.0,
+        ecr_billable_bytes=float((u.standard_gb.sum() + u.archive_gb.sum()) * gib),
+        global_unique_bytes=inp.global_unique_gb * gib,
+        growth_bytes_per_month=inp.global_growth_gb_month * gib,
+        untagged_bytes=0.0,
+        never_pulled_bytes=0.0,
+        pulls_per_month=0.0,
+        pull_bytes_per_month=float(u.pull_gb_month.sum() * gib),
+        pull_window_days=0,
+        growth_method="stated in the usage file",
     )

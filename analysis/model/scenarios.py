@@ -129,16 +129,38 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Pydantic names the member of a union (`float | Range`) in an error's location; people know field names only.
+_UNION_TAGS = {"float", "int", "str", "bool", "none", "Range", "Share"}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if str(p) not in _UNION_TAGS and not str(p).startswith(("function-", "literal["))]
+    return ".".join(parts) or "(top level)"
+
+
+def format_validation_error(path: Path, exc: ValidationError) -> str:
+    """One line: the file, the field path and what was expected. For a union (a number or a range) the
+    branch that matches what was written explains the problem: a mapping was meant as a range."""
+    errors = exc.errors()
+
+    def is_range_branch(e: Any) -> bool:
+        return any("Range" in str(p) for p in e["loc"])
+
+    ranged = [e for e in errors if is_range_branch(e) and isinstance(e.get("input"), dict)]
+    first = (ranged or [e for e in errors if not is_range_branch(e)] or errors)[0]
+    fields = {_field_path(e["loc"]) for e in errors}
+    more = f" (+{len(fields) - 1} more)" if len(fields) > 1 else ""
+    got = first.get("input")
+    got_text = f"; got {got!r}" if not isinstance(got, dict | list) and got is not None else ""
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{path}: {_field_path(first['loc'])}: {message}{got_text}{more}"
+
+
 def _validate(path: Path, raw: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        got = first.get("input")
-        got_text = f"; got {got!r}" if not isinstance(got, dict | list) and got is not None else ""
-        raise ScenarioError(f"{path}: {loc}: {first['msg']}{got_text}{more}") from None
+        raise ScenarioError(format_validation_error(path, exc)) from None
 
 
 def load_scenarios(user_files: list[Path] | None = None) -> dict[str, Scenario]:

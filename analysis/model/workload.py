@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from analysis.model.result import ProfileSummary
 from analysis.warehouse import Warehouse
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: an average month, for turning window counts into monthly rates
@@ -271,3 +272,25 @@ def _replication_destinations(repos: pd.DataFrame, scopes: pd.DataFrame) -> list
                 dests.update(d["region"] for d in rule.get("destinations", []) if d.get("region") != region)
         out.append(sorted(dests))
     return out
+
+
+def summary(profile: WorkloadProfile) -> ProfileSummary:
+    """The profile's headline figures for the result object."""
+    repos = profile.repositories
+    return ProfileSummary(
+        source="warehouse",
+        accounts=int(profile.scopes["account_id"].nunique()),
+        regions=sorted(profile.scopes["region"].unique().tolist()),
+        repositories=len(repos),
+        images=int(repos["images"].sum()),
+        naive_bytes=float(profile.naive_bytes),
+        ecr_billable_bytes=float(profile.ecr_billable_bytes),
+        global_unique_bytes=float(profile.global_unique_bytes),
+        growth_bytes_per_month=float(profile.global_growth_bytes_per_month),
+        untagged_bytes=float(repos["untagged_bytes"].sum()),
+        never_pulled_bytes=float(repos["never_pulled_bytes"].sum()),
+        pulls_per_month=float(profile.pulls_per_month),
+        pull_bytes_per_month=float((repos["pulls_per_month"] * repos["bytes_per_pull_uncached"]).sum()),
+        pull_window_days=profile.pull_window_days,
+        growth_method=profile.growth_method,
+    )

@@ -1,0 +1,213 @@
+"""The estimate as a terminal table, JSON, CSV or Markdown, from the one result object.
+
+Money is rounded to cents here and only here; the result keeps full precision.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from analysis.model.result import EstimateResult, ScenarioResult
+
+FORMATS = ("table", "json", "csv", "markdown")
+GIB = float(2**30)
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): prefix a quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def render(result: EstimateResult, fmt: str, *, explain: bool = False, width: int = 160) -> str:
+    if fmt == "json":
+        return result.model_dump_json(indent=2)
+    if fmt == "csv":
+        return _csv(result)
+    if fmt == "markdown":
+        return _markdown(result, explain)
+    if fmt == "table":
+        return _table(result, explain, width)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def money(value: float, currency: str = "") -> str:
+    text = f"{value:,.2f}"
+    return f"{currency} {text}" if currency else text
+
+
+def _break_even(s: ScenarioResult, baseline: str) -> str:
+    if s.name == baseline:
+        return "baseline"
+    return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
+
+
+def estate_line(result: EstimateResult) -> str:
+    p = result.profile
+    if p.source == "usage file":
+        return (
+            f"Usage file: {', '.join(p.regions)}; ECR storage {p.ecr_billable_bytes / GIB:,.0f} GiB, unique "
+            f"{p.global_unique_bytes / GIB:,.0f} GiB, growth {p.growth_bytes_per_month / GIB:,.1f} GiB/month"
+        )
+    return (
+        f"Estate: {p.repositories:,} repositories, {p.images:,} images in {p.accounts} account(s) × "
+        f"{len(p.regions)} region(s). Storage: naive Σ imageSizeInBytes {p.naive_bytes / GIB:,.0f} GiB · "
+        f"ECR-billable {p.ecr_billable_bytes / GIB:,.0f} GiB · globally unique {p.global_unique_bytes / GIB:,.0f} GiB; "
+        f"growth {p.growth_bytes_per_month / GIB:,.1f} GiB/month; {p.pulls_per_month:,.0f} pulls/month"
+    )
+
+
+def _summary_rows(result: EstimateResult) -> list[list[str]]:
+    rows = []
+    for s in result.scenarios:
+        one_time = sum(o.amount for o in s.one_time)
+        rows.append(
+            [
+                s.title + (" (baseline)" if s.name == result.baseline else ""),
+                money(s.monthly_total[0]),
+                money(s.monthly_total[-1]),
+                money(one_time),
+                money(s.horizon_tco),
+                money(s.savings_vs_baseline) if s.name != result.baseline else "—",
+                _break_even(s, result.baseline),
+                money(s.npv),
+            ]
+        )
+    return rows
+
+
+def _headers(result: EstimateResult) -> list[str]:
+    h = result.horizon_months
+    return ["scenario", "month 1", f"month {h}", "one-time", f"{h}-month TCO", "saves vs baseline", "break-even", "NPV"]
+
+
+def _table(result: EstimateResult, explain: bool, width: int) -> str:
+    console = Console(width=width, record=True, file=io.StringIO(), force_terminal=False)
+    console.print(
+        f"[bold]regcost estimate[/] — {result.horizon_months} months, {result.currency}, discount rate "
+        f"{result.discount_rate_annual:.0%}/year" + (f", warehouse {result.warehouse}" if result.warehouse else "")
+    )
+    console.print(estate_line(result), highlight=False)
+    table = Table(title_justify="left")
+    for i, col in enumerate(_headers(result)):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in _summary_rows(result):
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"[bold]Recommendation:[/] {result.recommendation.headline}", highlight=False)
+    console.print(f"  {result.recommendation.reason}", highlight=False)
+    if explain:
+        for s in result.scenarios:
+            console.print(_explain_table(s, result))
+    else:
+        console.print("Per-component costs with quantities, unit prices and sources: --explain", style="dim")
+    for note in result.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False)
+    return console.export_text()
+
+
+def _explain_rows(s: ScenarioResult) -> list[list[str]]:
+    rows = []
+    for c in s.components:
+        price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}, {p.as_of})" for p in c.prices)
+        qty = f"{c.quantity_month1:,.2f} {c.unit}" if c.quantity_month1 is not None else ""
+        rows.append([c.component, qty, price, money(c.cost_month1), money(c.total), c.note])
+    for o in s.one_time:
+        price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location})" for p in o.prices)
+        qty = f"{o.quantity:,.2f} {o.unit}" if o.quantity is not None else ""
+        rows.append([f"one-time: {o.component}", qty, price, money(o.amount), money(o.amount), o.note])
+    return rows
+
+
+def _explain_table(s: ScenarioResult, result: EstimateResult) -> Table:
+    table = Table(title=f"{s.title}: quantity × unit price = cost ({result.currency})", title_justify="left")
+    for i, col in enumerate(
+        [
+            "component",
+            "quantity (month 1)",
+            "unit price (catalog entry)",
+            "month 1",
+            f"{result.horizon_months} months",
+            "what",
+        ]
+    ):
+        table.add_column(col, justify="right" if i in (1, 3, 4) else "left", overflow="fold")
+    for row in _explain_rows(s):
+        table.add_row(*row)
+    return table
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(result: EstimateResult) -> str:
+    """Long format, one row per scenario × component × month: pivots cleanly in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["scenario", "title", "component", "group", "month", "cost", "currency"])
+    for s in result.scenarios:
+        for c in s.components:
+            for month, cost in enumerate(c.monthly, start=1):
+                writer.writerow(
+                    [_cell(v) for v in (s.name, s.title, c.component, c.group, month, round(cost, 2), result.currency)]
+                )
+        for o in s.one_time:
+            writer.writerow(
+                [_cell(v) for v in (s.name, s.title, o.component, "one-time", 0, round(o.amount, 2), result.currency)]
+            )
+    return out.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = set(range(1, len(headers))) if numeric is None else numeric
+    align = [" ---: " if i in numeric else " --- " for i in range(len(headers))]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _markdown(result: EstimateResult, explain: bool) -> str:
+    parts = [
+        f"### regcost estimate — {result.horizon_months} months, {result.currency}",
+        "",
+        estate_line(result),
+        "",
+        _md_table(_headers(result), _summary_rows(result)),
+        "",
+        f"**Recommendation:** {result.recommendation.headline}. {result.recommendation.reason}.",
+    ]
+    if explain:
+        for s in result.scenarios:
+            parts += [
+                "",
+                f"#### {s.title}",
+                "",
+                _md_table(
+                    [
+                        "component",
+                        "quantity (month 1)",
+                        "unit price",
+                        "month 1",
+                        f"{result.horizon_months} months",
+                        "what",
+                    ],
+                    _explain_rows(s),
+                ),
+            ]
+    parts += [
+        "",
+        f"<sub>Prices as of {result.catalog_as_of.get('oldest', '?')} – "
+        f"{result.catalog_as_of.get('newest', '?')}; generated {result.generated_at:%Y-%m-%d %H:%M} UTC by "
+        "regcost.</sub>",
+    ]
+    for note in result.notes:
+        parts.append(f"\n> note: {note}")
+    return "\n".join(parts) + "\n"
