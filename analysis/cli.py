@@ -26,9 +26,8 @@ from analysis.collectors.accounts import AccountsError
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.ecr import EcrOptions
 from analysis.collectors.iam import iam_policy
-from analysis.model.estimate import EmptyWarehouse, estimate_from_usage, estimate_from_warehouse
-from analysis.model.result import EstimateResult
-from analysis.model.scenarios import ScenarioError, load_scenarios, pick
+from analysis.model.estimate import EmptyWarehouse, run_estimate
+from analysis.model.scenarios import ScenarioError
 from analysis.pricing import CatalogError, load_catalog
 from analysis.render import FORMATS, render
 from analysis.warehouse import Warehouse, WarehouseError, queries
@@ -407,24 +406,6 @@ CatalogOption = Annotated[
     list[Path] | None,
     typer.Option("--catalog", help="Your price catalog file or folder (repeatable); overrides ours by id."),
 ]
-
-
-def run_estimate(
-    db: Path | None,
-    *,
-    usage: Path | None = None,
-    scenario: list[str] | None = None,
-    scenario_file: list[Path] | None = None,
-    catalog: list[Path] | None = None,
-    horizon: int | None = None,
-    currency: str | None = None,
-) -> EstimateResult:
-    scenarios = pick(load_scenarios(scenario_file), scenario)
-    prices = load_catalog(catalog)
-    if usage is not None:
-        return estimate_from_usage(usage, scenarios, prices, horizon_months=horizon, currency=currency)
-    with Warehouse(db, read_only=True) as wh:
-        return estimate_from_warehouse(wh, scenarios, prices, horizon_months=horizon, currency=currency)
 
 
 @app.command()

@@ -29,6 +29,9 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 
+# Trust the machine's certificate store (corporate proxies re-sign TLS; uv's bundled roots would refuse them).
+export UV_SYSTEM_CERTS=${UV_SYSTEM_CERTS:-true} UV_NATIVE_TLS=${UV_NATIVE_TLS:-true}
+
 if [[ "$mode" == "--test" ]]; then
   uv sync --frozen --quiet
 else

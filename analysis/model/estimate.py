@@ -28,10 +28,10 @@ from analysis.model.result import (
     Recommendation,
     ScenarioResult,
 )
-from analysis.model.scenarios import Scenario
+from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.model.selfhosted import selfhosted_costs
 from analysis.model.workload import load_profile, summary
-from analysis.pricing import Catalog
+from analysis.pricing import Catalog, load_catalog
 from analysis.warehouse import Warehouse
 
 
@@ -281,6 +281,25 @@ def estimate_from_usage(
 ) -> EstimateResult:
     inp = from_usage_file(path)
     return estimate(inp, usage_summary(inp), scenarios, catalog, horizon_months=horizon_months, currency=currency)
+
+
+def run_estimate(
+    db: Path | None,
+    *,
+    usage: Path | None = None,
+    scenario: list[str] | None = None,
+    scenario_file: list[Path] | None = None,
+    catalog: list[Path] | None = None,
+    horizon: int | None = None,
+    currency: str | None = None,
+) -> EstimateResult:
+    """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out."""
+    scenarios = pick(load_scenarios(scenario_file), scenario)
+    prices = load_catalog(catalog)
+    if usage is not None:
+        return estimate_from_usage(usage, scenarios, prices, horizon_months=horizon, currency=currency)
+    with Warehouse(db, read_only=True) as wh:
+        return estimate_from_warehouse(wh, scenarios, prices, horizon_months=horizon, currency=currency)
 
 
 class EmptyWarehouse(Exception):
