@@ -7,13 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-}
-# System packages the test suite drives for real. Later stages add theirs here (docker-registry for the
-# OCI collector, chromium + poppler-utils for the dashboard and PDF checks).
-TEST_APT_PACKAGES=()
+# System packages regcost itself uses: the PDF report renders with WeasyPrint (Pango, fonts) and exports its
+# charts through kaleido, which drives a Chromium.
+RUNTIME_APT_PACKAGES=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+# And what the test suite drives for real besides: pdftoppm renders report pages to check they are not blank.
+TEST_APT_PACKAGES=(poppler-utils)
 
+wanted=("${RUNTIME_APT_PACKAGES[@]}")
+[[ "$mode" == "--test" ]] && wanted+=("${TEST_APT_PACKAGES[@]}")
 missing=()
-for pkg in "${TEST_APT_PACKAGES[@]}"; do
-  [[ "$mode" == "--test" ]] || break
+for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
