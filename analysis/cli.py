@@ -26,7 +26,7 @@ from analysis.collectors.accounts import AccountsError
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.ecr import EcrOptions
 from analysis.collectors.iam import iam_policy
-from analysis.model.estimate import EmptyWarehouse, run_estimate
+from analysis.model.estimate import DEFAULT_SEED, EmptyWarehouse, run_estimate
 from analysis.model.scenarios import ScenarioError
 from analysis.pricing import CatalogError, load_catalog
 from analysis.render import FORMATS, render
@@ -371,7 +371,7 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
-        estimate_result = run_estimate(db)
+        estimate_result = run_estimate(db, draws=10_000)
         if fmt == "json":
             payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
             console.print_json(json.dumps(payload, default=str))
@@ -420,6 +420,10 @@ def estimate(
     scenario_file: ScenarioFileOption = None,
     catalog: CatalogOption = None,
     currency: Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")] = None,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: the base case only).", min=0)
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -437,6 +441,8 @@ def estimate(
             catalog=catalog,
             horizon=horizon,
             currency=currency,
+            draws=draws,
+            seed=seed,
         )
         text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
         if output is not None:

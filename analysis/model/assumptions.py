@@ -243,6 +243,14 @@ class Assumptions(BaseModel):
     )
 
 
+# Assumptions whose default (None) is a catalog parameter's low/base/high range.
+CATALOG_PARAMETERS = {
+    "ops_hours_month": "harbor.ops.hours_per_month",
+    "upgrades_per_year": "harbor.ops.upgrades_per_year",
+    "hours_per_upgrade": "harbor.ops.hours_per_upgrade",
+}
+
+
 def draws(value: Value, n: int | None, rng: np.random.Generator | None) -> np.ndarray | float:
     """The base value, or `n` draws from the range (used by the uncertainty stage)."""
     if n is None or rng is None or not isinstance(value, Range) or value.low == value.high:

@@ -7,12 +7,13 @@ month-1 quantity and the prices it used, so `--explain` can show quantity × uni
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from analysis.model.assumptions import Assumptions, Range, Share, draws
+from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, draws
 from analysis.pricing import Catalog, PriceEntry, tiered_cost
 
 GIB = float(2**30)  # GB = 2^30 bytes (DESIGN.md), as AWS meters storage
@@ -70,22 +71,32 @@ class OneTime:
 
 
 class Resolved:
-    """Assumptions as numbers: floats for the estimate, arrays of shape (draws, 1) for Monte Carlo."""
+    """Assumptions as numbers: floats for the estimate, arrays of shape (draws, 1) for Monte Carlo.
 
-    def __init__(self, assumptions: Assumptions, n: int | None = None, rng: np.random.Generator | None = None) -> None:
+    Each assumption draws from its own stream, seeded by (seed, its name): the same assumption gets the same
+    draws in every scenario (common random numbers), so comparisons between scenarios carry no extra noise
+    from sampling, and adding an assumption does not reshuffle the others.
+    """
+
+    def __init__(
+        self, assumptions: Assumptions, n: int | None = None, rng: np.random.Generator | int | None = None
+    ) -> None:
         self.source = assumptions
         self.n = n
-        self.rng = rng
+        self.seed = int(rng.integers(2**62)) if isinstance(rng, np.random.Generator) else rng
         for name in type(assumptions).model_fields:
-            value = getattr(assumptions, name)
-            setattr(self, name, self._resolve(value, n, rng))
+            setattr(self, name, self.resolve(name, getattr(assumptions, name)))
 
-    @staticmethod
-    def _resolve(value: Any, n: int | None, rng: np.random.Generator | None) -> Any:
+    def stream(self, name: str) -> np.random.Generator | None:
+        if self.n is None or self.seed is None:
+            return None
+        return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+
+    def resolve(self, name: str, value: Any) -> Any:
         if isinstance(value, Share):
-            return {k: Resolved._resolve(getattr(value, k), n, rng) for k in type(value).model_fields}
+            return {k: self.resolve(f"{name}.{k}", getattr(value, k)) for k in type(value).model_fields}
         if isinstance(value, Range | float | int) and not isinstance(value, bool):
-            drawn = draws(value, n, rng)
+            drawn = draws(value, self.n, self.stream(name))
             return drawn[:, None] if isinstance(drawn, np.ndarray) else drawn
         return value
 
@@ -134,13 +145,13 @@ class Ctx:
     def parameter(self, id: str, candidate: str | None = None) -> float:
         return self.catalog.parameter(id).value(candidate)
 
-    def assumption_or_parameter(self, name: str, parameter_id: str) -> Any:
-        """An assumption the scenario set, else the catalog parameter's low/base/high range, resolved."""
+    def assumption_or_parameter(self, name: str) -> Any:
+        """An assumption the scenario set, else its catalog parameter's low/base/high range, resolved."""
         value = getattr(self.a, name)
         if value is not None:
             return value
-        low, mid, high = self.catalog.parameter(parameter_id).low_base_high()
-        return Resolved._resolve(Range(low=low, base=mid, high=high), self.a.n, self.a.rng)
+        low, mid, high = self.catalog.parameter(CATALOG_PARAMETERS[name]).low_base_high()
+        return self.a.resolve(name, Range(low=low, base=mid, high=high))
 
 
 def first(x: np.ndarray | float) -> float:

@@ -57,6 +57,7 @@ def region_usage(profile: WorkloadProfile) -> RegionUsage:
     repos["pull_bytes_month"] = repos["pulls_per_month"] * repos["bytes_per_pull_uncached"]
     repos["replication_bytes_month"] = repos["growth_bytes_per_month"] * repos["replication_destinations"].map(len)
     repos["standard_scaled"] = repos["standard_bytes"] * repos["scale"]
+    repos["growth_scaled"] = repos["growth_bytes_per_month"] * repos["scale"]
     repos["untagged_scaled"] = repos["untagged_bytes"] * repos["scale"]
     repos["never_pulled_scaled"] = repos["never_pulled_bytes"] * repos["scale"]
     repos["ptc_bytes"] = np.where(repos["pull_through_cache"], repos["standard_scaled"], 0.0)
@@ -74,7 +75,7 @@ def region_usage(profile: WorkloadProfile) -> RegionUsage:
         regions=regions,
         standard_gb=col("standard_scaled") / GIB,
         archive_gb=archive.reindex(regions, fill_value=0.0).to_numpy(dtype=float) / GIB,
-        growth_gb_month=col("growth_bytes_per_month") / GIB,
+        growth_gb_month=col("growth_scaled") / GIB,
         untagged_gb=col("untagged_scaled") / GIB,
         never_pulled_gb=col("never_pulled_scaled") / GIB,
         pull_gb_month=col("pull_bytes_month") / GIB,
@@ -89,7 +90,8 @@ def _enhanced(repos: pd.DataFrame, scopes: pd.DataFrame) -> np.ndarray:
     """Repositories matched by an ENHANCED registry scanning rule (WILDCARD filters; none = all)."""
     flags = np.zeros(len(repos), dtype=bool)
     for scope in scopes.itertuples():
-        config = json.loads(scope.scanning_configuration) if scope.scanning_configuration else {}
+        text = scope.scanning_configuration  # NULL (settings unreadable) arrives as NaN next to JSON text
+        config = json.loads(text) if isinstance(text, str) and text else {}
         if config.get("scanType") != "ENHANCED":
             continue
         patterns = [f["filter"] for rule in config.get("rules", []) for f in rule.get("repositoryFilters", [])] or ["*"]
@@ -212,7 +214,9 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             offset=a.other_internet_egress_gb_month,
             allowance=allowance_left,
         )
-        allowance_left = 0.0
+        # What this region's traffic (its other egress first) used of the allowance is gone for the next region.
+        used = np.minimum(allowance_left, np.asarray(a.other_internet_egress_gb_month, dtype=float) + out)
+        allowance_left = allowance_left - used
         refs["dto"].append(ref)
         internet, q_int = internet + cost, q_int + first(out)
 

@@ -6,6 +6,7 @@ base case of every scenario, projects it and compares each with the baseline (st
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from analysis.model.ecr import EcrOptions, ecr_costs
 from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
 from analysis.model.migration import dual_run, migration_costs
 from analysis.model.projection import break_even_month, cumulative, npv
+from analysis.model.repositories import baseline_top_repositories
 from analysis.model.result import (
     AssumptionRow,
     Component,
@@ -34,6 +36,8 @@ from analysis.model.workload import load_profile, summary
 from analysis.pricing import Catalog, load_catalog
 from analysis.warehouse import Warehouse
 
+DEFAULT_SEED = 20261127  # fixed, so a Monte Carlo run is reproducible unless asked otherwise
+
 
 @dataclass
 class ScenarioCosts:
@@ -42,7 +46,8 @@ class ScenarioCosts:
     one_time: list[OneTime]
 
     def monthly_total(self) -> np.ndarray:
-        return np.sum([line.monthly for line in self.lines], axis=0)
+        # Lines mix (months,) and (draws, months) shapes under Monte Carlo: add them by broadcasting.
+        return functools.reduce(np.add, (np.asarray(line.monthly, dtype=float) for line in self.lines))
 
     def one_time_total(self) -> np.ndarray | float:
         return sum((np.asarray(o.amount, dtype=float) for o in self.one_time), np.asarray(0.0))
@@ -83,7 +88,7 @@ def scenario_costs(
             line.component = f"Proxy cache: {line.component}"
         return ScenarioCosts(scenario, lines + proxy, [])
     lines = selfhosted_costs(inp, sh, ctx)
-    ecr_meanwhile = np.sum([line.monthly for line in ecr_costs(inp.usage, ctx)], axis=0)
+    ecr_meanwhile = functools.reduce(np.add, (line.monthly for line in ecr_costs(inp.usage, ctx)))
     lines.append(dual_run(ecr_meanwhile, ctx))
     return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))
 
@@ -98,7 +103,11 @@ def estimate(
     currency: str | None = None,
     warehouse: str | None = None,
     runs: list[int] | None = None,
+    draws: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> EstimateResult:
+    """The base case of every scenario, compared with the first (the baseline); with `draws`, Monte Carlo
+    percentiles, the probability of beating the baseline and a tornado as well."""
     baseline = scenarios[0]
     shared = baseline.assumptions
     overrides = {k: v for k, v in (("horizon_months", horizon_months), ("currency", currency)) if v is not None}
@@ -132,6 +141,11 @@ def estimate(
         )
         used += [p for line in c.lines for p in line.prices] + [p for o in c.one_time for p in o.prices]
     as_of = sorted(p.as_of for p in used)
+    uncertainty = None
+    if draws:
+        from analysis.model.uncertainty import simulate  # uncertainty builds on scenario_costs above
+
+        uncertainty = simulate(inp, scenarios, catalog, shared, draws=draws, seed=seed)
     return EstimateResult(
         generated_at=datetime.now(UTC),
         currency=shared.currency,
@@ -147,6 +161,7 @@ def estimate(
         catalog_files=[str(f) for f in catalog.files],
         catalog_as_of={"oldest": as_of[0], "newest": as_of[-1]} if as_of else {},
         notes=list(inp.notes),
+        uncertainty=uncertainty,
     )
 
 
@@ -251,6 +266,8 @@ def estimate_from_warehouse(
     *,
     horizon_months: int | None = None,
     currency: str | None = None,
+    draws: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> EstimateResult:
     """The estimate of the warehouse's current snapshot (the CLI, reports and dashboard all start here)."""
     profile = load_profile(warehouse)
@@ -259,7 +276,7 @@ def estimate_from_warehouse(
             f"{warehouse.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
         )
     runs = sorted({int(r) for r in profile.scopes["run_id"].dropna()})
-    return estimate(
+    result = estimate(
         from_profile(profile),
         summary(profile),
         scenarios,
@@ -268,7 +285,11 @@ def estimate_from_warehouse(
         currency=currency,
         warehouse=str(warehouse.path),
         runs=runs,
+        draws=draws,
+        seed=seed,
     )
+    top = baseline_top_repositories(profile, scenarios[0], catalog, result.currency)
+    return result.model_copy(update={"top_repositories": top})
 
 
 def estimate_from_usage(
@@ -278,9 +299,20 @@ def estimate_from_usage(
     *,
     horizon_months: int | None = None,
     currency: str | None = None,
+    draws: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> EstimateResult:
     inp = from_usage_file(path)
-    return estimate(inp, usage_summary(inp), scenarios, catalog, horizon_months=horizon_months, currency=currency)
+    return estimate(
+        inp,
+        usage_summary(inp),
+        scenarios,
+        catalog,
+        horizon_months=horizon_months,
+        currency=currency,
+        draws=draws,
+        seed=seed,
+    )
 
 
 def run_estimate(
@@ -292,14 +324,17 @@ def run_estimate(
     catalog: list[Path] | None = None,
     horizon: int | None = None,
     currency: str | None = None,
+    draws: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> EstimateResult:
     """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out."""
     scenarios = pick(load_scenarios(scenario_file), scenario)
     prices = load_catalog(catalog)
+    options = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
     if usage is not None:
-        return estimate_from_usage(usage, scenarios, prices, horizon_months=horizon, currency=currency)
+        return estimate_from_usage(usage, scenarios, prices, **options)
     with Warehouse(db, read_only=True) as wh:
-        return estimate_from_warehouse(wh, scenarios, prices, horizon_months=horizon, currency=currency)
+        return estimate_from_warehouse(wh, scenarios, prices, **options)
 
 
 class EmptyWarehouse(Exception):

@@ -13,18 +13,26 @@ def monthly_rate(annual_rate: float | np.ndarray) -> np.ndarray:
     return np.power(1.0 + np.asarray(annual_rate, dtype=float), 1.0 / 12.0) - 1.0
 
 
+def _per_draw(x: float | np.ndarray, ndim: int) -> np.ndarray:
+    """One value per draw, given as a scalar, (draws,) or (draws, 1) as the cost models resolve assumptions,
+    shaped to broadcast against costs of `ndim` dimensions (..., months)."""
+    arr = np.asarray(x, dtype=float)
+    return arr if arr.ndim == ndim else np.expand_dims(arr, -1)
+
+
 def npv(monthly_costs: np.ndarray, annual_rate: float | np.ndarray, one_time: float | np.ndarray = 0.0) -> np.ndarray:
     """Present value of month-end costs (month 1 discounted once) plus one-time costs paid at month 0."""
     costs = np.asarray(monthly_costs, dtype=float)
     months = np.arange(1, costs.shape[-1] + 1)
-    r = monthly_rate(annual_rate)
-    factors = np.power(1.0 + np.expand_dims(r, -1), -months)
-    return (costs * factors).sum(axis=-1) + np.asarray(one_time, dtype=float)
+    r = _per_draw(monthly_rate(annual_rate), costs.ndim)
+    factors = np.power(1.0 + r, -months)
+    return (costs * factors).sum(axis=-1) + _per_draw(one_time, costs.ndim)[..., 0]
 
 
 def cumulative(monthly_costs: np.ndarray, one_time: float | np.ndarray = 0.0) -> np.ndarray:
     """Cumulative cost at the end of each month, one-time costs counted in month 1."""
-    return np.cumsum(np.asarray(monthly_costs, dtype=float), axis=-1) + np.expand_dims(np.asarray(one_time, float), -1)
+    costs = np.asarray(monthly_costs, dtype=float)
+    return np.cumsum(costs, axis=-1) + _per_draw(one_time, costs.ndim)
 
 
 def break_even_month(candidate_cumulative: np.ndarray, baseline_cumulative: np.ndarray) -> np.ndarray:

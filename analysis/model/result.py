@@ -99,6 +99,62 @@ class Recommendation(_Model):
     reason: str
 
 
+class Band(_Model):
+    """P10 / P50 / P90 per month."""
+
+    p10: list[float]
+    p50: list[float]
+    p90: list[float]
+
+
+class ScenarioUncertainty(_Model):
+    name: str
+    monthly: Band
+    cumulative: Band
+    horizon_tco: dict[str, float]  # p10, p50, p90, mean
+    p_beats_baseline: float | None  # share of draws with a lower horizon TCO than the baseline's
+    break_even: dict[str, float | None]  # p10/p50/p90 month among draws that break even; "never": share that don't
+
+
+class TornadoBar(_Model):
+    assumption: str
+    scenario: str  # "*": both the baseline and the target have it; else the scenario it belongs to
+    low: float
+    high: float
+    savings_at_low: float  # the target's savings vs the baseline with the assumption at its low end
+    savings_at_high: float
+    swing: float
+
+
+class UncertaintyResult(_Model):
+    draws: int
+    seed: int
+    ranged_assumptions: list[str]
+    scenarios: list[ScenarioUncertainty]
+    tornado_scenario: str  # whose savings vs the baseline the tornado ranks the assumptions by
+    tornado: list[TornadoBar]
+
+
+class RepositoryCost(_Model):
+    """One repository's month-1 ECR cost at the baseline's unit prices (storage + the transfer its pulls cause).
+
+    An attribution for ranking, not a bill line: tiered prices are applied at each region's average rate, and
+    an account-wide free transfer allowance is not apportioned.
+    """
+
+    account_id: str
+    region: str
+    repository: str
+    billable_bytes: float  # standard + archive bytes ECR bills for it (scaled down where blob mounting shares)
+    untagged_bytes: float
+    never_pulled_bytes: float
+    pulls_per_month: float
+    pull_bytes_per_month: float  # before the node layer cache
+    storage_cost_month1: float
+    transfer_cost_month1: float  # internet, inter-region, replication and NAT processing of its pulls
+    cost_month1: float
+
+
 class EstimateResult(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     generated_at: datetime
@@ -115,6 +171,8 @@ class EstimateResult(_Model):
     catalog_files: list[str]
     catalog_as_of: dict[str, str]  # oldest and newest as_of among the prices used
     notes: list[str]
+    top_repositories: list[RepositoryCost] = []  # the costliest repositories (warehouse only; added in schema 1)
+    uncertainty: UncertaintyResult | None = None  # with draws > 0
 
     def scenario(self, name: str) -> ScenarioResult:
         return next(s for s in self.scenarios if s.name == name)

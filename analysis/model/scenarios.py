@@ -7,6 +7,7 @@ path and what was expected: nothing is computed from it.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from analysis.model.assumptions import Assumptions
+from analysis.model.assumptions import Assumptions, Share
 
 DATA_DIR_ENV = "REGCOST_DATA_DIR"
 
@@ -153,7 +154,16 @@ def format_validation_error(path: Path, exc: ValidationError) -> str:
     got = first.get("input")
     got_text = f"; got {got!r}" if not isinstance(got, dict | list) and got is not None else ""
     message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":  # say what was expected, not only that this key was not
+        close = difflib.get_close_matches(str(first["loc"][-1]), _field_names(), n=1, cutoff=0.6)
+        message = "unknown field" + (f"; did you mean {close[0]!r}?" if close else " (not a scenario field)")
+        got_text = ""
     return f"{path}: {_field_path(first['loc'])}: {message}{got_text}{more}"
+
+
+def _field_names() -> list[str]:
+    models = (Scenario, SelfHosted, Site, Storage, Resource, Assumptions, Share)
+    return sorted({name for model in models for name in model.model_fields})
 
 
 def _validate(path: Path, raw: dict[str, Any]) -> Scenario:

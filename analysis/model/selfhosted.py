@@ -139,8 +139,10 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
     outside = share["internet"] + share["other_cloud"]
     if sh.site.kind == "aws":
         home = sh.site.region
-        in_home = pulled_gb(float(usage.pull_gb_month[[r == home for r in usage.regions]].sum()), ctx)
-        same = in_home * share["same_region"]
+        same = np.zeros_like(ctx.months)  # same-region pulls of the home region, at its own (measured) split
+        for i, region in enumerate(usage.regions):
+            if region == home:
+                same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i)["same_region"]
         cross_az, ref_az = ctx.flat("aws.transfer.cross_az", "GB", region=home)
         # Inside a region traffic to a self-run service crosses AZs (both directions billed); ECR is regional.
         lines.append(
@@ -168,7 +170,12 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
         )
         out = total * outside
         cost, ref = ctx.tiered(
-            "aws.transfer.internet_out", out, "GB", region=home, offset=a.other_internet_egress_gb_month
+            "aws.transfer.internet_out",
+            out,
+            "GB",
+            region=home,
+            offset=a.other_internet_egress_gb_month,
+            allowance=ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance),  # AWS-wide
         )
         lines.append(Line("Data transfer out to the internet", "transfer", cost, first(out), "GB", [ref]))
         return lines
@@ -218,9 +225,9 @@ def _weighted_nat(usage: RegionUsage, ctx: Ctx) -> tuple[float, PriceRef]:
 
 def _labour(sh: SelfHosted, ctx: Ctx) -> Line:
     rate, ref = labour_rate(ctx, sh)
-    ops = ctx.assumption_or_parameter("ops_hours_month", "harbor.ops.hours_per_month")
-    upgrades = ctx.assumption_or_parameter("upgrades_per_year", "harbor.ops.upgrades_per_year")
-    per_upgrade = ctx.assumption_or_parameter("hours_per_upgrade", "harbor.ops.hours_per_upgrade")
+    ops = ctx.assumption_or_parameter("ops_hours_month")
+    upgrades = ctx.assumption_or_parameter("upgrades_per_year")
+    per_upgrade = ctx.assumption_or_parameter("hours_per_upgrade")
     hours = ops + upgrades / 12.0 * per_upgrade
     return Line(
         "Operations labour",

@@ -32,6 +32,13 @@ def render(result: EstimateResult, fmt: str, *, explain: bool = False, width: in
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+def pct(share: float) -> str:
+    """0 % and 100 % only when exact: 0.2 % of draws is not "never"."""
+    if 0 < share < 0.01 or 0.99 < share < 1:
+        return f"{share:.1%}"
+    return f"{share:.0%}"
+
+
 def money(value: float, currency: str = "") -> str:
     text = f"{value:,.2f}"
     return f"{currency} {text}" if currency else text
@@ -97,6 +104,9 @@ def _table(result: EstimateResult, explain: bool, width: int) -> str:
     console.print(table)
     console.print(f"[bold]Recommendation:[/] {result.recommendation.headline}", highlight=False)
     console.print(f"  {result.recommendation.reason}", highlight=False)
+    if result.uncertainty is not None:
+        console.print(_uncertainty_table(result))
+        console.print(_tornado_table(result))
     if explain:
         for s in result.scenarios:
             console.print(_explain_table(s, result))
@@ -105,6 +115,67 @@ def _table(result: EstimateResult, explain: bool, width: int) -> str:
     for note in result.notes:
         console.print(f"note: {note}", style="yellow", highlight=False)
     return console.export_text()
+
+
+def _uncertainty_rows(result: EstimateResult) -> list[list[str]]:
+    u = result.uncertainty
+    titles = {s.name: s.title for s in result.scenarios}
+    rows = []
+    for s in u.scenarios:
+        be = s.break_even
+        beats = "—" if s.p_beats_baseline is None else pct(s.p_beats_baseline)
+        if s.p_beats_baseline is None:
+            payback = "baseline"
+        elif be["p50"] is None:
+            payback = "never within horizon"
+        else:
+            payback = f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} (never: {pct(be['never'])})"
+        t = s.horizon_tco
+        rows.append([titles.get(s.name, s.name), money(t["p10"]), money(t["p50"]), money(t["p90"]), beats, payback])
+    return rows
+
+
+def _uncertainty_headers(result: EstimateResult) -> list[str]:
+    h = result.horizon_months
+    return ["scenario", f"P10 {h}-month TCO", "P50", "P90", "P(beats baseline)", "break-even month"]
+
+
+def _uncertainty_table(result: EstimateResult) -> Table:
+    u = result.uncertainty
+    table = Table(
+        title=f"Uncertainty: {u.draws:,} draws over {len(u.ranged_assumptions)} ranged assumptions (seed {u.seed})",
+        title_justify="left",
+    )
+    for i, col in enumerate(_uncertainty_headers(result)):
+        table.add_column(col, justify="left" if i in (0, 5) else "right")
+    for row in _uncertainty_rows(result):
+        table.add_row(*row)
+    return table
+
+
+def _tornado_rows(result: EstimateResult, top: int = 8) -> list[list[str]]:
+    return [
+        [b.assumption, f"{b.low:g} → {b.high:g}", money(b.savings_at_low), money(b.savings_at_high), money(b.swing)]
+        for b in [b for b in result.uncertainty.tornado if b.swing > 0.005][:top]
+    ]
+
+
+def _tornado_headers() -> list[str]:
+    return ["assumption", "low → high", "savings at low", "savings at high", "swing"]
+
+
+def _tornado_table(result: EstimateResult) -> Table:
+    u = result.uncertainty
+    title = next((s.title for s in result.scenarios if s.name == u.tornado_scenario), u.tornado_scenario)
+    table = Table(
+        title=f"What moves the answer most: {title} savings vs the baseline, one assumption at a time",
+        title_justify="left",
+    )
+    for i, col in enumerate(_tornado_headers()):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in _tornado_rows(result):
+        table.add_row(*row)
+    return table
 
 
 def _explain_rows(s: ScenarioResult) -> list[list[str]]:
@@ -184,6 +255,18 @@ def _markdown(result: EstimateResult, explain: bool) -> str:
         "",
         f"**Recommendation:** {result.recommendation.headline}. {result.recommendation.reason}.",
     ]
+    if result.uncertainty is not None:
+        u = result.uncertainty
+        parts += [
+            "",
+            f"Uncertainty ({u.draws:,} draws, seed {u.seed}):",
+            "",
+            _md_table(_uncertainty_headers(result), _uncertainty_rows(result), {1, 2, 3, 4}),
+            "",
+            "What moves the answer most:",
+            "",
+            _md_table(_tornado_headers(), _tornado_rows(result), {2, 3, 4}),
+        ]
     if explain:
         for s in result.scenarios:
             parts += [
