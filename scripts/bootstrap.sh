@@ -10,8 +10,9 @@ mode=${1:-}
 # System packages regcost itself uses: the PDF report renders with WeasyPrint (Pango, fonts) and exports its
 # charts through kaleido, which drives a Chromium.
 RUNTIME_APT_PACKAGES=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
-# And what the test suite drives for real besides: pdftoppm renders report pages to check they are not blank.
-TEST_APT_PACKAGES=(poppler-utils)
+# And what the test suite drives for real besides: pdftoppm renders report pages to check they are not blank,
+# and Debian's docker-registry (CNCF distribution) is the real OCI registry the OCI collector is tested against.
+TEST_APT_PACKAGES=(poppler-utils docker-registry)
 
 wanted=("${RUNTIME_APT_PACKAGES[@]}")
 [[ "$mode" == "--test" ]] && wanted+=("${TEST_APT_PACKAGES[@]}")
