@@ -94,7 +94,12 @@ class Resolved:
 
     def resolve(self, name: str, value: Any) -> Any:
         if isinstance(value, Share):
-            return {k: self.resolve(f"{name}.{k}", getattr(value, k)) for k in type(value).model_fields}
+            parts = {k: self.resolve(f"{name}.{k}", getattr(value, k)) for k in type(value).model_fields}
+            if self.n is None:
+                return parts
+            # Shares drawn independently no longer add up to 1: rescale each draw so they do.
+            total = sum(np.asarray(v, dtype=float) for v in parts.values())
+            return {k: np.asarray(v, dtype=float) / total for k, v in parts.items()}
         if isinstance(value, Range | float | int) and not isinstance(value, bool):
             drawn = draws(value, self.n, self.stream(name))
             return drawn[:, None] if isinstance(drawn, np.ndarray) else drawn

@@ -227,7 +227,11 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
         repl, q_repl = repl + replicated * rate, q_repl + first(replicated)
 
-        via_nat = gb * share["same_region"] * a.private_subnet_share * (1.0 - a.vpc_endpoint_share)
+        # Same-region pulls from private subnets skip the NAT gateway where ECR/S3 VPC endpoints exist; pulls from
+        # another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
+        via_nat = gb * a.private_subnet_share * (
+            share["same_region"] * (1.0 - a.vpc_endpoint_share) + share["other_region"]
+        )
         nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
         refs["nat"].append(ref)
         nat, q_nat = nat + via_nat * nat_price, q_nat + first(via_nat)
@@ -272,7 +276,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             q_nat,
             "GB",
             _refs(*refs["nat"]),
-            "same-region pulls from private subnets without ECR/S3 VPC endpoints",
+            "pulls from private subnets: same-region ones without ECR/S3 VPC endpoints, and cross-region ones",
         )
     )
     return lines

@@ -39,7 +39,7 @@ def break_even_month(candidate_cumulative: np.ndarray, baseline_cumulative: np.n
     """First month (1-based) from which the candidate's cumulative cost stays at or below the baseline's.
 
     "Stays" matters: a scenario that dips below the baseline once and climbs back has not paid back.
-    Returns 0 where it never breaks even within the horizon (as float: NaN is kept for draws arrays).
+    Returns 0 where it never breaks even within the horizon (a float array for draws).
     """
     cand = np.asarray(candidate_cumulative, dtype=float)
     base = np.asarray(baseline_cumulative, dtype=float)

@@ -144,15 +144,17 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
             if region == home:
                 same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i)["same_region"]
         cross_az, ref_az = ctx.flat("aws.transfer.cross_az", "GB", region=home)
-        # Inside a region traffic to a self-run service crosses AZs (both directions billed); ECR is regional.
+        # Inside a region, traffic to a self-run service crosses AZs and AWS bills each GB on both sides (out of
+        # one AZ, into the other; same account): twice the per-GB price. ECR is regional and free across AZs.
         lines.append(
             Line(
                 "Cross-AZ transfer",
                 "transfer",
-                same * a.cross_az_share * cross_az,
+                same * a.cross_az_share * cross_az * 2.0,
                 first(same * a.cross_az_share),
                 "GB",
                 [ref_az],
+                "billed out of one AZ and into the other: 2 × the per-GB price",
             )
         )
         other = total * aws_share - same

@@ -106,3 +106,19 @@ def test_common_random_numbers_make_identical_scenarios_tie():
     # the same assumptions draw the same values in both: never strictly cheaper
     assert u.scenarios[1].p_beats_baseline == 0.0
     assert u.scenarios[1].horizon_tco == u.scenarios[0].horizon_tco
+
+
+def test_drawn_consumer_shares_still_add_up_to_one():
+    from analysis.model.assumptions import Share
+    from analysis.model.costs import Resolved
+
+    shares = Share(
+        same_region=Range(low=0.6, base=0.75, high=0.85),
+        other_region=0.05,
+        internet=Range(low=0.05, base=0.15, high=0.3),
+        other_cloud=0.05,
+    )
+    resolved = Resolved(Assumptions(consumers=shares), n=500, rng=11)
+    total = sum(np.asarray(v) for v in resolved.consumers.values())
+    assert np.allclose(total, 1.0)
+    assert np.ptp(resolved.consumers["internet"]) > 0.05  # still uncertain, only rescaled

@@ -1,0 +1,226 @@
+"""ECR costs through `ecr_costs`, each expected value computed by hand from the shipped us-east-1 prices
+(storage $0.10/GB-month; internet egress 0.09 to 10,240 GB, 0.085 to 51,200, 0.07 to 153,600, then 0.05;
+inter-region $0.02/GB; NAT processing $0.045/GB, eu-west-1 $0.05/GB; archive 0.10 to 153,600 GB-month then 0.07;
+Inspector $0.09 a first scan, $0.01 a rescan) and one price of our own (eu-west-1 inter-region $0.05/GB).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.model.assumptions import Assumptions
+from analysis.model.costs import GIB, Ctx, Resolved
+from analysis.model.ecr import EcrOptions, RegionUsage, ecr_costs
+from analysis.pricing import load_catalog
+
+OWN_PRICES = """\
+catalog_version: 1
+prices:
+  - id: aws.transfer.inter_region
+    region: eu-west-1
+    unit: GB
+    currency: USD
+    price: 0.05
+    source: https://example.com/test-prices
+    as_of: 2026-01-01
+    note: a round rate of our own, to show that the SOURCE region's rate is used
+"""
+
+FIELDS = [
+    "standard_gb",
+    "archive_gb",
+    "growth_gb_month",
+    "untagged_gb",
+    "never_pulled_gb",
+    "pull_gb_month",
+    "pull_through_cache_gb",
+    "replication_gb_month",
+    "scanned_pushes_month",
+    "scanned_tagged_images",
+]
+# Every pulled byte goes to the internet, none is cached on the node: egress = pulls.
+ALL_OUT = {
+    "consumers": {"same_region": 0, "other_region": 0, "internet": 1, "other_cloud": 0},
+    "layer_cache_hit_ratio": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prices") / "own.yaml"
+    path.write_text(OWN_PRICES)
+    return load_catalog([path])
+
+
+def usage(**regions: dict[str, float]) -> RegionUsage:
+    names = sorted(r.replace("_", "-") for r in regions)
+    by_name = {r.replace("_", "-"): v for r, v in regions.items()}
+    cols = {f: np.array([by_name[r].get(f, 0.0) for r in names], dtype=float) for f in FIELDS}
+    return RegionUsage(regions=names, **cols)
+
+
+def ctx(catalog, months: int = 12, **assumptions) -> Ctx:
+    return Ctx(catalog, Resolved(Assumptions(**assumptions)), np.arange(1, months + 1, dtype=float))
+
+
+def lines(u: RegionUsage, c: Ctx, options: EcrOptions = EcrOptions()) -> dict:
+    return {line.component: line for line in ecr_costs(u, c, options)}
+
+
+def cents(x) -> np.ndarray:
+    return np.round(np.asarray(x, dtype=float), 2)
+
+
+# -- storage -----------------------------------------------------------------------------------------
+
+
+def test_storage_byte_hours_become_gb_months_at_mid_month(shipped):
+    # 1,073,741,824,000 bytes = 1000 × 2^30 = 1000 GB, growing 10 GB a month
+    u = usage(us_east_1={"standard_gb": 1_073_741_824_000 / GIB, "growth_gb_month": 10})
+    line = lines(u, ctx(shipped, storage_growth_factor=1.0))["ECR storage (standard)"]
+    # month m bills the mid-month stock (1000 + 10 × (m − 0.5)) GB-months × $0.10
+    assert cents(line.monthly[0]) == 100.50  # (1000 + 10 × 0.5) × 0.10
+    assert cents(line.monthly[1]) == 101.50  # (1000 + 10 × 1.5) × 0.10
+    assert cents(line.monthly[11]) == 111.50  # (1000 + 10 × 11.5) × 0.10
+    assert line.quantity == pytest.approx(1005.0)
+    assert line.unit == "GB-month"
+    # the growth factor scales measured growth: (1000 + 15 × 0.5) × 0.10 = 100.75
+    faster = lines(u, ctx(shipped, storage_growth_factor=1.5))["ECR storage (standard)"]
+    assert cents(faster.monthly[0]) == 100.75
+
+
+def test_archive_storage_is_tiered_above_150_tb(shipped):
+    u = usage(us_east_1={"archive_gb": 163_600})
+    line = lines(u, ctx(shipped))["ECR storage (archive)"]
+    # 153,600 × 0.10 + 10,000 × 0.07 = 15,360 + 700 = 16,060.00, every month (no growth in archive)
+    assert cents(line.monthly) == pytest.approx([16_060.00] * 12)
+
+
+def test_lifecycle_cleanup_removes_untagged_bytes_and_their_share_of_growth(shipped):
+    u = usage(us_east_1={"standard_gb": 1000, "untagged_gb": 200, "never_pulled_gb": 500, "growth_gb_month": 10})
+    c = ctx(shipped, storage_growth_factor=1.0, untagged_cleanup_share=1.0)
+    cleaned = lines(u, c, EcrOptions(cleanup=True))["ECR storage (standard)"]
+    # 1000 − 200 = 800 GB; growth 10 × (1 − 200/1000) = 8: month 1 (800 + 8 × 0.5) × 0.10 = 80.40
+    assert cents(cleaned.monthly[0]) == 80.40
+    # also archiving never-pulled images: 500 − 200 already removed = 300 GB move to archive
+    c = ctx(shipped, storage_growth_factor=1.0, untagged_cleanup_share=1.0, cleanup_archives_never_pulled=True)
+    both = lines(u, c, EcrOptions(cleanup=True))
+    assert cents(both["ECR storage (standard)"].monthly[0]) == 50.40  # (500 + 8 × 0.5) × 0.10
+    assert cents(both["ECR storage (archive)"].monthly[0]) == 30.00  # 300 × 0.10 (first archive tier)
+
+
+# -- internet egress, tiered per region after the account's other egress -----------------------------------
+
+
+def test_egress_across_tier_boundaries(shipped):
+    u = usage(us_east_1={"pull_gb_month": 60_000})
+    line = lines(u, ctx(shipped, **ALL_OUT))["Data transfer out to the internet"]
+    # 10,240 × 0.09 + 40,960 × 0.085 + 8,800 × 0.07 = 921.60 + 3,481.60 + 616.00 = 5,019.20
+    assert cents(line.monthly[0]) == 5_019.20
+    assert line.quantity == pytest.approx(60_000)
+
+
+def test_the_accounts_other_egress_moves_the_registry_into_cheaper_tiers(shipped):
+    u = usage(us_east_1={"pull_gb_month": 60_000})
+    line = lines(u, ctx(shipped, other_internet_egress_gb_month=9_000, **ALL_OUT))["Data transfer out to the internet"]
+    # the other 9,000 GB fill the first tier first: the registry's 60,000 GB sit at 9,000 … 69,000
+    # 1,240 × 0.09 + 40,960 × 0.085 + 17,800 × 0.07 = 111.60 + 3,481.60 + 1,246.00 = 4,839.20
+    assert cents(line.monthly[0]) == 4_839.20
+
+
+def test_each_region_is_tiered_separately(shipped):
+    u = usage(us_east_1={"pull_gb_month": 60_000}, eu_west_1={"pull_gb_month": 5_000})
+    line = lines(u, ctx(shipped, **ALL_OUT))["Data transfer out to the internet"]
+    # us-east-1 5,019.20 (above) + eu-west-1 5,000 × 0.09 = 450.00 → 5,469.20
+    # (65,000 GB in one set of tiers would be 921.60 + 3,481.60 + 13,800 × 0.07 = 5,369.20)
+    assert cents(line.monthly[0]) == 5_469.20
+    assert {p.location for p in line.prices} == {"us-east-1", "eu-west-1"}
+
+
+def test_the_free_allowance_switch(shipped):
+    u = usage(us_east_1={"pull_gb_month": 5_000})
+
+    def egress(**kw) -> float:
+        return float(lines(u, ctx(shipped, **ALL_OUT, **kw))["Data transfer out to the internet"].monthly[0])
+
+    assert round(egress(free_allowance="none"), 2) == 450.00  # 5,000 × 0.09
+    assert round(egress(free_allowance="aws_wide_100gb"), 2) == 441.00  # (5,000 − 100) × 0.09
+    # the account's other 30 GB use the allowance first: (5,000 − 70) × 0.09 = 443.70
+    assert round(egress(free_allowance="aws_wide_100gb", other_internet_egress_gb_month=30), 2) == 443.70
+    assert round(egress(free_allowance="ecr_page_1gb"), 2) == 449.91  # (5,000 − 1) × 0.09
+
+
+def test_an_account_wide_allowance_left_over_by_one_region_serves_the_next(shipped):
+    u = usage(us_east_1={"pull_gb_month": 60}, eu_west_1={"pull_gb_month": 50})
+    line = lines(u, ctx(shipped, free_allowance="aws_wide_100gb", **ALL_OUT))["Data transfer out to the internet"]
+    # us-east-1 (most traffic) uses 60 of the 100 free GB; eu-west-1 gets the other 40: (50 − 40) × 0.09 = 0.90
+    assert cents(line.monthly[0]) == 0.90
+
+
+def test_egress_after_the_node_cache_with_the_default_consumer_split_and_pull_growth(shipped):
+    u = usage(us_east_1={"pull_gb_month": 10_000})
+    c = ctx(shipped, layer_cache_hit_ratio=0.6, pull_growth_monthly=0.1)
+    line = lines(u, c)["Data transfer out to the internet"]
+    # 10,000 × (1 − 0.6) = 4,000 GB transferred; internet 0.15 + other cloud 0.05 = 800 GB × 0.09 = 72.00
+    assert cents(line.monthly[0]) == 72.00
+    assert cents(line.monthly[1]) == 79.20  # pulls grow 10 %: 880 GB × 0.09
+
+
+# -- inter-region pulls, replication, NAT, scanning ----------------------------------------------------------
+
+SPLIT = {"same_region": 0.8, "other_region": 0.1, "internet": 0.1, "other_cloud": 0.0}
+
+
+def _two_regions() -> RegionUsage:
+    return usage(
+        us_east_1={"pull_gb_month": 10_000, "replication_gb_month": 300},
+        eu_west_1={"pull_gb_month": 2_000, "replication_gb_month": 100},
+    )
+
+
+def test_inter_region_pulls_and_replication_pay_the_source_regions_rate_once(own):
+    c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, storage_growth_factor=1.0)
+    got = lines(_two_regions(), c)
+    # pulls after the cache: us-east-1 5,000, eu-west-1 1,000 GB; 10 % from other regions
+    # us-east-1 500 × 0.02 + eu-west-1 100 × 0.05 (our price) = 10.00 + 5.00 = 15.00
+    assert cents(got["Inter-region transfer (pulls)"].monthly[0]) == 15.00
+    # replication: us-east-1 300 × 0.02 + eu-west-1 100 × 0.05 = 6.00 + 5.00 = 11.00
+    assert cents(got["Replication transfer"].monthly[0]) == 11.00
+    assert got["Replication transfer"].quantity == pytest.approx(400)
+
+
+def test_inter_region_at_internet_rates_on_both_sides(own):
+    c = ctx(
+        own,
+        consumers=SPLIT,
+        layer_cache_hit_ratio=0.5,
+        storage_growth_factor=1.0,
+        inter_region_charging="internet_rate_both_sides",
+    )
+    got = lines(_two_regions(), c)
+    # the first internet tier of the source region, twice: 2 × 0.09 = 0.18/GB in both regions
+    assert cents(got["Inter-region transfer (pulls)"].monthly[0]) == 108.00  # (500 + 100) × 0.18
+    assert cents(got["Replication transfer"].monthly[0]) == 72.00  # (300 + 100) × 0.18
+
+
+def test_nat_processing_for_pulls_from_private_subnets(own):
+    c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, private_subnet_share=0.5, vpc_endpoint_share=0.25)
+    line = lines(_two_regions(), c)["NAT gateway processing (ECR pulls)"]
+    # Same-region pulls skip the NAT where VPC endpoints exist; cross-region pulls cannot use them.
+    # us-east-1 5,000 × 0.5 × (0.8 × (1 − 0.25) + 0.1) = 5,000 × 0.5 × 0.7 = 1,750 GB × 0.045 = 78.75
+    # eu-west-1 1,000 × 0.5 × 0.7 = 350 GB × 0.05 = 17.50
+    assert cents(line.monthly[0]) == 96.25
+    assert line.quantity == pytest.approx(2_100)
+
+
+def test_enhanced_scanning(shipped):
+    u = usage(us_east_1={"scanned_pushes_month": 100, "scanned_tagged_images": 1_000})
+    line = lines(u, ctx(shipped, rescans_per_image_month=0.5))["Enhanced scanning (Amazon Inspector)"]
+    # 100 first scans × 0.09 + 1,000 images × 0.5 rescans × 0.01 = 9.00 + 5.00 = 14.00
+    assert cents(line.monthly) == pytest.approx([14.00] * 12)
