@@ -30,7 +30,7 @@ from analysis.model.estimate import DEFAULT_SEED, EmptyWarehouse, run_estimate
 from analysis.model.scenarios import ScenarioError
 from analysis.pricing import CatalogError, load_catalog
 from analysis.render import FORMATS, render
-from analysis.warehouse import Warehouse, WarehouseError, queries
+from analysis.warehouse import Warehouse, WarehouseError, default_path, queries
 
 app = typer.Typer(
     name="regcost",
@@ -92,7 +92,10 @@ def _errors_for_people() -> Iterator[None]:
 def _explain(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, UsageError):
         return 2, str(exc)
-    if isinstance(exc, WarehouseError | AccountsError | EmptyWarehouse):
+    from analysis.collectors.cur import CurError
+    from analysis.model.calibration import CalibrationError
+
+    if isinstance(exc, WarehouseError | AccountsError | EmptyWarehouse | CurError | CalibrationError):
         return 1, str(exc)
     if isinstance(exc, ScenarioError | CatalogError):
         return 2, str(exc)
@@ -180,6 +183,60 @@ def collect_ecr_cmd(
             raise typer.Exit(1)
 
 
+@collect_app.command("costs")
+def collect_costs_cmd(
+    cost_explorer: Annotated[
+        bool, typer.Option("--cost-explorer", help="Read ECR's monthly bill from Cost Explorer ($0.01 per request).")
+    ] = False,
+    cur: Annotated[
+        str | None,
+        typer.Option(
+            "--cur", help="Read a CUR 2.0, legacy CUR or FOCUS export: a file, a folder or s3://bucket/prefix."
+        ),
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
+    months: Annotated[
+        int, typer.Option(help="Months back, the current one included (Cost Explorer keeps 13).", min=1, max=13)
+    ] = 13,
+    by_account: Annotated[
+        bool, typer.Option("--by-account", help="Also group Cost Explorer results by linked account.")
+    ] = False,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
+    from analysis.collect_costs import collect_cost_explorer, collect_cur
+
+    with _errors_for_people():
+        if cost_explorer == (cur is not None):
+            raise UsageError("pass either --cost-explorer or --cur PATH|s3://bucket/prefix")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        with Warehouse(db) as wh:
+            if cost_explorer:
+                summary = collect_cost_explorer(wh, settings, months=months, by_account=by_account)
+            else:
+                summary = collect_cur(wh, settings, cur or "")
+        if fmt == "json":
+            console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+        else:
+            if cost_explorer:
+                console.print(
+                    f"{summary.billed_requests} billed Cost Explorer requests "
+                    f"(USD {summary.request_cost_usd:.2f}); {len(summary.cached_months)} closed months "
+                    "reused from the warehouse"
+                )
+            for f in summary.files:
+                console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
+            months_text = f"{summary.months[0]} … {summary.months[-1]}" if summary.months else "none"
+            console.print(f"Run {summary.run_id}: {summary.status}; {summary.lines} cost lines, months {months_text}")
+            _print_errors(summary.errors)
+        if summary.status == "failed":
+            raise typer.Exit(1)
+
+
 def _run_with_progress(work: Callable[[Callable[[str, int], None]], RunSummary], quiet: bool) -> RunSummary:
     if quiet or not sys.stderr.isatty():
         return work(lambda _e, _n: None)
@@ -233,14 +290,207 @@ def _print_errors(errors: list[Any]) -> None:
     err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
     grouped: dict[tuple[str, str], list[Any]] = {}
     for e in errors:
-        get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k)
+        get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k, None)
         grouped.setdefault((get("operation"), get("error_code")), []).append(get)
     for (operation, code), items in sorted(grouped.items()):
-        where = sorted({"/".join(x for x in (g("account_id"), g("region"), g("repository")) if x) for g in items})
+        # ECR: account/region/repository; a self-hosted registry: its repository (project included) or project
+        parts = ("account_id", "region", "repository", "project")
+        where = sorted({"/".join(x for x in (g(k) for k in parts[:3]) if x) or (g(parts[3]) or "") for g in items})
         shown = ", ".join(where[:4]) + (f" … (+{len(where) - 4})" if len(where) > 4 else "")
         err.print(
             f"  {operation} {code} ×{len(items)}: {shown} — {items[0]('message')}", highlight=False, soft_wrap=True
         )
+
+
+def _registry_url(url: str, option: str) -> str:
+    from analysis.collectors.http import has_userinfo
+
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"{option} must start with https:// or http://")
+    if has_userinfo(url):  # never echo it: it holds a password that is now in the shell history
+        raise UsageError(f"{option} must not carry credentials; use --username with --password-env or --password-file")
+    return url.rstrip("/")
+
+
+def _registry_password(password_env: str | None, password_file: Path | None) -> str | None:
+    """The secret from an environment variable or a file, never from a flag value (shell history)."""
+    import os
+
+    if password_env and password_file:
+        raise UsageError("use either --password-env or --password-file, not both")
+    if password_env:
+        value = os.environ.get(password_env)
+        if not value:
+            raise UsageError(f"environment variable {password_env} (from --password-env) is not set or empty")
+        return value
+    if password_file:
+        try:
+            value = password_file.read_text().strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read --password-file {password_file}: {exc.strerror}") from None
+        if not value:
+            raise UsageError(f"--password-file {password_file} is empty")
+        return value
+    return None
+
+
+def _collect_registry_cmd(
+    kind: str,
+    url: str,
+    username: str | None,
+    password_env: str | None,
+    password_file: Path | None,
+    ca_bundle: Path | None,
+    insecure: bool,
+    metrics_url: str | None,
+    manifests: bool,
+    db: Path | None,
+    fmt: str,
+) -> None:
+    from analysis.collect_registry import collect_registry
+    from analysis.collectors.http import Credentials, HttpClient
+
+    url = _registry_url(url, "--url")
+    if metrics_url:
+        metrics_url = _registry_url(metrics_url, "--metrics-url")
+    password = _registry_password(password_env, password_file)
+    if bool(username) != bool(password):
+        raise UsageError("--username needs --password-env or --password-file (and they need --username)")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise UsageError(f"--ca-bundle {ca_bundle}: no such file")
+    if insecure:
+        err.print(
+            "[yellow]warning: --insecure: TLS certificates are not verified; the credentials can be intercepted[/]"
+        )
+    credentials = Credentials(username, password) if username and password else None
+    client = HttpClient(url, credentials, ca_bundle=str(ca_bundle) if ca_bundle else None, insecure=insecure)
+    with Warehouse(db) as wh:
+        summary = collect_registry(wh, kind, client, metrics_url=metrics_url, manifests=manifests)
+    if fmt == "json":
+        console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+    else:
+        c, s = summary.counts, summary.storage
+        console.print(
+            f"Run {summary.run_id} ({kind} {summary.registry}): [bold]{summary.status}[/] — "
+            f"{c.get('repositories', 0):,} repositories, {c.get('images', 0):,} artifacts, "
+            f"manifests fetched {c.get('manifests_fetched', 0):,} (new in cache {c.get('manifests_new', 0):,}), "
+            f"metric samples {c.get('metric_samples', 0):,}",
+            highlight=False,
+        )
+        if s.get("physical_bytes") is not None:
+            console.print(f"physical storage ({s['physical_source']}): {_gib(s['physical_bytes'])} GiB")
+        console.print(f"Storage three ways and why they differ: [bold]regcost status --db {db or default_path()}[/]")
+        _print_errors(summary.errors)
+    if summary.status == "failed":
+        raise typer.Exit(1)
+
+
+UrlOption = Annotated[str, typer.Option("--url", help="Registry base URL, e.g. https://harbor.example.com.")]
+MetricsUrlOption = Annotated[
+    str | None, typer.Option("--metrics-url", help="Prometheus metrics URL (Harbor exporter / registry debug server).")
+]
+UsernameOption = Annotated[
+    str | None, typer.Option("--username", help="User or robot account (robot$name); the password comes from below.")
+]
+PasswordEnvOption = Annotated[
+    str | None, typer.Option("--password-env", help="Name of the environment variable holding the password.")
+]
+PasswordFileOption = Annotated[
+    Path | None, typer.Option("--password-file", help="File holding the password (first line).")
+]
+CaBundleOption = Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of CAs to verify TLS with.")]
+InsecureOption = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (warns).")]
+ManifestsOption = Annotated[
+    bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests of new digests (unique blob bytes).")
+]
+
+
+@collect_app.command("harbor")
+def collect_harbor_cmd(
+    url: UrlOption,
+    username: UsernameOption = None,
+    password_env: PasswordEnvOption = None,
+    password_file: PasswordFileOption = None,
+    ca_bundle: CaBundleOption = None,
+    insecure: InsecureOption = False,
+    metrics_url: MetricsUrlOption = None,
+    manifests: ManifestsOption = True,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect a Harbor (API v2.0, read-only): projects, quotas, repositories, artifacts, policies, GC, metrics."""
+    with _errors_for_people():
+        _collect_registry_cmd(
+            "harbor", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+        )
+
+
+@collect_app.command("oci")
+def collect_oci_cmd(
+    url: UrlOption,
+    username: UsernameOption = None,
+    password_env: PasswordEnvOption = None,
+    password_file: PasswordFileOption = None,
+    ca_bundle: CaBundleOption = None,
+    insecure: InsecureOption = False,
+    metrics_url: MetricsUrlOption = None,
+    manifests: ManifestsOption = True,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect any OCI distribution registry: catalog, tags, manifests (cached by digest), debug metrics."""
+    with _errors_for_people():
+        _collect_registry_cmd(
+            "oci", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+        )
+
+
+def _print_registries(registries: list[dict[str, Any]]) -> None:
+    """Self-hosted registries: the three storage numbers, and why they differ (harbor-facts §3)."""
+    if not registries:
+        return
+    table = Table(
+        title="Self-hosted registries (Harbor, OCI)",
+        title_justify="left",
+        caption_justify="left",
+        caption=(
+            "GiB = 2^30 bytes. unique blobs: layers + configs + manifests, each digest once (what the registry "
+            "stores); Σ quota: Harbor project quotas (a shared blob counts in every project); physical: Harbor's "
+            "blob table (/statistics or exporter), deleted blobs included until GC."
+        ),
+    )
+    for col in (
+        "registry",
+        "kind",
+        "run",
+        "repos",
+        "artifacts",
+        "naive GiB",
+        "unique blobs GiB",
+        "Σ quota GiB",
+        "physical GiB",
+        "pulls",
+    ):
+        table.add_column(col, justify="left" if col in ("registry", "kind") else "right")
+    for r in registries:
+        table.add_row(
+            r["registry"],
+            r["kind"],
+            str(r["run_id"]),
+            f"{r['repositories']:,}",
+            f"{r['artifacts']:,}",
+            _gib(r["naive_bytes"]),
+            _gib(r["unique_blob_bytes"]),
+            _gib(r["quota_sum_bytes"]) if r["quota_sum_bytes"] is not None else "—",
+            _gib(r["physical_bytes"]) + (" (exporter)" if r["physical_source"] == "exporter" else "")
+            if r["physical_bytes"] is not None
+            else "—",
+            f"{r['pulls']:,}" if r["pulls"] is not None else "—",
+        )
+    console.print(table)
+    for r in registries:
+        for line in r["explanation"]:
+            console.print(f"  {r['registry']}: {line}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -251,6 +501,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         scopes = queries.inventory_by_scope(wh)
         last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
         global_unique = queries.global_unique_bytes(wh)
+        registries = queries.registry_storage(wh)
         if fmt == "json":
             payload = {
                 "schema_version": 1,
@@ -258,6 +509,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
                 "runs": runs,
                 "scopes": scopes,
                 "global_unique_bytes": global_unique,
+                "registries": registries,
                 "last_run_errors": last_errors,
             }
             console.print_json(json.dumps(payload, default=str))
@@ -266,7 +518,9 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
             console.print(f"{wh.path}: no runs yet — run `regcost collect ecr` or `regcost demo`")
             return
         _print_runs(runs)
-        _print_scopes(scopes, global_unique)
+        if scopes or not registries:
+            _print_scopes(scopes, global_unique)
+        _print_registries(registries)
         _print_errors(last_errors)
 
 
@@ -348,6 +602,37 @@ def iam_policy_cmd(
 
 
 @app.command()
+def dashboard(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
+) -> None:
+    """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
+    import subprocess
+
+    with _errors_for_people():
+        app_file = Path(__file__).resolve().parent.parent / "app.py"
+        if not app_file.exists():
+            raise UsageError(f"the dashboard's app.py is not at {app_file}: run regcost from its source checkout")
+        path = (db or default_path()).resolve()
+        settings = {
+            "server.headless": "true",
+            "server.address": "127.0.0.1",
+            "server.port": str(port),
+            "browser.gatherUsageStats": "false",
+            "client.toolbarMode": "viewer",
+            "theme.primaryColor": "#0072B2",  # blue: red sliders and chips read as alarms
+        }
+        command = [sys.executable, "-m", "streamlit", "run", str(app_file)]
+        command += [arg for k, v in settings.items() for arg in (f"--{k}", v)] + ["--", "--db", str(path)]
+        console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/] (warehouse {path}); Ctrl+C stops it.")
+        try:
+            code = subprocess.call(command)
+        except KeyboardInterrupt:
+            code = 0
+        raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     db: Annotated[Path, typer.Option("--db", help="Warehouse file for the demo estate.")] = Path("regcost-demo.duckdb"),
     seed: Annotated[int, typer.Option(help="Seed of the generated estate.")] = 7,
@@ -355,6 +640,9 @@ def demo(
     images: Annotated[int, typer.Option(help="Images in the estate.", min=1)] = 40_000,
     latency_ms: Annotated[float, typer.Option(help="Latency added to every emulated AWS call.", min=0)] = 0.0,
     reset: Annotated[bool, typer.Option("--reset", help="Delete the demo warehouse first.")] = False,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Folder for the demo's HTML and PDF reports (demo-report.*).")
+    ] = Path("reports"),
     fmt: FormatOption = "table",
 ) -> None:
     """Generate a realistic estate in an emulated AWS and collect it with the real collector over HTTP."""
@@ -372,8 +660,12 @@ def demo(
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
         estimate_result = run_estimate(db, draws=10_000)
+        from analysis.report import inputs_for, write_reports
+
+        written = write_reports(inputs_for(estimate_result, db), reports, name="demo-report")
         if fmt == "json":
             payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
+            payload["reports"] = [str(p) for p in written]
             console.print_json(json.dumps(payload, default=str))
             return
         console.print(
@@ -392,6 +684,8 @@ def demo(
             f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --explain[/] "
             f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
         )
+        console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
+        console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)
 
 
 ScenarioOption = Annotated[
@@ -425,6 +719,12 @@ def estimate(
     ] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Project what each scenario costs month by month, and when a migration pays back."""
@@ -443,6 +743,7 @@ def estimate(
             currency=currency,
             draws=draws,
             seed=seed,
+            calibrate=calibrate,
         )
         text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
         if output is not None:
@@ -450,6 +751,132 @@ def estimate(
             err.print(f"wrote {output}")
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command()
+def calibrate(
+    fit: Annotated[
+        bool, typer.Option("--fit", help="Also fit the layer-cache hit ratio and consumer split to billed transfer.")
+    ] = False,
+    scenario_file: ScenarioFileOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """The model's past months against the bill (storage, internet egress, inter-region); with --fit, the
+    assumptions that explain the bill. Use them with `regcost estimate --calibrate`."""
+    from analysis.model.calibration import calibrate_warehouse
+    from analysis.model.scenarios import load_scenarios, pick
+
+    with _errors_for_people():
+        assumptions = pick(load_scenarios(scenario_file), ["ecr"])[0].assumptions
+        with Warehouse(db, read_only=True) as wh:
+            table, fitted, why = calibrate_warehouse(wh, assumptions)
+        if fmt == "json":
+            rows = json.loads(table.to_json(orient="records", date_format="iso"))
+            payload: dict[str, Any] = {"schema_version": 1, "comparison": rows}
+            if fit:
+                payload["fit"] = (
+                    None
+                    if fitted is None
+                    else {
+                        "layer_cache_hit_ratio": fitted.layer_cache_hit_ratio,
+                        "consumers": fitted.consumers,
+                        "identified": fitted.identified,
+                        "residual": fitted.residual,
+                        "months": [m.isoformat() for m in fitted.months],
+                    }
+                )
+                payload["fit_error"] = why
+            console.print_json(json.dumps(payload, default=str))
+            return
+        out = Table(
+            title="Model vs bill (regions summed; model under the baseline's assumptions)", title_justify="left"
+        )
+        for col in ("month", "component", "unit", "model", "actual", "difference", "billed", "usable"):
+            out.add_column(col, justify="left" if col in ("month", "component", "unit") else "right")
+        for r in table.itertuples():
+            out.add_row(
+                f"{r.month:%Y-%m}",
+                r.component,
+                r.unit,
+                "—" if r.model != r.model else f"{r.model:,.1f}",
+                f"{r.actual:,.1f}",
+                "—" if r.difference != r.difference else f"{r.difference:+.1%}",
+                f"{r.cost:,.2f}",
+                "estimated" if r.estimated else "yes" if r.covered else "no pulls",
+            )
+        console.print(out)
+        if not fit:
+            return
+        if fitted is None:
+            raise UsageError(f"cannot fit: {why}")
+        c = fitted.consumers
+        console.print(
+            f"[bold]Fitted[/] on {len(fitted.months)} month(s), {fitted.observations} region-months "
+            f"({fitted.identified}):\n"
+            f"  layer_cache_hit_ratio {fitted.layer_cache_hit_ratio:.3f} "
+            f"(assumed {_base(assumptions.layer_cache_hit_ratio)})\n"
+            f"  consumers: same_region {c['same_region']:.3f}, other_region {c['other_region']:.3f}, "
+            f"internet {c['internet']:.3f}, other_cloud {c['other_cloud']:.3f}\n"
+            f"  residual {fitted.residual:.1%} of billed transfer\n"
+            "Apply them: regcost estimate --calibrate",
+            highlight=False,
+        )
+
+
+def _base(value: Any) -> str:
+    from analysis.model.assumptions import base
+
+    return f"{base(value):g}"
+
+
+@app.command()
+def report(
+    scenario: ScenarioOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html, pdf or both.")] = "both",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder the reports are written to.")] = Path(
+        "reports"
+    ),
+    name: Annotated[str, typer.Option(help="File name of the reports, without extension.")] = "regcost-report",
+    paper: Annotated[str, typer.Option(help="PDF paper size: a4 or letter.")] = "a4",
+    horizon: Annotated[int | None, typer.Option(help="Months to project (default 36).", min=1, max=120)] = None,
+    usage: Annotated[
+        Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
+    ] = None,
+    scenario_file: ScenarioFileOption = None,
+    catalog: CatalogOption = None,
+    currency: Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")] = None,
+    draws: Annotated[
+        int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: no uncertainty section).", min=0)
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
+    db: DbOption = None,
+) -> None:
+    """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
+    from analysis.report import REPORT_FORMATS, build_inputs, formats_of, write_reports
+
+    with _errors_for_people():
+        if fmt not in REPORT_FORMATS:
+            raise UsageError(f"--format {fmt}: expected one of {', '.join(REPORT_FORMATS)}")
+        if paper not in ("a4", "letter"):
+            raise UsageError(f"--paper {paper}: expected a4 or letter")
+        if currency is not None and currency not in ("USD", "EUR"):
+            raise UsageError(f"--currency {currency}: expected USD or EUR")
+        if not name or Path(name).name != name:
+            raise UsageError(f"--name {name!r}: expected a file name without folders")
+        inputs = build_inputs(
+            db,
+            usage=usage,
+            scenario=scenario,
+            scenario_file=scenario_file,
+            catalog=catalog,
+            horizon=horizon,
+            currency=currency,
+            draws=draws,
+            seed=seed,
+        )
+        for path in write_reports(inputs, output, formats_of(fmt), paper=paper, name=name):
+            console.print(f"wrote [bold]{path}[/]", highlight=False)
 
 
 @pricing_app.command("show")

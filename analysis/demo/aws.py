@@ -151,6 +151,15 @@ class EmulatedAWS:
             self._creds = _seed_caller(ACCOUNT_IDS[0])
         return {"endpoint_url": self.endpoint_url, "region_name": region, **self._creds}
 
+    def inject_cost_explorer(self, results: list[dict[str, Any]], account_id: str = ACCOUNT_IDS[0]) -> None:
+        """Queue GetCostAndUsage answers in moto (each is pinned to the next new request body, in order)."""
+        response = requests.post(
+            f"{self.endpoint_url}/moto-api/static/ce/cost-and-usage-results",
+            json={"results": results, "account_id": account_id},
+            timeout=30,
+        )
+        response.raise_for_status()
+
     # ---- observation and faults --------------------------------------------------------------------------
     def _record(self, call: Call) -> None:
         with self._calls_lock:
@@ -238,6 +247,8 @@ def _describe_request(environ: dict[str, Any], body: bytes) -> tuple[Call, str |
             repository = json.loads(body or b"{}").get("repositoryName")
     elif "cbor" in content_type:
         operation, protocol = environ.get("PATH_INFO", "").rsplit("/", 1)[-1], "cbor"
+    elif service == "s3":
+        operation, protocol = _s3_operation(environ), "rest-xml"
     else:
         form = parse_qs(body.decode("utf-8", "replace")) if body else {}
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -245,6 +256,25 @@ def _describe_request(environ: dict[str, Any], body: bytes) -> tuple[Call, str |
         protocol = "query"
     account = get_account_id_from(key) if key else ACCOUNT_IDS[0]
     return Call(service, operation, account, region), repository, protocol
+
+
+def _s3_operation(environ: dict[str, Any]) -> str:
+    """S3 is REST: the operation is the method and the path (bucket, or bucket/key) — enough for the reads and
+    the few writes tests make to set a bucket up."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    has_key = "/" in environ.get("PATH_INFO", "").strip("/")
+    if method in ("GET", "HEAD") and not has_key:
+        if method == "HEAD":
+            return "HeadBucket"
+        return "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects"
+    return (
+        {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}.get(
+            method, f"{method}Object"
+        )
+        if has_key
+        else {"PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method, f"{method}Bucket")
+    )
 
 
 def _error_response(

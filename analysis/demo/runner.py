@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from analysis.collect import EcrRequest, RunSummary, collect_ecr
+from analysis.collect_costs import collect_cost_explorer, collect_cur, plan_cost_explorer
 from analysis.collectors.aws import AwsSettings
 from analysis.demo.aws import EmulatedAWS
-from analysis.demo.estate import generate_estate
+from analysis.demo.bill import ce_pages, generate_bill, write_cur2
+from analysis.demo.estate import Estate, generate_estate
 from analysis.warehouse import Warehouse
 
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
@@ -59,6 +61,9 @@ def run_demo(
 
             summary = progress_runner(work) if progress_runner else work(lambda _e, _n: None)
         timings["collect_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        costs = _collect_bill(aws, settings, estate, db, today.date())
+        timings["costs_s"] = time.perf_counter() - t0
         calls = {f"{svc}:{op}": n for (svc, op), n in sorted(aws.call_counts().items())}
 
     return {
@@ -70,4 +75,20 @@ def run_demo(
         "api_calls": calls,
         "timings": timings,
         "errors": summary.as_dict()["errors"],
+        "costs": costs,
     }
+
+
+def _collect_bill(aws: EmulatedAWS, settings: AwsSettings, estate: Estate, db: Path, today: date) -> dict[str, Any]:
+    """The estate's own bill: Cost Explorer answers injected into moto and collected with the real collector,
+    and a CUR 2.0 export written next to the warehouse and loaded from there."""
+    lines = generate_bill(estate, today)
+    with Warehouse(db) as wh:
+        plan = plan_cost_explorer(wh, today=today)
+        aws.inject_cost_explorer(ce_pages(lines, plan), account_id=estate.management_account)
+        ce_run = collect_cost_explorer(wh, settings, today=today)
+        cur_path = write_cur2(
+            lines, db.parent / f"{db.stem}-cur" / "cur2-ecr.parquet", estate.management_account, today
+        )
+        cur_run = collect_cur(wh, None, str(cur_path.parent), today=today)
+    return {"cost_explorer": ce_run.as_dict(), "cur": {**cur_run.as_dict(), "path": str(cur_path)}}

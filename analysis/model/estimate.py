@@ -30,7 +30,7 @@ from analysis.model.result import (
     Recommendation,
     ScenarioResult,
 )
-from analysis.model.scenarios import Scenario, load_scenarios, pick
+from analysis.model.scenarios import Scenario, ScenarioError, load_scenarios, pick
 from analysis.model.selfhosted import selfhosted_costs
 from analysis.model.workload import load_profile, summary
 from analysis.pricing import Catalog, load_catalog
@@ -326,15 +326,26 @@ def run_estimate(
     currency: str | None = None,
     draws: int = 0,
     seed: int = DEFAULT_SEED,
+    calibrate: bool = False,
 ) -> EstimateResult:
-    """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out."""
+    """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out.
+
+    `calibrate`: fit the layer-cache hit ratio and consumer split to the collected bill first (calibration.py)."""
     scenarios = pick(load_scenarios(scenario_file), scenario)
     prices = load_catalog(catalog)
     options = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
     if usage is not None:
+        if calibrate:
+            raise ScenarioError("--calibrate fits the warehouse's bill: it cannot be combined with --usage")
         return estimate_from_usage(usage, scenarios, prices, **options)
     with Warehouse(db, read_only=True) as wh:
-        return estimate_from_warehouse(wh, scenarios, prices, **options)
+        note = None
+        if calibrate:
+            from analysis.model.calibration import calibrated  # fitted assumptions replace the scenarios' own
+
+            scenarios, note = calibrated(wh, scenarios)
+        result = estimate_from_warehouse(wh, scenarios, prices, **options)
+        return result if note is None else result.model_copy(update={"notes": [*result.notes, note]})
 
 
 class EmptyWarehouse(Exception):

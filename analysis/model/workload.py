@@ -12,71 +12,29 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis.model.result import ProfileSummary
 from analysis.warehouse import Warehouse
+from analysis.warehouse.schema import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: an average month, for turning window counts into monthly rates
 GROWTH_MONTHS = 12  # push history window for growth
 
-# Every blob a repository's images reference, with whether an ACTIVE, tagged or pulled image references it.
-# Children of an index inherit the index's tags and pull time: they are pulled through it and kept by it.
-_REPO_BLOBS = """
-CREATE OR REPLACE TEMP TABLE _img AS
-WITH img AS (
-    SELECT account_id, region, repository_name, image_digest, image_size_bytes, pushed_at,
-           image_status = 'ARCHIVED' AS archived,
-           len(image_tags) > 0 AS tagged,
-           last_pull_at
-    FROM current_ecr_images
-),
-parent AS (  -- the strongest keep-signal an index gives its children in the same repository
-    SELECT i.account_id, i.region, i.repository_name, c.child_digest,
-           bool_or(i.tagged) AS tagged, max(i.last_pull_at) AS last_pull_at, bool_or(NOT i.archived) AS active
-    FROM img i JOIN manifest_children c ON c.index_digest = i.image_digest
-    GROUP BY ALL
-)
-SELECT img.account_id, img.region, img.repository_name, img.image_digest, img.image_size_bytes, img.pushed_at,
-       img.archived AND NOT coalesce(p.active, false) AS archived,
-       img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
-       greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
-       p.child_digest IS NOT NULL AS is_child
-FROM img LEFT JOIN parent p
-  ON p.account_id = img.account_id AND p.region = img.region AND p.repository_name = img.repository_name
- AND p.child_digest = img.image_digest;
-
-CREATE OR REPLACE TEMP TABLE _repo_blobs AS
-WITH refs AS (
-    SELECT i.*, l.layer_digest AS blob, l.size FROM _img i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
-    UNION ALL
-    SELECT i.*, m.config_digest, m.config_size FROM _img i JOIN manifests m ON m.digest = i.image_digest
-    WHERE m.config_digest IS NOT NULL
-    UNION ALL
-    SELECT i.*, m.digest, m.manifest_size FROM _img i JOIN manifests m ON m.digest = i.image_digest
-)
-SELECT account_id, region, repository_name, blob, any_value(size) AS size,
-       bool_or(NOT archived) AS active,
-       bool_or(kept_by_tag) AS tagged,
-       bool_or(effective_pull_at IS NOT NULL) AS pulled,
-       min(pushed_at) AS first_pushed_at
-FROM refs GROUP BY account_id, region, repository_name, blob;
-"""
-
+# The blob unions (per repository, per registry, globally) are derived by the warehouse when a run finishes
+# (analysis.warehouse.schema.PROFILE_TABLES: every blob a repository's images reference, with whether an
+# ACTIVE, tagged or pulled image references it; children of an index inherit the index's tags and pull time).
+# The queries below read those aggregates, named by {placeholders}: the warehouse's profile_* tables when they
+# describe the current snapshot, or temp tables derived by the same statements when they do not.
 _PER_REPO = """
 WITH blobs AS (
-    SELECT account_id, region, repository_name,
-           sum(size) AS unique_bytes,
-           sum(size) FILTER (WHERE active) AS standard_bytes,
-           sum(size) FILTER (WHERE NOT active) AS archive_bytes,
-           sum(size) FILTER (WHERE NOT tagged) AS untagged_bytes,
-           sum(size) FILTER (WHERE NOT pulled) AS never_pulled_bytes
-    FROM _repo_blobs GROUP BY ALL
+    SELECT * FROM {profile_repository_storage}
 ),
 growth AS (
-    SELECT account_id, region, repository_name, sum(size) AS bytes_added
-    FROM _repo_blobs WHERE first_pushed_at >= $growth_start GROUP BY ALL
+    SELECT account_id, region, repository_name, sum(bytes) AS bytes_added
+    FROM {profile_repository_first_push} WHERE first_pushed_at >= $growth_start GROUP BY ALL
 ),
 images AS (
     SELECT account_id, region, repository_name,
@@ -90,7 +48,7 @@ images AS (
            -- what one pull transfers at most: an image's compressed size (an index reports one child's)
            avg(image_size_bytes) FILTER (WHERE effective_pull_at >= $pull_start AND NOT is_child) AS pulled_image_bytes,
            avg(image_size_bytes) FILTER (WHERE kept_by_tag AND NOT is_child) AS tagged_image_bytes
-    FROM _img GROUP BY ALL
+    FROM {profile_images} GROUP BY ALL
 ),
 pulls AS (
     SELECT account_id, region, repository_name, sum(pulls) AS pulls, count(DISTINCT day) AS days
@@ -121,13 +79,7 @@ ORDER BY r.account_id, r.region, r.repository_name
 """
 
 _PER_SCOPE = """
-WITH scope_blobs AS (
-    SELECT account_id, region, sum(size) AS scope_unique_bytes,
-           sum(size) FILTER (WHERE active) AS scope_standard_bytes
-    FROM (SELECT account_id, region, blob, any_value(size) AS size, bool_or(active) AS active
-          FROM _repo_blobs GROUP BY ALL)
-    GROUP BY ALL
-)
+WITH scope_blobs AS (SELECT * FROM {profile_scope_storage})
 SELECT s.account_id, s.region, s.run_id, s.finished_at,
        coalesce(reg.blob_mounting, 'DISABLED') AS blob_mounting,
        reg.replication_rules, reg.scanning_configuration,
@@ -140,8 +92,8 @@ ORDER BY s.account_id, s.region
 """
 
 _GLOBAL = """
-SELECT coalesce(sum(size), 0) AS bytes, coalesce(sum(size) FILTER (WHERE first_pushed_at >= $growth_start), 0)
-FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at FROM _repo_blobs GROUP BY blob)
+SELECT coalesce(sum(bytes), 0) AS bytes, coalesce(sum(bytes) FILTER (WHERE first_pushed_at >= $growth_start), 0)
+FROM {profile_global_first_push}
 """
 
 _PULL_WINDOW = "SELECT min(day), max(day), count(DISTINCT day) FROM current_ecr_pull_counts"
@@ -207,10 +159,10 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
     pull_start = window[0] if window[0] is not None else now
     params = {"growth_start": growth_start, "push_start": _days_before(now, 90), "pull_start": pull_start}
 
-    con.execute(_REPO_BLOBS)
-    repos = con.execute(_PER_REPO, params).df()
-    scopes = con.execute(_PER_SCOPE).df()
-    global_bytes, global_added = con.execute(_GLOBAL, {"growth_start": growth_start}).fetchall()[0]
+    tables = _profile_tables(con)
+    repos = con.execute(_PER_REPO.format(**tables), params).df()
+    scopes = con.execute(_PER_SCOPE.format(**tables)).df()
+    global_bytes, global_added = con.execute(_GLOBAL.format(**tables), {"growth_start": growth_start}).fetchall()[0]
     ptc = con.execute(_PTC).fetchall()
     con.close()
 
@@ -235,6 +187,18 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
         ),
         notes=notes,
     )
+
+
+def _profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Names of the derived profile tables to read: the warehouse's own while they describe the current
+    snapshot (the usual case: a run's end derives them), else temp tables derived now by the same statements
+    (a warehouse changed since, e.g. manifests loaded outside a run) — slower, never different."""
+    if con.execute(PROFILE_FRESH).fetchall()[0][0]:
+        return {name: name for name in PROFILE_TABLE_NAMES}
+    names = {name: f"_{name}" for name, _ in PROFILE_TABLES}
+    for name, sql in PROFILE_TABLES:  # temp tables live on this cursor only; readers stay read-only
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {names[name]} AS {sql.format(**names)}")
+    return names
 
 
 def _months_before(now: datetime, months: int) -> datetime:

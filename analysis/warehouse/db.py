@@ -20,7 +20,14 @@ import duckdb
 import pyarrow as pa
 
 from analysis import __version__
-from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
+from analysis.warehouse.schema import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    PROFILE_BASIS_NOW,
+    PROFILE_FRESH,
+    PROFILE_TABLES,
+    RUN_TABLES,
+)
 
 DEFAULT_DB = "regcost.duckdb"
 
@@ -119,12 +126,18 @@ class Warehouse:
         current = self.schema_version()
         if current > LATEST_VERSION:
             self._check_version()
+        applied = False
         for version, description, sql in MIGRATIONS:
             if version <= current:
                 continue
             with self.transaction() as con:
                 con.execute(sql)
                 con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, _now()])
+            applied = True
+        # A file upgraded to the profile tables gets them derived now, not at its next collection; a later
+        # migration that does not touch what they are derived from leaves them fresh and costs nothing here.
+        if applied and not self.con.execute(PROFILE_FRESH).fetchall()[0][0]:
+            self.refresh_profile_tables()
 
     # -- runs --------------------------------------------------------------------------------------
     def abandon_stale_runs(self) -> list[int]:
@@ -156,10 +169,41 @@ class Warehouse:
         return int(row[0])
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any]) -> None:
+        """End a run (its scopes become the current snapshot), then derive the profile tables from it.
+
+        Two steps, not one transaction: if deriving fails (disk full, interrupted), the run's data is still
+        kept; readers see the profile tables are stale and compute the profile from the raw tables instead.
+        """
         self.con.execute(
             "UPDATE runs SET status = ?, finished_at = ?, counts = ? WHERE run_id = ?",
             [status, _now(), json.dumps(counts, sort_keys=True), run_id],
         )
+        self.refresh_profile_tables()
+
+    def refresh_profile_tables(self) -> None:
+        """Derive the profile_* tables from the current snapshot and the manifest cache, atomically.
+
+        The expensive part of the workload profile is the union of blobs per repository, per registry and
+        globally: every current image joined with its layers, config and manifest (≈ 7 rows per image).
+        It changes only when a run finishes or manifests arrive, so it is computed here, once, and an
+        estimate reads the aggregates (schema.PROFILE_TABLES; readers check `profile_basis` and fall back
+        to the same statements when the tables are stale).
+        """
+        temp = {name: f"_derive_{name}" for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
+        # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
+        self.con.execute("SET enable_progress_bar = false")
+        with self.transaction() as con:
+            for name, sql in PROFILE_TABLES:
+                select = sql.format(**temp)
+                if name in temp:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {temp[name]} AS {select}")
+                else:
+                    con.execute(f"DELETE FROM {name}")
+                    con.execute(f"INSERT INTO {name} {select}")
+            for table in temp.values():
+                con.execute(f"DROP TABLE {table}")
+            con.execute("DELETE FROM profile_basis")
+            con.execute(f"INSERT INTO profile_basis {PROFILE_BASIS_NOW}")
 
     # -- loads -------------------------------------------------------------------------------------
     def load_scope(

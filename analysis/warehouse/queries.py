@@ -80,8 +80,8 @@ FROM runs r ORDER BY run_id DESC LIMIT ?
 """
 
 RUN_ERRORS = """
-SELECT account_id, region, repository, operation, error_code, message
-FROM collection_errors WHERE run_id = ? ORDER BY account_id, region, operation, repository
+SELECT account_id, region, repository, operation, error_code, message, registry, project
+FROM collection_errors WHERE run_id = ? ORDER BY account_id, region, registry, operation, project, repository
 """
 
 
@@ -105,3 +105,119 @@ def recent_runs(warehouse: Warehouse, limit: int = 10) -> list[dict[str, Any]]:
 
 def run_errors(warehouse: Warehouse, run_id: int) -> list[dict[str, Any]]:
     return _dicts(warehouse, RUN_ERRORS, [run_id])
+
+
+# Self-hosted registries (Harbor, OCI), per registry's current snapshot: three storage numbers and why they differ.
+# unique_blob_bytes: every distinct blob the current artifacts reference — layers, config blobs AND the manifests
+# themselves (a registry stores each manifest as a blob too) — counted once per registry, as distribution stores
+# them. quota_sum_bytes: Σ Harbor project quota usage (a blob shared by N projects counts N times).
+# physical_bytes: Harbor's global blob table (/statistics or the exporter), deleted-but-not-GC'd blobs included.
+REGISTRY_STORAGE = """
+WITH a AS (SELECT DISTINCT registry, image_digest FROM current_registry_artifacts),
+refs AS (
+    SELECT a.registry, l.layer_digest AS blob, l.size
+    FROM a JOIN manifest_layers l ON l.manifest_digest = a.image_digest
+    UNION ALL
+    SELECT a.registry, m.config_digest, m.config_size FROM a JOIN manifests m ON m.digest = a.image_digest
+    WHERE m.config_digest IS NOT NULL
+    UNION ALL
+    SELECT a.registry, m.digest, m.manifest_size FROM a JOIN manifests m ON m.digest = a.image_digest
+),
+uniq AS (
+    SELECT registry, sum(size) AS bytes, count(*) AS blobs
+    FROM (SELECT registry, blob, any_value(size) AS size FROM refs GROUP BY registry, blob) GROUP BY registry
+),
+arts AS (
+    SELECT registry, count(*) AS artifacts,
+           count(*) FILTER (WHERE len(image_tags) = 0 AND NOT coalesce(is_child, false)) AS untagged_artifacts,
+           count(*) FILTER (WHERE image_digest NOT IN (SELECT digest FROM manifests)) AS artifacts_without_manifest,
+           coalesce(sum(image_size_bytes), 0) AS naive_bytes
+    FROM current_registry_artifacts GROUP BY registry
+),
+repos AS (
+    SELECT registry, count(*) AS repositories, count(DISTINCT project) AS projects, sum(pull_count) AS pulls
+    FROM current_registry_repositories GROUP BY registry
+),
+quota AS (
+    SELECT registry, sum(used_storage_bytes) AS quota_sum_bytes FROM current_harbor_quotas GROUP BY registry
+),
+proj AS (
+    SELECT registry, sum(quota_used_bytes) AS quota_sum_bytes, count(*) FILTER (WHERE proxy_registry_id > 0) AS proxy
+    FROM current_harbor_projects GROUP BY registry
+),
+gc AS (
+    SELECT registry, max(created_at) FILTER (WHERE NOT coalesce(dry_run, false) AND job_status = 'Success') AS last_gc,
+           sum(freed_space_bytes) FILTER (WHERE NOT coalesce(dry_run, false)) AS freed_bytes
+    FROM current_harbor_gc_runs GROUP BY registry
+)
+SELECT s.registry, s.kind, s.run_id, s.status, s.version, s.storage_provider,
+       coalesce(r.repositories, 0) AS repositories, coalesce(r.projects, 0) AS projects,
+       coalesce(a.artifacts, 0) AS artifacts, coalesce(a.untagged_artifacts, 0) AS untagged_artifacts,
+       coalesce(a.artifacts_without_manifest, 0) AS artifacts_without_manifest,
+       coalesce(a.naive_bytes, 0) AS naive_bytes,
+       coalesce(u.bytes, 0) AS unique_blob_bytes, coalesce(u.blobs, 0) AS unique_blobs,
+       coalesce(q.quota_sum_bytes, p.quota_sum_bytes) AS quota_sum_bytes,
+       s.physical_bytes, s.physical_source,
+       coalesce(p.proxy, 0) AS proxy_cache_projects,
+       r.pulls, g.last_gc, g.freed_bytes AS gc_freed_bytes
+FROM latest_registry_snapshots s
+LEFT JOIN repos r USING (registry)
+LEFT JOIN arts a USING (registry)
+LEFT JOIN uniq u USING (registry)
+LEFT JOIN quota q USING (registry)
+LEFT JOIN proj p USING (registry)
+LEFT JOIN gc g USING (registry)
+ORDER BY s.registry
+"""
+
+
+def registry_storage(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Per self-hosted registry: counts, the three storage numbers, and `explanation` lines for their gaps."""
+    rows = _dicts(warehouse, REGISTRY_STORAGE)
+    for r in rows:
+        r["explanation"] = explain_registry_storage(r)
+    return rows
+
+
+def explain_registry_storage(r: dict[str, Any]) -> list[str]:
+    """Why unique blobs, Σ project quota and physical bytes differ (harbor-facts §1.3, §3)."""
+    gib = 2**30
+    unique, quota, physical = r["unique_blob_bytes"], r.get("quota_sum_bytes"), r.get("physical_bytes")
+    lines = []
+    if r["artifacts_without_manifest"]:
+        lines.append(
+            f"{r['artifacts_without_manifest']:,} artifact(s) have no manifest in the cache (see the run's errors): "
+            "unique blob bytes undercount them"
+        )
+    if quota is not None:
+        gap = quota - unique
+        if gap > 0:
+            lines.append(
+                f"Σ project quota exceeds unique blobs by {gap / gib:,.2f} GiB: Harbor charges a blob shared by "
+                "several projects to each of them, while the registry stores it once"
+            )
+        elif gap < 0:
+            lines.append(
+                f"Σ project quota is {-gap / gib:,.2f} GiB below unique blobs: quota excludes foreign layers and "
+                "manifest blobs are not charged the same way; quota usage also drops at once on delete"
+            )
+    if physical is not None:
+        gap = physical - unique
+        src = "/statistics" if r.get("physical_source") == "statistics" else "the exporter metric"
+        if gap > 0:
+            last = f" (last successful GC: {r['last_gc']:%Y-%m-%d})" if r.get("last_gc") else " (no GC run recorded)"
+            lines.append(
+                f"physical ({src}) exceeds unique blobs by {gap / gib:,.2f} GiB: deleted artifacts keep their blobs "
+                f"until garbage collection runs{last}; untagged and abandoned uploads count too"
+            )
+        elif gap < 0:
+            lines.append(
+                f"physical ({src}) is {-gap / gib:,.2f} GiB below unique blobs: the snapshot and the "
+                "statistic were taken at different moments, or blobs are shared with system artifacts"
+            )
+    elif r["kind"] == "harbor":
+        lines.append(
+            "physical bytes unknown: /statistics shows the storage total only to a system administrator and no "
+            "exporter was scraped (pass --metrics-url)"
+        )
+    return lines

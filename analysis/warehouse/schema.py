@@ -189,15 +189,448 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         SELECT t.* FROM ecr_registries t JOIN latest_scopes USING (run_id, account_id, region);
         """,
     ),
+    (
+        4,
+        "profile tables: the current snapshot's blob aggregates, derived when a run finishes",
+        """
+        -- Derived, never collected: rebuilt from the current snapshot and the manifest cache by
+        -- Warehouse.refresh_profile_tables (when a run finishes, and after an upgrade), so an estimate reads
+        -- per-repository aggregates instead of re-joining every image with every layer (tens of millions of
+        -- rows at 5M images). PROFILE_TABLES below says how each is computed.
+
+        -- The snapshot the profile tables were derived from: the latest_scopes rows then, and row counts of
+        -- what they were derived from. A reader uses the tables only while this still matches.
+        CREATE TABLE profile_basis (
+            run_id BIGINT,
+            account_id VARCHAR,
+            region VARCHAR,
+            images BIGINT NOT NULL,
+            manifests BIGINT NOT NULL,
+            manifest_layers BIGINT NOT NULL,
+            manifest_children BIGINT NOT NULL
+        );
+
+        -- One row per current image, with what its index gives it: children of an index inherit the
+        -- index's tags, pull time and active status (they are pulled through it and kept by it).
+        CREATE TABLE profile_images (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            image_size_bytes BIGINT,
+            pushed_at TIMESTAMPTZ,
+            archived BOOLEAN,
+            kept_by_tag BOOLEAN,
+            effective_pull_at TIMESTAMPTZ,
+            is_child BOOLEAN
+        );
+
+        -- Unique blobs (layers, configs, manifests) of each repository, in bytes, by state.
+        CREATE TABLE profile_repository_storage (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            unique_bytes HUGEINT,
+            standard_bytes HUGEINT,
+            archive_bytes HUGEINT,
+            untagged_bytes HUGEINT,
+            never_pulled_bytes HUGEINT
+        );
+
+        -- A repository's unique blob bytes by when the first image referencing them was pushed (growth is a
+        -- window ending at the estimate's `now`, so it is summed at read time).
+        CREATE TABLE profile_repository_first_push (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            first_pushed_at TIMESTAMPTZ,
+            bytes HUGEINT
+        );
+
+        -- Unique blob bytes of each (account, region) registry: what ECR bills with BLOB_MOUNTING=ENABLED.
+        CREATE TABLE profile_scope_storage (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            scope_unique_bytes HUGEINT,
+            scope_standard_bytes HUGEINT
+        );
+
+        -- Globally unique blob bytes (what one self-hosted registry stores) by first push.
+        CREATE TABLE profile_global_first_push (
+            first_pushed_at TIMESTAMPTZ,
+            bytes HUGEINT
+        );
+        """,
+    ),
+    (
+        5,
+        "actual costs: Cost Explorer responses, months fetched and normalised cost lines (CE and CUR)",
+        """
+        -- Every Cost Explorer page as AWS returned it (each one was a billed request), so the normalised rows
+        -- can be rebuilt without paying again. CUR/FOCUS loads record the files read instead.
+        CREATE TABLE cost_responses (
+            run_id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,          -- ce | ce-by-account | cur
+            request JSON,
+            response JSON,
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+
+        -- The months a run fetched for a source. A month whose newest row is not estimated is closed: Cost
+        -- Explorer is never asked for it again.
+        CREATE TABLE cost_months (
+            run_id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            estimated BOOLEAN NOT NULL,
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+
+        -- One row per (month, account, usage type) of ECR's bill. Storage quantities are GB-months (the
+        -- month's byte-hours), transfer quantities GB; usage_class and region come from the usage type.
+        CREATE TABLE cost_lines (
+            run_id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            account_id VARCHAR,               -- NULL when not grouped by linked account
+            usage_type VARCHAR NOT NULL,
+            usage_class VARCHAR NOT NULL,     -- storage | archive | retrieval | egress-internet | inter-region-out
+                                              -- | inter-region-in | regional | other
+            region VARCHAR,
+            peer_region VARCHAR,              -- the other side of an inter-region line
+            quantity DOUBLE,
+            unit VARCHAR,
+            cost DOUBLE,
+            currency VARCHAR,
+            estimated BOOLEAN NOT NULL
+        );
+
+        -- Per source and month, the newest fetch of a run that ended well.
+        CREATE VIEW current_cost_months AS
+        SELECT source, month, run_id, estimated, fetched_at FROM (
+            SELECT m.*, row_number() OVER (PARTITION BY m.source, m.month
+                                           ORDER BY m.fetched_at DESC, m.run_id DESC) AS rn
+            FROM cost_months m JOIN runs r USING (run_id)
+            WHERE r.status IN ('complete', 'partial')
+        ) WHERE rn = 1;
+
+        CREATE VIEW current_cost_lines AS
+        SELECT l.* FROM cost_lines l JOIN current_cost_months m USING (source, month, run_id);
+        """,
+    ),
+    (
+        6,
+        "self-hosted registries (Harbor, OCI): snapshots, repositories, artifacts, Harbor settings, metric scrapes",
+        """
+        -- Errors of a self-hosted registry name it and the Harbor project (account_id/region stay NULL).
+        ALTER TABLE collection_errors ADD COLUMN registry VARCHAR;
+        ALTER TABLE collection_errors ADD COLUMN project VARCHAR;
+
+        -- One row per (run, registry) that finished loading: a registry's rows are loaded in the same
+        -- transaction as this row. `registry` is the URL without credentials; kind: harbor | oci.
+        -- physical_bytes: Harbor's global blob table (statistics or the exporter metric, physical_source says
+        -- which); it still holds deleted blobs until GC runs (harbor-facts §3).
+        CREATE TABLE registry_snapshots (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            finished_at TIMESTAMPTZ NOT NULL,
+            version VARCHAR,
+            storage_provider VARCHAR,
+            physical_bytes BIGINT,
+            physical_source VARCHAR,
+            info JSON,
+            PRIMARY KEY (run_id, registry)
+        );
+
+        CREATE VIEW latest_registry_snapshots AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT s.*, row_number() OVER (PARTITION BY s.registry ORDER BY s.finished_at DESC, s.run_id DESC) AS rn
+            FROM registry_snapshots s JOIN runs r USING (run_id)
+            WHERE r.status IN ('complete', 'partial', 'failed')
+        ) WHERE rn = 1;
+
+        -- Columns named as in ecr_repositories / ecr_images where the concept is the same.
+        CREATE TABLE registry_repositories (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            project VARCHAR,
+            repository_name VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ,
+            updated_at TIMESTAMPTZ,
+            artifact_count BIGINT,
+            pull_count BIGINT,            -- Harbor: cumulative manifest GETs; an OCI registry: NULL
+            tag_count BIGINT,
+            description VARCHAR
+        );
+
+        -- image_size_bytes is Harbor's Artifact.size (manifest + config + layers; an index adds its children):
+        -- NOT additive, exactly like ECR's imageSizeInBytes. Unique bytes come from the manifests tables.
+        CREATE TABLE registry_artifacts (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            project VARCHAR,
+            repository_name VARCHAR NOT NULL,
+            image_digest VARCHAR NOT NULL,
+            image_tags VARCHAR[],
+            image_size_bytes BIGINT,
+            pushed_at TIMESTAMPTZ,
+            last_pull_at TIMESTAMPTZ,
+            manifest_media_type VARCHAR,
+            artifact_media_type VARCHAR,
+            artifact_type VARCHAR,
+            child_digests VARCHAR[],
+            is_child BOOLEAN
+        );
+
+        CREATE TABLE harbor_projects (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            project_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL,
+            public BOOLEAN,
+            proxy_registry_id BIGINT,     -- set: a proxy-cache project in front of that endpoint
+            repo_count BIGINT,
+            owner_name VARCHAR,
+            created_at TIMESTAMPTZ,
+            updated_at TIMESTAMPTZ,
+            retention_id BIGINT,
+            metadata JSON,
+            quota_hard_bytes BIGINT,      -- -1 = unlimited
+            quota_used_bytes BIGINT,      -- a blob shared by projects counts once in EACH of them
+            upstream JSON
+        );
+
+        CREATE TABLE harbor_quotas (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            quota_id BIGINT NOT NULL,
+            project_id BIGINT,
+            project_name VARCHAR,
+            hard_storage_bytes BIGINT,
+            used_storage_bytes BIGINT,
+            created_at TIMESTAMPTZ,
+            updated_at TIMESTAMPTZ
+        );
+
+        -- kind: retention | immutable | replication | scanner; policy is Harbor's JSON without credentials.
+        CREATE TABLE harbor_policies (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            project_id BIGINT,
+            project_name VARCHAR,
+            policy_id VARCHAR,
+            name VARCHAR,
+            enabled BOOLEAN,
+            policy JSON
+        );
+
+        -- Replication endpoints (also the upstreams of proxy-cache projects); keys and secrets never kept.
+        CREATE TABLE harbor_registries (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            endpoint_id BIGINT NOT NULL,
+            name VARCHAR,
+            type VARCHAR,
+            url VARCHAR,
+            status VARCHAR,
+            insecure BOOLEAN,
+            credential_type VARCHAR
+        );
+
+        CREATE TABLE harbor_gc_runs (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            gc_id BIGINT NOT NULL,
+            job_name VARCHAR,
+            job_kind VARCHAR,
+            job_status VARCHAR,
+            schedule_type VARCHAR,
+            created_at TIMESTAMPTZ,
+            updated_at TIMESTAMPTZ,
+            dry_run BOOLEAN,
+            delete_untagged BOOLEAN,
+            freed_space_bytes BIGINT,
+            purged_blobs BIGINT,
+            purged_manifests BIGINT,
+            job_parameters JSON
+        );
+
+        -- Every scrape of a Prometheus endpoint keeps its timestamp: growth and pull rates are differences
+        -- between scrapes of successive runs (the exporter's values are gauges of the moment).
+        CREATE TABLE metrics_scrapes (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            url VARCHAR NOT NULL,
+            scraped_at TIMESTAMPTZ NOT NULL,
+            family VARCHAR NOT NULL,
+            family_type VARCHAR,
+            name VARCHAR NOT NULL,
+            labels JSON,
+            value DOUBLE
+        );
+
+        CREATE VIEW current_registry_repositories AS
+        SELECT t.* FROM registry_repositories t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_registry_artifacts AS
+        SELECT t.* FROM registry_artifacts t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_harbor_projects AS
+        SELECT t.* FROM harbor_projects t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_harbor_quotas AS
+        SELECT t.* FROM harbor_quotas t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_harbor_policies AS
+        SELECT t.* FROM harbor_policies t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_harbor_registries AS
+        SELECT t.* FROM harbor_registries t JOIN latest_registry_snapshots USING (run_id, registry);
+        CREATE VIEW current_harbor_gc_runs AS
+        SELECT t.* FROM harbor_gc_runs t JOIN latest_registry_snapshots USING (run_id, registry);
+        """,
+    ),
 ]
+
+# How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
+# snapshot, the manifest cache and the relations before it, named by {placeholders}: the writer fills the
+# profile_* tables with them; a reader whose profile tables are stale runs them into temp tables instead.
+# `img` keeps the image digest (to join manifests) and `repo_blobs` holds one row per (repository, blob);
+# both are intermediate and never stored.
+PROFILE_TABLES: list[tuple[str, str]] = [
+    (
+        "img",
+        """
+        WITH img AS (
+            SELECT account_id, region, repository_name, image_digest, image_size_bytes, pushed_at,
+                   image_status = 'ARCHIVED' AS archived,
+                   len(image_tags) > 0 AS tagged,
+                   last_pull_at
+            FROM current_ecr_images
+        ),
+        parent AS (  -- the strongest keep-signal an index gives its children in the same repository
+            SELECT i.account_id, i.region, i.repository_name, c.child_digest,
+                   bool_or(i.tagged) AS tagged, max(i.last_pull_at) AS last_pull_at,
+                   bool_or(NOT i.archived) AS active
+            FROM img i JOIN manifest_children c ON c.index_digest = i.image_digest
+            GROUP BY ALL
+        )
+        SELECT img.account_id, img.region, img.repository_name, img.image_digest, img.image_size_bytes,
+               img.pushed_at,
+               img.archived AND NOT coalesce(p.active, false) AS archived,
+               img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
+               greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
+               p.child_digest IS NOT NULL AS is_child
+        FROM img LEFT JOIN parent p
+          ON p.account_id = img.account_id AND p.region = img.region
+         AND p.repository_name = img.repository_name AND p.child_digest = img.image_digest
+        """,
+    ),
+    (
+        "repo_blobs",
+        """
+        WITH refs AS (
+            SELECT i.*, l.layer_digest AS blob, l.size
+            FROM {img} i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
+            UNION ALL
+            SELECT i.*, m.config_digest, m.config_size FROM {img} i JOIN manifests m ON m.digest = i.image_digest
+            WHERE m.config_digest IS NOT NULL
+            UNION ALL
+            SELECT i.*, m.digest, m.manifest_size FROM {img} i JOIN manifests m ON m.digest = i.image_digest
+        )
+        SELECT account_id, region, repository_name, blob, any_value(size) AS size,
+               bool_or(NOT archived) AS active,
+               bool_or(kept_by_tag) AS tagged,
+               bool_or(effective_pull_at IS NOT NULL) AS pulled,
+               min(pushed_at) AS first_pushed_at
+        FROM refs GROUP BY account_id, region, repository_name, blob
+        """,
+    ),
+    (
+        "profile_images",
+        """
+        SELECT account_id, region, repository_name, image_size_bytes, pushed_at, archived, kept_by_tag,
+               effective_pull_at, is_child
+        FROM {img}
+        """,
+    ),
+    (
+        "profile_repository_storage",
+        """
+        SELECT account_id, region, repository_name,
+               sum(size) AS unique_bytes,
+               sum(size) FILTER (WHERE active) AS standard_bytes,
+               sum(size) FILTER (WHERE NOT active) AS archive_bytes,
+               sum(size) FILTER (WHERE NOT tagged) AS untagged_bytes,
+               sum(size) FILTER (WHERE NOT pulled) AS never_pulled_bytes
+        FROM {repo_blobs} GROUP BY account_id, region, repository_name
+        """,
+    ),
+    (
+        "profile_repository_first_push",
+        """
+        SELECT account_id, region, repository_name, first_pushed_at, sum(size) AS bytes
+        FROM {repo_blobs} GROUP BY account_id, region, repository_name, first_pushed_at
+        ORDER BY first_pushed_at NULLS FIRST
+        """,
+    ),
+    (
+        "profile_scope_storage",
+        """
+        SELECT account_id, region, sum(size) AS scope_unique_bytes,
+               sum(size) FILTER (WHERE active) AS scope_standard_bytes
+        FROM (SELECT account_id, region, blob, any_value(size) AS size, bool_or(active) AS active
+              FROM {repo_blobs} GROUP BY account_id, region, blob)
+        GROUP BY account_id, region
+        """,
+    ),
+    (
+        "profile_global_first_push",
+        """
+        SELECT first_pushed_at, sum(size) AS bytes
+        FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at
+              FROM {repo_blobs} GROUP BY blob)
+        GROUP BY first_pushed_at ORDER BY first_pushed_at NULLS FIRST
+        """,
+    ),
+]
+
+# What the profile tables were derived from; compared with PROFILE_BASIS_NOW by readers.
+PROFILE_BASIS_NOW = """
+SELECT s.run_id, s.account_id, s.region, c.images, c.manifests, c.manifest_layers, c.manifest_children
+FROM (SELECT (SELECT count(*) FROM current_ecr_images) AS images,
+             (SELECT count(*) FROM manifests) AS manifests,
+             (SELECT count(*) FROM manifest_layers) AS manifest_layers,
+             (SELECT count(*) FROM manifest_children) AS manifest_children) c
+LEFT JOIN latest_scopes s ON true
+"""
+
+# True when the profile tables still describe the current snapshot (and were derived at all).
+PROFILE_FRESH = f"""
+WITH now AS ({PROFILE_BASIS_NOW})
+SELECT (SELECT count(*) FROM profile_basis) > 0
+   AND NOT EXISTS (SELECT * FROM now EXCEPT SELECT * FROM profile_basis)
+   AND NOT EXISTS (SELECT * FROM profile_basis EXCEPT SELECT * FROM now)
+"""
+
+PROFILE_TABLE_NAMES = tuple(name for name, _ in PROFILE_TABLES if name.startswith("profile_"))
 
 # Tables whose rows belong to a run: cleared for a run that died midway.
 RUN_TABLES = (
+    "cost_responses",
+    "cost_months",
+    "cost_lines",
     "ecr_repositories",
     "ecr_images",
     "ecr_registries",
     "ecr_pull_through_cache_rules",
     "ecr_pull_counts",
+    "registry_snapshots",
+    "registry_repositories",
+    "registry_artifacts",
+    "harbor_projects",
+    "harbor_quotas",
+    "harbor_policies",
+    "harbor_registries",
+    "harbor_gc_runs",
+    "metrics_scrapes",
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,198 @@
+"""Run a collection of a self-hosted registry (Harbor, or any OCI registry) and load it into the warehouse.
+
+The self-hosted counterpart of `analysis.collect` (which runs ECR): it alone knows both these collectors and
+the warehouse. One run per registry: source 'harbor' or 'oci', scope = the URL without credentials. The
+registry's rows, its `registry_snapshots` row and its error rows are loaded in one transaction; a registry
+that could not be read at all loads no snapshot, so its previous one stays current.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from analysis.collectors.ecr import ManifestCache
+from analysis.collectors.harbor import HarborAuthError, HarborOptions, collect_harbor
+from analysis.collectors.http import HttpClient, HttpError, strip_userinfo
+from analysis.collectors.oci import ManifestInfo, RegistryResult, collect_oci
+from analysis.collectors.records import manifest_tables, to_table
+from analysis.collectors.registry_records import (
+    HarborGcRecord,
+    HarborPolicyRecord,
+    HarborProjectRecord,
+    HarborQuotaRecord,
+    HarborRegistryEndpointRecord,
+    MetricSampleRecord,
+    RegistryArtifactRecord,
+    RegistryErrorRecord,
+    RegistryRepositoryRecord,
+)
+from analysis.warehouse import Warehouse
+
+_EXTRA_TABLES = {
+    "harbor_projects": HarborProjectRecord,
+    "harbor_quotas": HarborQuotaRecord,
+    "harbor_policies": HarborPolicyRecord,
+    "harbor_registries": HarborRegistryEndpointRecord,
+    "harbor_gc_runs": HarborGcRecord,
+}
+
+# What the cache knows of digests this run did not fetch: kind, naive size (manifest + config + layers) and
+# children, so artifact rows of an OCI registry carry sizes without fetching a manifest twice.
+_KNOWN_INFO = """
+SELECT m.digest, m.media_type, CASE WHEN m.is_index THEN NULL ELSE m.artifact_type END,
+       m.manifest_size + coalesce(m.config_size, 0) + coalesce(l.bytes, 0),
+       coalesce(c.children, [])
+FROM manifests m
+LEFT JOIN (SELECT manifest_digest, sum(size) AS bytes FROM manifest_layers
+           WHERE manifest_digest IN (SELECT unnest($d)) GROUP BY ALL) l ON l.manifest_digest = m.digest
+LEFT JOIN (SELECT index_digest, list(child_digest ORDER BY position) AS children FROM manifest_children
+           WHERE index_digest IN (SELECT unnest($d)) GROUP BY ALL) c ON c.index_digest = m.digest
+WHERE m.digest IN (SELECT unnest($d))
+"""
+
+
+@dataclass
+class RegistryRunSummary:
+    run_id: int
+    registry: str
+    kind: str
+    status: str
+    counts: dict[str, int]
+    storage: dict[str, Any]
+    errors: list[RegistryErrorRecord] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "registry": self.registry,
+            "kind": self.kind,
+            "status": self.status,
+            "counts": self.counts,
+            "storage": self.storage,
+            "errors": [
+                {k: getattr(e, k) for k in ("registry", "project", "repository", "operation", "error_code", "message")}
+                for e in self.errors
+            ],
+        }
+
+
+Progress = Callable[[str, int], None]
+
+
+def registry_id(url: str) -> str:
+    """The registry's identity in the warehouse: its URL without credentials, query or trailing slash."""
+    return strip_userinfo(url).split("?", 1)[0].rstrip("/")
+
+
+def collect_registry(
+    warehouse: Warehouse,
+    kind: str,
+    client: HttpClient,
+    *,
+    metrics_url: str | None = None,
+    manifests: bool = True,
+    page_size: int = 100,
+    progress: Progress | None = None,
+) -> RegistryRunSummary:
+    """Collect one registry (kind 'harbor' or 'oci') as one run."""
+    progress = progress or (lambda _e, _n: None)
+    registry = registry_id(client.base_url)
+    scope = {"url": registry, "metrics_url": strip_userinfo(metrics_url) if metrics_url else None}
+    scope["manifests"] = manifests
+    run_id = warehouse.start_run(kind, scope)
+    try:
+        cache = ManifestCache(warehouse.known_manifest_digests())
+
+        def lookup(digests: set[str]) -> dict[str, ManifestInfo]:
+            rows = warehouse.con.execute(_KNOWN_INFO, {"d": sorted(digests)}).fetchall()
+            return {r[0]: ManifestInfo(r[1], r[2], int(r[3]), tuple(r[4])) for r in rows}
+
+        try:
+            if kind == "harbor":
+                options = HarborOptions(manifests=manifests, metrics_url=metrics_url, page_size=page_size)
+                result = collect_harbor(client, registry, cache, options, lookup, progress)
+            else:
+                result = collect_oci(
+                    client, registry, cache, lookup, metrics_url=metrics_url, page_size=page_size, progress=progress
+                )
+        except HarborAuthError as exc:
+            result = RegistryResult(registry, kind, failed=True)
+            result.record(HttpError("GET", "/api/v2.0", 401, "UNAUTHORIZED", str(exc)), "harbor:GET /systeminfo")
+        counts = _load(warehouse, run_id, result)
+    except BaseException:
+        warehouse.finish_run(run_id, "failed", {})
+        raise
+    warehouse.finish_run(run_id, result.status, counts)
+    storage = {
+        "physical_bytes": result.physical_bytes,
+        "physical_source": result.physical_source,
+        "quota_sum_bytes": sum(p.quota_used_bytes or 0 for p in result.extra.get("harbor_projects", [])) or None,
+    }
+    return RegistryRunSummary(run_id, registry, kind, result.status, counts, storage, result.errors)
+
+
+def _with_run(table: pa.Table, run_id: int) -> pa.Table:
+    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
+
+
+def _insert(con: Any, name: str, table: pa.Table) -> None:
+    if table.num_rows == 0:
+        return
+    view = f"_load_{name}"
+    con.register(view, table)
+    cols = ", ".join(table.column_names)
+    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
+    con.unregister(view)
+
+
+def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str, int]:
+    errors = _with_run(to_table(result.errors, RegistryErrorRecord), run_id)
+    if result.failed:
+        # Nothing of this registry is loaded: its previous snapshot stays current. The errors say why.
+        with warehouse.transaction() as con:
+            _insert(con, "collection_errors", errors)
+        return {"registries_failed": 1}
+    tables = {
+        "registry_repositories": to_table(result.repositories, RegistryRepositoryRecord),
+        "registry_artifacts": to_table(result.artifacts, RegistryArtifactRecord),
+        "metrics_scrapes": to_table(result.metrics, MetricSampleRecord),
+    }
+    for name, cls in _EXTRA_TABLES.items():
+        tables[name] = to_table(result.extra.get(name, []), cls)
+    with warehouse.transaction() as con:
+        for name, table in tables.items():
+            _insert(con, name, _with_run(table, run_id))
+        _insert(con, "collection_errors", errors)
+        con.execute(
+            "INSERT INTO registry_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                result.registry,
+                result.kind,
+                result.status,
+                datetime.now(UTC),
+                result.version,
+                result.storage_provider,
+                result.physical_bytes,
+                result.physical_source,
+                json.dumps(result.info, sort_keys=True, default=str),
+            ],
+        )
+    new = warehouse.load_manifests(manifest_tables(result.manifests, datetime.now(UTC)))
+    counts: Counter[str] = Counter()
+    counts["repositories"] = len(result.repositories)
+    counts["images"] = len(result.artifacts)
+    counts["manifests_fetched"] = len(result.manifests)
+    counts["manifests_new"] = new
+    counts["metric_samples"] = len(result.metrics)
+    for name in _EXTRA_TABLES:
+        if result.extra.get(name):
+            counts[name] = len(result.extra[name])
+    return dict(counts)

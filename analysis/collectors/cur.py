@@ -1,0 +1,322 @@
+"""Cost and usage exports read by DuckDB straight off the files: CUR 2.0 (Data Exports), legacy CUR (Parquet with
+`line_item_*` names, or CSV/CSV.gz with `lineItem/UsageType` names) and FOCUS 1.x with AWS columns.
+
+The column set is detected from each file group's schema; a file that matches none gets an error naming what
+it lacks. Only ECR's lines are kept (product code `AmazonECR`, which also carries the data transfer ECR
+causes, ecr-facts.md §5.1), aggregated per month, account and usage type — a multi-GB export becomes a few
+hundred rows without ever leaving DuckDB. Usage types are classified with the same pattern rules as Cost
+Explorer's (analysis/collectors/costs.py).
+
+s3:// locations are downloaded with boto3 first (DuckDB's httpfs extension is not available offline here).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analysis.collectors.aws import AwsSettings, Operations, declare
+from analysis.collectors.costs import REGION_CODES, USAGE_RULES
+
+# ListObjectsV2 is authorised by s3:ListBucket (IAM service authorization reference for Amazon S3).
+OPERATIONS = declare(
+    "cur", Operations("s3", "s3", ("ListObjectsV2", "GetObject"), iam_overrides={"ListObjectsV2": "ListBucket"})
+)
+
+ECR_PRODUCT_CODE = "AmazonECR"
+ECR_SERVICE_NAMES = (
+    "Amazon EC2 Container Registry (ECR)",
+    "EC2 Container Registry (ECR)",
+    "Amazon Elastic Container Registry",
+)
+# Line item types that are usage (not tax, credits, refunds, fees): quantities and costs of the service itself.
+USAGE_LINE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+
+
+class CurError(Exception):
+    """An export that cannot be read as a cost export: the message names the file and what is missing."""
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    name: str
+    product: str  # column holding the product code / service
+    usage_type: str
+    quantity: str
+    cost: str
+    start: str
+    account: str
+    unit: str | None = None  # optional columns
+    line_type: str | None = None
+    currency: str | None = None
+    service_code: str | None = None  # FOCUS: x_ServiceCode, preferred over ServiceName when present
+
+    def required(self) -> list[str]:
+        return [self.product, self.usage_type, self.quantity, self.cost, self.start, self.account]
+
+
+CUR_PARQUET = ColumnSet(
+    "CUR",  # CUR 2.0 and legacy CUR in Parquet/Athena share these names; told apart by the `product` map
+    product="line_item_product_code",
+    usage_type="line_item_usage_type",
+    quantity="line_item_usage_amount",
+    cost="line_item_unblended_cost",
+    start="line_item_usage_start_date",
+    account="line_item_usage_account_id",
+    unit="pricing_unit",
+    line_type="line_item_line_item_type",
+    currency="line_item_currency_code",
+)
+CUR_CSV = ColumnSet(
+    "legacy CUR (CSV)",
+    product="lineItem/ProductCode",
+    usage_type="lineItem/UsageType",
+    quantity="lineItem/UsageAmount",
+    cost="lineItem/UnblendedCost",
+    start="lineItem/UsageStartDate",
+    account="lineItem/UsageAccountId",
+    unit="pricing/unit",
+    line_type="lineItem/LineItemType",
+    currency="lineItem/CurrencyCode",
+)
+# FOCUS 1.0/1.1/1.2 with AWS columns: x_UsageType and x_ServiceCode are AWS's extension columns
+# (docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-0-aws-columns).
+FOCUS = ColumnSet(
+    "FOCUS",
+    product="ServiceName",
+    usage_type="x_UsageType",
+    quantity="ConsumedQuantity",
+    cost="BilledCost",
+    start="ChargePeriodStart",
+    account="SubAccountId",
+    unit="ConsumedUnit",
+    line_type="ChargeCategory",
+    currency="BillingCurrency",
+    service_code="x_ServiceCode",
+)
+COLUMN_SETS = (CUR_PARQUET, CUR_CSV, FOCUS)
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Files of one format read together (one glob), and the column set their schema matched."""
+
+    kind: str  # parquet | csv
+    files: tuple[Path, ...]
+    columns: ColumnSet
+    label: str  # what the user sees: CUR 2.0, legacy CUR (Parquet), legacy CUR (CSV), FOCUS
+    available: frozenset[str]  # every column of the files' schema (optional columns are used when present)
+
+
+def find_files(path: Path) -> dict[str, list[Path]]:
+    """Export files under a path (a file, or a folder searched recursively), by format."""
+    if not path.exists():
+        raise CurError(f"{path}: no such file or folder")
+    candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    out: dict[str, list[Path]] = {"parquet": [], "csv": []}
+    for p in candidates:
+        name = p.name.lower()
+        if name.endswith(".parquet") or name.endswith(".snappy.parquet"):
+            out["parquet"].append(p)
+        elif name.endswith((".csv", ".csv.gz")):
+            out["csv"].append(p)
+    if not out["parquet"] and not out["csv"]:
+        raise CurError(f"{path}: no .parquet, .csv or .csv.gz files found")
+    return {k: v for k, v in out.items() if v}
+
+
+def _source(kind: str, files: tuple[Path, ...]) -> str:
+    listed = "[" + ", ".join(_quote_str(str(f)) for f in files) + "]"
+    if kind == "parquet":
+        return f"read_parquet({listed}, union_by_name = true)"
+    return f"read_csv({listed}, header = true, union_by_name = true, all_varchar = true)"
+
+
+def _quote_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _schema(con: duckdb.DuckDBPyConnection, kind: str, files: tuple[Path, ...]) -> dict[str, str]:
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_source(kind, files)}").fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise CurError(f"{_describe_files(files)}: cannot be read as {kind} ({first})") from None
+    return {r[0]: r[1] for r in rows}
+
+
+def _describe_files(files: tuple[Path, ...]) -> str:
+    return str(files[0]) if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more files)"
+
+
+def detect(con: duckdb.DuckDBPyConnection, kind: str, files: list[Path]) -> FileGroup:
+    """Match the files' schema to a known column set, or fail naming the closest set and what it lacks."""
+    group = tuple(files)
+    schema = _schema(con, kind, group)
+    names = set(schema)
+    for cs in COLUMN_SETS:
+        if all(c in names for c in cs.required()):
+            label = cs.name
+            if cs is CUR_PARQUET:
+                label = (
+                    "CUR 2.0" if "product" in names or "bill_payer_account_name" in names else "legacy CUR (Parquet)"
+                )
+            elif cs is FOCUS:
+                label = "FOCUS 1.x (AWS)" if cs.service_code in names else "FOCUS 1.x"
+            return FileGroup(kind, group, cs, label, frozenset(names))
+    # Closest = the set with most required columns present.
+    best = max(COLUMN_SETS, key=lambda cs: sum(c in names for c in cs.required()))
+    missing = [c for c in best.required() if c not in names]
+    raise CurError(
+        f"{_describe_files(group)}: not a CUR 2.0, legacy CUR or FOCUS export — closest is {best.name}, which "
+        f"needs {', '.join(missing)} (missing). Export ECR's costs with these columns, or pass the right folder."
+    )
+
+
+def _case_sql(expr: str, pairs: list[tuple[str, str]], default: str) -> str:
+    whens = " ".join(f"WHEN regexp_matches({expr}, {_quote_str(rx)}) THEN {_quote_str(v)}" for v, rx in pairs)
+    return f"CASE {whens} ELSE {_quote_str(default)} END"
+
+
+def _region_sql(expr: str, position: int) -> str:
+    """Region of the n-th usage-type prefix (1: own region, 2: inter-region peer) from REGION_CODES."""
+    codes = "MAP {" + ", ".join(f"{_quote_str(k)}: {_quote_str(v)}" for k, v in REGION_CODES.items()) + "}"
+    if position == 1:
+        code = f"regexp_extract({expr}, '^([A-Z]{{2,4}}[0-9]?)-', 1)"
+        return f"CASE WHEN {code} = '' THEN 'us-east-1' ELSE {codes}[{code}] END"
+    code = f"regexp_extract({expr}, '^[A-Z]{{2,4}}[0-9]?-([A-Z]{{2,4}}[0-9]?)-AWS-(In|Out)-Bytes', 1)"
+    return f"CASE WHEN {code} = '' THEN NULL ELSE {codes}[{code}] END"
+
+
+def lines_sql(group: FileGroup) -> str:
+    """One SELECT over the files: ECR usage lines, aggregated to (month, account, usage type, unit).
+
+    The filter is on the raw product column first so DuckDB prunes row groups and reads only the few
+    columns named here (projection pushdown) — the rest of a wide export is never decoded.
+    """
+    cs = group.columns
+    col = _ident
+    product_filter = (
+        f"{col(cs.service_code)} = {_quote_str(ECR_PRODUCT_CODE)}"
+        if cs.service_code and cs.service_code in group.available
+        else f"{col(cs.product)} IN ({', '.join(_quote_str(x) for x in (ECR_PRODUCT_CODE, *ECR_SERVICE_NAMES))})"
+    )
+    type_filter = ""
+    if cs.line_type and cs.line_type in group.available:
+        allowed = ("Usage",) if cs is FOCUS else USAGE_LINE_TYPES
+        type_filter = f" AND {col(cs.line_type)} IN ({', '.join(_quote_str(x) for x in allowed)})"
+    unit = f"CAST({col(cs.unit)} AS VARCHAR)" if cs.unit and cs.unit in group.available else "NULL"
+    currency = f"CAST({col(cs.currency)} AS VARCHAR)" if cs.currency and cs.currency in group.available else "'USD'"
+    start = (
+        f"CAST({col(cs.start)} AS TIMESTAMPTZ)"
+        if group.kind == "parquet"
+        else f"TRY_CAST({col(cs.start)} AS TIMESTAMPTZ)"
+    )
+    ut = "usage_type"
+    return f"""
+        WITH ecr AS (
+            SELECT CAST({col(cs.usage_type)} AS VARCHAR) AS usage_type,
+                   CAST({col(cs.account)} AS VARCHAR) AS account_id,
+                   CAST(date_trunc('month', timezone('UTC', {start})) AS DATE) AS month,
+                   TRY_CAST({col(cs.quantity)} AS DOUBLE) AS quantity,
+                   TRY_CAST({col(cs.cost)} AS DOUBLE) AS cost,
+                   {unit} AS unit,
+                   {currency} AS currency
+            FROM {_source(group.kind, group.files)}
+            WHERE {product_filter}{type_filter}
+        )
+        SELECT month, account_id, {ut} AS usage_type,
+               {_case_sql(ut, [(c, rx) for c, rx in USAGE_RULES], "other")} AS usage_class,
+               {_region_sql(ut, 1)} AS region,
+               {_region_sql(ut, 2)} AS peer_region,
+               sum(quantity) AS quantity, any_value(unit) AS unit, sum(cost) AS cost,
+               any_value(currency) AS currency, count(*) AS line_items
+        FROM ecr
+        WHERE {ut} IS NOT NULL AND month IS NOT NULL
+        GROUP BY month, account_id, {ut}
+    """
+
+
+def scan(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
+    """Detect every file group under `path` and aggregate its ECR lines.
+
+    Returns the groups, the aggregated rows (month, account_id, usage_type, usage_class, region, peer_region,
+    quantity, unit, cost, currency, line_items) and the column names. Raises CurError naming the bad file.
+    """
+    # Every file is checked on its own: read together (union_by_name) a foreign file would only add NULLs.
+    by_set: dict[tuple[str, str], list[FileGroup]] = {}
+    for kind, files in find_files(path).items():
+        for f in files:
+            g = detect(con, kind, [f])
+            by_set.setdefault((kind, g.label), []).append(g)
+    groups = [
+        FileGroup(
+            kind,
+            tuple(f for g in gs for f in g.files),
+            gs[0].columns,
+            label,
+            frozenset().union(*(g.available for g in gs)),
+        )
+        for (kind, label), gs in by_set.items()
+    ]
+    rows: list[tuple[Any, ...]] = []
+    names: list[str] = []
+    for group in groups:
+        try:
+            cur = con.execute(lines_sql(group))
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise CurError(f"{_describe_files(group.files)}: cannot read its ECR lines ({first})") from None
+        names = [d[0] for d in cur.description]
+        rows += cur.fetchall()
+    return groups, rows, names
+
+
+# ---- s3:// ----------------------------------------------------------------------------------------------
+def parse_s3(url: str) -> tuple[str, str]:
+    rest = url.removeprefix("s3://")
+    bucket, _, prefix = rest.partition("/")
+    if not bucket:
+        raise CurError(f"{url}: expected s3://bucket/prefix")
+    return bucket, prefix
+
+
+def download(settings: AwsSettings, url: str, into: Path, region: str = "us-east-1") -> list[Path]:
+    """Every export object under s3://bucket/prefix into `into` (keys kept as paths); returns the files."""
+    bucket, prefix = parse_s3(url)
+    s3 = settings.client(settings.base_session(), "s3", region)
+    keys: list[str] = []
+    token: str | None = None
+    while True:
+        page = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, **({"ContinuationToken": token} if token else {}))
+        keys += [
+            o["Key"] for o in page.get("Contents", []) if o["Key"].lower().endswith((".parquet", ".csv", ".csv.gz"))
+        ]
+        token = page.get("NextContinuationToken")
+        if not token:
+            break
+    if not keys:
+        raise CurError(f"{url}: no .parquet, .csv or .csv.gz objects under this prefix")
+    out = []
+    for key in keys:
+        target = into / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # GetObject streamed to disk (download_file would also call HeadObject, which is not declared).
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        with target.open("wb") as fh:
+            shutil.copyfileobj(body, fh, 8 << 20)
+        out.append(target)
+    return out
+
+
+def temp_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="regcost-cur-")

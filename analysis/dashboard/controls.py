@@ -1,0 +1,299 @@
+"""Assumption widgets, built from the fields of `Assumptions` themselves: label with the unit, the source and
+the preset's range under each, the description on hover. Pre-filled with the baseline's values (what the
+presets and the collected profile say); an edit applies to every scenario compared.
+
+Fractions are shown in per cent. A widget's state lives under `a.<name>`; the values that differ from the
+presets are kept in `st.session_state[EDITS]`, which every page reads (widget state itself is dropped by
+Streamlit when the page that draws it is left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, get_args
+
+import streamlit as st
+
+from analysis.dashboard.format import gib
+from analysis.dashboard.source import Snapshot
+from analysis.dashboard.state import EDITS, SELECTED, catalog, edits, presets
+from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base
+
+GROUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("Projection", ("horizon_months", "discount_rate_annual", "currency"), True),
+    (
+        "Pull traffic",
+        (
+            "consumers",
+            "layer_cache_hit_ratio",
+            "pull_growth_monthly",
+            "private_subnet_share",
+            "vpc_endpoint_share",
+            "other_internet_egress_gb_month",
+            "free_allowance",
+            "inter_region_charging",
+        ),
+        True,
+    ),
+    (
+        "Storage",
+        (
+            "storage_growth_factor",
+            "untagged_cleanup_share",
+            "cleanup_archives_never_pulled",
+            "gc_backlog_share",
+            "block_utilisation_target",
+            "backup_copies",
+            "rescans_per_image_month",
+        ),
+        False,
+    ),
+    (
+        "Running Harbor",
+        (
+            "ops_hours_month",
+            "upgrades_per_year",
+            "hours_per_upgrade",
+            "labour_rate",
+            "site_local_share",
+            "cross_az_share",
+        ),
+        False,
+    ),
+    ("Migration", ("migration_days_base", "migration_days_per_100_repositories", "dual_run_months"), False),
+    ("Hybrid proxy cache", ("proxy_hit_ratio", "proxy_cache_share", "proxied_consumer_share"), False),
+)
+
+LABELS = {
+    "horizon_months": "Horizon",
+    "discount_rate_annual": "Discount rate",
+    "layer_cache_hit_ratio": "Layer-cache hit ratio",
+    "private_subnet_share": "Pulls from private subnets",
+    "vpc_endpoint_share": "Private pulls via VPC endpoints",
+    "pull_growth_monthly": "Pull growth",
+    "other_internet_egress_gb_month": "Account's other internet egress",
+    "free_allowance": "Free transfer allowance",
+    "inter_region_charging": "Inter-region charging",
+    "storage_growth_factor": "Storage growth × measured",
+    "untagged_cleanup_share": "Untagged bytes removed by clean-up",
+    "cleanup_archives_never_pulled": "Clean-up archives never-pulled images",
+    "gc_backlog_share": "GC backlog",
+    "block_utilisation_target": "Block storage fill target",
+    "ops_hours_month": "Operations",
+    "hours_per_upgrade": "Effort per upgrade",
+    "labour_rate": "Labour rate",
+    "site_local_share": "Consumers at the Harbor site",
+    "cross_az_share": "Cross-AZ share (Harbor on AWS)",
+    "migration_days_base": "Migration, fixed effort",
+    "migration_days_per_100_repositories": "Migration effort per 100 repositories",
+    "dual_run_months": "Dual-run months",
+}
+
+SHARES = ("other_region", "internet", "other_cloud")  # same_region is what is left
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    label: str
+    unit: str
+    source: str
+    description: str
+    preset: Any  # the baseline's value (a Range, number, str, bool or None)
+
+
+def spec(name: str, model: type = Assumptions, preset_of: Any = None) -> Spec:
+    field = model.model_fields[name]
+    extra = field.json_schema_extra or {}
+    return Spec(
+        name=name,
+        label=LABELS.get(name, name.replace("_", " ").capitalize()),
+        unit=str(extra.get("unit", "")),
+        source=str(extra.get("source", "")),
+        description=field.description or "",
+        preset=getattr(preset_of, name) if preset_of is not None else field.default,
+    )
+
+
+def _is_percent(unit: str) -> bool:
+    return unit.startswith("fraction")
+
+
+def _unit_label(s: Spec, currency: str) -> str:
+    if _is_percent(s.unit):
+        return "%" + s.unit.removeprefix("fraction").replace(" per ", " per ")
+    return s.unit.replace("currency", currency)
+
+
+def _caption(s: Spec, context: str = "") -> str:
+    scale = 100 if _is_percent(s.unit) else 1
+    rng = ""
+    if isinstance(s.preset, Range):
+        rng = f" · preset range {s.preset.low * scale:g}–{s.preset.high * scale:g}"
+    return f"{context}{' · ' if context else ''}source: {s.source}{rng}"
+
+
+def _seed(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _shown(value: Any, percent: bool) -> Any:
+    if value is None or isinstance(value, bool | str):
+        return value
+    v = base(value)
+    return round(v * 100, 4) if percent else v
+
+
+def _widget(s: Spec, current: Any, currency: str, context: str = "") -> Any:
+    """Draw one assumption; returns its value in model units (fractions, not per cent)."""
+    key = f"a.{s.name}"
+    percent = _is_percent(s.unit)
+    label = f"{s.label} ({_unit_label(s, currency)})"
+    help_text = f"{s.description}\n\nSource: {s.source}"
+    field = Assumptions.model_fields[s.name]
+    choices = get_args(field.annotation) if field.annotation is not None else ()
+    if isinstance(s.preset, bool):
+        _seed(key, bool(current))
+        value = st.checkbox(label, key=key, help=help_text)
+    elif isinstance(s.preset, str):
+        _seed(key, current)
+        value = st.selectbox(label, list(choices), key=key, help=help_text)
+    elif s.name == "horizon_months":
+        _seed(key, int(current))
+        value = st.slider(label, 12, 120, step=6, key=key, help=help_text)
+    elif percent and s.name not in ("pull_growth_monthly",):
+        _seed(key, float(_shown(current, True)))
+        top = 30.0 if s.name == "discount_rate_annual" else 100.0
+        value = st.slider(label, 0.0, top, step=1.0, format="%.0f %%", key=key, help=help_text) / 100
+    elif percent:
+        _seed(key, float(_shown(current, True)))
+        value = st.number_input(label, -20.0, 50.0, step=0.5, format="%.1f", key=key, help=help_text) / 100
+    elif s.preset is None:  # a catalog value unless set here
+        _seed(key, _shown(current, False))
+        value = st.number_input(
+            label, 0.0, None, step=1.0, key=key, help=help_text, placeholder=_catalog_placeholder(s.name)
+        )
+    elif s.unit == "multiplier":
+        _seed(key, float(_shown(current, False)))
+        value = st.slider(label, 0.0, 3.0, step=0.05, format="× %.2f", key=key, help=help_text)
+    else:
+        _seed(key, float(_shown(current, False)))
+        value = st.number_input(label, 0.0, None, step=_step(s.name), key=key, help=help_text)
+    st.caption(_caption(s, context))
+    return value
+
+
+def _step(name: str) -> float:
+    return {"other_internet_egress_gb_month": 1000.0, "migration_days_base": 1.0, "dual_run_months": 1.0}.get(name, 0.5)
+
+
+def _catalog_placeholder(name: str) -> str:
+    if name in CATALOG_PARAMETERS:
+        low, mid, high = catalog().parameter(CATALOG_PARAMETERS[name]).low_base_high()
+        return f"catalog: {mid:g} ({low:g}–{high:g})"
+    return "catalog rate of each scenario's site"
+
+
+def _consumers(preset: Share, current: dict[str, float] | None) -> dict[str, float] | None:
+    """The consumer split: three sliders, same-region is the remainder (the four add up to 100 %)."""
+    st.markdown("**Where pulls go** (% of pulled bytes; the four add up to 100 %)")
+    values = {}
+    for k in SHARES:
+        s = spec(k, Share, preset)
+        key = f"a.consumers.{k}"
+        _seed(key, float(_shown(current[k] if current else getattr(preset, k), True)))
+        values[k] = (
+            st.slider(f"{s.label} (%)", 0.0, 100.0, step=1.0, format="%.0f %%", key=key, help=s.description) / 100
+        )
+        st.caption(_caption(s))
+    rest = 1.0 - sum(values.values())
+    if rest < -1e-9:
+        st.error(f"These add up to {sum(values.values()):.0%}: lower one so same-region pulls are ≥ 0 %.")
+        return None
+    st.caption(
+        f"Same region (free from ECR): **{rest:.0%}** — the remainder. "
+        f"Source: {spec('same_region', Share, preset).source}"
+    )
+    return {**values, "same_region": max(rest, 0.0)}
+
+
+def _context(snap: Snapshot, name: str) -> str:
+    p = snap.profile_summary
+    if p is None:
+        return ""
+    if name == "storage_growth_factor":
+        return f"measured: {gib(p.growth_bytes_per_month)}/month of new unique blobs"
+    if name == "layer_cache_hit_ratio":
+        return f"measured: {gib(p.pull_bytes_per_month)}/month pulled before the cache"
+    if name == "pull_growth_monthly":
+        return f"measured: {p.pulls_per_month:,.0f} pulls/month over {p.pull_window_days} days"
+    if name == "untagged_cleanup_share":
+        return f"measured: {gib(p.untagged_bytes)} untagged"
+    if name == "migration_days_per_100_repositories":
+        return f"{p.repositories:,} repositories collected"
+    return ""
+
+
+def assumption_panel(snap: Snapshot, currency: str) -> None:
+    """Every assumption, grouped; stores the values that differ from the presets in session state."""
+    baseline = presets()["ecr"].assumptions
+    shown = edits()
+    changed: dict[str, Any] = {}
+    for title, names, expanded in GROUPS:
+        with st.expander(title, expanded=expanded):
+            for name in names:
+                if name == "consumers":
+                    value = _consumers(baseline.consumers, shown.get(name))
+                    preset_split = {k: base(getattr(baseline.consumers, k)) for k in (*SHARES, "same_region")}
+                    if value is not None and any(abs(value[k] - preset_split[k]) > 1e-9 for k in value):
+                        changed[name] = value
+                    elif value is None and name in shown:
+                        changed[name] = shown[name]  # keep the last valid split while the sliders disagree
+                    continue
+                s = spec(name, Assumptions, baseline)
+                context = "; ".join(x for x in (_context(snap, name), _own_presets(name, baseline)) if x)
+                value = _widget(s, shown.get(name, s.preset), currency, context)
+                if _differs(value, s.preset):
+                    changed[name] = value
+    st.session_state[EDITS] = changed
+
+
+def _own_presets(name: str, baseline: Assumptions) -> str:
+    """Scenarios whose preset sets this assumption differently (until it is edited here)."""
+    scale = 100 if _is_percent(spec(name).unit) else 1
+    own = [
+        f"{s.name} {base(v) * scale:g}" if isinstance(v, int | float | Range) and not isinstance(v, bool) else s.name
+        for s in presets().values()
+        if (v := getattr(s.assumptions, name)) != getattr(baseline, name)
+    ]
+    return f"preset in {', '.join(own)} (an edit here replaces it)" if own else ""
+
+
+def _differs(value: Any, preset: Any) -> bool:
+    if value is None or preset is None or isinstance(value, bool | str):
+        return value != preset
+    return abs(float(value) - base(preset)) > 1e-9
+
+
+def reset() -> None:
+    """Back to the presets: forget the edits and the widgets' state."""
+    st.session_state[EDITS] = {}
+    for key in [k for k in st.session_state if str(k).startswith("a.")]:
+        del st.session_state[key]
+
+
+def scenario_picker() -> list[str]:
+    """Which scenarios are compared; the baseline (stay on ECR) always is."""
+    scenarios = presets()
+    others = [n for n in scenarios if n != "ecr"]
+    _seed("w.scenarios", [n for n in st.session_state.get(SELECTED) or others if n != "ecr"])
+    chosen = st.multiselect(
+        "Compare with Stay on ECR (the baseline)",
+        others,
+        key="w.scenarios",
+        format_func=lambda n: scenarios[n].title,
+        help="Presets from data/scenarios/ (docs/scenarios.md). Every scenario is compared with staying on ECR.",
+    )
+    st.session_state[SELECTED] = ["ecr", *chosen]
+    return st.session_state[SELECTED]

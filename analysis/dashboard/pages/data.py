@@ -1,0 +1,83 @@
+"""Data: where the numbers come from — runs, collection errors, the snapshot per scope, prices and assumptions."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analysis.dashboard import state
+from analysis.dashboard.format import GIB
+
+snap = state.require_snapshot()
+result = state.current_result(snap)
+
+st.title("Data")
+st.caption(
+    f"Warehouse **{snap.path}**, read at {snap.loaded_at:%Y-%m-%d %H:%M:%S} UTC (read-only; re-checked every "
+    f"{state.RECHECK_SECONDS:.0f} s, re-read when a run finishes). Current snapshot from run(s) "
+    f"{', '.join(map(str, snap.run_ids))}."
+)
+
+st.subheader("Runs")
+runs = snap.runs.copy()
+if not runs.empty:
+    counts = runs["counts"].map(lambda c: json.loads(c) if c else {})
+    runs["images"] = counts.map(lambda c: c.get("images"))
+    runs["took (s)"] = (runs["finished_at"] - runs["started_at"]).dt.total_seconds()
+    runs = runs.drop(columns=["counts"])
+st.dataframe(runs, hide_index=True, key="table.runs", width="stretch")
+
+st.subheader("Collection errors")
+with_errors = [r for r, df in snap.errors.items() if not df.empty]
+if not with_errors:
+    st.success(f"No errors recorded in the last {len(snap.errors)} run(s).", icon=":material/check_circle:")
+else:
+    run = st.selectbox("Run", with_errors, key="w.data.run")
+    st.dataframe(snap.errors[run], hide_index=True, key="table.errors", width="stretch")
+
+st.subheader("Current snapshot per account and region")
+scopes = snap.scopes.copy()
+for col in ("naive_bytes", "repository_unique_bytes", "scope_unique_bytes"):
+    scopes[col.replace("_bytes", " GiB")] = scopes.pop(col) / GIB
+st.dataframe(
+    scopes,
+    hide_index=True,
+    key="table.scopes",
+    width="stretch",
+    column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in scopes.columns if "GiB" in c},
+)
+st.caption(
+    "naive: Σ imageSizeInBytes (double-counts shared layers and index children); repository unique: what ECR "
+    "bills without blob mounting; scope unique: unique blobs across the region's repositories."
+)
+
+st.subheader("Assumptions in force")
+st.caption("The presets, with any change made on the Scenarios page; `*` is shared by every scenario.")
+st.dataframe(
+    pd.DataFrame([a.model_dump() for a in result.assumptions]),
+    hide_index=True,
+    key="table.assumptions",
+    width="stretch",
+)
+
+st.subheader("Price catalog")
+st.caption(
+    f"Prices used by this estimate date from {result.catalog_as_of.get('oldest', '?')} to "
+    f"{result.catalog_as_of.get('newest', '?')}. Every price carries its unit, currency, source and date "
+    "(`regcost pricing show`)."
+)
+prices = pd.DataFrame(state.catalog().as_rows())
+prices["origin"] = prices["origin"].map(lambda o: o.rsplit("/", 1)[-1] if o else "")
+grep = st.text_input("Filter by id", key="w.data.grep", placeholder="e.g. aws.ecr or hetzner")
+if grep:
+    prices = prices[prices["id"].str.contains(grep, case=False, regex=False)]
+st.dataframe(
+    prices[["id", "location", "price_text", "unit", "currency", "as_of", "source", "origin"]],
+    hide_index=True,
+    key="table.prices",
+    width="stretch",
+    column_config={"source": st.column_config.LinkColumn("source"), "origin": "file"},
+)
+state.downloads(result)

@@ -1,0 +1,126 @@
+"""Inventory: storage by account, region and repository; untagged and never-pulled images; top repositories."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.dashboard import charts, state
+from analysis.dashboard.format import GIB, gib
+
+snap = state.require_snapshot()
+assert snap.profile is not None
+repos = snap.profile.repositories
+
+st.title("Inventory")
+st.caption(
+    "Current snapshot of every (account, region). Storage is ECR-billable bytes: unique blobs per repository "
+    "(GiB = 2^30 bytes), not the naive Σ imageSizeInBytes, which counts shared layers in every image."
+)
+
+f = st.columns([1, 1, 2])
+accounts = f[0].multiselect(
+    "Accounts", sorted(repos["account_id"].unique()), key="w.inv.accounts", placeholder="all accounts"
+)
+regions = f[1].multiselect("Regions", sorted(repos["region"].unique()), key="w.inv.regions", placeholder="all regions")
+text = f[2].text_input("Repository name contains", key="w.inv.name", placeholder="e.g. payments/")
+view = repos
+if accounts:
+    view = view[view["account_id"].isin(accounts)]
+if regions:
+    view = view[view["region"].isin(regions)]
+if text:
+    view = view[view["repository_name"].str.contains(text, case=False, regex=False)]
+
+c = st.columns(5)
+c[0].metric("Repositories", f"{len(view):,}")
+c[1].metric("Images", f"{int(view['images'].sum()):,}")
+c[2].metric(
+    "Stored (per repository)",
+    gib(view["unique_bytes"].sum()),
+    help="Unique blobs per repository, summed: what ECR bills without blob mounting (archive class included). "
+    "Where a registry enables blob mounting ECR bills less: the Overview shows the billable total.",
+)
+c[3].metric(
+    "Untagged",
+    gib(view["untagged_bytes"].sum()),
+    help=f"{int(view['untagged_images'].sum()):,} untagged images; bytes referenced only by untagged images.",
+)
+c[4].metric(
+    "Never pulled",
+    gib(view["never_pulled_bytes"].sum()),
+    help=f"{int(view['never_pulled_images'].sum()):,} images without a recorded pull (stale); their unique bytes.",
+)
+
+if view.empty:
+    st.info("No repository matches these filters.")
+    st.stop()
+
+st.subheader("Storage by account → region → repository")
+st.plotly_chart(charts.storage_treemap(view), key="chart.treemap", config={"displayModeBar": False})
+st.caption("Click a tile to zoom in, the bar above to zoom out. The 300 largest repositories are drawn.")
+
+
+def _table(df: pd.DataFrame, cols: dict[str, str], key: str) -> None:
+    out = df[list(cols)].rename(columns=cols)
+    config = {
+        label: st.column_config.NumberColumn(label, format="%.1f" if "GiB" in label else "localized")
+        for label in out.columns
+        if pd.api.types.is_numeric_dtype(out[label]) and not pd.api.types.is_bool_dtype(out[label])
+    }
+    config.update({k: st.column_config.TextColumn(k, width="medium") for k in ("repository",) if k in out})
+    st.dataframe(out, hide_index=True, column_config=config, key=key, width="stretch", height=390)
+
+
+shown = view.assign(
+    unique_gib=view["unique_bytes"] / GIB,
+    untagged_gib=view["untagged_bytes"] / GIB,
+    never_pulled_gib=view["never_pulled_bytes"] / GIB,
+    naive_gib=view["naive_bytes"] / GIB,
+)
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Untagged images")
+    _table(
+        shown[shown["untagged_images"] > 0].sort_values("untagged_bytes", ascending=False).head(200),
+        {
+            "repository_name": "repository",
+            "region": "region",
+            "untagged_images": "images",
+            "untagged_gib": "GiB",
+        },
+        "table.untagged",
+    )
+with right:
+    st.subheader("Stale: never pulled")
+    _table(
+        shown[shown["never_pulled_images"] > 0].sort_values("never_pulled_bytes", ascending=False).head(200),
+        {
+            "repository_name": "repository",
+            "region": "region",
+            "never_pulled_images": "images",
+            "never_pulled_gib": "GiB",
+        },
+        "table.stale",
+    )
+
+st.subheader("Top repositories")
+by = st.radio("by", ["storage", "pulls per month", "images"], horizontal=True, key="w.inv.top")
+column = {"storage": "unique_bytes", "pulls per month": "pulls_per_month", "images": "images"}[by]
+_table(
+    shown.sort_values(column, ascending=False).head(50),
+    {
+        "account_id": "account",
+        "region": "region",
+        "repository_name": "repository",
+        "images": "images",
+        "unique_gib": "unique GiB",
+        "naive_gib": "naive GiB",
+        "pulls_per_month": "pulls/month",
+        "untagged_images": "untagged",
+        "never_pulled_images": "never pulled",
+        "has_lifecycle_policy": "lifecycle policy",
+    },
+    "table.top",
+)
+state.downloads(state.current_result(snap))

@@ -1,0 +1,63 @@
+"""Overview: what the registry costs today, what is stored and pulled, and the recommendation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.dashboard import charts, state, tables
+from analysis.dashboard.format import gib, money
+
+snap = state.require_snapshot()
+result = state.current_result(snap)
+p = result.profile
+baseline = result.scenario(result.baseline)
+ccy = result.currency
+
+st.title("Overview")
+st.caption(
+    f"{p.repositories:,} repositories · {p.images:,} images · {p.accounts} account(s) × {len(p.regions)} region(s) "
+    f"({', '.join(p.regions)}) · warehouse {snap.path}, run(s) {', '.join(map(str, snap.run_ids))}"
+)
+
+cols = st.columns(4)
+cols[0].metric(
+    "ECR cost, month 1",
+    money(baseline.monthly_total[0], ccy),
+    help="Modelled from the collected estate and the price catalog: storage, transfer, scanning, NAT "
+    "(Stay on ECR, month 1). Per component with prices and sources: `regcost estimate --explain`.",
+)
+cols[1].metric(
+    "ECR-billable storage",
+    gib(p.ecr_billable_bytes),
+    help="Unique blobs per repository (per registry with blob mounting), what ECR bills. "
+    f"Naive Σ imageSizeInBytes would say {gib(p.naive_bytes)}.",
+)
+cols[2].metric(
+    "Globally unique storage",
+    gib(p.global_unique_bytes),
+    help="Each blob once across the estate: what one self-hosted registry stores (before GC backlog).",
+)
+cols[3].metric(
+    "Pulls per month",
+    f"{p.pulls_per_month:,.0f}",
+    help=f"CloudWatch RepositoryPullCount over {p.pull_window_days} days, scaled to a month; "
+    f"{gib(p.pull_bytes_per_month)}/month before the node layer cache.",
+)
+
+rec = result.recommendation
+st.subheader("Recommendation")
+box = st.success if rec.scenario != result.baseline else st.info
+box(f"**{rec.headline}**\n\n{rec.reason}.", icon=":material/recommend:")
+changed = len(state.edits())
+st.caption(
+    f"Over {result.horizon_months} months in {ccy}, "
+    + (f"with {changed} assumption(s) changed on the Scenarios page." if changed else "with the preset assumptions.")
+    + " Move them on the Scenarios page; every page and download follows."
+)
+
+st.subheader(f"{result.horizon_months}-month cost of each scenario")
+st.plotly_chart(charts.tco_bars(result), key="chart.tco", config={"displayModeBar": False})
+tables.summary(result)
+for note in result.notes:
+    st.caption(f"note: {note}")
+state.downloads(result)

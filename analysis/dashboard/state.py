@@ -1,0 +1,248 @@
+"""Streamlit glue shared by every page: the warehouse path, the cached snapshot, the assumptions on screen and
+the estimate computed from them, and the download buttons.
+
+Caching (the profile SQL is the slow part; the estimate takes 0.05–0.3 s):
+- the snapshot is a `st.cache_resource` keyed by (warehouse path, fingerprint of its newest finished run): one
+  read per finished run, shared by every session, never copied;
+- the warehouse is re-checked (one small query) at most every RECHECK_SECONDS, so moving a slider does not
+  touch the file at all;
+- the estimate is a `st.cache_data` keyed by (path, fingerprint, scenarios, edited assumptions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+
+from analysis.dashboard.source import Snapshot, WarehouseBusy, WarehouseMissing, fingerprint, read_snapshot
+from analysis.model.assumptions import Range, Share
+from analysis.model.estimate import estimate
+from analysis.model.result import EstimateResult
+from analysis.model.scenarios import Scenario, load_scenarios, pick
+from analysis.pricing import Catalog, load_catalog
+from analysis.render import render
+from analysis.warehouse import default_path
+
+RECHECK_SECONDS = 10.0
+EDITS = "regcost.edits"  # {assumption name: value shown on screen}, only those that differ from the presets
+SELECTED = "regcost.selected"  # scenario names compared
+
+COLLECT_HELP = (
+    "Collect your estate with `regcost collect ecr --profile PROFILE --regions all`, or try the demo estate "
+    "with `regcost demo`, then open it with `regcost dashboard --db FILE`."
+)
+
+
+def db_path() -> str:
+    """`streamlit run app.py -- --db PATH`, else $REGCOST_DB, else ./regcost.duckdb."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--db", default=None)
+    given = parser.parse_known_args(sys.argv[1:])[0].db
+    return str(given or default_path())
+
+
+# -- the warehouse snapshot ------------------------------------------------------------------------------
+@dataclass
+class _Holder:
+    """The last good snapshot of one warehouse path and what happened at the last check."""
+
+    snapshot: Snapshot | None = None
+    checked: float = 0.0
+    busy_since: datetime | None = None
+    problem: str | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _holder(path: str) -> _Holder:
+    return _Holder()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse …")
+def _snapshot_for(path: str, fp: tuple[Any, ...]) -> Snapshot:
+    return read_snapshot(path)
+
+
+def holder(force: bool = False) -> _Holder:
+    path = db_path()
+    h = _holder(path)
+    now = time.monotonic()
+    if force or h.snapshot is None or now - h.checked >= RECHECK_SECONDS:
+        h.checked = now
+        try:
+            h.snapshot = _snapshot_for(path, fingerprint(path))
+            h.busy_since, h.problem = None, None
+        except WarehouseBusy:
+            h.busy_since = h.busy_since or datetime.now(UTC)
+        except WarehouseMissing as exc:
+            h.snapshot, h.busy_since, h.problem = None, None, str(exc)
+    return h
+
+
+def require_snapshot() -> Snapshot:
+    """The snapshot to show, or a friendly page (nothing collected, no file, busy) and stop."""
+    h = holder()
+    if h.busy_since is not None:
+        if h.snapshot is None:
+            st.info(
+                f"A collection is writing to **{db_path()}** (DuckDB lets one process hold the file while it "
+                f"writes). This page checks again every {RECHECK_SECONDS:.0f} s and shows the estate as soon as "
+                "the collection finishes."
+            )
+            _retry_when_free()
+            st.stop()
+        st.warning(
+            f"A collection is writing to the warehouse: showing run {h.snapshot.last_run_id}, read at "
+            f"{h.snapshot.loaded_at:%H:%M:%S} UTC. Newer data appears when the collection finishes "
+            f"(checked every {RECHECK_SECONDS:.0f} s).",
+            icon=":material/sync:",
+        )
+        _retry_when_free()
+    if h.snapshot is None:
+        _welcome(h.problem or f"No warehouse at {db_path()}.")
+        st.stop()
+    if h.snapshot.empty:
+        _welcome(f"The warehouse **{db_path()}** has no complete collection yet.")
+        st.stop()
+    return h.snapshot
+
+
+def _welcome(problem: str) -> None:
+    st.title("regcost")
+    st.info(f"{problem}\n\n{COLLECT_HELP}", icon=":material/database:")
+    st.markdown(
+        "```sh\nregcost demo --db regcost-demo.duckdb        # a realistic estate in an emulated AWS, ~25 s\n"
+        "regcost dashboard --db regcost-demo.duckdb\n```"
+    )
+
+
+@st.fragment(run_every=RECHECK_SECONDS)
+def _retry_when_free() -> None:
+    h = holder()
+    if h.busy_since is None:
+        st.rerun(scope="app")
+
+
+# -- scenarios, catalog and the assumptions on screen -------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def presets() -> dict[str, Scenario]:
+    return load_scenarios(None)
+
+
+@st.cache_resource(show_spinner=False)
+def catalog() -> Catalog:
+    return load_catalog(None)
+
+
+def selected_names() -> list[str]:
+    names = st.session_state.get(SELECTED)
+    return list(names) if names else list(presets())
+
+
+def edits() -> dict[str, Any]:
+    return dict(st.session_state.get(EDITS, {}))
+
+
+def _with_base(current: Any, value: Any) -> Any:
+    """A new base value; a range keeps its bounds (widened to include the value) for the uncertainty stage."""
+    if isinstance(current, Range) and isinstance(value, int | float) and not isinstance(value, bool):
+        return Range(low=min(current.low, value), base=value, high=max(current.high, value), dist=current.dist)
+    return value
+
+
+def apply_edits(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """The scenario with the on-screen assumptions in place of its own (an edit applies to every scenario)."""
+    a = scenario.assumptions
+    update: dict[str, Any] = {}
+    for name, value in changes.items():
+        current = getattr(a, name)
+        if name == "consumers":
+            update[name] = Share(**{k: _with_base(getattr(current, k), v) for k, v in value.items()})
+        else:
+            update[name] = _with_base(current, value)
+    return scenario.model_copy(update={"assumptions": a.model_copy(update=update)})
+
+
+def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
+    return [apply_edits(s, changes) for s in pick(presets(), names)]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _estimate(path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str) -> EstimateResult:
+    snap = _snapshot_for(path, fp)
+    assert snap.model_input is not None and snap.profile_summary is not None
+    return estimate(
+        snap.model_input,
+        snap.profile_summary,
+        scenarios_for(list(names), json.loads(changes_json)),
+        catalog(),
+        warehouse=path,
+        runs=snap.run_ids,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing…")
+def _estimate_uncertain(
+    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int
+) -> EstimateResult:
+    snap = _snapshot_for(path, fp)
+    assert snap.model_input is not None and snap.profile_summary is not None
+    return estimate(
+        snap.model_input,
+        snap.profile_summary,
+        scenarios_for(list(names), json.loads(changes_json)),
+        catalog(),
+        warehouse=path,
+        runs=snap.run_ids,
+        draws=draws,
+    )
+
+
+def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
+    """The estimate on screen with Monte Carlo percentiles and the tornado (cached per combination)."""
+    return _estimate_uncertain(
+        snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws
+    )
+
+
+def current_result(snap: Snapshot) -> EstimateResult:
+    """The estimate for the scenarios and assumptions on screen (cached per combination)."""
+    return _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True))
+
+
+# -- downloads ---------------------------------------------------------------------------------------------
+DOWNLOADS = (
+    ("JSON", "json", "application/json", "json"),
+    ("CSV (per component × month)", "csv", "text/csv", "csv"),
+    ("Markdown", "markdown", "text/markdown", "md"),
+)
+
+
+def downloads(result: EstimateResult) -> None:
+    """Sidebar downloads of the estimate on screen, through the same renderers as the CLI."""
+    with st.sidebar:
+        st.subheader("Download this estimate")
+        changed = len(edits())
+        st.caption(
+            "With the assumptions on screen"
+            + (f" ({changed} changed from the presets)." if changed else " (the presets).")
+            + " The same renderers as `regcost estimate --format …`."
+        )
+        for label, fmt, mime, ext in DOWNLOADS:
+            st.download_button(
+                label,
+                data=render(result, fmt),
+                file_name=f"regcost-estimate.{ext}",
+                mime=mime,
+                key=f"download.{fmt}",
+                icon=":material/download:",
+                width="stretch",
+                on_click="ignore",
+            )
+        st.caption("HTML/PDF reports: `regcost report` once it lands.")

@@ -1,0 +1,119 @@
+"""The current snapshot as the portability stage needs it: repositories, images, index children, blobs.
+
+Read-only SQL over the warehouse views (analysis/warehouse/schema.py); one query per table, whole estate
+at once (DuckDB → pandas), so nothing here loops per image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analysis.warehouse import Warehouse
+
+SCOPE = ["account_id", "region", "repository_name"]
+
+_REPOSITORIES = """
+SELECT account_id, region, repository_name, repository_uri, created_at, tag_mutability,
+       CAST(tag_mutability_exclusions AS VARCHAR) AS tag_mutability_exclusions, scan_on_push,
+       encryption_type, kms_key, CAST(resource_tags AS VARCHAR) AS resource_tags,
+       lifecycle_policy_text, repository_policy_text
+FROM current_ecr_repositories ORDER BY account_id, region, repository_name
+"""
+
+_IMAGES = """
+SELECT account_id, region, repository_name, image_digest, image_tags, image_size_bytes, pushed_at,
+       last_pull_at, image_status, artifact_media_type, last_archived_at, last_activated_at
+FROM current_ecr_images
+"""
+
+# Children of an index listed in the same repository (ECR lists them as untagged images there).
+_CHILDREN = """
+SELECT DISTINCT i.account_id, i.region, i.repository_name, c.index_digest, c.child_digest
+FROM current_ecr_images i JOIN manifest_children c ON c.index_digest = i.image_digest
+"""
+
+_REGISTRIES = """
+SELECT account_id, region, CAST(replication_rules AS VARCHAR) AS replication_rules,
+       CAST(scanning_configuration AS VARCHAR) AS scanning_configuration, blob_mounting,
+       CAST(pull_time_update_exclusions AS VARCHAR) AS pull_time_update_exclusions, registry_policy_text
+FROM current_ecr_registries ORDER BY account_id, region
+"""
+
+_PTC = """
+SELECT account_id, region, ecr_repository_prefix, upstream_registry_url, upstream_registry,
+       upstream_repository_prefix, credential_arn
+FROM current_ecr_pull_through_cache_rules ORDER BY account_id, region, ecr_repository_prefix
+"""
+
+_PULLS = """
+SELECT account_id, region, repository_name, sum(pulls) AS pulls, count(DISTINCT day) AS days
+FROM current_ecr_pull_counts GROUP BY ALL
+"""
+
+# Every blob an image references: its layers, its config blob and the manifest itself (as the workload
+# profile counts them), keyed by the image.
+BLOBS_OF_IMAGES = """
+SELECT l.manifest_digest AS image_digest, l.layer_digest AS blob, l.size FROM manifest_layers l
+UNION ALL
+SELECT m.digest, m.config_digest, m.config_size FROM manifests m WHERE m.config_digest IS NOT NULL
+UNION ALL
+SELECT m.digest, m.digest, m.manifest_size FROM manifests m
+"""
+
+
+@dataclass(frozen=True)
+class Inventory:
+    repositories: pd.DataFrame
+    images: pd.DataFrame
+    children: pd.DataFrame
+    registries: pd.DataFrame
+    pull_through_cache: pd.DataFrame
+    pulls: pd.DataFrame
+    pull_window_days: int
+
+
+def load_inventory(warehouse: Warehouse) -> Inventory:
+    con = warehouse.con.cursor()
+    try:
+        pulls = con.execute(_PULLS).df()
+        window = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone()[0]
+        return Inventory(
+            repositories=con.execute(_REPOSITORIES).df(),
+            images=_normalise(con.execute(_IMAGES).df()),
+            children=con.execute(_CHILDREN).df(),
+            registries=con.execute(_REGISTRIES).df(),
+            pull_through_cache=con.execute(_PTC).df(),
+            pulls=pulls,
+            pull_window_days=int(window or 0),
+        )
+    finally:
+        con.close()
+
+
+def _normalise(images: pd.DataFrame) -> pd.DataFrame:
+    images["image_tags"] = images["image_tags"].map(lambda t: list(t) if t is not None else [])
+    for col in ("pushed_at", "last_pull_at", "last_archived_at", "last_activated_at"):
+        images[col] = pd.to_datetime(images[col], utc=True)
+    return images
+
+
+def blob_bytes(con: duckdb.DuckDBPyConnection, images: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """Unique blob bytes of `images` per `group` (a blob counted once per group, as ECR bills per repository).
+
+    `images` needs image_digest and the `group` columns; returns group columns + bytes."""
+    con.register("_pp_images", images[[*group, "image_digest"]])
+    try:
+        cols = ", ".join(group)
+        return con.execute(
+            f"""
+            SELECT {cols}, coalesce(sum(size), 0)::DOUBLE AS bytes FROM (
+                SELECT DISTINCT {", ".join("i." + c for c in group)}, b.blob, b.size
+                FROM _pp_images i JOIN ({BLOBS_OF_IMAGES}) b USING (image_digest)
+            ) GROUP BY ALL
+            """
+        ).df()
+    finally:
+        con.unregister("_pp_images")

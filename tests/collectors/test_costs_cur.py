@@ -1,0 +1,254 @@
+"""CUR 2.0, legacy CUR (Parquet and CSV.gz) and FOCUS exports: the same bill reads the same, whatever the
+column set; a foreign or broken file is refused by name and leaves nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import settings_for
+
+from analysis.collect_costs import collect_cur
+from analysis.collectors.cur import CurError
+from analysis.warehouse import Warehouse
+
+TODAY = date(2026, 11, 27)
+OCT = date(2026, 10, 1)
+
+# (account, usage type, quantity per month, unit, cost per month); storage lines are spread over the month's
+# days as CUR writes them, so their daily GB-Mo must add up to the month's GB-months.
+BILL = [
+    ("111111111111", "TimedStorage-ByteHrs", 310.0, "GB-Mo", 31.0),
+    ("111111111111", "EU-TimedStorage-ByteHrs", 62.0, "GB-Mo", 6.2),
+    ("222222222222", "EUC1-TimedStorage-ByteHrs", 31.0, "GB-Mo", 3.1),
+    ("222222222222", "USE1-TimedStorage-Archive-ByteHrs", 93.0, "GB-Mo", 9.3),
+    ("111111111111", "DataTransfer-Out-Bytes", 1000.0, "GB", 90.0),
+    ("111111111111", "APN1-DataTransfer-Out-Bytes", 100.0, "GB", 11.4),
+    ("111111111111", "USE1-EU-AWS-Out-Bytes", 500.0, "GB", 10.0),
+]
+EXPECTED = [
+    ("archive", "us-east-1", None, 93.0, 9.3),
+    ("egress-internet", "ap-northeast-1", None, 100.0, 11.4),
+    ("egress-internet", "us-east-1", None, 1000.0, 90.0),
+    ("inter-region-out", "us-east-1", "eu-west-1", 500.0, 10.0),
+    ("storage", "eu-central-1", None, 31.0, 3.1),
+    ("storage", "eu-west-1", None, 62.0, 6.2),
+    ("storage", "us-east-1", None, 310.0, 31.0),
+]
+
+
+def _rows() -> list[dict]:
+    """Daily lines of October for the ECR bill, plus EC2 and S3 lines and a tax line the filter must skip."""
+    rows = []
+    for acct, ut, qty, unit, cost in BILL:
+        for d in range(31):
+            day = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=d)
+            rows.append(dict(acct=acct, product="AmazonECR", ut=ut, qty=qty / 31, cost=cost / 31, unit=unit, start=day))
+    for d in range(31):
+        day = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(days=d)
+        rows.append(
+            dict(
+                acct="111111111111", product="AmazonEC2", ut="BoxUsage:m7g.large", qty=24, cost=2, unit="Hrs", start=day
+            )
+        )
+        rows.append(
+            dict(
+                acct="111111111111",
+                product="AmazonS3",
+                ut="TimedStorage-ByteHrs",
+                qty=9,
+                cost=0.2,
+                unit="GB-Mo",
+                start=day,
+            )
+        )
+    rows.append(
+        dict(
+            acct="111111111111",
+            product="AmazonECR",
+            ut="DataTransfer-Out-Bytes",
+            qty=0,
+            cost=7.5,
+            unit="GB",
+            start=datetime(2026, 10, 31, tzinfo=UTC),
+            kind="Tax",
+        )
+    )
+    return rows
+
+
+def write_cur2(path: Path) -> Path:
+    rows = _rows()
+    table = pa.table(
+        {
+            "bill_payer_account_id": ["999999999999"] * len(rows),
+            "line_item_usage_account_id": [r["acct"] for r in rows],
+            "line_item_line_item_type": [r.get("kind", "Usage") for r in rows],
+            "line_item_usage_start_date": pa.array([r["start"] for r in rows], pa.timestamp("ms", tz="UTC")),
+            "line_item_product_code": [r["product"] for r in rows],
+            "line_item_usage_type": [r["ut"] for r in rows],
+            "line_item_usage_amount": [float(r["qty"]) for r in rows],
+            "line_item_unblended_cost": [float(r["cost"]) for r in rows],
+            "pricing_unit": [r["unit"] for r in rows],
+            "product": pa.array([[("region", "x")]] * len(rows), pa.map_(pa.string(), pa.string())),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def write_legacy_parquet(path: Path) -> Path:
+    rows = _rows()
+    table = pa.table(
+        {
+            "identity_line_item_id": [f"id{i}" for i in range(len(rows))],
+            "line_item_usage_account_id": [r["acct"] for r in rows],
+            "line_item_line_item_type": [r.get("kind", "Usage") for r in rows],
+            # Athena-style legacy exports often carry timestamps without a zone
+            "line_item_usage_start_date": pa.array([r["start"].replace(tzinfo=None) for r in rows], pa.timestamp("s")),
+            "line_item_product_code": [r["product"] for r in rows],
+            "line_item_usage_type": [r["ut"] for r in rows],
+            "line_item_usage_amount": [float(r["qty"]) for r in rows],
+            "line_item_unblended_cost": [float(r["cost"]) for r in rows],
+            "product_product_name": ["Amazon EC2 Container Registry (ECR)"] * len(rows),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def write_legacy_csv_gz(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = [
+        "identity/LineItemId",
+        "lineItem/UsageAccountId",
+        "lineItem/LineItemType",
+        "lineItem/UsageStartDate",
+        "lineItem/ProductCode",
+        "lineItem/UsageType",
+        "lineItem/UsageAmount",
+        "lineItem/UnblendedCost",
+        "pricing/unit",
+    ]
+    with gzip.open(path, "wt", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i, r in enumerate(_rows()):
+            w.writerow(
+                [f"id{i}", r["acct"], r.get("kind", "Usage"), r["start"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 r["product"], r["ut"], repr(float(r["qty"])), repr(float(r["cost"])), r["unit"]]
+            )  # fmt: skip
+    return path
+
+
+def write_focus(path: Path) -> Path:
+    rows = _rows()
+    names = {
+        "AmazonECR": "Amazon EC2 Container Registry (ECR)",
+        "AmazonEC2": "Amazon Elastic Compute Cloud",
+        "AmazonS3": "Amazon Simple Storage Service",
+    }
+    table = pa.table(
+        {
+            "BillingAccountId": ["999999999999"] * len(rows),
+            "SubAccountId": [r["acct"] for r in rows],
+            "ChargeCategory": ["Tax" if r.get("kind") == "Tax" else "Usage" for r in rows],
+            "ChargePeriodStart": pa.array([r["start"] for r in rows], pa.timestamp("ms", tz="UTC")),
+            "ServiceName": [names[r["product"]] for r in rows],
+            "x_ServiceCode": [r["product"] for r in rows],
+            "x_UsageType": [r["ut"] for r in rows],
+            "ConsumedQuantity": [float(r["qty"]) for r in rows],
+            "ConsumedUnit": [r["unit"] for r in rows],
+            "BilledCost": [float(r["cost"]) for r in rows],
+            "BillingCurrency": ["USD"] * len(rows),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def _stored(wh: Warehouse) -> list[tuple]:
+    return [
+        (c, r, p, round(q, 6), round(cost, 6))
+        for c, r, p, q, cost in wh.query(
+            "SELECT usage_class, region, peer_region, sum(quantity), sum(cost) FROM current_cost_lines "
+            "WHERE source = 'cur' GROUP BY ALL ORDER BY 1, 2"
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("writer", "name", "label"),
+    [
+        (write_cur2, "cur2/data/BILLING_PERIOD=2026-10/part-0.snappy.parquet", "CUR 2.0"),
+        (write_legacy_parquet, "legacy/20261001-20261101/part-0.parquet", "legacy CUR (Parquet)"),
+        (write_legacy_csv_gz, "legacy-csv/report-00001.csv.gz", "legacy CUR (CSV)"),
+        (write_focus, "focus/data/part-0.parquet", "FOCUS 1.x (AWS)"),
+    ],
+)
+def test_every_export_format_reads_as_the_same_bill(tmp_path, writer, name, label):
+    path = writer(tmp_path / name)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_cur(wh, None, str(tmp_path / name.split("/")[0]), today=TODAY)
+        assert summary.status == "complete" and summary.files[0]["format"] == label
+        assert summary.months == ["2026-10-01"]
+        # storage lines are GB-months: 31 daily lines of 10 GB-Mo are 310 GB-months, not 10 GB stored
+        assert _stored(wh) == EXPECTED, path
+        assert wh.query("SELECT DISTINCT estimated FROM current_cost_lines") == [(False,)]
+
+
+def test_a_foreign_file_is_refused_naming_what_is_missing_and_nothing_is_loaded(tmp_path):
+    folder = tmp_path / "export"
+    write_cur2(folder / "good.parquet")
+    pq.write_table(
+        pa.table({"date": ["2026-10-01"], "amount": [1.0], "line_item_usage_type": ["x"]}), folder / "x.parquet"
+    )
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        with pytest.raises(CurError, match=r"x\.parquet|good\.parquet") as err:
+            collect_cur(wh, None, str(folder), today=TODAY)
+        assert "line_item_product_code" in str(err.value) and "missing" in str(err.value)
+        assert wh.query("SELECT count(*) FROM cost_lines")[0][0] == 0
+        assert wh.query("SELECT count(*) FROM cost_months")[0][0] == 0
+        assert wh.query("SELECT status FROM runs") == [("failed",)]
+        assert wh.query("SELECT operation, error_code FROM collection_errors") == [("cur:read", "InvalidExport")]
+
+
+def test_a_broken_file_is_refused_by_name(tmp_path):
+    bad = tmp_path / "export" / "part-7.parquet"
+    bad.parent.mkdir()
+    bad.write_bytes(b"PAR1 this is not parquet")
+    with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(CurError, match="part-7.parquet: cannot be read"):
+        collect_cur(wh, None, str(bad.parent), today=TODAY)
+
+
+def test_a_csv_without_the_cost_columns_names_them(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text("lineItem/UsageType,lineItem/UsageAmount\nTimedStorage-ByteHrs,1\n")
+    with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(CurError) as err:
+        collect_cur(wh, None, str(path), today=TODAY)
+    assert "legacy CUR (CSV)" in str(err.value) and "lineItem/UnblendedCost" in str(err.value)
+
+
+def test_an_s3_export_is_downloaded_with_declared_reads_then_read_locally(aws, tmp_path):
+    settings = settings_for(aws)
+    local = write_cur2(tmp_path / "src.parquet")
+    s3 = boto3.client("s3", **aws.client_kwargs())
+    s3.create_bucket(Bucket="billing")
+    s3.upload_file(str(local), "billing", "cur2/ecr/data/BILLING_PERIOD=2026-10/part-0.parquet")
+    s3.put_object(Bucket="billing", Key="cur2/ecr/metadata/manifest.json", Body=b"{}")
+    aws.reset_calls()
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_cur(wh, settings, "s3://billing/cur2/ecr", today=TODAY)
+        assert _stored(wh) == EXPECTED
+    assert summary.status == "complete"
+    calls = aws.call_counts()
+    assert set(calls) == {("s3", "ListObjectsV2"), ("s3", "GetObject")} and calls[("s3", "GetObject")] == 1

@@ -1,0 +1,117 @@
+"""End to end in a real browser: `regcost dashboard` on a collected warehouse, driven by Debian's Chromium.
+
+Charts render, an assumption is changed and the break-even figure follows. Screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+OUT = ROOT / "test-output"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def dashboard(collected_db: Path) -> Iterator[str]:
+    port = _free_port()
+    regcost = shutil.which("regcost", path=str(Path(sys.executable).parent)) or "regcost"
+    proc = subprocess.Popen(
+        [regcost, "dashboard", "--db", str(collected_db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _settled(page) -> None:
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']", has_text=label).first
+    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def test_break_even_follows_an_assumption_in_the_browser(dashboard):
+    OUT.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1400})
+            page.goto(f"{dashboard}/scenarios")
+            page.wait_for_selector("h1:has-text('Scenarios')", timeout=60_000)
+            _settled(page)
+            page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=30_000)
+            assert page.locator(".js-plotly-plot .main-svg").count() >= 2  # monthly and cumulative charts drawn
+            assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 6
+
+            page.get_by_label("Scenario in focus").click()  # the selectbox
+            page.get_by_role("option", name="Hybrid").click()
+            _settled(page)
+            page.wait_for_timeout(300)
+            before = _metric(page, "Break-even")
+
+            page.get_by_text("Running Harbor").click()  # open the expander
+            rate = page.get_by_role("spinbutton", name="Labour rate (USD per hour)")
+            rate.fill("0")
+            rate.press("Enter")
+            page.wait_for_function(
+                "b => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some("
+                "m => m.innerText.includes('Break-even') && !m.innerText.includes(b))",
+                arg=before,
+                timeout=30_000,
+            )
+            _settled(page)
+            after = _metric(page, "Break-even")
+            assert after != before and after.startswith("month"), (before, after)
+            page.screenshot(path=str(OUT / "dashboard-scenarios-e2e.png"), full_page=True)
+        finally:
+            browser.close()

@@ -1,0 +1,224 @@
+"""Each page shows the model's figures for the assumptions on screen, and follows when an input changes.
+
+The expected numbers are computed here with the model's own API over the same warehouse and compared with what
+the page shows: metric text, table cells, and chart values decoded from the plotly spec.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.dashboard import state
+from analysis.dashboard.format import GIB, break_even, gib, money
+from analysis.model.assumptions import Range
+from analysis.model.estimate import estimate
+from analysis.model.inputs import from_profile
+from analysis.model.result import EstimateResult
+from analysis.model.scenarios import load_scenarios, pick
+from analysis.model.workload import load_profile, summary
+from analysis.pricing import load_catalog
+from analysis.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = "analysis/dashboard/pages"
+
+
+@pytest.fixture(scope="module")
+def profile(collected_db: Path):
+    with Warehouse(collected_db, read_only=True) as wh:
+        return load_profile(wh)
+
+
+def expected(profile, update: dict[str, Any] | None = None, names: list[str] | None = None) -> EstimateResult:
+    """The estimate through the model API, with `update` applied to every scenario's assumptions."""
+    scenarios = pick(load_scenarios(), names)
+    if update:
+        scenarios = [s.model_copy(update={"assumptions": s.assumptions.model_copy(update=update)}) for s in scenarios]
+    return estimate(from_profile(profile), summary(profile), scenarios, load_catalog())
+
+
+def open_app(db: Path, monkeypatch: pytest.MonkeyPatch, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("REGCOST_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    if page:
+        at.switch_page(f"{PAGES}/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def chart(at: AppTest, key: str) -> dict[str, Any]:
+    """The plotly figure of a chart element, by its key."""
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if el.proto.id and key in el.proto.id:
+            return spec
+    raise KeyError(key)
+
+
+def values(v: Any) -> np.ndarray:
+    """plotly ≥ 6 writes arrays as {"dtype", "bdata"}; plain lists stay lists."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v)
+
+
+def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch)
+    want = expected(profile)
+    base = want.scenario("ecr")
+    assert at.title[0].value == "Overview"
+    assert metric(at, "ECR cost, month 1") == money(base.monthly_total[0], "USD")
+    assert metric(at, "ECR-billable storage") == gib(want.profile.ecr_billable_bytes)
+    assert metric(at, "Globally unique storage") == gib(want.profile.global_unique_bytes)
+    assert want.recommendation.headline in at.success[0].value or want.recommendation.headline in at.info[0].value
+    table = at.dataframe[0].value
+    tco = dict(zip(table["scenario"].str.removesuffix(" (baseline)"), table["36-month TCO"], strict=True))
+    for s in want.scenarios:
+        assert round(tco[s.title], 2) == round(s.horizon_tco, 2)
+    bars = chart(at, "chart.tco")
+    drawn = dict(zip(values(bars["data"][0]["y"]), values(bars["data"][0]["x"]), strict=True))
+    for s in want.scenarios:
+        assert drawn[s.title] + sum(o.amount for o in s.one_time) == pytest.approx(s.horizon_tco, abs=0.005)
+
+
+def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "scenarios")
+    before = expected(profile)
+    at.selectbox(key="w.focus").set_value("hybrid-proxy").run()
+    hybrid = before.scenario("hybrid-proxy")
+    assert metric(at, "Break-even") == break_even(hybrid.break_even_month)
+    assert metric(at, "Saves vs ECR") == money(hybrid.savings_vs_baseline, "USD")
+
+    # The layer cache: fewer cached bytes → more egress on ECR. Ranges keep their bounds.
+    at.slider(key="a.layer_cache_hit_ratio").set_value(30.0).run()
+    cache = expected(profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85)})
+    assert metric(at, "Saves vs ECR") == money(cache.scenario("hybrid-proxy").savings_vs_baseline, "USD")
+    assert cache.scenario("hybrid-proxy").savings_vs_baseline != hybrid.savings_vs_baseline
+    spec = chart(at, "chart.cumulative")
+    lines = {t["name"]: values(t["y"]) for t in spec["data"] if t.get("mode") == "lines"}
+    for s in cache.scenarios:
+        np.testing.assert_allclose(lines[s.title], s.cumulative, atol=0.005)
+    monthly = {t["name"]: values(t["y"]) for t in chart(at, "chart.monthly")["data"]}
+    np.testing.assert_allclose(monthly["Stay on ECR"], cache.scenario("ecr").monthly_total, atol=0.005)
+
+    # A cheaper team makes the proxy pay back: the break-even figure changes.
+    at.number_input(key="a.labour_rate").set_value(0.0).run()
+    cheap = expected(
+        profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85), "labour_rate": 0.0}
+    ).scenario("hybrid-proxy")
+    assert metric(at, "Break-even") == break_even(cheap.break_even_month)
+    assert cheap.break_even_month != hybrid.break_even_month
+
+    # Every page follows the assumptions on screen.
+    at.switch_page(f"{PAGES}/overview.py").run()
+    table = at.dataframe[0].value
+    row = table[table["scenario"] == cheap.title].iloc[0]
+    assert round(row["36-month TCO"], 2) == round(cheap.horizon_tco, 2)
+    assert "2 assumption(s) changed" in " ".join(c.value for c in at.caption)
+
+
+def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "scenarios")
+    at.multiselect(key="w.scenarios").set_value(["harbor-eu-cloud"]).run()
+    at.slider(key="a.horizon_months").set_value(60).run()
+    want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"])
+    table = at.dataframe[0].value
+    assert list(table["scenario"]) == ["Stay on ECR (baseline)", want.scenario("harbor-eu-cloud").title]
+    assert round(table["60-month TCO"].iloc[1], 2) == round(want.scenario("harbor-eu-cloud").horizon_tco, 2)
+    at.button[0].click().run()  # reset to the presets
+    assert at.slider(key="a.horizon_months").value == 36
+
+
+def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "inventory")
+    repos = profile.repositories
+    assert metric(at, "Repositories") == f"{len(repos):,}"
+    assert metric(at, "Stored (per repository)") == gib(repos["unique_bytes"].sum())
+    tree = chart(at, "chart.treemap")["data"][0]
+    parents, vals = list(tree["parents"]), values(tree["values"])
+    top = sum(v for p, v in zip(parents, vals, strict=True) if p == "")
+    assert top == pytest.approx(repos["unique_bytes"].sum() / GIB, rel=1e-9)
+
+    region = sorted(repos["region"].unique())[0]
+    at.multiselect(key="w.inv.regions").set_value([region]).run()
+    assert metric(at, "Repositories") == f"{int((repos['region'] == region).sum()):,}"
+    untagged = at.dataframe[0].value
+    assert set(untagged["region"]) <= {region}
+
+
+def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "data")
+    with Warehouse(collected_db, read_only=True) as wh:
+        run_ids = [r[0] for r in wh.query("SELECT run_id FROM runs")]
+    runs, prices = at.dataframe[0].value, at.dataframe[-1].value  # first and last table of the page
+    assert sorted(runs["run_id"]) == sorted(run_ids)
+    assert len(prices) == len(load_catalog().as_rows())
+
+
+def test_missing_and_empty_warehouse_say_how_to_collect(tmp_path, monkeypatch):
+    at = open_app(tmp_path / "nothing.duckdb", monkeypatch)
+    assert "regcost collect ecr" in at.info[0].value and "regcost demo" in at.info[0].value
+    Warehouse(tmp_path / "empty.duckdb").close()
+    at = open_app(tmp_path / "empty.duckdb", monkeypatch)
+    assert "no complete collection" in at.info[0].value
+
+
+def test_keeps_showing_the_snapshot_while_a_collection_writes(collected_db, tmp_path, monkeypatch):
+    db = tmp_path / "busy.duckdb"
+    shutil.copy(collected_db, db)
+    at = open_app(db, monkeypatch)
+    shown = metric(at, "ECR cost, month 1")
+    writer = subprocess.Popen(  # another process holding the write lock, as `regcost collect` does
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        monkeypatch.setattr(state, "RECHECK_SECONDS", 0.0)
+        at.run()
+        assert not at.exception
+        assert "A collection is writing" in at.warning[0].value
+        assert metric(at, "ECR cost, month 1") == shown
+    finally:
+        writer.communicate("", timeout=10)
+    at.run()
+    assert not at.warning
+
+
+def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "uncertainty")
+    table = next(d.value for d in at.dataframe)
+    # the same draws through the model's API: identical percentiles (same seed, same assumptions)
+    scenarios = pick(load_scenarios(), None)
+    want = estimate(from_profile(profile), summary(profile), scenarios, load_catalog(), draws=2_000)
+    for row, u in zip(table.itertuples(index=False), want.uncertainty.scenarios, strict=True):
+        assert row[1] == pytest.approx(u.horizon_tco["p10"])
+        assert row[2] == pytest.approx(u.horizon_tco["p50"])
+        assert row[3] == pytest.approx(u.horizon_tco["p90"])
+    fan = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(fan["data"]) == 3 * len(want.scenarios)  # band top, band bottom, median per scenario
+    # more layer-cache hits (the range's most likely value moves up): less egress, a lower median for ECR
+    at.session_state[state.EDITS] = {"layer_cache_hit_ratio": 0.8}
+    at.run()
+    moved = next(d.value for d in at.dataframe)
+    assert moved.iloc[0, 2] < table.iloc[0, 2]
