@@ -21,8 +21,14 @@ format: setup-test
 	.venv/bin/ruff format analysis tests benchmarks
 	.venv/bin/ruff check --fix analysis tests benchmarks
 
+# Each script measures one target and rewrites its section of docs/benchmarks.md (minutes, not seconds).
 bench: setup-test
 	.venv/bin/python benchmarks/collect_ecr.py
+	.venv/bin/python benchmarks/estimate_5m.py
+	.venv/bin/python benchmarks/uncertainty.py
+	.venv/bin/python benchmarks/cur_scan.py
+	.venv/bin/python benchmarks/report_demo.py
+	.venv/bin/python benchmarks/dashboard_1m.py
 
 clean:
 	rm -f regcost.duckdb regcost-demo.duckdb

@@ -360,7 +360,9 @@ def _collect_registry_cmd(
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file")
     if insecure:
         err.print(
-            "[yellow]warning: --insecure: TLS certificates are not verified; the credentials can be intercepted[/]"
+            "[yellow]warning: --insecure: TLS certificates are not verified; the credentials can be intercepted[/]",
+            soft_wrap=True,
+            highlight=False,
         )
     credentials = Credentials(username, password) if username and password else None
     client = HttpClient(url, credentials, ca_bundle=str(ca_bundle) if ca_bundle else None, insecure=insecure)
@@ -390,7 +392,10 @@ MetricsUrlOption = Annotated[
     str | None, typer.Option("--metrics-url", help="Prometheus metrics URL (Harbor exporter / registry debug server).")
 ]
 UsernameOption = Annotated[
-    str | None, typer.Option("--username", help="User or robot account (robot$name); the password comes from below.")
+    str | None,
+    typer.Option(
+        "--username", help="User or robot account (robot$name); its secret via --password-env or --password-file."
+    ),
 ]
 PasswordEnvOption = Annotated[
     str | None, typer.Option("--password-env", help="Name of the environment variable holding the password.")
@@ -495,7 +500,7 @@ def _print_registries(registries: list[dict[str, Any]]) -> None:
 
 @app.command()
 def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
-    """Runs, the current snapshot per account and region, and the last run's errors."""
+    """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
     with _errors_for_people(), Warehouse(db, read_only=True) as wh:
         runs = queries.recent_runs(wh)
         scopes = queries.inventory_by_scope(wh)
@@ -663,9 +668,11 @@ def demo(
         from analysis.report import inputs_for, write_reports
 
         written = write_reports(inputs_for(estimate_result, db), reports, name="demo-report")
+        demo_plan, plan_files = _demo_plan(db, reports / "harbor")
         if fmt == "json":
             payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
             payload["reports"] = [str(p) for p in written]
+            payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
             console.print_json(json.dumps(payload, default=str))
             return
         console.print(
@@ -677,7 +684,17 @@ def demo(
         )
         with Warehouse(db, read_only=True) as wh:
             _print_scopes(queries.inventory_by_scope(wh), queries.global_unique_bytes(wh))
+            _print_registries(queries.registry_storage(wh))
         _print_errors(result["errors"])
+        bill = result.get("costs", {})
+        if bill:
+            ce_run, cur_run = bill["cost_explorer"], bill["cur"]
+            console.print(
+                f"Bill: {len(ce_run['months'])} months from Cost Explorer ({ce_run['billed_requests']} emulated "
+                f"requests), a CUR 2.0 export at {cur_run['path']} ({result['timings'].get('costs_s', 0):.1f}s). "
+                f"Compare and fit: [bold]regcost calibrate --fit --db {db}[/]",
+                highlight=False,
+            )
         console.print()
         sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
         console.print(
@@ -686,6 +703,7 @@ def demo(
         )
         console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
         console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)
+        _print_demo_plan(demo_plan, plan_files, db)
 
 
 ScenarioOption = Annotated[
@@ -850,6 +868,12 @@ def report(
         int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: no uncertainty section).", min=0)
     ] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
@@ -874,6 +898,7 @@ def report(
             currency=currency,
             draws=draws,
             seed=seed,
+            calibrate=calibrate,
         )
         for path in write_reports(inputs, output, formats_of(fmt), paper=paper, name=name):
             console.print(f"wrote [bold]{path}[/]", highlight=False)
@@ -949,3 +974,184 @@ def pricing_refresh(
         except RefreshError as exc:
             raise UsageError(str(exc)) from None
         console.print(f"wrote {path}; use it with --catalog {out}")
+
+
+# -- portability: lifecycle simulation, reference scan, migration plan --------------------------------
+
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="Evaluate as of this date (YYYY-MM-DD or ISO 8601, UTC). Default: now.")
+]
+
+
+def _at(text: str | None) -> Any:
+    from datetime import UTC, datetime
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at {text}: expected a date such as 2026-11-01 or 2026-11-01T12:00:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format {fmt}: expected table or json")
+
+
+@app.command()
+def lifecycle(
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="A proposed lifecycle policy (JSON) to try instead of the collected."),
+    ] = None,
+    at: AtOption = None,
+    repository: Annotated[
+        list[str] | None, typer.Option("--repository", help="Only this repository (repeatable; default: all).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Repositories shown in the table.", min=1)] = 20,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Simulate ECR lifecycle policies on the collected images: what is expired or archived, bytes freed as billed."""
+    from analysis.portability.billing import run_lifecycle
+    from analysis.portability.inventory import load_inventory
+    from analysis.portability.show import lifecycle_json, print_lifecycle
+
+    with _errors_for_people():
+        _check_format(fmt)
+        proposed = None
+        if policy is not None:
+            try:
+                proposed = policy.read_text()
+            except OSError as exc:
+                raise UsageError(f"--policy {policy}: cannot read ({exc.strerror})") from None
+        with Warehouse(db, read_only=True) as wh:
+            inv = load_inventory(wh)
+            con = wh.con.cursor()
+            report = run_lifecycle(
+                inv,
+                con,
+                load_catalog(),
+                at=_at(at),
+                proposed=proposed,
+                source=str(policy) if policy else "collected",
+                repositories=repository,
+            )
+            con.close()
+        if fmt == "json":
+            console.print_json(json.dumps(lifecycle_json(report), default=str))
+            return
+        print_lifecycle(console, report, top=top)
+
+
+@app.command()
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to scan (manifests, Helm, Terraform, CI …).")],
+    rewrite_to: Annotated[
+        str | None, typer.Option("--rewrite-to", help="Harbor host: a diff repointing references to HOST/project/repo.")
+    ] = None,
+    diff_out: Annotated[
+        Path | None, typer.Option("--diff-out", help="Where the diff goes (default: stdout). Apply with `git apply`.")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Find ECR image references by file and line, join them to the collected repositories, optionally rewrite them."""
+    from analysis.portability import references
+    from analysis.portability.rewrite import default_mapper, mapper_from, rewrite_files, unified_diff
+    from analysis.portability.show import print_references, references_json
+
+    with _errors_for_people():
+        _check_format(fmt)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        if diff_out is not None and rewrite_to is None:
+            raise UsageError("--diff-out needs --rewrite-to HOST")
+        if rewrite_to is not None and len(paths) != 1:
+            raise UsageError("--rewrite-to takes one folder (the diff's paths are relative to it)")
+        found = references.scan(paths)
+        joined, mapper = None, default_mapper
+        path = db or default_path()
+        if path.exists():
+            from analysis.portability.inventory import load_inventory
+            from analysis.portability.translate import design
+
+            with Warehouse(path, read_only=True) as wh:
+                inv = load_inventory(wh)
+            harbor = design(inv)
+            joined = references.join(found, harbor.mapping.merge(inv.repositories), inv.images)
+            mapper = mapper_from(harbor.mapping)
+        if rewrite_to is not None:
+            root = paths[0] if paths[0].is_dir() else paths[0].parent
+            diff = unified_diff(rewrite_files(root, found, rewrite_to, mapper))
+            if diff_out is not None:
+                diff_out.write_text(diff)
+                err.print(f"wrote {diff_out}: apply from {root} with `git apply {diff_out.resolve()}`")
+            else:
+                sys.stdout.write(diff)
+                return
+        if fmt == "json":
+            console.print_json(json.dumps(references_json(found, joined), default=str))
+            return
+        print_references(console, found, joined)
+        if joined is None:
+            console.print(f"(no warehouse at {path}: references not checked against collected repositories)")
+
+
+@app.command()
+def plan(
+    scan_paths: Annotated[
+        list[Path] | None, typer.Option("--scan", help="Also scan these files or folders for references (repeatable).")
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the Harbor payloads, plan.json and scenario overrides.")
+    ] = Path("reports/harbor"),
+    wave_size: Annotated[int, typer.Option(help="Most repositories in one wave (the pilot wave has 10).", min=1)] = 50,
+    at: AtOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Migration plan to Harbor: findings, portability scores, waves with bytes and cost, Harbor API payloads."""
+    from analysis.portability.plan import as_dict, build_plan, write_plan
+    from analysis.portability.show import print_plan
+
+    with _errors_for_people():
+        _check_format(fmt)
+        missing = [str(p) for p in scan_paths or [] if not p.exists()]
+        if missing:
+            raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
+        with Warehouse(db, read_only=True) as wh:
+            result = build_plan(wh, scan_paths=scan_paths, at=_at(at), wave_size=wave_size)
+        written = write_plan(result, output)
+        if fmt == "json":
+            files = {k: str(v) for k, v in written.items()}
+            console.print_json(json.dumps(as_dict(result) | {"files": files}, default=str))
+            return
+        print_plan(console, result, written)
+
+
+def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
+    """The migration plan of the demo estate, scanning the demo's GitOps folder (data/demo-gitops)."""
+    from datetime import UTC, datetime
+
+    from analysis.portability.plan import build_plan, write_plan
+
+    gitops = Path(__file__).resolve().parent.parent / "data" / "demo-gitops"
+    with Warehouse(db, read_only=True) as wh:
+        result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
+    return result, write_plan(result, out)
+
+
+def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:
+    s = result.summary()
+    d = s["migration_days"]
+    console.print(
+        f"Migration plan: {len(result.findings)} findings, {s['waves']} waves for {s['repositories']:,} repositories "
+        f"({_gib(s['bytes_copied'])} GiB copied, egress {s['egress_cost']:,.2f} USD, {d['base']:g} engineer-days), "
+        f"{s['references']} references in data/demo-gitops. Harbor payloads: [bold]{files['calls'].parent}[/]. "
+        f"Details: [bold]regcost plan --db {db} --scan data/demo-gitops[/]",
+        highlight=False,
+    )

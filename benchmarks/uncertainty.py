@@ -1,6 +1,6 @@
 """Monte Carlo speed: 10,000 draws × 6 scenarios × 60 months (target ≤ 1 s), and the tornado beside it.
 
-    .venv/bin/python benchmarks/uncertainty.py [--draws 10000] [--months 60]
+.venv/bin/python benchmarks/uncertainty.py [--draws 10000] [--months 60]
 """
 
 from __future__ import annotations
@@ -45,16 +45,23 @@ def main() -> None:
         full.append(time.perf_counter() - t0)
     best, median = min(mc), statistics.median(mc)
     verdict = "met" if median <= 1.0 else "**missed**"
-    body = f"""## Monte Carlo — {args.draws:,} draws × {len(scenarios)} scenarios × {args.months} months (`benchmarks/uncertainty.py`)
-
-| figure | value |
-| --- | --- |
-| Monte Carlo (P10/P50/P90 monthly and cumulative, P(beats baseline), break-even distribution) | median **{median:.2f} s**, best {best:.2f} s of {args.repeat} (target ≤ 1 s: {verdict}) |
-| the same plus the tornado ({len(u.ranged_assumptions)} ranged assumptions, 2 deterministic runs each per scenario pair) | median {statistics.median(full):.2f} s |
-
-Input: `docs/examples/usage.yaml` (the model's cost does not grow with the estate: it runs on per-region
-aggregates). Every assumption given as a range is an array of draws; each scenario's cost functions run once.
-"""
+    title = f"{args.draws:,} draws × {len(scenarios)} scenarios × {args.months} months"
+    body = "\n".join(
+        [
+            f"## Monte Carlo — {title} (`benchmarks/uncertainty.py`)",
+            "",
+            "| figure | value |",
+            "| --- | --- |",
+            "| Monte Carlo (P10/P50/P90 monthly and cumulative, P(beats baseline), break-even distribution) | "
+            f"median **{median:.2f} s**, best {best:.2f} s of {args.repeat} (target ≤ 1 s: {verdict}) |",
+            f"| the same plus the tornado ({len(u.ranged_assumptions)} ranged assumptions, 2 deterministic runs "
+            f"each per scenario pair) | median {statistics.median(full):.2f} s |",
+            "",
+            "Input: `docs/examples/usage.yaml` (the model's cost does not grow with the estate: it runs on per-region",
+            "aggregates). Every assumption given as a range is an array of draws; each scenario's cost functions run",
+            "once.",
+        ]
+    )
     record("uncertainty", body)
     print(body)
 

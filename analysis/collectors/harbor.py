@@ -151,7 +151,9 @@ class _Reader:
             return self.client.get(API + path, headers={"Accept": "application/json"}).json()
         except HttpError as exc:
             self.fail(exc, endpoint, **where)
-            return None
+        except ValueError as exc:  # 200 but not JSON: a proxy's login page, a truncated body
+            self.out.record(ValueError(f"GET {endpoint}: not JSON ({exc})"), f"harbor:GET {endpoint}", **where)
+        return None
 
     def pages(self, path: str, endpoint: str, params: dict[str, Any] | None = None, **where: Any) -> list[Any] | None:
         """Every page of a list endpoint, by Link rel="next"; checked against X-Total-Count."""
@@ -179,6 +181,9 @@ class _Reader:
         except HttpError as exc:
             self.fail(exc, endpoint, **where)
             return None
+        except ValueError as exc:
+            self.out.record(ValueError(f"GET {endpoint}: not JSON ({exc})"), f"harbor:GET {endpoint}", **where)
+            return None
         if total is not None and len(items) != total:
             self.out.record(
                 ValueError(f"GET {endpoint}: X-Total-Count says {total}, the pages held {len(items)}"),
@@ -205,6 +210,13 @@ def collect_harbor(
         if exc.status == 401:
             raise HarborAuthError(explain(exc, "/systeminfo", r.username)) from None
         r.fail(exc, "/systeminfo")
+        out.failed = True
+        return out
+    except ValueError:  # answered, but not Harbor's API (a login page, another service on that URL)
+        out.record(
+            ValueError(f"{client.base_url}{API}/systeminfo did not answer JSON: is --url a Harbor?"),
+            "harbor:GET /systeminfo",
+        )
         out.failed = True
         return out
     out.version = info.get("harbor_version")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 TIMEOUT_S = 30.0
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_ATTEMPTS = 3
+RETRY_BACKOFF_S = 0.5
 
 
 class HttpError(Exception):
@@ -130,6 +132,8 @@ class HttpClient:
             raise UndeclaredRequest(f"{method} {path}: regcost only reads (GET/HEAD)")
         url = self.url(path)
         shown = urlsplit(url).path
+        # Credentials go only to the host they were given for: a Link or metrics URL elsewhere gets none.
+        auth = auth and urlsplit(url).netloc == urlsplit(self.base_url).netloc
         resp = self._send(method, url, shown, params, headers, auth)
         if resp.status_code == 401 and auth and self.credentials:
             challenge = resp.headers.get("WWW-Authenticate", "")
@@ -183,6 +187,7 @@ class HttpClient:
             if resp.status_code in RETRY_STATUSES:
                 last = None
                 if _attempt < RETRY_ATTEMPTS - 1:
+                    time.sleep(RETRY_BACKOFF_S * (_attempt + 1))  # a gateway or a restarting core: back off
                     continue
             return resp
         if last is not None:

@@ -103,7 +103,7 @@ def _bytes_per_pull(estate: Estate, pull_start: datetime) -> dict[tuple[str, str
     return {k: float(np.mean(pulled[k])) if pulled.get(k) else float(np.mean(tagged[k])) for k in keys}
 
 
-def _blob_frame(estate: Estate) -> dict[str, np.ndarray]:
+def _blob_frame(estate: Estate) -> dict[str, Any]:
     """One row per billed blob: scope index, repository key, size, first push (s), archived-from (s or inf)."""
     mounted = {(r.account_id, r.region) for r in estate.registries if r.blob_mounting == "ENABLED"}
     first: dict[tuple, float] = {}
@@ -126,9 +126,11 @@ def _blob_frame(estate: Estate) -> dict[str, np.ndarray]:
             active[k] = active.get(k, False) or is_active
             archived_at[k] = max(archived_at.get(k, 0.0), arch)
     keys = list(first)
+    scopes = sorted({k[:2] for k in keys})
+    index = {sc: i for i, sc in enumerate(scopes)}
     return {
-        "account": np.array([k[0] for k in keys]),
-        "region": np.array([k[1] for k in keys]),
+        "scopes": scopes,  # (account, region) of each scope code
+        "scope": np.array([index[k[:2]] for k in keys], dtype=np.int64),
         "size": np.array([size[k] for k in keys], dtype=float),
         "first": np.array([first[k] for k in keys], dtype=float),
         "archived": np.array([np.inf if active[k] else archived_at[k] for k in keys], dtype=float),
@@ -161,8 +163,8 @@ def generate_bill(estate: Estate, today: date, truth: dict[str, Any] | None = No
         std = np.clip(np.minimum(hi_eff, blobs["archived"]) - np.maximum(lo, blobs["first"]), 0, None) / span
         arc = np.clip(hi_eff - np.maximum(lo, np.maximum(blobs["first"], blobs["archived"])), 0, None) / span
         for cls, frac in (("storage", std), ("archive", arc)):
-            gb = frac * blobs["size"] / GIB
-            for (acct, region), total in _group_sum(blobs["account"], blobs["region"], gb).items():
+            gb = np.bincount(blobs["scope"], weights=frac * blobs["size"] / GIB, minlength=len(blobs["scopes"]))
+            for (acct, region), total in zip(blobs["scopes"], gb.tolist(), strict=True):
                 if total > 0:
                     acc[(m, acct, region, cls, None)] += total
 
@@ -212,42 +214,35 @@ def generate_bill(estate: Estate, today: date, truth: dict[str, Any] | None = No
     return lines
 
 
-def _group_sum(a: np.ndarray, b: np.ndarray, values: np.ndarray) -> dict[tuple[str, str], float]:
-    out: dict[tuple[str, str], float] = {}
-    for key in set(zip(a.tolist(), b.tolist(), strict=True)):
-        mask = (a == key[0]) & (b == key[1])
-        out[key] = float(values[mask].sum())
-    return out
-
-
 def _replicated_bytes(estate: Estate, blobs: dict[str, np.ndarray]) -> dict[tuple, dict[date, float]]:
-    """Bytes first pushed per month into repositories that replication rules copy elsewhere."""
-    out: dict[tuple, dict[date, float]] = defaultdict(lambda: defaultdict(float))
-    per_repo: dict[tuple, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    """Bytes first pushed per month into repositories that replication rules copy elsewhere, per destination."""
+    del blobs  # per repository, not per billed blob: replication copies what each repository receives
+    dests: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    rules = {(reg.account_id, reg.region): reg.replication_rules for reg in estate.registries}
+    for repo in estate.repositories:
+        for rule in rules.get((repo.account_id, repo.region), []):
+            prefixes = [f["filter"] for f in rule.get("repositoryFilters", []) if f.get("filterType") == "PREFIX_MATCH"]
+            if prefixes and not any(repo.name.startswith(p) for p in prefixes):
+                continue
+            dests[(repo.account_id, repo.region, repo.name)] += [
+                d["region"] for d in rule.get("destinations", []) if d.get("region") != repo.region
+            ]
     first: dict[tuple, float] = {}
     sizes: dict[tuple, int] = {}
     for img in estate.images:
+        if (img.account_id, img.region, img.repository) not in dests:
+            continue
+        t = img.pushed_at.timestamp()
         for blob in (*estate.manifest_blobs.get(img.digest, ()), img.digest):
             k = (img.account_id, img.region, img.repository, blob)
-            t = img.pushed_at.timestamp()
             if k not in first or t < first[k]:
                 first[k] = t
             sizes[k] = estate.blobs.get(blob, len(img.manifest.encode()))
+    out: dict[tuple, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for k, t in first.items():
-        d = datetime.fromtimestamp(t, UTC).date()
-        per_repo[k[:3]][month_start(d)] += sizes[k]
-    for reg in estate.registries:
-        for rule in reg.replication_rules:
-            prefixes = [f["filter"] for f in rule.get("repositoryFilters", []) if f.get("filterType") == "PREFIX_MATCH"]
-            for d in rule.get("destinations", []):
-                if d.get("region") == reg.region:
-                    continue
-                for key, months in per_repo.items():
-                    if key[:2] == (reg.account_id, reg.region) and (
-                        not prefixes or any(key[2].startswith(p) for p in prefixes)
-                    ):
-                        for m, n in months.items():
-                            out[(*key, d["region"])][m] += n
+        m = month_start(datetime.fromtimestamp(t, UTC).date())
+        for dest in dests[k[:3]]:
+            out[(*k[:3], dest)][m] += sizes[k]
     return out
 
 

@@ -220,6 +220,13 @@ class Assumptions(BaseModel):
         "assumption (the portability stage refines it)",
         "Per-repository effort: repointing image references, CI credentials, policies.",
     )
+    migration_days: Value | None = _field(
+        None,
+        "engineer-days",
+        "`regcost plan` (analysis/portability: findings, reference scan, waves); None: the two above",
+        "Total migration effort from a portability plan; when set it replaces migration_days_base and "
+        "migration_days_per_100_repositories.",
+    )
     dual_run_months: Value = _field(
         Range(low=1, base=2, high=4),
         "months",

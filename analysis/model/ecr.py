@@ -229,8 +229,8 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
 
         # Same-region pulls from private subnets skip the NAT gateway where ECR/S3 VPC endpoints exist; pulls from
         # another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
-        via_nat = gb * a.private_subnet_share * (
-            share["same_region"] * (1.0 - a.vpc_endpoint_share) + share["other_region"]
+        via_nat = (
+            gb * a.private_subnet_share * (share["same_region"] * (1.0 - a.vpc_endpoint_share) + share["other_region"])
         )
         nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
         refs["nat"].append(ref)

@@ -53,7 +53,12 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
 def _engineering(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
     a = ctx.a
     repositories = inp.repositories
-    days = a.migration_days_base + a.migration_days_per_100_repositories * repositories / 100.0
+    planned = a.migration_days is not None  # from `regcost plan` (analysis.portability.plan.migration_days)
+    days = (
+        a.migration_days
+        if planned
+        else (a.migration_days_base + a.migration_days_per_100_repositories * repositories / 100.0)
+    )
     rate, ref = labour_rate(ctx, sh)
     return OneTime(
         "Migration engineering",
@@ -61,7 +66,7 @@ def _engineering(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         first(days),
         "engineer-days",
         [ref] if ref else [],
-        f"{repositories:,} repositories",
+        "from the migration plan (regcost plan)" if planned else f"{repositories:,} repositories",
     )
 
 

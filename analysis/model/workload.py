@@ -224,7 +224,10 @@ def _under_prefixes(repos: pd.DataFrame, rules: list[tuple[str, str, str]]) -> n
 def _replication_destinations(repos: pd.DataFrame, scopes: pd.DataFrame) -> list[list[str]]:
     """Destination regions each repository is replicated to (PREFIX_MATCH filters; no filter = all)."""
     rules_by_scope = {
-        (row.account_id, row.region): json.loads(row.replication_rules) if row.replication_rules else []
+        # A registry whose settings could not be read has NULL rules, which pandas hands over as NaN (truthy).
+        (row.account_id, row.region): json.loads(row.replication_rules)
+        if isinstance(row.replication_rules, str)
+        else []
         for row in scopes.itertuples()
     }
     out: list[list[str]] = []

@@ -6,12 +6,13 @@ into the cost model through `analysis.portability.plan.migration_days`.
     lifecycle.py        ECR lifecycle policies: grammar, evaluation (as ECR applies them) on an image list
     inventory.py        the images, index children and blobs of the current snapshot, as DataFrames
     billing.py          bytes freed as ECR bills them (unique blobs per repository) and the monthly saving
-    retention.py        translation to Harbor: retention, immutability, replication, proxy cache, projects
-    harbor_retention.py Harbor's retention evaluated on the same images (to compare with ECR's outcome)
+    retention.py        lifecycle → Harbor retention rules; Harbor's retention evaluated on the same images
+    translate.py        projects, immutability, replication, pull-through cache → Harbor (the whole design)
     harbor_payloads.py  the Harbor API payloads, validated against the official Swagger 2.0 spec
     references.py       the scan of manifests, Helm values, Terraform, Dockerfiles, CI files for ECR references
     rewrite.py          the unified diff that repoints references to Harbor
     findings.py         ECR-specific features in use, what Harbor offers instead, effort; portability scores
     waves.py            migration waves: order, bytes copied, one-time cost
     plan.py             the whole plan, and the engineer-days it gives the cost model
+    show.py             tables for the lifecycle, scan and plan commands
 """

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.portability.inventory import SCOPE, Inventory, blob_bytes
-from analysis.portability.lifecycle import Policy, PolicyProblem, evaluate, parse_policy
+from analysis.portability.lifecycle import PolicyProblem, evaluate, parse_policy
 from analysis.pricing import Catalog, tiered_cost
 
 GIB = 2**30
@@ -79,9 +79,7 @@ def run_lifecycle(
             parsed_cache[text] = parse_policy(text)
         policy = parsed_cache[text]
         if isinstance(policy, PolicyProblem):
-            problems.append(
-                {"account_id": account, "region": region, "repository_name": name, "reason": str(policy)}
-            )
+            problems.append({"account_id": account, "region": region, "repository_name": name, "reason": str(policy)})
             continue
         key = (account, region, name)
         outcome = evaluate(policy, by_repo.get(key, empty), children.get(key), at=at)
@@ -119,7 +117,7 @@ def _bytes_and_saving(out: pd.DataFrame, con: Any, catalog: Catalog) -> tuple[pd
         std_delta=std_before - std_after,
         arch_delta=(all_before - std_before) - (all_after - std_after),
     )
-    acting["bytes_to_archive"] = (acting["arch_delta"] * -1).clip(lower=0)
+    acting["bytes_to_archive"] = (-acting["arch_delta"]).clip(lower=0.0) + 0.0  # + 0.0: no "-0.00"
     repos = repos.merge(acting, on=SCOPE, how="left").fillna(
         {"bytes_freed": 0.0, "std_delta": 0.0, "arch_delta": 0.0, "bytes_to_archive": 0.0}
     )
@@ -138,7 +136,3 @@ def _bytes_and_saving(out: pd.DataFrame, con: Any, catalog: Catalog) -> tuple[pd
         for e in {id(e): e for e in [*std_prices.values(), *arch_prices.values()]}.values()
     ]
     return repos.drop(columns=["std_delta", "arch_delta"]), prices
-
-
-def parse_or_problem(text: str) -> Policy | PolicyProblem:
-    return parse_policy(text)

@@ -90,9 +90,12 @@ def validate(definition: str, body: Any, *, spec: Path | None = None) -> list[st
     ]
     if definition == "RetentionPolicy" and isinstance(body, dict):
         errors += _retention_rules(body)
-    if definition == "ImmutableRule" and isinstance(body, dict):
-        if body.get("action") != "immutable" or body.get("template") != "immutable_template":
-            errors.append('(body): an immutable rule has action "immutable" and template "immutable_template"')
+    immutable = isinstance(body, dict) and (body.get("action"), body.get("template")) == (
+        "immutable",
+        "immutable_template",
+    )
+    if definition == "ImmutableRule" and isinstance(body, dict) and not immutable:
+        errors.append('(body): an immutable rule has action "immutable" and template "immutable_template"')
     return errors
 
 
@@ -151,7 +154,10 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
     for name, p in sorted(design.projects.items()):
         if name == "library" and p.proxy is None:
             continue  # Harbor's built-in project
-        body: dict[str, Any] = {"project_name": name, "metadata": {"public": "false", "auto_scan": str(p.auto_scan).lower()}}
+        body: dict[str, Any] = {
+            "project_name": name,
+            "metadata": {"public": "false", "auto_scan": str(p.auto_scan).lower()},
+        }
         fill = {}
         if p.proxy is not None:
             body["registry_id"] = 0
@@ -160,8 +166,15 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
     for name, p in sorted(design.projects.items()):
         if p.retention:
             fill = {"/scope/ref": project_calls[name].name} if name in project_calls else {}
-            add(f"retention-{name}", "POST", "/retentions", "RetentionPolicy", retention_payload(p.retention), fill,
-                note=f"retention policy of project {name}")
+            add(
+                f"retention-{name}",
+                "POST",
+                "/retentions",
+                "RetentionPolicy",
+                retention_payload(p.retention),
+                fill,
+                note=f"retention policy of project {name}",
+            )
         for i, rule in enumerate(p.immutable):
             body = rule.payload(i + 1, action="immutable")
             body["params"] = {}
@@ -173,7 +186,7 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
                 "description": pol["description"],
                 "src_registry": {"id": 0},
                 "dest_namespace": pol["project"],
-                "dest_namespace_replace_count": 1,
+                "dest_namespace_replace_count": pol["replace_count"],
                 "filters": [{"type": "name", "value": pol["filter"]}],
                 "trigger": {"type": "manual"},
                 "replicate_deletion": False,
@@ -181,9 +194,15 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
                 "enabled": True,
                 "speed": -1,
             }
-            add(f"replication-{pol['name']}", "POST", "/replication/policies", "ReplicationPolicy", body,
+            add(
+                f"replication-{pol['name']}",
+                "POST",
+                "/replication/policies",
+                "ReplicationPolicy",
+                body,
                 {"/src_registry/id": reg_calls[pol["registry_key"]].name},
-                note=f"wave {wave['wave']}: pull-based copy from ECR; start with POST /replication/executions")
+                note=f"wave {wave['wave']}: pull-based copy from ECR; start with POST /replication/executions",
+            )
     for pol in design.dr_policies:
         body = {
             "name": pol["name"],
@@ -195,8 +214,15 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
             "override": True,
             "enabled": True,
         }
-        add(f"replication-{pol['name']}", "POST", "/replication/policies", "ReplicationPolicy", body,
-            {"/dest_registry/id": reg_calls["harbor-dr"].name}, note="Harbor-to-Harbor DR (replaces ECR replication)")
+        add(
+            f"replication-{pol['name']}",
+            "POST",
+            "/replication/policies",
+            "ReplicationPolicy",
+            body,
+            {"/dest_registry/id": reg_calls["harbor-dr"].name},
+            note="Harbor-to-Harbor DR (replaces ECR replication)",
+        )
     return calls
 
 
@@ -220,8 +246,14 @@ def write_calls(calls: list[Call], out_dir: Path) -> Path:
         "api": "Harbor API v2.0 (base path /api/v2.0)",
         "cron_default": DEFAULT_CRON,
         "calls": [
-            {"file": f"{c.name}.json", "method": c.method, "path": c.path, "definition": c.definition,
-             "fill": c.fill, "note": c.note}
+            {
+                "file": f"{c.name}.json",
+                "method": c.method,
+                "path": c.path,
+                "definition": c.definition,
+                "fill": c.fill,
+                "note": c.note,
+            }
             for c in calls
         ],
     }

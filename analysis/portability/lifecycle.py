@@ -102,11 +102,15 @@ def parse_policy(text: str | None) -> Policy | PolicyProblem:
     priorities = [r.priority for r in rules]
     if len(set(priorities)) != len(priorities):
         reasons.append(f"rulePriority values must be unique, got {sorted(priorities)}")
-    anys = [r for r in rules if r.tag_status == "any"]
-    if anys and rules and max(priorities) not in {r.priority for r in anys}:
-        reasons.append('a rule with tagStatus "any" must have the highest rulePriority')
-    if len(anys) > 1:
-        reasons.append('only one rule may have tagStatus "any"')
+    # Per storage class: archive-class rules (sinceImageTransitioned) are a separate set of images, and the AWS
+    # archive examples pair an "any" transition rule with an "any" rule that expires archived images.
+    for storage in ("standard", "archive"):
+        same = [r for r in rules if r.storage_class == storage]
+        anys = [r for r in same if r.tag_status == "any"]
+        if anys and max(r.priority for r in same) not in {r.priority for r in anys}:
+            reasons.append('a rule with tagStatus "any" must have the highest rulePriority')
+        if len(anys) > 1:
+            reasons.append('only one rule may have tagStatus "any"')
     standard_untagged = [r for r in rules if r.tag_status == "untagged" and r.storage_class == "standard"]
     if len(standard_untagged) > 1:
         reasons.append("only one rule may select untagged images")
@@ -277,7 +281,8 @@ def evaluate(policy: Policy, images: pd.DataFrame, children: pd.DataFrame | None
         action[acted] = rule.action
         rule_of[acted] = rule.priority
         claimed |= selected  # matched the tagging requirements: no later rule may act on it
-    img["action"], img["rule"] = action, rule_of
+    img["action"] = pd.Series(action, index=img.index, dtype=object)  # None = kept (not a NaN string)
+    img["rule"] = rule_of
     img["blocked"] = False
     if children is not None and len(children):
         _hold_children(img, children)
@@ -293,10 +298,15 @@ def _hold_children(img: pd.DataFrame, children: pd.DataFrame) -> None:
     for _ in range(4):  # nested indexes are rare and shallow
         state = dict(zip(img["image_digest"], img["action"], strict=True))
         was_archived = dict(zip(img["image_digest"], img["image_status"].eq("ARCHIVED"), strict=True))
-        parent_state = links.assign(
-            expired=links["index_digest"].map(lambda d: state[d] == "expire"),
-            archived=links["index_digest"].map(lambda d: state[d] in ("expire", "archive") or was_archived[d]),
-        ).groupby("child_digest")[["expired", "archived"]].all()
+        parent_state = (
+            links.assign(
+                expired=links["index_digest"].map(state).eq("expire"),
+                archived=links["index_digest"].map(state).isin(["expire", "archive"])
+                | links["index_digest"].map(was_archived).astype(bool),
+            )
+            .groupby("child_digest")[["expired", "archived"]]
+            .all()
+        )
         rows = img["image_digest"].isin(parent_state.index)
         sub = img.loc[rows]
         ps = parent_state.loc[sub["image_digest"]]

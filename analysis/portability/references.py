@@ -38,15 +38,33 @@ LITERAL = re.compile(HOST + "/" + REPO + TAG + DIGEST + r"(?![A-Za-z0-9_.-]*\{\{
 TEMPLATE_PART = r"(?:\{\{[^}]*\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*)"
 # A host with a template somewhere in it, optionally followed by /repository (literal or templated).
 TEMPLATED = re.compile(
-    r"(?P<host>(?:[A-Za-z0-9_.-]|" + TEMPLATE_PART + r")*\.dkr\.ecr(?:-fips)?\.(?:[A-Za-z0-9_.-]|" + TEMPLATE_PART
+    r"(?P<host>(?:[A-Za-z0-9_.-]|"
+    + TEMPLATE_PART
+    + r")*\.dkr\.ecr(?:-fips)?\.(?:[A-Za-z0-9_.-]|"
+    + TEMPLATE_PART
     + r")*\.amazonaws\.com(?:\.cn)?)(?P<rest>/[^\s\"',;)]*)?"
 )
 HOST_ONLY = re.compile(HOST + r"(?![/\w.-])")
 TF_RESOURCE = re.compile(r'resource\s+"(?P<type>aws_ecr_[a-z_]+)"\s+"(?P<name>[^"]+)"')
-KEY_VALUE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<quote>[\"']?)(?P<value>[^\"'#\s]*)")
+KEY_VALUE = re.compile(
+    r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<quote>[\"']?)(?P<value>[^\"'#\s]*)"
+)
 
 SKIP_DIRS = {".git", "node_modules", "vendor", ".terraform", ".venv", "__pycache__"}
-SUFFIXES = {".yaml", ".yml", ".json", ".tf", ".tfvars", ".hcl", ".tpl", ".env", ".sh", ".toml", ".jsonnet", ".libsonnet"}
+SUFFIXES = {
+    ".yaml",
+    ".yml",
+    ".json",
+    ".tf",
+    ".tfvars",
+    ".hcl",
+    ".tpl",
+    ".env",
+    ".sh",
+    ".toml",
+    ".jsonnet",
+    ".libsonnet",
+}
 NAMES = {"dockerfile", "containerfile", "jenkinsfile", "makefile", "procfile"}
 MAX_FILE_BYTES = 2_000_000
 
@@ -58,7 +76,9 @@ class Reference:
     column: int  # 0-based start of the replaced span
     end: int  # 0-based end of the replaced span (host/repository, not tag or digest)
     text: str
-    kind: str  # kubernetes | helm-values | helm-template | kustomize | terraform | dockerfile | gitlab-ci | github-workflow | compose | other
+    # kubernetes | helm-values | helm-template | kustomize | terraform | dockerfile | gitlab-ci | github-workflow
+    # | compose | other
+    kind: str
     form: str  # literal | helm-split | templated | terraform-resource
     account_id: str | None = None
     region: str | None = None
@@ -200,7 +220,11 @@ def _templated(rel: str, line: int, m: re.Match[str], kind: str) -> Reference:
     host, rest = m.group("host"), (m.group("rest") or "")
     account = re.match(r"(\d{12})\.", host)
     region = re.search(r"\.(" + REGION + r")\.amazonaws", host)
-    repo = re.match(r"/(" + COMPONENT + r"(?:/" + COMPONENT + r")*)(?=$|[:@])", rest) if "{" not in rest and "$" not in rest else None
+    repo = (
+        re.match(r"/(" + COMPONENT + r"(?:/" + COMPONENT + r")*)(?=$|[:@])", rest)
+        if "{" not in rest and "$" not in rest
+        else None
+    )
     return Reference(
         file=rel,
         line=line,
@@ -276,8 +300,14 @@ def _tf_resource(rel: str, lines: list[str], i: int, m: re.Match[str]) -> Refere
         if lines[j].startswith("}"):
             break
     return Reference(
-        file=rel, line=i + 1, column=m.start(), end=m.end(), text=m.group(0), kind="terraform",
-        form="terraform-resource", repository=name,
+        file=rel,
+        line=i + 1,
+        column=m.start(),
+        end=m.end(),
+        text=m.group(0),
+        kind="terraform",
+        form="terraform-resource",
+        repository=name,
     )
 
 
@@ -306,9 +336,9 @@ def join(refs: list[Reference], repositories: pd.DataFrame, images: pd.DataFrame
             missing_repo.append(ref)
             continue
         referenced.add(key)
-        if ref.digest and ref.digest not in digests.get(key, set()):
-            missing_image.append(ref)
-        elif ref.tag and not ref.digest and ref.tag not in tags.get(key, set()):
+        wrong_digest = bool(ref.digest) and ref.digest not in digests.get(key, set())
+        wrong_tag = bool(ref.tag) and not ref.digest and ref.tag not in tags.get(key, set())
+        if wrong_digest or wrong_tag:
             missing_image.append(ref)
     live = repositories
     if "replica" in live:

@@ -18,7 +18,6 @@ What cannot be carried over exactly is marked `approximate` (saying what differs
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -110,7 +109,9 @@ def _may_overlap(a: Rule, b: Rule) -> bool:
     return a.tag_status == b.tag_status  # two tagged rules may share images (an image has several tags)
 
 
-def translate_policy(policy: Policy, repositories: tuple[str, ...], label: str) -> tuple[list[HarborRule], list[Translation]]:
+def translate_policy(
+    policy: Policy, repositories: tuple[str, ...], label: str
+) -> tuple[list[HarborRule], list[Translation]]:
     """Retention rules for `repositories` (names inside their Harbor project) from one ECR policy."""
     out: list[HarborRule] = []
     notes: list[Translation] = []
@@ -179,7 +180,9 @@ def _archive_rule(rule: Rule, expiry: Rule | None) -> tuple[str, int | None, Sta
     return ("latestPushedK", n, "approximate", "no archive tier: Harbor deletes what ECR would archive, then expire")
 
 
-def _complement(rules: list[Rule], repositories: tuple[str, ...], label: str, notes: list[Translation]) -> list[HarborRule]:
+def _complement(
+    rules: list[Rule], repositories: tuple[str, ...], label: str, notes: list[Translation]
+) -> list[HarborRule]:
     """`always` rules for the images no ECR rule selects (ECR keeps them; Harbor would delete them)."""
     standard = [r for r in rules if r.storage_class == "standard"]
     out = []
@@ -217,8 +220,12 @@ def _describe(hr: HarborRule) -> str:
         "nDaysSinceLastPull": f"retain those pulled within {hr.param} days",
         "always": "retain always",
     }[hr.template]
-    sel = "untagged only" if (hr.decoration, hr.pattern, hr.untagged) == UNTAGGED_ONLY else (
-        f"tags {hr.decoration} {hr.pattern}" + (" + untagged" if hr.untagged and hr.decoration == "matches" else "")
+    sel = (
+        "untagged only"
+        if (hr.decoration, hr.pattern, hr.untagged) == UNTAGGED_ONLY
+        else (
+            f"tags {hr.decoration} {hr.pattern}" + (" + untagged" if hr.untagged and hr.decoration == "matches" else "")
+        )
     )
     return f"{what} ({sel})"
 
@@ -318,7 +325,9 @@ def _tag_selected(rule: HarborRule, tags: pd.Series) -> np.ndarray:
     return np.fromiter((one(t) for t in tags), dtype=bool, count=len(tags))
 
 
-def harbor_deletes(rules: list[HarborRule], repository: str, images: pd.DataFrame, children: pd.DataFrame | None, *, at: datetime) -> np.ndarray:
+def harbor_deletes(
+    rules: list[HarborRule], repository: str, images: pd.DataFrame, children: pd.DataFrame | None, *, at: datetime
+) -> np.ndarray:
     """Which of one repository's images Harbor's retention deletes (True) at `at`.
 
     Candidates are top-level artifacts: an index's children are not listed separately in Harbor, they go
@@ -362,7 +371,3 @@ def harbor_deletes(rules: list[HarborRule], repository: str, images: pd.DataFram
         parents = links.groupby("child_digest")["index_digest"].agg(lambda s: all(d in gone for d in s))
         deleted |= np.isin(digests, parents[parents].index.to_numpy())
     return deleted
-
-
-def fnmatch_any(name: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

@@ -26,8 +26,7 @@ def default_mapper(account: str | None, region: str | None, repository: str) -> 
 
 def mapper_from(mapping) -> Mapper:  # mapping: translate.HarborDesign.mapping
     table = {
-        (r.account_id, r.region, r.repository_name): (r.project, r.harbor_repository)
-        for r in mapping.itertuples()
+        (r.account_id, r.region, r.repository_name): (r.project, r.harbor_repository) for r in mapping.itertuples()
     }
 
     def lookup(account: str | None, region: str | None, repository: str) -> tuple[str, str]:
@@ -54,7 +53,8 @@ def rewrite_files(
             edits[ref.file].append((ref.line, ref.column, ref.end, f"{host}/{project}/{repo}"))
     out = {}
     for rel, changes in edits.items():
-        old = (root / rel).read_text(encoding="utf-8")
+        with open(root / rel, encoding="utf-8", newline="") as fh:  # keep CRLF: the diff must match the bytes
+            old = fh.read()
         lines = old.splitlines(keepends=True)
         for line, start, end, new in sorted(set(changes), key=lambda c: (c[0], -c[1])):
             text = lines[line - 1]

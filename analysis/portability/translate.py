@@ -33,7 +33,10 @@ PROXY_TYPES: dict[str, tuple[str, str]] = {
     "azure-container-registry": ("azure-acr", ""),
     "ecr": ("aws-ecr", ""),
     "quay": ("quay", "quay is not in Harbor's default PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE: add it to core's env"),
-    "ecr-public": ("docker-registry", "the aws-ecr adapter does not work with ECR Public; the docker-registry type does"),
+    "ecr-public": (
+        "docker-registry",
+        "the aws-ecr adapter does not work with ECR Public; the docker-registry type does",
+    ),
     "k8s": ("docker-registry", "registry.k8s.io through the generic docker-registry type"),
     "gitlab-container-registry": ("docker-registry", "GitLab's registry through the generic docker-registry type"),
     "chainguard": ("docker-registry", "cgr.dev through the generic docker-registry type"),
@@ -127,7 +130,14 @@ def design(inv: Inventory) -> HarborDesign:
     dr = _dr_replication(inv, repos, translations)
     if dr:
         registries.append({"key": "harbor-dr", "name": "harbor-dr", "type": "harbor", "url": DR_REGISTRY_URL})
-    mapping = repos[[*SCOPE, "project", "harbor_repository", "replica"]].reset_index(drop=True)
+    repos["proxied"] = False
+    for rule in inv.pull_through_cache.itertuples():
+        repos["proxied"] |= (
+            repos["account_id"].eq(rule.account_id)
+            & repos["region"].eq(rule.region)
+            & repos["repository_name"].str.startswith(rule.ecr_repository_prefix.rstrip("/") + "/")
+        )
+    mapping = repos[[*SCOPE, "project", "harbor_repository", "replica", "proxied"]].reset_index(drop=True)
     return HarborDesign(projects, mapping, translations, registries, dr, policies)
 
 
@@ -241,7 +251,9 @@ def registry_key(account: str, region: str) -> str:
 
 
 def _source_registries(repos: pd.DataFrame) -> list[dict[str, Any]]:
-    scopes = repos.loc[~repos["replica"], ["account_id", "region"]].drop_duplicates().sort_values(["account_id", "region"])
+    scopes = (
+        repos.loc[~repos["replica"], ["account_id", "region"]].drop_duplicates().sort_values(["account_id", "region"])
+    )
     return [
         {
             "key": registry_key(a, r),
@@ -267,8 +279,15 @@ def _proxy_cache(inv: Inventory, projects: dict[str, ProjectPlan], translations:
         elif not url.startswith("http"):
             url = f"https://{url}"
         key = f"proxy-{rule.account_id}-{rule.region}-{rule.ecr_repository_prefix}"
-        out.append({"key": key, "name": key, "type": kind, "url": url,
-                    "description": f"upstream of ECR pull-through cache {rule.ecr_repository_prefix}"})
+        out.append(
+            {
+                "key": key,
+                "name": key,
+                "type": kind,
+                "url": url,
+                "description": f"upstream of ECR pull-through cache {rule.ecr_repository_prefix}",
+            }
+        )
         project = _project_name(rule.ecr_repository_prefix.strip("/"))
         plan = projects.setdefault(project, ProjectPlan(project))
         plan.proxy = {"registry_key": key, "upstream": rule.upstream_registry, "credential_arn": rule.credential_arn}
@@ -322,7 +341,8 @@ def _dr_replication(inv: Inventory, repos: pd.DataFrame, translations: list[Tran
             translations.append(
                 Translation(
                     "replication",
-                    f"{reg.account_id}/{reg.region} rule {i + 1} ({cross}) → {', '.join(dests)}, filter {prefixes or 'all'}",
+                    f"{reg.account_id}/{reg.region} rule {i + 1} ({cross}) → {', '.join(dests)}, "
+                    f"filter {prefixes or 'all'}",
                     f"push replication (event_based) to a second Harbor, name filter {name_filter(prefixes)}",
                     "approximate",
                     "ECR replicates inside AWS to registries it runs; Harbor replicates to another Harbor you run "

@@ -27,6 +27,18 @@ GROUPS = {
     "security": ("Security scanning", "#56B4E9"),
     "migration": ("ECR during the dual run", "#999999"),
 }
+# A small template of our own: plotly's built-in ones are large and deep-copied into every figure (~50 ms each).
+_AXIS = {
+    "gridcolor": "#e5e8ec",
+    "linecolor": "#c9ced4",
+    "zerolinecolor": "#c9ced4",
+    "ticks": "",
+    "automargin": True,
+    "title": {"standoff": 15},
+}
+TEMPLATE = go.layout.Template(
+    layout={"paper_bgcolor": "white", "plot_bgcolor": "white", "xaxis": _AXIS, "yaxis": _AXIS, "hovermode": "closest"}
+)
 SCENARIO_COLOURS = ["#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999"]
 
 
@@ -51,7 +63,7 @@ def scenario_colours(result: EstimateResult) -> dict[str, str]:
 def _layout(fig: go.Figure, result: EstimateResult, height: int, **kw: object) -> go.Figure:
     kw.setdefault("legend", {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "traceorder": "normal"})
     fig.update_layout(
-        template="plotly_white",
+        template=TEMPLATE,
         font={"family": FONT, "size": 12, "color": "#222"},
         height=height,
         margin={"l": 10, "r": 20, "t": 10, "b": 10},
@@ -59,7 +71,7 @@ def _layout(fig: go.Figure, result: EstimateResult, height: int, **kw: object) -
         hoverlabel={"font": {"family": FONT}},
         **kw,
     )
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, ticklabelstandoff=6)
     fig.update_xaxes(automargin=True)
     return fig
 

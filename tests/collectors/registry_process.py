@@ -98,27 +98,41 @@ class Pusher:
         location = start.headers["Location"]
         location = location if location.startswith("http") else self.url + location
         sep = "&" if "?" in location else "?"
-        put = self.http.put(f"{location}{sep}digest={d}", data=data, headers={"Content-Type": "application/octet-stream"})
+        put = self.http.put(
+            f"{location}{sep}digest={d}", data=data, headers={"Content-Type": "application/octet-stream"}
+        )
         assert put.status_code == 201, put.text
         return d
 
     def manifest(self, repo: str, reference: str, body: bytes, media_type: str) -> str:
-        resp = self.http.put(f"{self.url}/v2/{repo}/manifests/{reference}", data=body, headers={"Content-Type": media_type})
+        resp = self.http.put(
+            f"{self.url}/v2/{repo}/manifests/{reference}", data=body, headers={"Content-Type": media_type}
+        )
         assert resp.status_code == 201, resp.text
         assert resp.headers["Docker-Content-Digest"] == digest(body)
         return digest(body)
 
-    def image(self, repo: str, tag: str | None, layers: list[bytes], *, docker: bool = False, arch: str = "amd64") -> bytes:
+    def image(
+        self, repo: str, tag: str | None, layers: list[bytes], *, docker: bool = False, arch: str = "amd64"
+    ) -> bytes:
         """Push layers, a config and the manifest (under `tag`, or by digest when None); returns the manifest."""
         config = json.dumps(
-            {"architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": [digest(x) for x in layers]}},
+            {
+                "architecture": arch,
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [digest(x) for x in layers]},
+            },
             sort_keys=True,
         ).encode()
         descriptors = [
             {"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": self.blob(repo, x), "size": len(x)}
             for x in layers
         ]
-        cfg = {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": self.blob(repo, config), "size": len(config)}
+        cfg = {
+            "mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,
+            "digest": self.blob(repo, config),
+            "size": len(config),
+        }
         media_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
         body = json.dumps(
             {"schemaVersion": 2, "mediaType": media_type, "config": cfg, "layers": descriptors}, indent=2
@@ -128,7 +142,12 @@ class Pusher:
 
     def index(self, repo: str, tag: str, children: list[tuple[bytes, str]]) -> bytes:
         entries = [
-            {"mediaType": OCI_MANIFEST, "digest": digest(b), "size": len(b), "platform": {"os": "linux", "architecture": a}}
+            {
+                "mediaType": OCI_MANIFEST,
+                "digest": digest(b),
+                "size": len(b),
+                "platform": {"os": "linux", "architecture": a},
+            }
             for b, a in children
         ]
         body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()

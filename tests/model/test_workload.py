@@ -315,12 +315,6 @@ def test_model_input_from_the_profile(profile):
     assert np.isclose(inp.global_growth_gb_month * GIB, 175.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="workload.py bug (not ours to edit): a registry whose settings could not be read (NULL JSON) next to "
-    "one that has them reaches _replication_destinations as NaN, and json.loads(NaN) raises",
-)
 def test_a_registry_without_readable_settings_does_not_break_the_profile(tmp_path):
     # The collector leaves replication_rules / scanning_configuration NULL when DescribeRegistry is denied.
     unreadable = {A: REGISTRIES[A], B: RegistryRecord(*B, None, None, "ENABLED", None, None)}

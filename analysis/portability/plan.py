@@ -1,0 +1,211 @@
+"""The migration plan: findings, translation, Harbor payloads, waves — and the engineer-days it gives the model.
+
+    plan = build_plan(warehouse, scan_paths=[Path("gitops")])
+    write_plan(plan, Path("reports/harbor"))          # payloads + calls.json + plan.json + scenario overrides
+    migration_days(plan)                              # Range(low, base, high) in engineer-days
+
+The cost model takes the effort through the assumption `migration_days` (analysis/model/assumptions.py):
+when set, it replaces migration_days_base + migration_days_per_100_repositories. `write_plan` writes one
+scenario file per self-hosted preset (`scenarios/<preset>-planned.yaml`, `extends: <preset>`), so
+`regcost estimate --scenario-file reports/harbor/scenarios/harbor-onprem-planned.yaml` uses the plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from analysis.model.assumptions import Range
+from analysis.portability import references as refs_mod
+from analysis.portability.billing import LifecycleReport, run_lifecycle
+from analysis.portability.findings import Finding, Score, estate_findings, portability_scores
+from analysis.portability.harbor_payloads import Call, build_calls, check, write_calls
+from analysis.portability.inventory import SCOPE, Inventory, load_inventory
+from analysis.portability.retention import RANK, Translation, harbor_deletes
+from analysis.portability.translate import HarborDesign, design
+from analysis.portability.waves import WavePlan, plan_waves, repository_table
+from analysis.pricing import Catalog, load_catalog
+from analysis.warehouse import Warehouse
+
+SETUP_DAYS = 5.0  # [assumption] install Harbor at the site (HA), OIDC/SSO, backups, monitoring, runbooks
+RANGE_LOW, RANGE_HIGH = 0.75, 1.5  # [assumption] spread of the estimate: effort overruns more than it underruns
+SELFHOSTED_PRESETS = ("harbor-aws", "harbor-eu-cloud", "harbor-onprem")
+
+
+@dataclass
+class Plan:
+    at: datetime
+    findings: list[Finding]
+    scores: list[Score]
+    translations: list[Translation]
+    lifecycle: LifecycleReport
+    retention_differences: pd.DataFrame
+    waves: WavePlan
+    calls: list[Call]
+    design: HarborDesign
+    scan: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def engineer_days(self) -> float:
+        return SETUP_DAYS + sum(f.effort_days for f in self.findings) + self.waves.total_days()
+
+    def summary(self) -> dict[str, Any]:
+        w = self.waves.waves
+        diff = self.retention_differences
+        return {
+            "repositories": int(len(self.waves.repositories)),
+            "projects": len(self.design.projects),
+            "waves": len(w),
+            "bytes_copied": float(sum(x["bytes_copied"] for x in w)),
+            "egress_cost": float(sum(x["egress_cost"] for x in w)),
+            "engineer_days": round(self.engineer_days(), 2),
+            "migration_days": migration_days(self).model_dump(),
+            "payload_calls": len(self.calls),
+            "translations": dict(Counter(t.status for t in self.translations)),
+            "references": len(self.scan["references"]) if self.scan else None,
+            "ecr_expires_harbor_keeps": int(diff["ecr_expires_harbor_keeps"].sum()) if len(diff) else 0,
+            "harbor_deletes_ecr_keeps": int(diff["harbor_deletes_ecr_keeps"].sum()) if len(diff) else 0,
+        }
+
+
+def migration_days(plan: Plan) -> Range:
+    """The plan's engineering effort as the model's `migration_days` assumption (engineer-days)."""
+    base = round(plan.engineer_days(), 2)
+    return Range(low=round(base * RANGE_LOW, 2), base=base, high=round(base * RANGE_HIGH, 2))
+
+
+def build_plan(
+    warehouse: Warehouse,
+    *,
+    scan_paths: list[Path] | None = None,
+    at: datetime,
+    catalog: Catalog | None = None,
+    wave_size: int = 50,
+) -> Plan:
+    catalog = catalog or load_catalog()
+    inv = load_inventory(warehouse)
+    con = warehouse.con.cursor()
+    try:
+        d = design(inv)
+        lifecycle = run_lifecycle(inv, con, catalog, at=at)
+        differences = compare_retention(inv, d, lifecycle, at=at)
+        scan = None
+        ref_frame = refs_mod.as_frame([])
+        if scan_paths:
+            found = refs_mod.scan(scan_paths)
+            scan = refs_mod.join(found, d.mapping.merge(inv.repositories, on=SCOPE), inv.images)
+            scan["references"] = found
+            ref_frame = refs_mod.as_frame(found).rename(columns={"repository": "repository_name"})
+            ref_frame = ref_frame[ref_frame["account_id"].notna() & ref_frame["repository_name"].notna()]
+        inexact = _inexact_lifecycle(d)
+        table = repository_table(inv, d.mapping, ref_frame, inexact, con)
+        waves = plan_waves(table, con, catalog, wave_size=wave_size)
+        findings = estate_findings(inv, d.translations, lifecycle.problems, scan, d.mapping["replica"])
+        scores = portability_scores(findings, scan, inv)
+        calls = build_calls(d, waves.waves)
+        check(calls)
+    finally:
+        con.close()
+    return Plan(at, findings, scores, d.translations, lifecycle, differences, waves, calls, d, scan)
+
+
+def _inexact_lifecycle(d: HarborDesign) -> pd.DataFrame:
+    """Repositories whose lifecycle translation is not exact (a risk point each)."""
+    rows = []
+    for key in d.policies:
+        rows.append((*key, 0))
+    frame = pd.DataFrame(rows, columns=[*SCOPE, "lifecycle_inexact"])
+    bad = {t.source.split(" rule ")[0] for t in d.translations if t.kind == "lifecycle" and RANK[t.status] > 0}
+    if len(frame):
+        project_repo = d.mapping.set_index(SCOPE)[["project", "harbor_repository"]]
+        labels = [f"{p}/{r}" for p, r in project_repo.loc[list(map(tuple, frame[SCOPE].to_numpy()))].to_numpy()]
+        frame["lifecycle_inexact"] = [int(any(b.startswith(label) for b in bad)) for label in labels]
+    return frame
+
+
+def compare_retention(inv: Inventory, d: HarborDesign, lifecycle: LifecycleReport, *, at: datetime) -> pd.DataFrame:
+    """Per repository with a policy: images ECR expires that Harbor keeps, and Harbor deletes that ECR keeps."""
+    out = lifecycle.outcomes
+    if out.empty:
+        return pd.DataFrame(
+            columns=[*SCOPE, "ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"]
+        )
+    mapping = d.mapping.set_index(SCOPE)
+    children = dict(tuple(inv.children.groupby(SCOPE, sort=False)))
+    rows = []
+    for key, imgs in out.groupby(SCOPE, sort=True):
+        m = mapping.loc[key]
+        if m["replica"]:
+            continue
+        rules = d.projects[m["project"]].retention if m["project"] in d.projects else []
+        deleted = harbor_deletes(rules, m["harbor_repository"], imgs, children.get(key), at=at)
+        action = imgs["action"].to_numpy()
+        rows.append(
+            (
+                *key,
+                int(((action == "expire") & ~deleted).sum()),
+                int((deleted & (action != "expire")).sum()),
+                int(((action == "archive") & ~deleted).sum()),
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=[*SCOPE, "ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"]
+    )
+
+
+def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
+    """Payloads (validated), plan.json, and the scenario overrides that feed the cost model."""
+    out_dir = Path(out_dir)
+    calls_path = write_calls(plan.calls, out_dir / "payloads")
+    scen_dir = out_dir / "scenarios"
+    scen_dir.mkdir(parents=True, exist_ok=True)
+    days = migration_days(plan).model_dump()
+    written = {"calls": calls_path}
+    for preset in SELFHOSTED_PRESETS:
+        path = scen_dir / f"{preset}-planned.yaml"
+        doc = {
+            "name": f"{preset}-planned",
+            "title": f"{preset} with the migration effort of `regcost plan`",
+            "extends": preset,
+            "assumptions": {"migration_days": days},
+        }
+        path.write_text(
+            "# Written by `regcost plan`: the engineering effort of the migration plan (engineer-days).\n"
+            + yaml.safe_dump(doc, sort_keys=False)
+        )
+        written[preset] = path
+    plan_path = out_dir / "plan.json"
+    plan_path.write_text(json.dumps(as_dict(plan), indent=2, default=str) + "\n")
+    written["plan"] = plan_path
+    return written
+
+
+def as_dict(plan: Plan) -> dict[str, Any]:
+    scan = None
+    if plan.scan is not None:
+        scan = {
+            "references": [refs_mod.asdict(r) for r in plan.scan["references"]],
+            "missing_repositories": [f"{r.file}:{r.line} {r.text}" for r in plan.scan["missing_repositories"]],
+            "missing_images": [f"{r.file}:{r.line} {r.text}" for r in plan.scan["missing_images"]],
+            "unreferenced_repositories": len(plan.scan["unreferenced"]),
+        }
+    return {
+        "schema_version": 1,
+        "at": plan.at.isoformat(),
+        "summary": plan.summary(),
+        "findings": [f.as_dict() for f in plan.findings],
+        "scores": [s.as_dict() for s in plan.scores],
+        "translations": [t.__dict__ for t in plan.translations],
+        "lifecycle": plan.lifecycle.totals(),
+        "retention_differences": plan.retention_differences.to_dict(orient="records"),
+        "waves": [{k: v for k, v in w.items()} for w in plan.waves.waves],
+        "scan": scan,
+        "assumptions": {"setup_days": SETUP_DAYS, "range": [RANGE_LOW, RANGE_HIGH]},
+    }

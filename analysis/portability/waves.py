@@ -1,0 +1,214 @@
+"""Migration waves: which repositories move together, in what order, copying what, for how much.
+
+Order (documented rule, docs/portability.md): low risk before high risk, and within a risk class high value
+first — the first waves prove the path on repositories that matter and break little.
+
+* risk points per repository: 1 per literal reference found by the scan, 2 per templated one, 2 for a
+  repository policy granting other accounts, 1 for KMS encryption, 1 per approximate/impossible lifecycle
+  translation. Class: low (0–1), medium (2–4), high (≥ 5);
+* value: the bytes the repository holds and serves — unique GB + GB pulled per month (pulls × image size).
+
+Wave 1 is a pilot of at most PILOT repositories; then waves of at most `wave_size`, never mixing classes.
+A wave copies the unique blobs (layers, configs, manifests) of its repositories' ACTIVE images that no earlier
+wave copied (Harbor stores a blob once and replication skips blobs the target has). Archived images cannot
+be pulled, so they are not copied (their bytes are reported). Copy-out egress is priced at the source region's
+internet rate (`aws.transfer.internet_out`), each wave as a month of its own with no other egress in the tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.portability.inventory import BLOBS_OF_IMAGES, SCOPE, Inventory
+from analysis.portability.translate import registry_key
+from analysis.pricing import Catalog, tiered_cost
+
+GIB = 2**30
+PILOT = 10
+WAVE_DAYS = 0.5  # [assumption] coordination, cut-over window and checks per wave
+REPOSITORY_DAYS = 0.02  # [assumption] per repository: verify the copy, credentials of its consumers
+LITERAL_REF_DAYS = 0.05  # [assumption] change one literal reference (search/replace, review, deploy)
+TEMPLATED_REF_DAYS = 0.25  # [assumption] a templated reference: find where its value lives, change, test
+RISK_CLASSES = ("low", "medium", "high")
+
+
+@dataclass
+class WavePlan:
+    repositories: pd.DataFrame  # one row per migrated repository: risk, value, wave
+    waves: list[dict[str, Any]]
+
+    def total_days(self) -> float:
+        return float(sum(w["engineering_days"] for w in self.waves))
+
+
+def repository_table(
+    inv: Inventory, mapping: pd.DataFrame, refs: pd.DataFrame, lifecycle_flags: pd.DataFrame, con: Any
+) -> pd.DataFrame:
+    """Repositories to migrate with their risk and value inputs."""
+    repos = inv.repositories.merge(mapping, on=SCOPE)
+    repos = repos[~repos["replica"] & ~repos["proxied"]].copy()
+    lit = refs[refs["form"].eq("literal")].groupby(SCOPE).size().rename("literal_refs") if len(refs) else None
+    tpl = (
+        refs[refs["form"].isin(["templated", "helm-split"])].groupby(SCOPE).size().rename("templated_refs")
+        if len(refs)
+        else None
+    )
+    for s in (lit, tpl):
+        if s is not None and len(s):
+            repos = repos.merge(s.reset_index(), on=SCOPE, how="left")
+    for col in ("literal_refs", "templated_refs"):
+        repos[col] = repos[col].fillna(0).astype(int) if col in repos else 0
+    repos = repos.merge(lifecycle_flags, on=SCOPE, how="left")
+    repos["lifecycle_inexact"] = repos["lifecycle_inexact"].fillna(0).astype(int) if "lifecycle_inexact" in repos else 0
+    pulls = inv.pulls.copy()
+    per_month = 30.4375 / inv.pull_window_days if inv.pull_window_days else 0.0
+    pulls["pulls_per_month"] = pulls["pulls"] * per_month
+    repos = repos.merge(pulls[[*SCOPE, "pulls_per_month"]], on=SCOPE, how="left")
+    repos["pulls_per_month"] = repos["pulls_per_month"].fillna(0.0)
+    size = (
+        inv.images[inv.images["image_tags"].map(len) > 0]
+        .groupby(SCOPE)["image_size_bytes"]
+        .mean()
+        .rename("image_bytes")
+    )
+    repos = repos.merge(size.reset_index(), on=SCOPE, how="left")
+    con.register("_pp_repos", repos[SCOPE])
+    try:
+        unique = con.execute(
+            f"""SELECT account_id, region, repository_name, sum(size)::DOUBLE AS unique_bytes FROM (
+                    SELECT DISTINCT i.account_id, i.region, i.repository_name, b.blob, b.size
+                    FROM current_ecr_images i JOIN _pp_repos USING (account_id, region, repository_name)
+                    JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest) GROUP BY ALL"""
+        ).df()
+    finally:
+        con.unregister("_pp_repos")
+    repos = repos.merge(unique, on=SCOPE, how="left")
+    repos["unique_bytes"] = repos["unique_bytes"].fillna(0.0)
+    cross = repos["repository_policy_text"].fillna("").str.contains(":iam::", regex=False)
+    repos["risk_points"] = (
+        repos["literal_refs"]
+        + 2 * repos["templated_refs"]
+        + 2 * cross.astype(int)
+        + repos["encryption_type"].eq("KMS").astype(int)
+        + repos["lifecycle_inexact"]
+    )
+    repos["risk"] = np.select([repos["risk_points"] <= 1, repos["risk_points"] <= 4], ["low", "medium"], "high")
+    repos["value_gb"] = (repos["unique_bytes"] + repos["pulls_per_month"] * repos["image_bytes"].fillna(0)) / GIB
+    return repos
+
+
+def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int = 50) -> WavePlan:
+    repos = repos.copy()
+    repos["risk_rank"] = repos["risk"].map({c: i for i, c in enumerate(RISK_CLASSES)})
+    repos = repos.sort_values(
+        ["risk_rank", "value_gb", "account_id", "region", "repository_name"], ascending=[True, False, True, True, True]
+    ).reset_index(drop=True)
+    wave, current, n_in, cls = [], 0, 0, None
+    for risk in repos["risk"]:
+        limit = PILOT if current <= 1 else wave_size
+        if risk != cls or n_in >= limit or current == 0:
+            current, n_in, cls = current + 1, 0, risk
+        wave.append(current)
+        n_in += 1
+    repos["wave"] = wave
+    copied = _bytes_by_wave(repos, con)
+    waves = []
+    for w, group in repos.groupby("wave", sort=True):
+        rows = copied[copied["wave"] == w]
+        egress, cost_by_region = 0.0, {}
+        for region, gb in zip(rows["region"], rows["bytes"] / GIB, strict=True):
+            entry = catalog.get("aws.transfer.internet_out", region=region).in_unit("GB")
+            cost = float(tiered_cost(gb, entry.tier_pairs()))
+            cost_by_region[region] = cost_by_region.get(region, 0.0) + cost
+            egress += cost
+        days = (
+            WAVE_DAYS
+            + REPOSITORY_DAYS * len(group)
+            + LITERAL_REF_DAYS * group["literal_refs"].sum()
+            + TEMPLATED_REF_DAYS * group["templated_refs"].sum()
+        )
+        waves.append(
+            {
+                "wave": int(w),
+                "risk": group["risk"].iloc[0],
+                "repositories": len(group),
+                "names": group["repository_name"].tolist(),
+                "references": int(group["literal_refs"].sum() + group["templated_refs"].sum()),
+                "pulls_per_month": float(group["pulls_per_month"].sum()),
+                "bytes_copied": float(rows["bytes"].sum()),
+                "archived_bytes_left": float(rows["archived_bytes"].sum()),
+                "egress_cost": egress,
+                "egress_by_region": cost_by_region,
+                "engineering_days": float(days),
+                "replication": _replication_policies(int(w), group),
+            }
+        )
+    return WavePlan(repos, waves)
+
+
+def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
+    """Bytes of blobs first copied by each wave, by the source region they are copied from."""
+    con.register("_pp_waves", repos[[*SCOPE, "wave"]])
+    try:
+        return con.execute(
+            f"""
+            WITH refs AS (
+                SELECT w.wave, w.region, b.blob, b.size, i.image_status <> 'ARCHIVED' AS active
+                FROM current_ecr_images i JOIN _pp_waves w USING (account_id, region, repository_name)
+                JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest
+            ),
+            active_first AS (
+                SELECT blob, any_value(size) AS size, min(wave) AS wave, arg_min(region, wave) AS region
+                FROM refs WHERE active GROUP BY blob
+            ),
+            archived_only AS (
+                SELECT blob, any_value(size) AS size, min(wave) AS wave, arg_min(region, wave) AS region
+                FROM refs GROUP BY blob HAVING NOT bool_or(active)
+            )
+            SELECT wave, region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes FROM (
+                SELECT wave, region, size AS bytes, 0 AS archived FROM active_first
+                UNION ALL SELECT wave, region, 0, size FROM archived_only
+            ) GROUP BY wave, region ORDER BY wave, region
+            """
+        ).df()
+    finally:
+        con.unregister("_pp_waves")
+
+
+def _replication_policies(wave: int, group: pd.DataFrame) -> list[dict[str, Any]]:
+    """Pull-based replication from each source ECR registry into each project, filtered to the wave's names."""
+    out = []
+    for (account, region, project), g in group.groupby(["account_id", "region", "project"], sort=True):
+        names = sorted(g["repository_name"])
+        flat = [n for n in names if "/" not in n]
+        nested = [n for n in names if "/" in n]
+        for kind, subset in (("nested", nested), ("flat", flat)):
+            if not subset:
+                continue
+            if kind == "nested":
+                head = subset[0].split("/", 1)[0]
+                tails = [n.split("/", 1)[1] for n in subset]
+                same_head = all(n.split("/", 1)[0] == head for n in subset)
+                filt = (
+                    (f"{head}/" + (tails[0] if len(tails) == 1 else "{" + ",".join(tails) + "}"))
+                    if same_head
+                    else ("{" + ",".join(subset) + "}")
+                )
+            else:
+                filt = subset[0] if len(subset) == 1 else "{" + ",".join(subset) + "}"
+            out.append(
+                {
+                    "name": f"wave{wave}-{project}-{account}-{region}" + ("-flat" if kind == "flat" else ""),
+                    "description": f"wave {wave}: copy {len(subset)} repositories from ECR {account}/{region} "
+                    f"into {project}",
+                    "registry_key": registry_key(account, region),
+                    "project": project,
+                    "replace_count": 1 if kind == "nested" else 0,
+                    "filter": filt,
+                }
+            )
+    return out

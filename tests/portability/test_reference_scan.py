@@ -1,0 +1,127 @@
+"""The reference scan: tricky forms are found and marked, and the rewrite diff applies with `git apply`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.portability.references import join, scan, scan_text
+from analysis.portability.rewrite import rewrite_files, unified_diff
+
+DIGEST = "sha256:" + "ab" * 32
+GITOPS = Path(__file__).resolve().parents[2] / "data" / "demo-gitops"
+
+
+def one(text: str, name: str = "deploy.yaml"):
+    refs = scan_text(name, text)
+    assert len(refs) == 1, refs
+    return refs[0]
+
+
+def test_digest_port_fips_and_china_endpoints():
+    r = one(f"image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@{DIGEST}\n")
+    assert (r.account_id, r.region, r.repository, r.tag, r.digest) == (
+        "123456789012",
+        "eu-west-1",
+        "team/app",
+        None,
+        DIGEST,
+    )
+    r = one("FROM 123456789012.dkr.ecr.us-east-1.amazonaws.com:443/base/python:3.12-slim AS build\n", "Dockerfile")
+    assert (r.port, r.repository, r.tag, r.kind) == (443, "base/python", "3.12-slim", "dockerfile")
+    r = one("image: 123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/gov/app:1\n")
+    assert r.fips and r.region == "us-gov-west-1"
+    r = one('x = "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/cn/app:2"\n', "main.tf")
+    assert r.china and r.region == "cn-north-1" and r.repository == "cn/app"
+    r = one(f"image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/a/b/c:v1@{DIGEST}\n")
+    assert (r.repository, r.tag, r.digest) == ("a/b/c", "v1", DIGEST)
+
+
+def test_templated_helm_values_split_across_keys():
+    text = (
+        "image:\n  registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n  repository: payments/api\n  tag: v1.2.3\n"
+    )
+    r = one(text, "charts/api/values.yaml")
+    assert (r.form, r.kind, r.repository, r.tag, r.repo_line) == (
+        "helm-split",
+        "helm-values",
+        "payments/api",
+        "v1.2.3",
+        3,
+    )
+    assert r.templated
+
+
+def test_templated_tags_and_hosts_are_marked():
+    r = one(
+        'image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments/api:{{ .Values.tag }}"\n',
+        "charts/api/templates/deploy.yaml",
+    )
+    assert r.form == "templated" and r.repository == "payments/api" and r.tag is None and r.rewritable
+    r = one('image = "${var.account}.dkr.ecr.${var.region}.amazonaws.com/payments/api:v1"\n', "main.tf")
+    assert r.form == "templated" and r.account_id is None and r.repository == "payments/api" and not r.rewritable
+    assert scan_text("x.yaml", 'image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}"\n') == []
+
+
+def test_not_ecr_is_not_reported():
+    assert scan_text("x.yaml", "image: ghcr.io/org/app:1\nimage: 1234.dkr.ecr.us-east-1.amazonaws.com/x\n") == []
+
+
+def test_demo_gitops_join_reports_missing_repositories_and_images():
+    refs = scan([GITOPS])
+    repos = pd.DataFrame({"account_id": ["111111111111"], "region": ["us-east-1"], "repository_name": ["payments/api"]})
+    images = pd.DataFrame(
+        {
+            "account_id": ["111111111111"],
+            "region": ["us-east-1"],
+            "repository_name": ["payments/api"],
+            "image_digest": [DIGEST],
+            "image_tags": [["v2.3.1"]],
+        }
+    )
+    joined = join(refs, repos, images)
+    missing = {r.repository for r in joined["missing_repositories"]}
+    assert "payments/legacy-gateway" in missing and "payments/api" not in missing
+    kinds = {r.kind for r in refs}
+    assert {
+        "kubernetes",
+        "helm-values",
+        "kustomize",
+        "dockerfile",
+        "github-workflow",
+        "terraform",
+        "compose",
+        "gitlab-ci",
+        "helm-template",
+    } <= kinds
+    assert any(r.form == "terraform-resource" for r in refs)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_rewrite_diff_applies_cleanly_with_git_apply(tmp_path):
+    repo = tmp_path / "gitops"
+    shutil.copytree(GITOPS, repo)
+    (repo / "no-newline.yaml").write_text("image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/solo:1")  # no final \n
+    (repo / "crlf.yaml").write_bytes(b"a: 1\r\nimage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/x/y:2\r\n")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=repo, check=True)
+    refs = scan([repo])
+    diff = unified_diff(rewrite_files(repo, refs, "harbor.example.com"))
+    patch = tmp_path / "rewrite.diff"
+    patch.write_text(diff)
+    subprocess.run(["git", "apply", "--check", str(patch)], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True)
+    assert "harbor.example.com/payments/api:v2.3.1" in (repo / "k8s" / "payments-api.yaml").read_text()
+    assert (repo / "no-newline.yaml").read_text().split("image: ")[1] == "harbor.example.com/library/solo:1"
+    assert (repo / "crlf.yaml").read_bytes().endswith(b"harbor.example.com/x/y:2\r\n")
+    values = (repo / "helm" / "checkout" / "values.yaml").read_text()
+    assert "registry: harbor.example.com\n" in values and "repository: data/etl\n" in values
+    assert ":443" not in (repo / "docker" / "Dockerfile").read_text()
+    # templated hosts are left for people: the scan lists them
+    assert "${var.account_id}.dkr.ecr" in (repo / "terraform" / "ecr.tf").read_text()
