@@ -1,0 +1,372 @@
+"""`regcost collect …`: ECR, actual costs (Cost Explorer, CUR), Harbor and any OCI registry."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from analysis.cli.base import (
+    DbOption,
+    FormatOption,
+    UsageError,
+    _errors_for_people,
+    _gib,
+    _print_errors,
+    _run_with_progress,
+    collect_app,
+    console,
+    err,
+)
+from analysis.collect import EcrRequest, RunSummary, collect_ecr
+from analysis.collectors.aws import AwsSettings
+from analysis.collectors.ecr import EcrOptions
+from analysis.warehouse import Warehouse, default_path
+
+
+def _known_regions() -> set[str]:
+    import boto3
+
+    session = boto3.Session()
+    return {r for partition in ("aws", "aws-cn", "aws-us-gov") for r in session.get_available_regions("ecr", partition)}
+
+
+def _regions(region: list[str] | None, regions: str | None, profile: str | None, endpoint: str | None) -> list[str]:
+    chosen: list[str] = list(region or [])
+    if regions:
+        chosen += [r.strip() for r in regions.split(",") if r.strip()]
+    if "all" in chosen:
+        if len(chosen) > 1:
+            raise UsageError("--regions all cannot be combined with named regions")
+        return ["all"]
+    if not chosen:
+        import boto3
+
+        default = boto3.Session(profile_name=profile).region_name
+        if not default:
+            raise UsageError("no region: pass --region REGION (repeatable), --regions a,b or --regions all")
+        chosen = [default]
+    if not endpoint:  # an emulator may serve any name; real AWS only its own
+        unknown = sorted(set(chosen) - _known_regions())
+        if unknown:
+            raise UsageError(f"unknown region {', '.join(unknown)}: use names like us-east-1 or eu-central-1")
+    return sorted(dict.fromkeys(chosen))
+
+
+@collect_app.command("ecr")
+def collect_ecr_cmd(
+    profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="Region to read (repeatable).")] = None,
+    regions: Annotated[str | None, typer.Option(help="Comma-separated regions, or 'all' (enabled ones).")] = None,
+    role_arn: Annotated[
+        list[str] | None, typer.Option("--role-arn", help="Assume this role to read another account (repeatable).")
+    ] = None,
+    organization: Annotated[
+        bool, typer.Option("--organization", help="Read every account of the organization through --role-name.")
+    ] = False,
+    role_name: Annotated[
+        str, typer.Option(help="Role assumed in each member account with --organization.")
+    ] = "OrganizationAccountAccessRole",
+    manifests: Annotated[bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests (layers).")] = True,
+    metric_days: Annotated[int, typer.Option(help="Days of CloudWatch RepositoryPullCount to read.", min=0)] = 90,
+    settings_max_age: Annotated[
+        float,
+        typer.Option(help="Hours within which repository policies and tags are reused from the last run (0: re-read)."),
+    ] = 24.0,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only)."""
+    with _errors_for_people():
+        if organization and role_arn:
+            raise UsageError("use either --organization or --role-arn, not both")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        request = EcrRequest(
+            regions=_regions(region, regions, profile, endpoint_url),
+            role_arns=list(role_arn or []),
+            organization_role=role_name if organization else None,
+            options=EcrOptions(manifests=manifests, settings_max_age=timedelta(hours=settings_max_age)),
+            metric_days=metric_days,
+        )
+        with Warehouse(db) as wh:
+            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
+        _print_summary(summary, fmt)
+        if summary.status == "failed":
+            raise typer.Exit(1)
+
+
+@collect_app.command("costs")
+def collect_costs_cmd(
+    cost_explorer: Annotated[
+        bool, typer.Option("--cost-explorer", help="Read ECR's monthly bill from Cost Explorer ($0.01 per request).")
+    ] = False,
+    cur: Annotated[
+        str | None,
+        typer.Option(
+            "--cur", help="Read a CUR 2.0, legacy CUR or FOCUS export: a file, a folder or s3://bucket/prefix."
+        ),
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
+    months: Annotated[
+        int, typer.Option(help="Months back, the current one included (Cost Explorer keeps 13).", min=1, max=13)
+    ] = 13,
+    by_account: Annotated[
+        bool, typer.Option("--by-account", help="Also group Cost Explorer results by linked account.")
+    ] = False,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
+    from analysis.collect_costs import collect_cost_explorer, collect_cur
+
+    with _errors_for_people():
+        if cost_explorer == (cur is not None):
+            raise UsageError("pass either --cost-explorer or --cur PATH|s3://bucket/prefix")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        with Warehouse(db) as wh:
+            if cost_explorer:
+                summary = collect_cost_explorer(wh, settings, months=months, by_account=by_account)
+            else:
+                summary = collect_cur(wh, settings, cur or "")
+        if fmt == "json":
+            console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+        else:
+            if cost_explorer:
+                console.print(
+                    f"{summary.billed_requests} billed Cost Explorer requests "
+                    f"(USD {summary.request_cost_usd:.2f}); {len(summary.cached_months)} closed months "
+                    "reused from the warehouse"
+                )
+            for f in summary.files:
+                console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
+            months_text = f"{summary.months[0]} … {summary.months[-1]}" if summary.months else "none"
+            console.print(f"Run {summary.run_id}: {summary.status}; {summary.lines} cost lines, months {months_text}")
+            _print_errors(summary.errors)
+        if summary.status == "failed":
+            raise typer.Exit(1)
+
+
+def _print_summary(summary: RunSummary, fmt: str) -> None:
+    if fmt == "json":
+        console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+        return
+    table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
+    for col in ("account", "region", "status", "repositories", "images", "errors"):
+        table.add_column(col, justify="right" if col in ("repositories", "images", "errors") else "left")
+    for s in summary.scopes:
+        table.add_row(
+            s["account_id"], s["region"], s["status"], f"{s['repositories']:,}", f"{s['images']:,}", str(s["errors"])
+        )
+    console.print(table)
+    c = summary.counts
+    console.print(
+        f"manifests fetched: {c.get('manifests_fetched', 0):,} (new in cache: {c.get('manifests_new', 0):,}); "
+        f"pull-count days: {c.get('pull_count_days', 0):,}"
+    )
+    _print_errors(summary.errors)
+
+
+def _registry_url(url: str, option: str) -> str:
+    from analysis.collectors.http import has_userinfo
+
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"{option} must start with https:// or http://")
+    if has_userinfo(url):  # never echo it: it holds a password that is now in the shell history
+        raise UsageError(f"{option} must not carry credentials; use --username with --password-env or --password-file")
+    return url.rstrip("/")
+
+
+def _registry_password(password_env: str | None, password_file: Path | None) -> str | None:
+    """The secret from an environment variable or a file, never from a flag value (shell history)."""
+    import os
+
+    if password_env and password_file:
+        raise UsageError("use either --password-env or --password-file, not both")
+    if password_env:
+        value = os.environ.get(password_env)
+        if not value:
+            raise UsageError(f"environment variable {password_env} (from --password-env) is not set or empty")
+        return value
+    if password_file:
+        try:
+            value = password_file.read_text().strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read --password-file {password_file}: {exc.strerror}") from None
+        if not value:
+            raise UsageError(f"--password-file {password_file} is empty")
+        return value
+    return None
+
+
+def _collect_registry_cmd(
+    kind: str,
+    url: str,
+    username: str | None,
+    password_env: str | None,
+    password_file: Path | None,
+    ca_bundle: Path | None,
+    insecure: bool,
+    metrics_url: str | None,
+    manifests: bool,
+    db: Path | None,
+    fmt: str,
+) -> None:
+    from analysis.collect_registry import collect_registry
+    from analysis.collectors.http import Credentials, HttpClient
+
+    url = _registry_url(url, "--url")
+    if metrics_url:
+        metrics_url = _registry_url(metrics_url, "--metrics-url")
+    password = _registry_password(password_env, password_file)
+    if bool(username) != bool(password):
+        raise UsageError("--username needs --password-env or --password-file (and they need --username)")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise UsageError(f"--ca-bundle {ca_bundle}: no such file")
+    if insecure:
+        err.print(
+            "[yellow]warning: --insecure: TLS certificates are not verified; the credentials can be intercepted[/]",
+            soft_wrap=True,
+            highlight=False,
+        )
+    credentials = Credentials(username, password) if username and password else None
+    client = HttpClient(url, credentials, ca_bundle=str(ca_bundle) if ca_bundle else None, insecure=insecure)
+    with Warehouse(db) as wh:
+        summary = collect_registry(wh, kind, client, metrics_url=metrics_url, manifests=manifests)
+    if fmt == "json":
+        console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+    else:
+        c, s = summary.counts, summary.storage
+        console.print(
+            f"Run {summary.run_id} ({kind} {summary.registry}): [bold]{summary.status}[/] — "
+            f"{c.get('repositories', 0):,} repositories, {c.get('images', 0):,} artifacts, "
+            f"manifests fetched {c.get('manifests_fetched', 0):,} (new in cache {c.get('manifests_new', 0):,}), "
+            f"metric samples {c.get('metric_samples', 0):,}",
+            highlight=False,
+        )
+        if s.get("physical_bytes") is not None:
+            console.print(f"physical storage ({s['physical_source']}): {_gib(s['physical_bytes'])} GiB")
+        console.print(f"Storage three ways and why they differ: [bold]regcost status --db {db or default_path()}[/]")
+        _print_errors(summary.errors)
+    if summary.status == "failed":
+        raise typer.Exit(1)
+
+
+UrlOption = Annotated[str, typer.Option("--url", help="Registry base URL, e.g. https://harbor.example.com.")]
+MetricsUrlOption = Annotated[
+    str | None, typer.Option("--metrics-url", help="Prometheus metrics URL (Harbor exporter / registry debug server).")
+]
+UsernameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--username", help="User or robot account (robot$name); its secret via --password-env or --password-file."
+    ),
+]
+PasswordEnvOption = Annotated[
+    str | None, typer.Option("--password-env", help="Name of the environment variable holding the password.")
+]
+PasswordFileOption = Annotated[
+    Path | None, typer.Option("--password-file", help="File holding the password (first line).")
+]
+CaBundleOption = Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of CAs to verify TLS with.")]
+InsecureOption = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (warns).")]
+ManifestsOption = Annotated[
+    bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests of new digests (unique blob bytes).")
+]
+
+
+@collect_app.command("harbor")
+def collect_harbor_cmd(
+    url: UrlOption,
+    username: UsernameOption = None,
+    password_env: PasswordEnvOption = None,
+    password_file: PasswordFileOption = None,
+    ca_bundle: CaBundleOption = None,
+    insecure: InsecureOption = False,
+    metrics_url: MetricsUrlOption = None,
+    manifests: ManifestsOption = True,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect a Harbor (API v2.0, read-only): projects, quotas, repositories, artifacts, policies, GC, metrics."""
+    with _errors_for_people():
+        _collect_registry_cmd(
+            "harbor", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+        )
+
+
+@collect_app.command("oci")
+def collect_oci_cmd(
+    url: UrlOption,
+    username: UsernameOption = None,
+    password_env: PasswordEnvOption = None,
+    password_file: PasswordFileOption = None,
+    ca_bundle: CaBundleOption = None,
+    insecure: InsecureOption = False,
+    metrics_url: MetricsUrlOption = None,
+    manifests: ManifestsOption = True,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Collect any OCI distribution registry: catalog, tags, manifests (cached by digest), debug metrics."""
+    with _errors_for_people():
+        _collect_registry_cmd(
+            "oci", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+        )
+
+
+def _print_registries(registries: list[dict[str, Any]]) -> None:
+    """Self-hosted registries: the three storage numbers, and why they differ (harbor-facts §3)."""
+    if not registries:
+        return
+    table = Table(
+        title="Self-hosted registries (Harbor, OCI)",
+        title_justify="left",
+        caption_justify="left",
+        caption=(
+            "GiB = 2^30 bytes. unique blobs: layers + configs + manifests, each digest once (what the registry "
+            "stores); Σ quota: Harbor project quotas (a shared blob counts in every project); physical: Harbor's "
+            "blob table (/statistics or exporter), deleted blobs included until GC."
+        ),
+    )
+    for col in (
+        "registry",
+        "kind",
+        "run",
+        "repos",
+        "artifacts",
+        "naive GiB",
+        "unique blobs GiB",
+        "Σ quota GiB",
+        "physical GiB",
+        "pulls",
+    ):
+        table.add_column(col, justify="left" if col in ("registry", "kind") else "right")
+    for r in registries:
+        table.add_row(
+            r["registry"],
+            r["kind"],
+            str(r["run_id"]),
+            f"{r['repositories']:,}",
+            f"{r['artifacts']:,}",
+            _gib(r["naive_bytes"]),
+            _gib(r["unique_blob_bytes"]),
+            _gib(r["quota_sum_bytes"]) if r["quota_sum_bytes"] is not None else "—",
+            _gib(r["physical_bytes"]) + (" (exporter)" if r["physical_source"] == "exporter" else "")
+            if r["physical_bytes"] is not None
+            else "—",
+            f"{r['pulls']:,}" if r["pulls"] is not None else "—",
+        )
+    console.print(table)
+    for r in registries:
+        for line in r["explanation"]:
+            console.print(f"  {r['registry']}: {line}", highlight=False, soft_wrap=True)

@@ -1,0 +1,151 @@
+"""`regcost demo` (the whole pipeline on the emulated estate) and `regcost dashboard`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from analysis.cli.base import (
+    DbOption,
+    FormatOption,
+    UsageError,
+    _errors_for_people,
+    _gib,
+    _print_errors,
+    _run_with_progress,
+    app,
+    console,
+)
+from analysis.cli.collect import _print_registries
+from analysis.cli.inspect import _print_scopes
+from analysis.model.estimate import run_estimate
+from analysis.render import render
+from analysis.warehouse import Warehouse, default_path, queries
+
+
+@app.command()
+def dashboard(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
+) -> None:
+    """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
+    import subprocess
+
+    with _errors_for_people():
+        app_file = Path(__file__).resolve().parents[2] / "app.py"
+        if not app_file.exists():
+            raise UsageError(f"the dashboard's app.py is not at {app_file}: run regcost from its source checkout")
+        path = (db or default_path()).resolve()
+        settings = {
+            "server.headless": "true",
+            "server.address": "127.0.0.1",
+            "server.port": str(port),
+            "browser.gatherUsageStats": "false",
+            "client.toolbarMode": "viewer",
+            "theme.primaryColor": "#0072B2",  # blue: red sliders and chips read as alarms
+        }
+        command = [sys.executable, "-m", "streamlit", "run", str(app_file)]
+        command += [arg for k, v in settings.items() for arg in (f"--{k}", v)] + ["--", "--db", str(path)]
+        console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/] (warehouse {path}); Ctrl+C stops it.")
+        try:
+            code = subprocess.call(command)
+        except KeyboardInterrupt:
+            code = 0
+        raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file for the demo estate.")] = Path("regcost-demo.duckdb"),
+    seed: Annotated[int, typer.Option(help="Seed of the generated estate.")] = 7,
+    repositories: Annotated[int, typer.Option(help="Repositories in the estate.", min=1)] = 400,
+    images: Annotated[int, typer.Option(help="Images in the estate.", min=1)] = 40_000,
+    latency_ms: Annotated[float, typer.Option(help="Latency added to every emulated AWS call.", min=0)] = 0.0,
+    reset: Annotated[bool, typer.Option("--reset", help="Delete the demo warehouse first.")] = False,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Folder for the demo's HTML and PDF reports (demo-report.*).")
+    ] = Path("reports"),
+    fmt: FormatOption = "table",
+) -> None:
+    """Generate a realistic estate in an emulated AWS and collect it with the real collector over HTTP."""
+    from analysis.demo.runner import run_demo
+
+    with _errors_for_people():
+        if reset and db.exists():
+            db.unlink()
+        result = run_demo(
+            db,
+            seed=seed,
+            repositories=repositories,
+            images=images,
+            latency_ms=latency_ms,
+            progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
+        )
+        estimate_result = run_estimate(db, draws=10_000)
+        from analysis.report import inputs_for, write_reports
+
+        written = write_reports(inputs_for(estimate_result, db), reports, name="demo-report")
+        demo_plan, plan_files = _demo_plan(db, reports / "harbor")
+        if fmt == "json":
+            payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
+            payload["reports"] = [str(p) for p in written]
+            payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
+            console.print_json(json.dumps(payload, default=str))
+            return
+        console.print(
+            f"[bold]Demo estate[/] seed {seed}: {result['seeded']['repositories']:,} repositories, "
+            f"{result['seeded']['images']:,} images in {len(result['accounts'])} accounts × "
+            f"{len(result['regions'])} regions (generated {result['timings']['generate_s']:.1f}s, "
+            f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
+            f"{sum(result['api_calls'].values()):,} API calls)"
+        )
+        with Warehouse(db, read_only=True) as wh:
+            _print_scopes(queries.inventory_by_scope(wh), queries.global_unique_bytes(wh))
+            _print_registries(queries.registry_storage(wh))
+        _print_errors(result["errors"])
+        bill = result.get("costs", {})
+        if bill:
+            ce_run, cur_run = bill["cost_explorer"], bill["cur"]
+            console.print(
+                f"Bill: {len(ce_run['months'])} months from Cost Explorer ({ce_run['billed_requests']} emulated "
+                f"requests), a CUR 2.0 export at {cur_run['path']} ({result['timings'].get('costs_s', 0):.1f}s). "
+                f"Compare and fit: [bold]regcost calibrate --fit --db {db}[/]",
+                highlight=False,
+            )
+        console.print()
+        sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
+        console.print(
+            f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --explain[/] "
+            f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
+        )
+        console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
+        console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)
+        _print_demo_plan(demo_plan, plan_files, db)
+
+
+def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
+    """The migration plan of the demo estate, scanning the demo's GitOps folder (data/demo-gitops)."""
+    from datetime import UTC, datetime
+
+    from analysis.portability.plan import build_plan, write_plan
+
+    gitops = Path(__file__).resolve().parents[2] / "data" / "demo-gitops"
+    with Warehouse(db, read_only=True) as wh:
+        result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
+    return result, write_plan(result, out)
+
+
+def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:
+    s = result.summary()
+    d = s["migration_days"]
+    console.print(
+        f"Migration plan: {len(result.findings)} findings, {s['waves']} waves for {s['repositories']:,} repositories "
+        f"({_gib(s['bytes_copied'])} GiB copied, egress {s['egress_cost']:,.2f} USD, {d['base']:g} engineer-days), "
+        f"{s['references']} references in data/demo-gitops. Harbor payloads: [bold]{files['calls'].parent}[/]. "
+        f"Details: [bold]regcost plan --db {db} --scan data/demo-gitops[/]",
+        highlight=False,
+    )

@@ -1,0 +1,205 @@
+"""What is in the warehouse and the catalog: `regcost status`, `iam-policy`, `pricing show|refresh`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from analysis.cli.base import (
+    CatalogOption,
+    DbOption,
+    FormatOption,
+    UsageError,
+    _errors_for_people,
+    _gib,
+    _print_errors,
+    app,
+    console,
+    pricing_app,
+)
+from analysis.cli.collect import _print_registries
+from analysis.collectors.aws import AwsSettings
+from analysis.collectors.iam import iam_policy
+from analysis.pricing import load_catalog
+from analysis.warehouse import Warehouse, queries
+
+
+@app.command()
+def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
+    with _errors_for_people(), Warehouse(db, read_only=True) as wh:
+        runs = queries.recent_runs(wh)
+        scopes = queries.inventory_by_scope(wh)
+        last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
+        global_unique = queries.global_unique_bytes(wh)
+        registries = queries.registry_storage(wh)
+        if fmt == "json":
+            payload = {
+                "schema_version": 1,
+                "warehouse": str(wh.path),
+                "runs": runs,
+                "scopes": scopes,
+                "global_unique_bytes": global_unique,
+                "registries": registries,
+                "last_run_errors": last_errors,
+            }
+            console.print_json(json.dumps(payload, default=str))
+            return
+        if not runs:
+            console.print(f"{wh.path}: no runs yet — run `regcost collect ecr` or `regcost demo`")
+            return
+        _print_runs(runs)
+        if scopes or not registries:
+            _print_scopes(scopes, global_unique)
+        _print_registries(registries)
+        _print_errors(last_errors)
+
+
+def _print_runs(runs: list[dict[str, Any]]) -> None:
+    table = Table(title="Runs", title_justify="left")
+    for col in ("run", "source", "status", "started", "took", "images", "errors"):
+        table.add_column(col)
+    for r in runs:
+        counts = json.loads(r["counts"]) if r["counts"] else {}
+        took = (r["finished_at"] - r["started_at"]).total_seconds() if r["finished_at"] else None
+        table.add_row(
+            str(r["run_id"]),
+            r["source"],
+            r["status"],
+            f"{r['started_at']:%Y-%m-%d %H:%M}",
+            f"{took:.1f}s" if took is not None else "—",
+            f"{counts.get('images', 0):,}",
+            str(r["errors"]),
+        )
+    console.print(table)
+
+
+def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
+    table = Table(
+        title="Current snapshot",
+        title_justify="left",
+        caption_justify="left",
+        caption=(
+            "GiB = 2^30 bytes. naive: Σ imageSizeInBytes (double-counts shared layers and index children); "
+            "per repo: unique blobs per repository (what ECR bills without blob mounting); per region: unique "
+            "blobs across the region's repositories. pulls: CloudWatch RepositoryPullCount over the window."
+        ),
+    )
+    for col in (
+        "account",
+        "region",
+        "run",
+        "repos",
+        "images",
+        "untagged",
+        "archived",
+        "naive GiB",
+        "per repo GiB",
+        "per region GiB",
+        "pulls",
+    ):
+        table.add_column(col, justify="left" if col in ("account", "region") else "right")
+    for s in scopes:
+        table.add_row(
+            s["account_id"],
+            s["region"],
+            str(s["run_id"]),
+            f"{s['repositories']:,}",
+            f"{s['images']:,}",
+            f"{s['untagged_images']:,}",
+            f"{s['archived_images']:,}",
+            _gib(s["naive_bytes"]),
+            _gib(s["repository_unique_bytes"]),
+            _gib(s["scope_unique_bytes"]),
+            f"{s['pulls']:,.0f}",
+        )
+    console.print(table)
+    console.print(f"Unique blobs across the whole estate (one self-hosted registry): {_gib(global_unique)} GiB")
+
+
+@app.command("iam-policy")
+def iam_policy_cmd(
+    role_name: Annotated[
+        str | None, typer.Option(help="Also allow assuming this role in other accounts (for --organization).")
+    ] = None,
+) -> None:
+    """Print the least-privilege, read-only IAM policy the collectors need."""
+    with _errors_for_people():
+        console.print_json(json.dumps(iam_policy(role_name)))
+
+
+@pricing_app.command("show")
+def pricing_show(
+    catalog: CatalogOption = None,
+    grep: Annotated[str | None, typer.Option("--id", help="Only ids containing this text.")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Every price in force, its unit, currency, source and date, and which file it came from."""
+    with _errors_for_people():
+        prices = load_catalog(catalog)
+        rows = [r for r in prices.as_rows() if not grep or grep in r["id"]]
+        if fmt == "json":
+            params = [
+                {
+                    "id": p.id,
+                    "unit": p.unit,
+                    "default": p.default,
+                    "value": p.value(),
+                    "basis": p.basis,
+                    "as_of": p.as_of.isoformat(),
+                    "source": p.source,
+                }
+                for p in prices.parameters()
+                if not grep or grep in p.id
+            ]
+            console.print_json(json.dumps({"schema_version": 1, "prices": rows, "parameters": params}))
+            return
+        table = Table(title=f"Prices in force ({len(rows)})", title_justify="left")
+        for col in ("id", "where", "price", "unit", "ccy", "as of", "source", "from"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            origin = Path(r["origin"]).name if r["origin"] else ""
+            if r["overrides"]:
+                origin += f" (overrides {Path(r['overrides']).name})"
+            table.add_row(
+                r["id"], r["location"], r["price_text"], r["unit"], r["currency"], r["as_of"], r["source"], origin
+            )
+        console.print(table)
+        ptable = Table(title="Parameters (where sources disagree or none exist)", title_justify="left")
+        for col in ("id", "value", "unit", "candidates", "basis", "as of"):
+            ptable.add_column(col, overflow="fold")
+        for p in prices.parameters():
+            if grep and grep not in p.id:
+                continue
+            cands = ", ".join(f"{k}={c.value:g}" for k, c in p.candidates.items())
+            ptable.add_row(p.id, f"{p.value():g} ({p.default})", p.unit, cands, p.basis, p.as_of.isoformat())
+        console.print(ptable)
+
+
+@pricing_app.command("refresh")
+def pricing_refresh(
+    profile: Annotated[str | None, typer.Option(help="AWS profile for the Price List API.")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="Regions to refresh (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the dated snapshot.")] = Path("pricing"),
+) -> None:
+    """Fetch ECR and data-transfer prices from the AWS Price List API into a dated catalog snapshot.
+
+    Use the snapshot with --catalog FOLDER: it overrides the shipped AWS entries it covers.
+    """
+    from analysis.pricing.refresh import PRICING_ENDPOINT_REGION, RefreshError, refresh_aws
+
+    with _errors_for_people():
+        regions = list(region or ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])
+        settings = AwsSettings(profile=profile)
+        # The Price List API has its own endpoint regions; the client is guarded read-only like the collectors'.
+        client = settings.client(settings.base_session(), "pricing", PRICING_ENDPOINT_REGION)
+        try:
+            path = refresh_aws(client, regions, out, date.today())
+        except RefreshError as exc:
+            raise UsageError(str(exc)) from None
+        console.print(f"wrote {path}; use it with --catalog {out}")
