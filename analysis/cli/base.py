@@ -8,20 +8,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import botocore.exceptions
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analysis import __version__
-from analysis.collect import RunSummary
-from analysis.collectors.accounts import AccountsError
-from analysis.model.estimate import EmptyWarehouse
-from analysis.model.scenarios import ScenarioError
-from analysis.pricing import CatalogError
 from analysis.warehouse import WarehouseError
+
+if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command needs them, not at start-up
+    from analysis.collect import RunSummary
 
 app = typer.Typer(
     name="regcost",
@@ -83,8 +80,14 @@ def _errors_for_people() -> Iterator[None]:
 def _explain(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, UsageError):
         return 2, str(exc)
+    import botocore.exceptions
+
+    from analysis.collectors.accounts import AccountsError
     from analysis.collectors.cur import CurError
     from analysis.model.calibration import CalibrationError
+    from analysis.model.estimate import EmptyWarehouse
+    from analysis.model.scenarios import ScenarioError
+    from analysis.pricing import CatalogError
 
     if isinstance(exc, WarehouseError | AccountsError | EmptyWarehouse | CurError | CalibrationError):
         return 1, str(exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,9 +22,9 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.collect import EcrRequest, RunSummary, collect_ecr
-from analysis.collectors.aws import AwsSettings
-from analysis.collectors.ecr import EcrOptions
+
+if TYPE_CHECKING:
+    from analysis.collect import RunSummary
 from analysis.warehouse import Warehouse, default_path
 
 
@@ -84,6 +84,10 @@ def collect_ecr_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """Collect ECR repositories, images, manifests, policies and pull metrics (read-only)."""
+    from analysis.collect import EcrRequest, collect_ecr
+    from analysis.collectors.aws import AwsSettings
+    from analysis.collectors.ecr import EcrOptions
+
     with _errors_for_people():
         if organization and role_arn:
             raise UsageError("use either --organization or --role-arn, not both")
@@ -128,6 +132,7 @@ def collect_costs_cmd(
 ) -> None:
     """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
     from analysis.collect_costs import collect_cost_explorer, collect_cur
+    from analysis.collectors.aws import AwsSettings
 
     with _errors_for_people():
         if cost_explorer == (cur is not None):

@@ -23,8 +23,6 @@ from analysis.cli.base import (
     pricing_app,
 )
 from analysis.cli.collect import _print_registries
-from analysis.collectors.aws import AwsSettings
-from analysis.collectors.iam import iam_policy
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse, queries
 
@@ -129,6 +127,8 @@ def iam_policy_cmd(
     ] = None,
 ) -> None:
     """Print the least-privilege, read-only IAM policy the collectors need."""
+    from analysis.collectors.iam import iam_policy
+
     with _errors_for_people():
         console.print_json(json.dumps(iam_policy(role_name)))
 
@@ -191,6 +191,7 @@ def pricing_refresh(
 
     Use the snapshot with --catalog FOLDER: it overrides the shipped AWS entries it covers.
     """
+    from analysis.collectors.aws import AwsSettings
     from analysis.pricing.refresh import PRICING_ENDPOINT_REGION, RefreshError, refresh_aws
 
     with _errors_for_people():
