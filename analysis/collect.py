@@ -29,7 +29,7 @@ from analysis.collectors.records import (
     manifest_tables,
     to_table,
 )
-from analysis.warehouse import ScopeKey, Warehouse
+from analysis.warehouse import ScopeKey, Warehouse, with_run_id
 
 SCOPE_WORKERS = 4  # (account, region) pairs read at once; each runs EcrOptions.repository_workers threads
 
@@ -162,7 +162,7 @@ def _load(
         "ecr_pull_through_cache_rules": to_table(result.pull_through_cache_rules, PullThroughCacheRuleRecord),
         "ecr_pull_counts": to_table(pulls, PullCountRecord),
     }
-    tables = {name: _with_run(t, run_id) for name, t in tables.items()}
+    tables = {name: with_run_id(t, run_id) for name, t in tables.items()}
     warehouse.load_scope(
         run_id, ScopeKey(result.account_id, result.region), result.status, tables, _errors_table(result.errors, run_id)
     )
@@ -175,12 +175,8 @@ def _load(
     counts["manifests_new"] += new_manifests
 
 
-def _with_run(table: pa.Table, run_id: int) -> pa.Table:
-    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
-
-
 def _errors_table(errors: list[ErrorRecord], run_id: int) -> pa.Table:
-    return _with_run(to_table(errors, ErrorRecord), run_id)
+    return with_run_id(to_table(errors, ErrorRecord), run_id)
 
 
 def _run_error(message: str) -> ErrorRecord:

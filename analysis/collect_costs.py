@@ -149,10 +149,10 @@ def collect_cost_explorer(
         status = "failed" if errors and not ok.months else "partial" if errors else "complete"
         now = datetime.now(UTC)
         with warehouse.transaction() as con:
-            _insert(con, "cost_responses", _responses(run_id, source, pages))
-            _insert(con, "cost_months", _months(run_id, source, ok.months, now))
-            _insert(con, "cost_lines", _lines(run_id, source, ok.lines))
-            _insert(con, "collection_errors", _errors(run_id, errors))
+            Warehouse.insert(con, "cost_responses", _responses(run_id, source, pages))
+            Warehouse.insert(con, "cost_months", _months(run_id, source, ok.months, now))
+            Warehouse.insert(con, "cost_lines", _lines(run_id, source, ok.lines))
+            Warehouse.insert(con, "collection_errors", _errors(run_id, errors))
     except BaseException:
         warehouse.finish_run(run_id, "failed", {"billed_requests": len(pages)})
         raise
@@ -213,8 +213,8 @@ def collect_cur(
                 "INSERT INTO cost_responses VALUES (?, 'cur', ?, ?, ?)",
                 [run_id, json.dumps({"location": location}), json.dumps({"groups": files}), now],
             )
-            _insert(con, "cost_months", _months(run_id, "cur", months, now))
-            _insert(con, "cost_lines", _lines(run_id, "cur", lines))
+            Warehouse.insert(con, "cost_months", _months(run_id, "cur", months, now))
+            Warehouse.insert(con, "cost_lines", _lines(run_id, "cur", lines))
     except cur.CurError as exc:
         _fail(warehouse, run_id, "cur:read", "InvalidExport", str(exc))
         raise
@@ -234,14 +234,6 @@ def _fail(warehouse: Warehouse, run_id: int, operation: str, code: str, message:
 
 
 # ---- Arrow tables ---------------------------------------------------------------------------------------
-def _insert(con: Any, name: str, table: pa.Table) -> None:
-    if table.num_rows == 0:
-        return
-    view = f"_load_{name}"
-    con.register(view, table)
-    cols = ", ".join(table.column_names)
-    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
-    con.unregister(view)
 
 
 def _lines(run_id: int, source: str, lines: list[ce.CostLine]) -> pa.Table:

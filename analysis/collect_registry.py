@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-
 from analysis.collectors.ecr import ManifestCache
 from analysis.collectors.harbor import HarborAuthError, HarborOptions, collect_harbor
 from analysis.collectors.http import HttpClient, HttpError, strip_userinfo
@@ -33,7 +31,7 @@ from analysis.collectors.registry_records import (
     RegistryErrorRecord,
     RegistryRepositoryRecord,
 )
-from analysis.warehouse import Warehouse
+from analysis.warehouse import Warehouse, with_run_id
 
 _EXTRA_TABLES = {
     "harbor_projects": HarborProjectRecord,
@@ -138,26 +136,12 @@ def collect_registry(
     return RegistryRunSummary(run_id, registry, kind, result.status, counts, storage, result.errors)
 
 
-def _with_run(table: pa.Table, run_id: int) -> pa.Table:
-    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
-
-
-def _insert(con: Any, name: str, table: pa.Table) -> None:
-    if table.num_rows == 0:
-        return
-    view = f"_load_{name}"
-    con.register(view, table)
-    cols = ", ".join(table.column_names)
-    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
-    con.unregister(view)
-
-
 def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str, int]:
-    errors = _with_run(to_table(result.errors, RegistryErrorRecord), run_id)
+    errors = with_run_id(to_table(result.errors, RegistryErrorRecord), run_id)
     if result.failed:
         # Nothing of this registry is loaded: its previous snapshot stays current. The errors say why.
         with warehouse.transaction() as con:
-            _insert(con, "collection_errors", errors)
+            Warehouse.insert(con, "collection_errors", errors)
         return {"registries_failed": 1}
     tables = {
         "registry_repositories": to_table(result.repositories, RegistryRepositoryRecord),
@@ -168,8 +152,8 @@ def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str
         tables[name] = to_table(result.extra.get(name, []), cls)
     with warehouse.transaction() as con:
         for name, table in tables.items():
-            _insert(con, name, _with_run(table, run_id))
-        _insert(con, "collection_errors", errors)
+            Warehouse.insert(con, name, with_run_id(table, run_id))
+        Warehouse.insert(con, "collection_errors", errors)
         con.execute(
             "INSERT INTO registry_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -188,3 +188,20 @@ def _gib(n: float) -> str:
 AtOption = Annotated[
     str | None, typer.Option("--at", help="Evaluate as of this date (YYYY-MM-DD or ISO 8601, UTC). Default: now.")
 ]
+
+
+# Options of the model's commands (estimate, report) --------------------------------------------------
+CurrencyOption = Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")]
+DrawsOption = Annotated[
+    int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: the base case only).", min=0)
+]
+SeedOption = Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")]
+CalibrateOption = Annotated[
+    bool,
+    typer.Option("--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."),
+]
+
+
+def _check_currency(currency: str | None) -> None:
+    if currency is not None and currency not in ("USD", "EUR"):
+        raise UsageError(f"--currency {currency}: expected USD or EUR")

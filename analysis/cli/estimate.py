@@ -11,12 +11,17 @@ import typer
 from rich.table import Table
 
 from analysis.cli.base import (
+    CalibrateOption,
     CatalogOption,
+    CurrencyOption,
     DbOption,
+    DrawsOption,
     FormatOption,
     ScenarioFileOption,
     ScenarioOption,
+    SeedOption,
     UsageError,
+    _check_currency,
     _errors_for_people,
     app,
     console,
@@ -38,26 +43,18 @@ def estimate(
     ] = None,
     scenario_file: ScenarioFileOption = None,
     catalog: CatalogOption = None,
-    currency: Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")] = None,
-    draws: Annotated[
-        int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: the base case only).", min=0)
-    ] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
+    currency: CurrencyOption = None,
+    draws: DrawsOption = 10_000,
+    seed: SeedOption = DEFAULT_SEED,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
-    calibrate: Annotated[
-        bool,
-        typer.Option(
-            "--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."
-        ),
-    ] = False,
+    calibrate: CalibrateOption = False,
     db: DbOption = None,
 ) -> None:
     """Project what each scenario costs month by month, and when a migration pays back."""
     with _errors_for_people():
         if fmt not in FORMATS:
             raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-        if currency is not None and currency not in ("USD", "EUR"):
-            raise UsageError(f"--currency {currency}: expected USD or EUR")
+        _check_currency(currency)
         result = run_estimate(
             db,
             usage=usage,
@@ -170,17 +167,10 @@ def report(
     ] = None,
     scenario_file: ScenarioFileOption = None,
     catalog: CatalogOption = None,
-    currency: Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")] = None,
-    draws: Annotated[
-        int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: no uncertainty section).", min=0)
-    ] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws (same seed, same result).")] = DEFAULT_SEED,
-    calibrate: Annotated[
-        bool,
-        typer.Option(
-            "--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."
-        ),
-    ] = False,
+    currency: CurrencyOption = None,
+    draws: DrawsOption = 10_000,
+    seed: SeedOption = DEFAULT_SEED,
+    calibrate: CalibrateOption = False,
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
@@ -191,8 +181,7 @@ def report(
             raise UsageError(f"--format {fmt}: expected one of {', '.join(REPORT_FORMATS)}")
         if paper not in ("a4", "letter"):
             raise UsageError(f"--paper {paper}: expected a4 or letter")
-        if currency is not None and currency not in ("USD", "EUR"):
-            raise UsageError(f"--currency {currency}: expected USD or EUR")
+        _check_currency(currency)
         if not name or Path(name).name != name:
             raise UsageError(f"--name {name!r}: expected a file name without folders")
         inputs = build_inputs(

@@ -174,22 +174,8 @@ def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str) -> EstimateResult:
-    snap = _snapshot_for(path, fp)
-    assert snap.model_input is not None and snap.profile_summary is not None
-    return estimate(
-        snap.model_input,
-        snap.profile_summary,
-        scenarios_for(list(names), json.loads(changes_json)),
-        catalog(),
-        warehouse=path,
-        runs=snap.run_ids,
-    )
-
-
-@st.cache_data(max_entries=16, show_spinner="Drawing…")
-def _estimate_uncertain(
-    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int
+def _estimate(
+    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0
 ) -> EstimateResult:
     snap = _snapshot_for(path, fp)
     assert snap.model_input is not None and snap.profile_summary is not None
@@ -206,9 +192,10 @@ def _estimate_uncertain(
 
 def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
     """The estimate on screen with Monte Carlo percentiles and the tornado (cached per combination)."""
-    return _estimate_uncertain(
-        snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws
-    )
+    with st.spinner("Drawing…"):
+        return _estimate(
+            snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws
+        )
 
 
 def current_result(snap: Snapshot) -> EstimateResult:

@@ -217,9 +217,9 @@ class Warehouse:
         """Load every table of one (account, region) and mark the scope loaded, atomically."""
         with self.transaction() as con:
             for name, table in tables.items():
-                self._insert(con, name, table)
+                self.insert(con, name, table)
             if errors is not None and errors.num_rows:
-                self._insert(con, "collection_errors", errors)
+                self.insert(con, "collection_errors", errors)
             con.execute(
                 "INSERT INTO run_scopes VALUES (?, ?, ?, ?, ?)",
                 [run_id, scope.account_id, scope.region, status, _now()],
@@ -228,7 +228,7 @@ class Warehouse:
     def load_errors(self, errors: pa.Table) -> None:
         if errors.num_rows:
             with self.transaction() as con:
-                self._insert(con, "collection_errors", errors)
+                self.insert(con, "collection_errors", errors)
 
     def load_manifests(self, tables: Mapping[str, pa.Table]) -> int:
         """Add manifests (and their layers and children) not already cached; returns how many were new."""
@@ -259,7 +259,8 @@ class Warehouse:
         return int(new)
 
     @staticmethod
-    def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    def insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+        """Bulk-append an Arrow table to `name` (its columns by name), inside the caller's transaction."""
         if table.num_rows == 0:
             return
         view = f"_load_{name}"
@@ -311,6 +312,11 @@ class Warehouse:
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()
+
+
+def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
+    """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
+    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
 
 
 def _first_line(exc: BaseException) -> str:
