@@ -100,6 +100,41 @@ _PULL_WINDOW = "SELECT min(day), max(day), count(DISTINCT day) FROM current_ecr_
 
 _PTC = "SELECT account_id, region, ecr_repository_prefix FROM current_ecr_pull_through_cache_rules"
 
+SNAPSHOT_GAP_DAYS = 28  # an earlier snapshot at least this much older measures growth over a whole month or more
+
+# Unique bytes per repository of each scope's newest snapshot at least SNAPSHOT_GAP_DAYS older than the
+# current one: the net growth between two snapshots, deletions and lifecycle expiry included.
+_EARLIER_SNAPSHOT = f"""
+WITH cur AS (SELECT account_id, region, finished_at FROM latest_scopes),
+old AS (
+    SELECT s.account_id, s.region, arg_max(s.run_id, s.finished_at) AS run_id,
+           max(s.finished_at) AS old_at, any_value(c.finished_at) AS cur_at
+    FROM run_scopes s JOIN runs r USING (run_id) JOIN cur c USING (account_id, region)
+    WHERE r.status IN ('complete', 'partial', 'failed')
+      AND s.finished_at <= c.finished_at - INTERVAL {SNAPSHOT_GAP_DAYS} DAY
+    GROUP BY s.account_id, s.region
+),
+imgs AS (
+    SELECT i.account_id, i.region, i.repository_name, i.image_digest
+    FROM ecr_images i JOIN old o USING (run_id, account_id, region)
+),
+blobs AS (
+    SELECT DISTINCT account_id, region, repository_name, blob, size FROM (
+        SELECT i.account_id, i.region, i.repository_name, l.layer_digest AS blob, l.size
+        FROM imgs i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
+        UNION ALL
+        SELECT i.account_id, i.region, i.repository_name, m.config_digest, m.config_size
+        FROM imgs i JOIN manifests m ON m.digest = i.image_digest WHERE m.config_digest IS NOT NULL
+        UNION ALL
+        SELECT i.account_id, i.region, i.repository_name, m.digest, m.manifest_size
+        FROM imgs i JOIN manifests m ON m.digest = i.image_digest
+    )
+)
+SELECT o.account_id, o.region, o.old_at, o.cur_at, coalesce(sum(b.size), 0) AS old_bytes
+FROM old o LEFT JOIN blobs b USING (account_id, region)
+GROUP BY o.account_id, o.region, o.old_at, o.cur_at
+"""
+
 
 @dataclass(frozen=True)
 class WorkloadProfile:
@@ -164,6 +199,7 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
     scopes = con.execute(_PER_SCOPE.format(**tables)).df()
     global_bytes, global_added = con.execute(_GLOBAL.format(**tables), {"growth_start": growth_start}).fetchall()[0]
     ptc = con.execute(_PTC).fetchall()
+    earlier = con.execute(_EARLIER_SNAPSHOT).df()
     con.close()
 
     repos["pulls_per_month"] = repos["pulls_in_window"] * (DAYS_PER_MONTH / pull_days) if pull_days else 0.0
@@ -174,18 +210,51 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
     notes = []
     if not pull_days:
         notes.append("no CloudWatch pull counts collected: pulls per month are 0 until `--metric-days` > 0")
+    global_growth = float(global_added) / GROWTH_MONTHS
+    method = (
+        f"push history: bytes of blobs still present, first pushed in the last {GROWTH_MONTHS} months, "
+        "per month (net of what lifecycle rules already expired)"
+    )
+    factor, snapshot_method = _snapshot_growth_factor(repos, earlier)
+    if factor is not None:
+        repos["growth_bytes_per_month"] = repos["growth_bytes_per_month"] * factor
+        global_growth *= factor
+        method = snapshot_method
     return WorkloadProfile(
         as_of=now,
         repositories=repos,
         scopes=scopes,
         global_unique_bytes=int(global_bytes),
-        global_growth_bytes_per_month=float(global_added) / GROWTH_MONTHS,
+        global_growth_bytes_per_month=global_growth,
         pull_window_days=pull_days,
-        growth_method=(
-            f"push history: bytes of blobs still present, first pushed in the last {GROWTH_MONTHS} months, "
-            "per month (net of what lifecycle rules already expired)"
-        ),
+        growth_method=method,
         notes=notes,
+    )
+
+
+def _snapshot_growth_factor(repos: pd.DataFrame, earlier: pd.DataFrame) -> tuple[float | None, str]:
+    """How much the measured net growth between snapshots differs from what push history suggests.
+
+    Push history sees only blobs still present; two snapshots a month or more apart see the net change of what
+    is stored (pushes minus deletions). Where such an earlier snapshot exists, the growth of every repository
+    is scaled so that the estate grows as the snapshots say, and push history only decides the split.
+    """
+    if earlier.empty:
+        return None, ""
+    per_scope = repos.groupby(["account_id", "region"], as_index=False)[
+        ["unique_bytes", "growth_bytes_per_month"]
+    ].sum()
+    both = earlier.merge(per_scope, on=["account_id", "region"], how="inner")
+    months = (both["cur_at"] - both["old_at"]).dt.total_seconds() / 86_400 / DAYS_PER_MONTH
+    measured = float(((both["unique_bytes"] - both["old_bytes"]) / months).sum())
+    pushed = float(both["growth_bytes_per_month"].sum())
+    if not len(both) or pushed <= 0:
+        return None, ""
+    span = f"{months.min():.1f}" if months.min() == months.max() else f"{months.min():.1f}–{months.max():.1f}"
+    return measured / pushed, (
+        f"snapshots: net change of unique bytes per repository between the current snapshot and one {span} "
+        f"months earlier in {len(both)} account-region(s) ({measured / 2**30:,.1f} GiB/month), split over "
+        "repositories by their push history"
     )
 
 
