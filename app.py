@@ -2,7 +2,7 @@
 
     regcost dashboard --db regcost-demo.duckdb          # or: streamlit run app.py -- --db FILE
 
-A Lifecycle & portability page arrives with its stage.
+Portability shows the migration plan of `regcost plan` (without a reference scan).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ page = st.navigation(
         st.Page(f"{PAGES}/inventory.py", title="Inventory", icon=":material/inventory_2:"),
         st.Page(f"{PAGES}/scenarios.py", title="Scenarios", icon=":material/tune:"),
         st.Page(f"{PAGES}/uncertainty.py", title="Uncertainty", icon=":material/query_stats:"),
+        st.Page(f"{PAGES}/portability.py", title="Portability", icon=":material/move_up:"),
         st.Page(f"{PAGES}/data.py", title="Data", icon=":material/database:"),
     ]
 )

@@ -1,5 +1,6 @@
 """Build the reports: run the estimate (the same call as `regcost estimate`), gather the warehouse's
-data-quality facts, render HTML and/or PDF, write them.
+data-quality facts, the migration plan (as `regcost plan` builds it) and the self-hosted registries' storage,
+render HTML and/or PDF, write them.
 
 This is the only reporting code that reads the warehouse (read-only); the renderers get a ReportInputs.
 """
@@ -13,7 +14,15 @@ from typing import Any
 
 from analysis.model.estimate import run_estimate
 from analysis.model.result import EstimateResult
-from analysis.render.inputs import DataQuality, ErrorInfo, ReportInputs, RunInfo, ScopeInfo
+from analysis.render.inputs import (
+    DataQuality,
+    ErrorInfo,
+    PlanView,
+    RegistryStorage,
+    ReportInputs,
+    RunInfo,
+    ScopeInfo,
+)
 from analysis.warehouse import Warehouse, queries
 
 REPORT_FORMATS = ("html", "pdf", "both")
@@ -45,18 +54,53 @@ def gather_quality(warehouse: Warehouse, result: EstimateResult) -> DataQuality:
     )
 
 
-def build_inputs(db: Path | None, *, usage: Path | None = None, **estimate_options: Any) -> ReportInputs:
-    """The estimate exactly as `regcost estimate` computes it, plus data quality when a warehouse was used."""
+def gather_plan(warehouse: Warehouse, result: EstimateResult, scan_paths: Sequence[Path] = ()) -> PlanView:
+    """The migration plan exactly as `regcost plan` builds it (as of the estimate's time), as the report shows it."""
+    from analysis.portability.plan import build_plan
+
+    plan = build_plan(warehouse, scan_paths=list(scan_paths) or None, at=result.generated_at)
+    return plan_view(plan, scan_paths)
+
+
+def plan_view(plan: Any, scan_paths: Sequence[Path] = ()) -> PlanView:
+    """A built `Plan` (e.g. the one `regcost demo` already made) as the report's serialisable view."""
+    from analysis.portability.plan import as_dict
+
+    return PlanView.from_plan_dict(
+        json.loads(json.dumps(as_dict(plan), default=str)), [str(p) for p in scan_paths] if plan.scan else []
+    )
+
+
+def gather_registries(warehouse: Warehouse) -> list[RegistryStorage]:
+    return [
+        RegistryStorage(**{k: r.get(k) for k in RegistryStorage.model_fields})
+        for r in queries.registry_storage(warehouse)
+    ]
+
+
+def build_inputs(
+    db: Path | None, *, usage: Path | None = None, scan_paths: Sequence[Path] = (), **estimate_options: Any
+) -> ReportInputs:
+    """The estimate exactly as `regcost estimate` computes it, plus data quality, the migration plan (scanning
+    `scan_paths` for references) and the self-hosted registries when a warehouse was used."""
     result = run_estimate(db, usage=usage, **estimate_options)
-    return inputs_for(result, db if usage is None else None)
+    return inputs_for(result, db if usage is None else None, scan_paths=scan_paths)
 
 
-def inputs_for(result: EstimateResult, db: Path | None) -> ReportInputs:
-    """Wrap a result already computed (e.g. by `regcost demo`) with the warehouse's data-quality facts."""
+def inputs_for(
+    result: EstimateResult, db: Path | None, *, scan_paths: Sequence[Path] = (), plan: PlanView | None = None
+) -> ReportInputs:
+    """Wrap a result already computed (e.g. by `regcost demo`) with the warehouse's facts: data quality, the
+    migration plan (built here unless given) and the self-hosted registries' storage."""
     if result.profile.source != "warehouse":
         return ReportInputs(result=result)
     with Warehouse(db, read_only=True) as wh:
-        return ReportInputs(result=result, quality=gather_quality(wh, result))
+        return ReportInputs(
+            result=result,
+            quality=gather_quality(wh, result),
+            plan=plan or gather_plan(wh, result, scan_paths),
+            registries=gather_registries(wh),
+        )
 
 
 def formats_of(fmt: str) -> tuple[str, ...]:

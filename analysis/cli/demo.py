@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +27,8 @@ from analysis.model.estimate import run_estimate
 from analysis.render import render
 from analysis.warehouse import Warehouse, default_path, queries
 
+DEMO_GITOPS = Path("data") / "demo-gitops"  # in the source checkout; the demo's plan scans it for references
+
 
 @app.command()
 def dashboard(
@@ -33,8 +36,6 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
 ) -> None:
     """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
-    import subprocess
-
     with _errors_for_people():
         app_file = Path(__file__).resolve().parents[2] / "app.py"
         if not app_file.exists():
@@ -51,11 +52,10 @@ def dashboard(
         command = [sys.executable, "-m", "streamlit", "run", str(app_file)]
         command += [arg for k, v in settings.items() for arg in (f"--{k}", v)] + ["--", "--db", str(path)]
         console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/] (warehouse {path}); Ctrl+C stops it.")
-        try:
-            code = subprocess.call(command)
-        except KeyboardInterrupt:
-            code = 0
-        raise typer.Exit(code)
+        sys.stdout.flush()
+        # Become Streamlit rather than wait on it: a stop signal (Ctrl+C, a service manager, a test) reaches
+        # the server itself, and no orphaned server is left behind.
+        os.execv(sys.executable, command)
 
 
 @app.command()
@@ -86,10 +86,11 @@ def demo(
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
         estimate_result = run_estimate(db, draws=10_000)
-        from analysis.report import inputs_for, write_reports
+        from analysis.report import inputs_for, plan_view, write_reports
 
-        written = write_reports(inputs_for(estimate_result, db), reports, name="demo-report")
         demo_plan, plan_files = _demo_plan(db, reports / "harbor")
+        view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
+        written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
         if fmt == "json":
             payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
             payload["reports"] = [str(p) for p in written]
@@ -133,7 +134,7 @@ def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
 
     from analysis.portability.plan import build_plan, write_plan
 
-    gitops = Path(__file__).resolve().parents[2] / "data" / "demo-gitops"
+    gitops = Path(__file__).resolve().parents[2] / DEMO_GITOPS
     with Warehouse(db, read_only=True) as wh:
         result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
     return result, write_plan(result, out)

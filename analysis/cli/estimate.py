@@ -28,6 +28,7 @@ from analysis.cli.base import (
     err,
 )
 from analysis.model.estimate import DEFAULT_SEED, run_estimate
+from analysis.model.registry_workload import DEFAULT_REGION
 from analysis.render import FORMATS, render
 from analysis.warehouse import Warehouse
 
@@ -48,6 +49,18 @@ def estimate(
     seed: SeedOption = DEFAULT_SEED,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     calibrate: CalibrateOption = False,
+    from_registry: Annotated[
+        str | None,
+        typer.Option(
+            "--from-registry",
+            metavar="URL_OR_ID",
+            help="Estimate from this collected Harbor/OCI registry (its URL, as `regcost status` lists it) "
+            "instead of ECR: what the same estate costs on ECR vs self-hosted.",
+        ),
+    ] = None,
+    as_region: Annotated[
+        str, typer.Option("--as-region", help="With --from-registry: the AWS region the estate would live in on ECR.")
+    ] = DEFAULT_REGION,
     db: DbOption = None,
 ) -> None:
     """Project what each scenario costs month by month, and when a migration pays back."""
@@ -66,6 +79,8 @@ def estimate(
             draws=draws,
             seed=seed,
             calibrate=calibrate,
+            registry=from_registry,
+            region=as_region,
         )
         text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
         if output is not None:
@@ -171,6 +186,14 @@ def report(
     draws: DrawsOption = 10_000,
     seed: SeedOption = DEFAULT_SEED,
     calibrate: CalibrateOption = False,
+    scan_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scan",
+            help="Scan these files or folders for image references for the migration plan (repeatable; "
+            "default: no scan).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
@@ -184,9 +207,13 @@ def report(
         _check_currency(currency)
         if not name or Path(name).name != name:
             raise UsageError(f"--name {name!r}: expected a file name without folders")
+        missing = [str(p) for p in scan_paths or [] if not p.exists()]
+        if missing:
+            raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
         inputs = build_inputs(
             db,
             usage=usage,
+            scan_paths=scan_paths or (),
             scenario=scenario,
             scenario_file=scenario_file,
             catalog=catalog,

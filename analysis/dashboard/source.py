@@ -8,6 +8,7 @@ Copying the file instead would race the writer (the WAL is not checkpointed mid-
 images; the in-memory profile is a few MB (one row per repository).
 
 `fingerprint` is the cheap check (one small query) that says whether a new run finished since the last read.
+`read_plan` follows the same pattern for the migration plan (seconds to build, so the caller caches it).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Snapshot:
     runs: pd.DataFrame
     scopes: pd.DataFrame
     errors: dict[int, pd.DataFrame] = field(default_factory=dict)
+    # self-hosted registries (Harbor, OCI): queries.registry_storage rows, with their `explanation` lines
+    registries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -67,6 +70,12 @@ class Snapshot:
     @property
     def last_run_id(self) -> int:
         return int(self.fingerprint[0])
+
+    @property
+    def collected_at(self) -> datetime:
+        """When the newest finished run ended: the date the migration plan is evaluated at."""
+        ended = self.runs[self.runs["status"] != "running"]["finished_at"].dropna() if not self.runs.empty else []
+        return pd.Timestamp(max(ended)).to_pydatetime() if len(ended) else self.loaded_at
 
 
 def _open(path: str | Path) -> Warehouse:
@@ -97,6 +106,7 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
             int(r): pd.DataFrame(queries.run_errors(wh, int(r)))
             for r in (runs["run_id"].head(error_runs) if not runs.empty else [])
         }
+        registries = queries.registry_storage(wh)
         profile = load_profile(wh) if not scopes.empty else None
     if profile is not None and profile.repositories.empty:
         profile = None
@@ -110,4 +120,40 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         runs=runs,
         scopes=scopes,
         errors=errors,
+        registries=registries,
     )
+
+
+# What the Portability page shows of a wave (the replication payloads and every name stay in `regcost plan`).
+_WAVE_KEYS = (
+    "wave",
+    "risk",
+    "repositories",
+    "references",
+    "pulls_per_month",
+    "bytes_copied",
+    "archived_bytes_left",
+    "egress_cost",
+    "engineering_days",
+)
+_DIFFERENCES = ("ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps")
+
+
+def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
+    """The small, serialisable part of `as_dict(plan)` the dashboard shows (the same numbers, fewer rows)."""
+    waves = [
+        {k: w[k] for k in _WAVE_KEYS} | {"first_repositories": w["names"][:3], "names": len(w["names"])}
+        for w in plan["waves"]
+    ]
+    differ = [r for r in plan["retention_differences"] if any(r[k] for k in _DIFFERENCES)]
+    keep = ("schema_version", "at", "summary", "findings", "scores", "lifecycle", "assumptions")
+    return {k: plan[k] for k in keep} | {"waves": waves, "retention_differences": differ}
+
+
+def read_plan(path: str | Path, *, at: datetime, catalog: Any = None) -> dict[str, Any]:
+    """`regcost plan` without a reference scan, as `plan_view`: open read-only, build the plan, close."""
+    from analysis.portability.plan import as_dict, build_plan
+
+    with _open(path) as wh:
+        plan = build_plan(wh, at=at, catalog=catalog)
+    return plan_view(as_dict(plan))

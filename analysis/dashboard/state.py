@@ -6,7 +6,9 @@ Caching (the profile SQL is the slow part; the estimate takes 0.05–0.3 s):
   read per finished run, shared by every session, never copied;
 - the warehouse is re-checked (one small query) at most every RECHECK_SECONDS, so moving a slider does not
   touch the file at all;
-- the estimate is a `st.cache_data` keyed by (path, fingerprint, scenarios, edited assumptions).
+- the estimate is a `st.cache_data` keyed by (path, fingerprint, scenarios, edited assumptions);
+- the migration plan (1–3 s) is a `st.cache_data` keyed by (path, fingerprint): built once per finished run from
+  its own short read-only connection.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from typing import Any
 
 import streamlit as st
 
-from analysis.dashboard.source import Snapshot, WarehouseBusy, WarehouseMissing, fingerprint, read_snapshot
+from analysis.dashboard.source import (
+    Snapshot,
+    WarehouseBusy,
+    WarehouseMissing,
+    fingerprint,
+    read_plan,
+    read_snapshot,
+)
 from analysis.model.assumptions import Range, Share
 from analysis.model.estimate import estimate
 from analysis.model.result import EstimateResult
@@ -201,6 +210,20 @@ def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
 def current_result(snap: Snapshot) -> EstimateResult:
     """The estimate for the scenarios and assumptions on screen (cached per combination)."""
     return _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True))
+
+
+# -- the migration plan ------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner="Building the migration plan …")
+def _plan(path: str, fp: tuple[Any, ...], at: str) -> dict[str, Any]:
+    return read_plan(path, at=datetime.fromisoformat(at), catalog=catalog())
+
+
+def migration_plan(snap: Snapshot) -> dict[str, Any] | None:
+    """`regcost plan` (no reference scan) as of the last collection, as `source.plan_view`; None while busy."""
+    try:
+        return _plan(snap.path, snap.fingerprint, snap.collected_at.isoformat())
+    except WarehouseBusy:
+        return None
 
 
 # -- downloads ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from analysis.model.ecr import EcrOptions, ecr_costs
 from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
 from analysis.model.migration import dual_run, migration_costs
 from analysis.model.projection import break_even_month, cumulative, npv
+from analysis.model.registry_workload import DEFAULT_REGION, RegistryNotFound, load_registry_profile
 from analysis.model.repositories import baseline_top_repositories
 from analysis.model.result import (
     AssumptionRow,
@@ -268,12 +269,25 @@ def estimate_from_warehouse(
     currency: str | None = None,
     draws: int = 0,
     seed: int = DEFAULT_SEED,
+    registry: str | None = None,
+    region: str = DEFAULT_REGION,
 ) -> EstimateResult:
-    """The estimate of the warehouse's current snapshot (the CLI, reports and dashboard all start here)."""
-    profile = load_profile(warehouse)
+    """The estimate of the warehouse's current snapshot (the CLI, reports and dashboard all start here).
+
+    `registry`: estimate from that self-hosted registry's snapshot (Harbor/OCI, its URL or id) instead of ECR's,
+    priced on ECR as if it lived in `region` (registry_workload.py)."""
+    if registry is not None:
+        try:
+            profile = load_registry_profile(warehouse, registry or None, region=region)
+        except RegistryNotFound as exc:
+            raise EmptyWarehouse(f"{warehouse.path}: {exc}") from None
+    else:
+        profile = load_profile(warehouse)
     if profile.repositories.empty:
         raise EmptyWarehouse(
-            f"{warehouse.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
+            f"{warehouse.path} holds no collected repositories of {registry} yet: run `regcost collect harbor`"
+            if registry is not None
+            else f"{warehouse.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
         )
     runs = sorted({int(r) for r in profile.scopes["run_id"].dropna()})
     result = estimate(
@@ -327,17 +341,26 @@ def run_estimate(
     draws: int = 0,
     seed: int = DEFAULT_SEED,
     calibrate: bool = False,
+    registry: str | None = None,
+    region: str = DEFAULT_REGION,
 ) -> EstimateResult:
     """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out.
 
-    `calibrate`: fit the layer-cache hit ratio and consumer split to the collected bill first (calibration.py)."""
+    `calibrate`: fit the layer-cache hit ratio and consumer split to the collected bill first (calibration.py).
+    `registry`: estimate from a Harbor/OCI collection (its URL or id; "" = the only one) priced in ECR `region`."""
     scenarios = pick(load_scenarios(scenario_file), scenario)
     prices = load_catalog(catalog)
     options = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
     if usage is not None:
+        if registry is not None:
+            raise ScenarioError("--usage replaces the warehouse: it cannot be combined with --from-registry")
         if calibrate:
             raise ScenarioError("--calibrate fits the warehouse's bill: it cannot be combined with --usage")
         return estimate_from_usage(usage, scenarios, prices, **options)
+    if registry is not None:
+        if calibrate:
+            raise ScenarioError("--calibrate fits ECR's bill: it cannot be combined with --from-registry")
+        options |= {"registry": registry, "region": region}
     with Warehouse(db, read_only=True) as wh:
         note = None
         if calibrate:

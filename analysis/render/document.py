@@ -5,8 +5,8 @@ mode "pdf":  the same sections with static SVG charts, paged for A4 or Letter wi
              "page X of Y" (WeasyPrint reads the CSS paged-media rules).
 
 Everything here formats the result object; the only arithmetic is presentation (sums for a stacked bar,
-shares for a caption). Sections for results that do not exist yet (portability findings, a migration plan)
-appear when the result carries them: see `_sections` and templates/report.html.j2.
+shares for a caption). The portability findings and the migration plan appear when the inputs carry a plan
+(a warehouse estimate): see `_sections` and templates/report.html.j2.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, gib=gib, pct=pct, count=count, when=when, be=break_even)
+    env.filters.update(money=money, gib=gib, pct=pct, count=count, when=when, be=break_even, days=days)
     return env
 
 
@@ -69,7 +69,12 @@ def break_even(s: ScenarioResult, baseline: str) -> str:
     return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
 
 
-def _sections(result: EstimateResult, has_quality: bool) -> list[Section]:
+def days(x: float) -> str:
+    """Engineer-days as the plan gives them (two decimals at most, no trailing zeros)."""
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False) -> list[Section]:
     out = [
         Section("summary", "Executive summary"),
         Section("spend", "Current ECR spend and its drivers"),
@@ -77,9 +82,8 @@ def _sections(result: EstimateResult, has_quality: bool) -> list[Section]:
     ]
     if getattr(result, "uncertainty", None) is not None:
         out.append(Section("uncertainty", "Uncertainty"))
-    if getattr(result, "portability", None):
+    if has_plan:
         out.append(Section("portability", "Portability findings"))
-    if getattr(result, "migration_plan", None):
         out.append(Section("migration", "Migration plan"))
     out += [
         Section("details", "Scenario details: quantity × unit price = cost"),
@@ -127,7 +131,9 @@ def context(inputs: ReportInputs, mode: Mode, charts: dict[str, Markup], *, pape
         "q": inputs.quality,
         "u": getattr(r, "uncertainty", None),
         "charts": charts,
-        "sections": _sections(r, inputs.quality is not None),
+        "sections": _sections(r, inputs.quality is not None, inputs.plan is not None),
+        "plan": inputs.plan,
+        "registries": inputs.registries,
         "estate": estate_line(r),
         "baseline": baseline,
         "recommended": recommended,

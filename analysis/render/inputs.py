@@ -1,4 +1,5 @@
-"""What a report renders: the estimate's result object plus the warehouse's data-quality facts.
+"""What a report renders: the estimate's result object plus the warehouse's data-quality facts, the migration
+plan (a compact view of `regcost plan`) and the self-hosted registries' storage.
 
 Gathered by the report builder (analysis/report.py), which is the only part that reads the warehouse; the
 renderers take this object and never query anything.
@@ -7,6 +8,7 @@ renderers take this object and never query anything.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -59,7 +61,82 @@ class DataQuality(_Model):
     errors_total: int
 
 
+class RegistryStorage(_Model):
+    """One self-hosted registry (Harbor, OCI) as `queries.registry_storage` gives it: its three storage numbers."""
+
+    registry: str
+    kind: str
+    run_id: int
+    repositories: int
+    projects: int
+    artifacts: int
+    naive_bytes: float
+    unique_blob_bytes: float
+    quota_sum_bytes: float | None
+    physical_bytes: float | None
+    physical_source: str | None
+    pulls: float | None
+    explanation: list[str]
+
+
+class FindingView(_Model):
+    feature: str
+    title: str
+    evidence: str
+    count: int
+    harbor: str
+    effort_days: float
+    effort_basis: str
+    where: list[str]
+
+
+class ScoreView(_Model):
+    row: str
+    score: int
+    evidence: list[str]
+
+
+class WaveView(_Model):
+    wave: int
+    risk: str
+    repositories: int
+    names: list[str]
+    references: int
+    pulls_per_month: float
+    bytes_copied: float
+    archived_bytes_left: float
+    egress_cost: float  # USD: the catalog's AWS internet-out price
+    engineering_days: float
+
+
+class PlanView(_Model):
+    """The migration plan as `analysis.portability.plan.as_dict` gives it, reduced to what the report shows."""
+
+    at: datetime
+    summary: dict[str, Any]  # Plan.summary(): totals (repositories, waves, bytes_copied, egress_cost, migration_days …)
+    findings: list[FindingView]
+    scores: list[ScoreView]
+    waves: list[WaveView]
+    setup_days: float
+    scanned: list[str]  # the paths scanned for references; empty: no scan
+
+    @classmethod
+    def from_plan_dict(cls, plan: dict[str, Any], scanned: list[str] | None = None) -> PlanView:
+        fields = WaveView.model_fields
+        return cls(
+            at=plan["at"],
+            summary=plan["summary"],
+            findings=[FindingView(**f) for f in plan["findings"]],
+            scores=[ScoreView(**s) for s in plan["scores"]],
+            waves=[WaveView(**{k: w[k] for k in fields}) for w in plan["waves"]],
+            setup_days=plan["assumptions"]["setup_days"],
+            scanned=scanned or [],
+        )
+
+
 class ReportInputs(_Model):
     result: EstimateResult
     quality: DataQuality | None = None  # None: the estimate came from a usage file
+    plan: PlanView | None = None  # the migration plan of the warehouse's ECR estate (None: usage file)
+    registries: list[RegistryStorage] = []  # self-hosted registries collected into the warehouse
     title: str = "Container registry cost: AWS ECR or self-hosted Harbor"

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 import requests
-from conftest import settings_for
+from support import settings_for
 from typer.testing import CliRunner
 
 from analysis.cli import app

@@ -12,7 +12,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import settings_for
+from support import settings_for
 
 from analysis.collect_costs import collect_cur
 from analysis.collectors.cur import CurError

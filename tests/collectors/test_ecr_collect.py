@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_collection
+from support import run_collection
 
 from analysis.collectors.ecr import EcrOptions
 from analysis.warehouse import Warehouse, queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_collection, settings_for
+from support import run_collection, settings_for
 from typer.testing import CliRunner
 
 from analysis.cli import app

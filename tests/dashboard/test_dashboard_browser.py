@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def dashboard(collected_db: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
+        start_new_session=True,  # its own process group: stopping it stops the streamlit server it started too
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -63,11 +65,11 @@ def dashboard(collected_db: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)  # `regcost dashboard` does not forward SIGTERM to streamlit
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
 
 

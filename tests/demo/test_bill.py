@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from conftest import SMALL, settings_for, today
+from support import SMALL, settings_for, today
 from typer.testing import CliRunner
 
 from analysis.cli import app

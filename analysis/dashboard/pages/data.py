@@ -53,6 +53,46 @@ st.caption(
     "bills without blob mounting; scope unique: unique blobs across the region's repositories."
 )
 
+if snap.registries:
+    st.subheader("Self-hosted registries")
+    registries = pd.DataFrame(
+        [
+            {
+                "registry": r["registry"],
+                "kind": r["kind"],
+                "repositories": r["repositories"],
+                "artifacts": r["artifacts"],
+                "unique blobs GiB": r["unique_blob_bytes"] / GIB,
+                "Σ project quota GiB": None if r["quota_sum_bytes"] is None else r["quota_sum_bytes"] / GIB,
+                "physical GiB": None if r["physical_bytes"] is None else r["physical_bytes"] / GIB,
+                "physical from": r["physical_source"],
+                "naive GiB": r["naive_bytes"] / GIB,
+                "pulls": r["pulls"],
+                "last GC": r["last_gc"],
+                "version": r["version"],
+                "run": r["run_id"],
+            }
+            for r in snap.registries
+        ]
+    )
+    st.dataframe(
+        registries,
+        hide_index=True,
+        key="table.registries",
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%,.2f") for c in registries if "GiB" in c}
+        | {"pulls": st.column_config.NumberColumn("pulls", format="localized")},
+    )
+    st.caption(
+        "unique blobs: layers, configs and manifests, each digest once (what the registry stores); Σ project "
+        "quota: Harbor's project quotas (a blob shared by several projects counts in each); physical: Harbor's "
+        "blob table (/statistics or the exporter), deleted blobs included until garbage collection. naive: Σ artifact "
+        "sizes. Empty: not reported (physical needs a system administrator or `--metrics-url`)."
+    )
+    for r in snap.registries:
+        for line in r["explanation"]:
+            st.markdown(f"- `{r['registry']}`: {line}")
+
 st.subheader("Assumptions in force")
 st.caption("The presets, with any change made on the Scenarios page; `*` is shared by every scenario.")
 st.dataframe(

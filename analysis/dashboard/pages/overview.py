@@ -44,6 +44,15 @@ cols[3].metric(
     f"{gib(p.pull_bytes_per_month)}/month before the node layer cache.",
 )
 
+for r in snap.registries:
+    st.caption(
+        f"Self-hosted {r['kind'].capitalize() if r['kind'] == 'harbor' else r['kind'].upper()} registry "
+        f"`{r['registry']}` (run {r['run_id']}): {gib(r['unique_blob_bytes'])} of unique blobs in "
+        f"{r['repositories']:,} repositories, against {gib(p.ecr_billable_bytes)} ECR-billable for "
+        f"{p.repositories:,} ECR repositories — what it stores today, not what the estate would need there. "
+        "Its three storage numbers: the Data page."
+    )
+
 rec = result.recommendation
 st.subheader("Recommendation")
 box = st.success if rec.scenario != result.baseline else st.info
