@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -37,7 +38,7 @@ from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.pricing import Catalog, load_catalog
 from analysis.render import render
-from analysis.warehouse import default_path
+from analysis.warehouse import WarehouseError, default_path
 
 RECHECK_SECONDS = 10.0
 EDITS = "regcost.edits"  # {assumption name: value shown on screen}, only those that differ from the presets
@@ -255,4 +256,42 @@ def downloads(result: EstimateResult) -> None:
                 width="stretch",
                 on_click="ignore",
             )
-        st.caption("HTML/PDF reports: `regcost report` once it lands.")
+        _report_downloads(result)
+
+
+REPORT_KEY = "regcost.report"  # (identity of the result it was built from, html bytes, pdf bytes)
+
+
+def _report_downloads(result: EstimateResult) -> None:
+    """HTML and PDF reports of the estimate on screen, built on request: a PDF takes seconds (charts through a
+    headless Chromium, then layout), too slow to redo on every slider move."""
+    identity = json.dumps([result.generated_at.isoformat(), [s.name for s in result.scenarios]])
+    if st.button("Build HTML + PDF report", key="report.build", icon=":material/description:", width="stretch"):
+        from analysis.render.html import render_html
+        from analysis.render.pdf import render_pdf
+        from analysis.report import inputs_for
+
+        try:
+            with st.spinner("Rendering the report (a few seconds)…"):
+                inputs = inputs_for(result, Path(db_path()) if result.warehouse else None)
+                st.session_state[REPORT_KEY] = (identity, render_html(inputs).encode(), render_pdf(inputs))
+        except WarehouseError as exc:
+            st.warning(f"The report needs the warehouse for a moment: {exc}. Try again when the collection ends.")
+    built = st.session_state.get(REPORT_KEY)
+    if built and built[0] == identity:
+        for label, data, mime, ext in (
+            ("HTML report", built[1], "text/html", "html"),
+            ("PDF report (A4)", built[2], "application/pdf", "pdf"),
+        ):
+            st.download_button(
+                label,
+                data=data,
+                file_name=f"regcost-report.{ext}",
+                mime=mime,
+                key=f"download.report.{ext}",
+                icon=":material/download:",
+                width="stretch",
+                on_click="ignore",
+            )
+    else:
+        st.caption("The same report as `regcost report`, from the assumptions on screen.")

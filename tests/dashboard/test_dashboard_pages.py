@@ -222,3 +222,16 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
     at.run()
     moved = next(d.value for d in at.dataframe)
     assert moved.iloc[0, 2] < table.iloc[0, 2]
+
+
+def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch):
+    at = open_app(collected_db, monkeypatch, "overview")
+    assert state.REPORT_KEY not in at.session_state
+    at.button(key="report.build").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    _, html, pdf = at.session_state[state.REPORT_KEY]
+    assert pdf.startswith(b"%PDF")
+    want = expected(profile)
+    page = html.decode()
+    for s in want.scenarios:  # each scenario's horizon TCO, as the report formats money (to the cent)
+        assert f"{s.horizon_tco:,.2f}" in page
