@@ -30,6 +30,7 @@ from analysis.model.workload import (
     _GLOBAL,
     DAYS_PER_MONTH,
     GROWTH_MONTHS,
+    REPOSITORY_FIGURES,
     WorkloadProfile,
     _days_before,
     _months_before,
@@ -73,7 +74,8 @@ FROM art a LEFT JOIN parent p ON p.repository_name = a.repository_name AND p.chi
 """
 
 # The columns of workload._PER_REPO, from the registry's tables.
-_PER_REPO = """
+_PER_REPO = (
+    """
 WITH blobs AS (
     SELECT * FROM {profile_repository_storage}
 ),
@@ -116,20 +118,9 @@ names AS (
     SELECT repository_name FROM cur UNION SELECT repository_name FROM {profile_images}
 )
 SELECT $registry AS account_id, $region AS region, r.repository_name,
-       coalesce(i.images, 0) AS images, coalesce(i.tagged_images, 0) AS tagged_images,
-       coalesce(i.untagged_images, 0) AS untagged_images, coalesce(i.archived_images, 0) AS archived_images,
-       coalesce(i.never_pulled_images, 0) AS never_pulled_images,
-       coalesce(i.naive_bytes, 0) AS naive_bytes,
-       coalesce(b.unique_bytes, 0) AS unique_bytes,
-       coalesce(b.standard_bytes, 0) AS standard_bytes,
-       coalesce(b.archive_bytes, 0) AS archive_bytes,
-       coalesce(b.untagged_bytes, 0) AS untagged_bytes,
-       coalesce(b.never_pulled_bytes, 0) AS never_pulled_bytes,
-       coalesce(g.bytes_added, 0) AS bytes_added_in_window,
-       coalesce(i.recent_pushes, 0) AS recent_pushes,
-       coalesce(p.pulls, 0) AS pulls_in_window,
-       coalesce(i.pulled_image_bytes, i.tagged_image_bytes, 0) AS bytes_per_pull_uncached,
-       $host || '/' || r.repository_name AS repository_uri,
+"""
+    + REPOSITORY_FIGURES
+    + """       $host || '/' || r.repository_name AS repository_uri,
        CAST(NULL AS VARCHAR) AS encryption_type, CAST(NULL AS VARCHAR) AS kms_key, false AS scan_on_push,
        false AS has_lifecycle_policy
 FROM names r
@@ -139,6 +130,7 @@ LEFT JOIN growth g USING (repository_name)
 LEFT JOIN pulls p USING (repository_name)
 ORDER BY r.repository_name
 """
+)
 
 _SCOPE = """
 SELECT $registry AS account_id, $region AS region, $run_id AS run_id, $finished_at AS finished_at,

@@ -28,7 +28,26 @@ GROWTH_MONTHS = 12  # push history window for growth
 # ACTIVE, tagged or pulled image references it; children of an index inherit the index's tags and pull time).
 # The queries below read those aggregates, named by {placeholders}: the warehouse's profile_* tables when they
 # describe the current snapshot, or temp tables derived by the same statements when they do not.
-_PER_REPO = """
+# The per-repository figures every workload source (ECR, a Harbor/OCI registry) selects, from its `images` (i),
+# `blobs` (b), `growth` (g) and `pulls` (p) relations: one list, so both profiles have the same columns.
+REPOSITORY_FIGURES = """
+       coalesce(i.images, 0) AS images, coalesce(i.tagged_images, 0) AS tagged_images,
+       coalesce(i.untagged_images, 0) AS untagged_images, coalesce(i.archived_images, 0) AS archived_images,
+       coalesce(i.never_pulled_images, 0) AS never_pulled_images,
+       coalesce(i.naive_bytes, 0) AS naive_bytes,
+       coalesce(b.unique_bytes, 0) AS unique_bytes,
+       coalesce(b.standard_bytes, 0) AS standard_bytes,
+       coalesce(b.archive_bytes, 0) AS archive_bytes,
+       coalesce(b.untagged_bytes, 0) AS untagged_bytes,
+       coalesce(b.never_pulled_bytes, 0) AS never_pulled_bytes,
+       coalesce(g.bytes_added, 0) AS bytes_added_in_window,
+       coalesce(i.recent_pushes, 0) AS recent_pushes,
+       coalesce(p.pulls, 0) AS pulls_in_window,
+       coalesce(i.pulled_image_bytes, i.tagged_image_bytes, 0) AS bytes_per_pull_uncached,
+"""
+
+_PER_REPO = (
+    """
 WITH blobs AS (
     SELECT * FROM {profile_repository_storage}
 ),
@@ -55,20 +74,9 @@ pulls AS (
     FROM current_ecr_pull_counts GROUP BY ALL
 )
 SELECT r.account_id, r.region, r.repository_name,
-       coalesce(i.images, 0) AS images, coalesce(i.tagged_images, 0) AS tagged_images,
-       coalesce(i.untagged_images, 0) AS untagged_images, coalesce(i.archived_images, 0) AS archived_images,
-       coalesce(i.never_pulled_images, 0) AS never_pulled_images,
-       coalesce(i.naive_bytes, 0) AS naive_bytes,
-       coalesce(b.unique_bytes, 0) AS unique_bytes,
-       coalesce(b.standard_bytes, 0) AS standard_bytes,
-       coalesce(b.archive_bytes, 0) AS archive_bytes,
-       coalesce(b.untagged_bytes, 0) AS untagged_bytes,
-       coalesce(b.never_pulled_bytes, 0) AS never_pulled_bytes,
-       coalesce(g.bytes_added, 0) AS bytes_added_in_window,
-       coalesce(i.recent_pushes, 0) AS recent_pushes,
-       coalesce(p.pulls, 0) AS pulls_in_window,
-       coalesce(i.pulled_image_bytes, i.tagged_image_bytes, 0) AS bytes_per_pull_uncached,
-       r.repository_uri, r.encryption_type, r.kms_key, r.scan_on_push,
+"""
+    + REPOSITORY_FIGURES
+    + """       r.repository_uri, r.encryption_type, r.kms_key, r.scan_on_push,
        r.lifecycle_policy_text IS NOT NULL AS has_lifecycle_policy
 FROM current_ecr_repositories r
 LEFT JOIN images i USING (account_id, region, repository_name)
@@ -77,6 +85,7 @@ LEFT JOIN growth g USING (account_id, region, repository_name)
 LEFT JOIN pulls p USING (account_id, region, repository_name)
 ORDER BY r.account_id, r.region, r.repository_name
 """
+)
 
 _PER_SCOPE = """
 WITH scope_blobs AS (SELECT * FROM {profile_scope_storage})
