@@ -28,6 +28,7 @@ GROWTH_MONTHS = 12  # push history window for growth
 # ACTIVE, tagged or pulled image references it; children of an index inherit the index's tags and pull time).
 # The queries below read those aggregates, named by {placeholders}: the warehouse's profile_* tables when they
 # describe the current snapshot, or temp tables derived by the same statements when they do not.
+
 # The per-repository figures every workload source (ECR, a Harbor/OCI registry) selects, from its `images` (i),
 # `blobs` (b), `growth` (g) and `pulls` (p) relations: one list, so both profiles have the same columns.
 REPOSITORY_FIGURES = """
