@@ -65,7 +65,7 @@ def dashboard(collected_db: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # `regcost dashboard` does not forward SIGTERM to streamlit
+        os.killpg(proc.pid, signal.SIGTERM)  # the whole group: `regcost dashboard` execs streamlit, which may fork
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
