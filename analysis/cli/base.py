@@ -191,6 +191,10 @@ AtOption = Annotated[
 
 
 # Options of the model's commands (estimate, report) --------------------------------------------------
+HorizonOption = Annotated[int | None, typer.Option(help="Months to project (default 36).", min=1, max=120)]
+UsageFileOption = Annotated[
+    Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
+]
 CurrencyOption = Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")]
 DrawsOption = Annotated[
     int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: the base case only).", min=0)

@@ -17,10 +17,12 @@ from analysis.cli.base import (
     DbOption,
     DrawsOption,
     FormatOption,
+    HorizonOption,
     ScenarioFileOption,
     ScenarioOption,
     SeedOption,
     UsageError,
+    UsageFileOption,
     _check_currency,
     _errors_for_people,
     app,
@@ -36,12 +38,10 @@ from analysis.warehouse import Warehouse
 @app.command()
 def estimate(
     scenario: ScenarioOption = None,
-    horizon: Annotated[int | None, typer.Option(help="Months to project (default 36).", min=1, max=120)] = None,
+    horizon: HorizonOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "table",
     explain: Annotated[bool, typer.Option("--explain", help="Per component: quantity × unit price = cost.")] = False,
-    usage: Annotated[
-        Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
-    ] = None,
+    usage: UsageFileOption = None,
     scenario_file: ScenarioFileOption = None,
     catalog: CatalogOption = None,
     currency: CurrencyOption = None,
@@ -176,10 +176,8 @@ def report(
     ),
     name: Annotated[str, typer.Option(help="File name of the reports, without extension.")] = "regcost-report",
     paper: Annotated[str, typer.Option(help="PDF paper size: a4 or letter.")] = "a4",
-    horizon: Annotated[int | None, typer.Option(help="Months to project (default 36).", min=1, max=120)] = None,
-    usage: Annotated[
-        Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
-    ] = None,
+    horizon: HorizonOption = None,
+    usage: UsageFileOption = None,
     scenario_file: ScenarioFileOption = None,
     catalog: CatalogOption = None,
     currency: CurrencyOption = None,
