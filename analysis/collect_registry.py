@@ -27,6 +27,7 @@ from analysis.collectors.registry_records import (
     HarborQuotaRecord,
     HarborRegistryEndpointRecord,
     MetricSampleRecord,
+    RegistryAccessoryRecord,
     RegistryArtifactRecord,
     RegistryErrorRecord,
     RegistryRepositoryRecord,
@@ -39,7 +40,27 @@ _EXTRA_TABLES = {
     "harbor_policies": HarborPolicyRecord,
     "harbor_registries": HarborRegistryEndpointRecord,
     "harbor_gc_runs": HarborGcRecord,
+    "registry_accessories": RegistryAccessoryRecord,
 }
+
+# The fallback for physical bytes when Harbor gave none: every distinct blob the run's artifacts and accessories
+# reference (layers, configs, the manifests themselves), summed once. A lower bound: blobs deleted but not yet
+# garbage-collected are not in any manifest.
+_BLOB_SUM = """
+WITH a AS (
+    SELECT image_digest AS digest FROM registry_artifacts WHERE run_id = $run_id AND registry = $registry
+    UNION SELECT accessory_digest FROM registry_accessories WHERE run_id = $run_id AND registry = $registry
+),
+refs AS (
+    SELECT l.layer_digest AS blob, l.size FROM a JOIN manifest_layers l ON l.manifest_digest = a.digest
+    UNION ALL SELECT m.config_digest, m.config_size FROM a JOIN manifests m ON m.digest = a.digest
+    WHERE m.config_digest IS NOT NULL
+    UNION ALL SELECT m.digest, m.manifest_size FROM a JOIN manifests m ON m.digest = a.digest
+)
+SELECT (SELECT sum(size) FROM (SELECT blob, any_value(size) AS size FROM refs GROUP BY blob)),
+       (SELECT count(*) FROM a WHERE digest NOT IN (SELECT digest FROM manifests)),
+       (SELECT count(*) FROM a)
+"""
 
 # What the cache knows of digests this run did not fetch: kind, naive size (manifest + config + layers) and
 # children, so artifact rows of an OCI registry carry sizes without fetching a manifest twice.
@@ -129,8 +150,10 @@ def collect_registry(
         raise
     warehouse.finish_run(run_id, result.status, counts)
     storage = {
+        "harbor_version": result.version,
         "physical_bytes": result.physical_bytes,
         "physical_source": result.physical_source,
+        "physical_note": result.info.get("physical_note"),
         "quota_sum_bytes": sum(p.quota_used_bytes or 0 for p in result.extra.get("harbor_projects", [])) or None,
     }
     return RegistryRunSummary(run_id, registry, kind, result.status, counts, storage, result.errors)
@@ -155,7 +178,8 @@ def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str
             Warehouse.insert(con, name, with_run_id(table, run_id))
         Warehouse.insert(con, "collection_errors", errors)
         con.execute(
-            "INSERT INTO registry_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO registry_snapshots (run_id, registry, kind, status, finished_at, version, storage_provider, "
+            "physical_bytes, physical_source, info, physical_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 result.registry,
@@ -167,9 +191,12 @@ def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str
                 result.physical_bytes,
                 result.physical_source,
                 json.dumps(result.info, sort_keys=True, default=str),
+                result.info.get("physical_note"),
             ],
         )
     new = warehouse.load_manifests(manifest_tables(result.manifests, datetime.now(UTC)))
+    if result.kind == "harbor" and result.physical_bytes is None:
+        _blob_sum_fallback(warehouse, run_id, result)
     counts: Counter[str] = Counter()
     counts["repositories"] = len(result.repositories)
     counts["images"] = len(result.artifacts)
@@ -180,3 +207,22 @@ def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str
         if result.extra.get(name):
             counts[name] = len(result.extra[name])
     return dict(counts)
+
+
+def _blob_sum_fallback(warehouse: Warehouse, run_id: int, result: RegistryResult) -> None:
+    """Physical bytes unknown: the blob sums of the manifests stand in, named; without manifests they stay NULL."""
+    params = {"run_id": run_id, "registry": result.registry}
+    total, missing, artifacts = warehouse.con.execute(_BLOB_SUM, params).fetchall()[0]
+    note = result.info.get("physical_note") or "Harbor gave no storage total"
+    if not total:
+        note += "; no manifest could be read either, so physical bytes stay unknown"
+    else:
+        result.physical_bytes, result.physical_source = int(total), "blob_sum"
+        note += "; the blob sums of the manifests stand in (a lower bound: no GC backlog"
+        note += f", {missing:,} of {artifacts:,} artifacts without a manifest)" if missing else ")"
+    result.info["physical_note"] = note
+    warehouse.con.execute(
+        "UPDATE registry_snapshots SET physical_bytes = ?, physical_source = ?, physical_note = ? "
+        "WHERE run_id = ? AND registry = ?",
+        [result.physical_bytes, result.physical_source, note, run_id, result.registry],
+    )

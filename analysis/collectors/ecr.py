@@ -26,6 +26,7 @@ from analysis.collectors.records import (
     RegistryRecord,
     RepositoryRecord,
 )
+from analysis.collectors.redact import redact_json_text, redact_tags
 
 OPERATIONS = declare(
     "ecr",
@@ -213,7 +214,7 @@ def _repository_settings(ecr: Any, rec: RepositoryRecord, repo: dict[str, Any], 
     name = repo["repositoryName"]
     try:
         tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
-        rec.resource_tags = json.dumps({t["Key"]: t["Value"] for t in tags}, sort_keys=True)
+        rec.resource_tags = redact_tags(tags)
     except Exception as exc:
         record(exc, "ecr:ListTagsForResource", name)
     try:
@@ -225,7 +226,7 @@ def _repository_settings(ecr: Any, rec: RepositoryRecord, repo: dict[str, Any], 
             record(exc, "ecr:GetLifecyclePolicy", name)
     try:
         rp = ecr.get_repository_policy(repositoryName=name, registryId=repo.get("registryId"))
-        rec.repository_policy_text = rp.get("policyText")
+        rec.repository_policy_text = redact_json_text(rp.get("policyText"))
     except Exception as exc:
         if not is_not_found(exc, "RepositoryPolicyNotFoundException"):
             record(exc, "ecr:GetRepositoryPolicy", name)
@@ -334,7 +335,7 @@ def _registry(
     if described is not None:
         reg.replication_rules = json.dumps((described.get("replicationConfiguration") or {}).get("rules", []))
     policy = read("GetRegistryPolicy", ecr.get_registry_policy, "RegistryPolicyNotFoundException")
-    reg.registry_policy_text = policy.get("policyText") if policy else None
+    reg.registry_policy_text = redact_json_text(policy.get("policyText")) if policy else None
     scanning = read("GetRegistryScanningConfiguration", ecr.get_registry_scanning_configuration)
     if scanning is not None:
         reg.scanning_configuration = json.dumps(scanning.get("scanningConfiguration", {}), sort_keys=True)

@@ -2,9 +2,15 @@
 
 Reads system info, health and statistics; projects with metadata (proxy-cache projects by `registry_id`),
 their summaries (quota) and `/quotas`; repositories (pull_count, artifact_count) and artifacts (digest, size,
-push/pull time, tags, index children via `references`); retention and immutable-tag policies; replication
-policies and endpoints; GC history (freed space from `job_parameters`); scanners. Manifests of digests not
-already cached are fetched from Harbor's `/v2/` API so unique blob bytes can be computed, as for ECR.
+push/pull time, tags, index children via `references`, accessories — signatures, SBOMs, attestations — with
+`with_accessory=true`); retention and immutable-tag policies; replication policies and endpoints; GC history
+(freed space from `job_parameters`); scanners. Every free-form value passes `redact.redact` before it is kept.
+
+Versions: `/systeminfo` says which Harbor answered; `FEATURES` says since which version a field or endpoint exists,
+so a missing one is recorded as unknown with the reason (never as 0), and the fallback is named.
+
+Manifests of digests not already cached are fetched from Harbor's `/v2/` API so unique blob bytes can be
+computed, as for ECR.
 
 Every list is paged with `page_size=100` (the spec's maximum) following `Link: rel="next"` and checked
 against `X-Total-Count`. Repository names go into paths URL-encoded twice (`a/b` → `a%252Fb`). Failures are
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,12 +42,14 @@ from analysis.collectors.oci import (
     resolve_info,
     scrape_into,
 )
+from analysis.collectors.redact import redact
 from analysis.collectors.registry_records import (
     HarborGcRecord,
     HarborPolicyRecord,
     HarborProjectRecord,
     HarborQuotaRecord,
     HarborRegistryEndpointRecord,
+    RegistryAccessoryRecord,
     RegistryRepositoryRecord,
 )
 
@@ -85,7 +94,58 @@ OCI_ENDPOINTS = (
     ("GET", "<metrics url> (Harbor exporter, e.g. :9090/metrics)"),
 )
 
-_SECRET_KEYS = frozenset({"credential", "access_secret", "access_credential", "password", "secret", "token"})
+
+@dataclass(frozen=True)
+class Feature:
+    since: tuple[int, int]
+    what: str  # what it is, and where that was found
+
+
+# What a Harbor of a given version answers, from the version it appeared in (release tags' swagger and the PRs).
+FEATURES: dict[str, Feature] = {
+    "storage_total": Feature(
+        (2, 3), "/statistics total_storage_consumption (goharbor/harbor#14772, released in v2.3.0)"
+    ),
+    "accessories": Feature((2, 5), "artifact accessories, with_accessory=true (goharbor/harbor#16150, v2.5.0)"),
+    "artifact_type": Feature((2, 10), "Artifact.artifact_type, the manifest's artifactType (OCI 1.1, v2.10.0)"),
+    "exporter_storage_total": Feature(
+        (2, 12), "exporter metric harbor_statistics_total_storage_consumption (goharbor/harbor#18679, v2.12.0)"
+    ),
+}
+
+
+def parse_version(text: str | None) -> tuple[int, int, int] | None:
+    """`v2.13.1-9384ed0e` → (2, 13, 1); None for an anonymous caller's empty version or another shape."""
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text or "")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+def supports(version: tuple[int, int, int] | None, feature: str) -> bool | None:
+    """Whether that Harbor has the feature; None when its version is unknown (then the collector asks anyway)."""
+    return None if version is None else version[:2] >= FEATURES[feature].since
+
+
+# Harbor's accessory types (src/pkg/accessory/model) and OCI artifact types, by the kind a migration must carry.
+_KIND_BY_HARBOR_TYPE = {
+    "signature.cosign": "signature",
+    "signature.notation": "signature",
+    "harbor.sbom": "sbom",
+    "sbom.harbor": "sbom",
+}
+
+
+def accessory_kind(harbor_type: str | None, artifact_type: str | None) -> str:
+    """signature | sbom | attestation | other, from Harbor's accessory type, else the artifact's media type."""
+    if (harbor_type or "").lower() in _KIND_BY_HARBOR_TYPE:
+        return _KIND_BY_HARBOR_TYPE[harbor_type.lower()]  # type: ignore[union-attr]
+    at = (artifact_type or "").lower()
+    if any(w in at for w in ("spdx", "cyclonedx", "sbom", "syft")):
+        return "sbom"
+    if any(w in at for w in ("in-toto", "attestation", "provenance", "slsa", "vuln", "openvex")):
+        return "attestation"
+    if any(w in at for w in ("signature", "cosign", "notary", "notation", "sigstore")):
+        return "signature"
+    return "other"
 
 
 class HarborAuthError(Exception):
@@ -220,6 +280,12 @@ def collect_harbor(
         out.failed = True
         return out
     out.version = info.get("harbor_version")
+    version = parse_version(out.version)
+    out.info["harbor"] = {
+        "version": out.version,
+        "parsed": ".".join(map(str, version)) if version else None,
+        "features": {name: supports(version, name) for name in FEATURES},
+    }
     out.storage_provider = info.get("registry_storage_provider_name")
     out.info["systeminfo"] = {
         k: info.get(k)
@@ -246,23 +312,29 @@ def collect_harbor(
     quotas = r.pages("/quotas", "/quotas", {"reference": "project"})
 
     with ThreadPoolExecutor(max_workers=PROJECT_WORKERS, thread_name_prefix="harbor-project") as pool:
-        per_project = list(pool.map(lambda p: _project(r, p, registry, known, options, progress), projects))
+        per_project = list(pool.map(lambda p: _project(r, p, registry, known, options, progress, version), projects))
     project_rows: list[HarborProjectRecord] = []
     policies: list[HarborPolicyRecord] = []
     parsed_all = []
     per_repo: list[tuple[str, str, dict[str, list[str]], dict[str, dict[str, Any]]]] = []
-    for prow, ppolicies, repos, parsed, artifacts in per_project:
+    accessories: list[dict[str, Any]] = []
+    for prow, ppolicies, repos, parsed, artifacts, accs in per_project:
         project_rows.append(prow)
         policies.extend(ppolicies)
         out.repositories.extend(repos)
         parsed_all.extend(parsed)
         per_repo.extend(artifacts)
+        accessories.extend(accs)
     out.manifests = parsed_all
     digests = {d for _p, _r, tags, _e in per_repo for d in tags}
     digests |= {c for _p, _r, _t, extra in per_repo for e in extra.values() for c in e["children"]}
+    digests |= {a["digest"] for a in accessories}
     manifests = resolve_info(digests, parsed_all, lookup)
     for project, repository, tags_by_digest, extra in per_repo:
-        out.artifacts.extend(artifact_rows(registry, repository, tags_by_digest, manifests, extra, project))
+        rows = artifact_rows(registry, repository, tags_by_digest, manifests, extra, project)
+        for row in rows:
+            row.harbor_type = extra.get(row.image_digest, {}).get("harbor_type")
+        out.artifacts.extend(rows)
 
     policies.extend(_system_policies(r, registry))
     out.extra = {
@@ -271,25 +343,44 @@ def collect_harbor(
         "harbor_policies": policies,
         "harbor_registries": _endpoints(r, registry),
         "harbor_gc_runs": _gc(r, registry),
+        "registry_accessories": [_accessory(registry, a, manifests) for a in accessories],
     }
     if options.metrics_url:
         scrape_into(out, client, options.metrics_url, "harbor")
-    _physical(out, stats, len(projects))
+    _physical(out, stats, len(projects), version)
     return out
 
 
-def _physical(out: RegistryResult, stats: dict[str, Any] | None, projects: int) -> None:
-    """Bytes Harbor's blob table holds: /statistics for an administrator, else the exporter's metric.
+def _physical(
+    out: RegistryResult, stats: dict[str, Any] | None, projects: int, version: tuple[int, int, int] | None
+) -> None:
+    """Bytes Harbor's blob table holds: /statistics for an administrator, else the exporter's metric, else
+    unknown with the reason (`collect_registry` then falls back to the blob sums of the manifests, named).
 
     The total_* fields are filled only for a system administrator (robots never are one); others get 0s
-    (the fields are not omitted), so a 0 while projects are visible means "not shown", not "empty".
+    (the fields are not omitted), so a 0 while projects are visible means "not shown", not "empty". Before
+    Harbor 2.3 the field does not exist at all: absent is unknown, never 0.
     """
-    if stats and (stats.get("total_project_count") or projects == 0):
-        out.physical_bytes, out.physical_source = int(stats.get("total_storage_consumption") or 0), "statistics"
+    if stats is None:
+        reason = "/statistics could not be read (see the run's errors)"
+    elif "total_storage_consumption" not in stats:
+        was = f"Harbor {out.version}" if out.version else "this Harbor"
+        reason = f"{was} has no storage total in /statistics (total_storage_consumption came with v2.3.0)"
+    elif not (stats.get("total_project_count") or projects == 0):
+        reason = "/statistics shows the storage total only to a system administrator"
+    else:
+        out.physical_bytes, out.physical_source = int(stats["total_storage_consumption"]), "statistics"
         return
     metric = value(out.metrics, "harbor_statistics_total_storage_consumption")
     if metric is not None:
         out.physical_bytes, out.physical_source = int(metric), "exporter"
+        out.info["physical_note"] = f"{reason}; read from the exporter metric"
+        return
+    if out.metrics:
+        reason += "; the exporter has no harbor_statistics_total_storage_consumption (it came with v2.12.0)"
+    elif supports(version, "exporter_storage_total") is not False:
+        reason += "; no exporter was scraped (pass --metrics-url)"
+    out.info["physical_note"] = reason
 
 
 def _time(text: str | None) -> datetime | None:
@@ -310,21 +401,27 @@ def _int(x: Any) -> int | None:
         return None
 
 
-def redact(obj: Any) -> Any:
-    """A copy of a Harbor object without credentials (registry endpoints, scanners, replication policies)."""
+def _without_credential(obj: Any) -> Any:
+    """A Harbor object redacted by rule, and a `credential` object replaced by its type (basic, oauth …)."""
     if isinstance(obj, dict):
-        out = {k: redact(v) for k, v in obj.items() if k not in _SECRET_KEYS}
+        out = {k: _without_credential(v) for k, v in obj.items() if k != "credential"}
         if isinstance(obj.get("credential"), dict):
             out["credential_type"] = obj["credential"].get("type")
-        return out
+        return redact(out)
     if isinstance(obj, list):
-        return [redact(x) for x in obj]
-    return obj
+        return [_without_credential(x) for x in obj]
+    return redact(obj)
 
 
 def _project(
-    r: _Reader, p: dict[str, Any], registry: str, known: ManifestCache, options: HarborOptions, progress: Progress
-) -> tuple[HarborProjectRecord, list[HarborPolicyRecord], list[RegistryRepositoryRecord], list, list]:
+    r: _Reader,
+    p: dict[str, Any],
+    registry: str,
+    known: ManifestCache,
+    options: HarborOptions,
+    progress: Progress,
+    version: tuple[int, int, int] | None = None,
+) -> tuple[HarborProjectRecord, list[HarborPolicyRecord], list[RegistryRepositoryRecord], list, list, list]:
     name = p["name"]
     pid = int(p["project_id"])
     meta = p.get("metadata") or {}
@@ -342,10 +439,10 @@ def _project(
         created_at=_time(p.get("creation_time")),
         updated_at=_time(p.get("update_time")),
         retention_id=_int(meta.get("retention_id")),
-        metadata=json.dumps(meta, sort_keys=True),
+        metadata=json.dumps(redact(meta), sort_keys=True),
         quota_hard_bytes=_int((quota.get("hard") or {}).get("storage")),
         quota_used_bytes=_int((quota.get("used") or {}).get("storage")),
-        upstream=json.dumps(redact(upstream), sort_keys=True) if upstream else None,
+        upstream=json.dumps(_without_credential(upstream), sort_keys=True) if upstream else None,
     )
     policies: list[HarborPolicyRecord] = []
     if row.retention_id:
@@ -369,33 +466,43 @@ def _project(
         or []
     )
     progress("repos_found", len(repos))
+    # Harbor before 2.5 ignores with_accessory (unknown query parameters are); a version we could not read is asked.
+    query = {"with_tag": "true", "with_label": "false", "with_scan_overview": "false"}
+    if supports(version, "accessories") is not False:
+        query["with_accessory"] = "true"
 
     def one_repo(repo: dict[str, Any]):
         full = repo["name"]
         artifacts = r.pages(
             repo_path(name, full) + "/artifacts",
             "/projects/{project_name}/repositories/{repository_name}/artifacts",
-            {"with_tag": "true", "with_label": "false", "with_scan_overview": "false"},
+            query,
             project=name,
             repository=full,
         )
         tags_by_digest: dict[str, list[str]] = {}
         extra: dict[str, dict[str, Any]] = {}
+        accessories: list[dict[str, Any]] = []
         for a in artifacts or []:
             digest = a["digest"]
-            tags_by_digest[digest] = [t["name"] for t in a.get("tags") or [] if t.get("name")]
+            tags_by_digest[digest] = [redact(t["name"]) for t in a.get("tags") or [] if t.get("name")]
             extra[digest] = {
                 "size": _int(a.get("size")),
                 "pushed_at": _time(a.get("push_time")),
                 "last_pull_at": _time(a.get("pull_time")),
                 "manifest_media_type": a.get("manifest_media_type"),
                 "artifact_media_type": a.get("media_type"),
-                "artifact_type": a.get("type"),
+                "artifact_type": a.get("artifact_type"),  # the manifest's artifactType (Harbor ≥ 2.10)
+                "harbor_type": a.get("type"),  # IMAGE, CHART, CNAB …
                 "children": [ref["child_digest"] for ref in a.get("references") or [] if ref.get("child_digest")],
             }
+            for acc in a.get("accessories") or []:
+                if acc.get("digest"):
+                    accessories.append({**acc, "project": name, "repository": full, "subject": digest})
         parsed = []
         if options.manifests and artifacts:
             digests = list(tags_by_digest) + [c for e in extra.values() for c in e["children"]]
+            digests += [acc["digest"] for acc in accessories]
             parsed = fetch_manifests(r.client, full, digests, known, r.out, "harbor")
         rec = RegistryRepositoryRecord(
             registry=registry,
@@ -409,7 +516,7 @@ def _project(
             description=repo.get("description") or None,
         )
         progress("repo_done", 1)
-        return rec, parsed, (name, full, tags_by_digest, extra)
+        return rec, parsed, (name, full, tags_by_digest, extra), accessories
 
     with ThreadPoolExecutor(max_workers=REPOSITORY_WORKERS, thread_name_prefix="harbor-repo") as pool:
         done = list(pool.map(one_repo, repos))
@@ -419,11 +526,29 @@ def _project(
         [d[0] for d in done],
         [m for d in done for m in d[1]],
         [d[2] for d in done],
+        [acc for d in done for acc in d[3]],
+    )
+
+
+def _accessory(registry: str, a: dict[str, Any], manifests: dict[str, Any]) -> RegistryAccessoryRecord:
+    info = manifests.get(a["digest"])
+    artifact_type = info.artifact_media_type if info else None
+    return RegistryAccessoryRecord(
+        registry=registry,
+        project=a["project"],
+        repository_name=a["repository"],
+        subject_digest=a.get("subject_artifact_digest") or a["subject"],
+        accessory_digest=a["digest"],
+        kind=accessory_kind(a.get("type"), artifact_type),
+        harbor_type=a.get("type"),
+        artifact_type=artifact_type,
+        size_bytes=_int(a.get("size")),
+        created_at=_time(a.get("creation_time")),
     )
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(redact(obj), sort_keys=True)
+    return json.dumps(_without_credential(obj), sort_keys=True)
 
 
 def _quotas(quotas: list[dict[str, Any]], registry: str) -> list[HarborQuotaRecord]:
@@ -467,9 +592,9 @@ def _endpoints(r: _Reader, registry: str) -> list[HarborRegistryEndpointRecord]:
         HarborRegistryEndpointRecord(
             registry=registry,
             endpoint_id=int(e["id"]),
-            name=e.get("name"),
+            name=redact(e.get("name")),
             type=e.get("type"),
-            url=e.get("url"),
+            url=redact(e.get("url")),
             status=e.get("status"),
             insecure=e.get("insecure"),
             credential_type=(e.get("credential") or {}).get("type"),
@@ -501,6 +626,7 @@ def _gc(r: _Reader, registry: str) -> list[HarborGcRecord]:
                 freed_space_bytes=_int(params.get("freed_space")),
                 purged_blobs=_int(params.get("purged_blobs")),
                 purged_manifests=_int(params.get("purged_manifests")),
+                # Harbor ≤ 2.14 puts `redis_url_reg` here: a URL whose user-info is the Redis password.
                 job_parameters=json.dumps(redact(params), sort_keys=True),
             )
         )

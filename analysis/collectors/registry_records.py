@@ -43,9 +43,30 @@ class RegistryArtifactRecord:
     last_pull_at: datetime | None
     manifest_media_type: str | None
     artifact_media_type: str | None  # the config media type (Harbor's Artifact.media_type)
-    artifact_type: str | None  # Harbor's type: IMAGE, CHART, CNAB, UNKNOWN …
+    artifact_type: str | None  # the manifest's artifactType, a media type (Harbor's Artifact.artifact_type, ≥ 2.10)
     child_digests: list[str]  # an index's children (Harbor: references[].child_digest)
     is_child: bool  # referenced by an index of the same repository (untagged but kept)
+    harbor_type: str | None = None  # Harbor's own class: IMAGE, CHART, CNAB, UNKNOWN … (an OCI registry: NULL)
+
+
+@dataclass(slots=True)
+class RegistryAccessoryRecord:
+    """A supply-chain artifact attached to a subject artifact: a signature, an SBOM, an attestation.
+
+    Harbor ≥ 2.5 lists them under their subject (`with_accessory=true`) and not as artifacts of their own, yet
+    they are manifests and blobs the registry stores and a project's quota counts — and a migration must carry.
+    """
+
+    registry: str
+    project: str | None
+    repository_name: str
+    subject_digest: str
+    accessory_digest: str
+    kind: str  # signature | sbom | attestation | other
+    harbor_type: str | None  # signature.cosign, signature.notation, harbor.sbom, subject.accessory …
+    artifact_type: str | None  # the accessory manifest's artifactType (or config media type)
+    size_bytes: int | None  # Harbor's Accessory.size: manifest + config + layers
+    created_at: datetime | None
 
 
 @dataclass(slots=True)
@@ -175,6 +196,21 @@ SCHEMAS.update(
                 ("artifact_type", pa.string()),
                 ("child_digests", pa.list_(pa.string())),
                 ("is_child", pa.bool_()),
+                ("harbor_type", pa.string()),
+            ]
+        ),
+        RegistryAccessoryRecord: pa.schema(
+            [
+                ("registry", pa.string()),
+                ("project", pa.string()),
+                ("repository_name", pa.string()),
+                ("subject_digest", pa.string()),
+                ("accessory_digest", pa.string()),
+                ("kind", pa.string()),
+                ("harbor_type", pa.string()),
+                ("artifact_type", pa.string()),
+                ("size_bytes", pa.int64()),
+                ("created_at", TS),
             ]
         ),
         HarborProjectRecord: pa.schema(

@@ -139,6 +139,10 @@ class FakeArtifact:
     pushed_at: datetime
     pulled_at: datetime | None = None
     children: list[str] = field(default_factory=list)
+    # An accessory (Harbor ≥ 2.5): the digest of the artifact it is attached to and Harbor's accessory type
+    # (signature.cosign, harbor.sbom, subject.accessory …). Harbor lists it under its subject, not on its own.
+    subject: str | None = None
+    accessory_type: str | None = None
 
 
 @dataclass
@@ -180,7 +184,13 @@ class HarborData:
     gc_history: list[dict[str, Any]] = field(default_factory=list)
     scanners: list[dict[str, Any]] = field(default_factory=list)
     garbage_bytes: int = 0  # deleted but not yet garbage-collected: in the blob table, in no quota
-    version: str = "v2.15.2-fake"
+    version: str = "v2.15.2-fake"  # the shapes follow it: see `has`
+
+    def has(self, feature: str) -> bool:
+        """Whether the emulated version answers a field or endpoint (the collector's own table of versions)."""
+        from analysis.collectors.harbor import parse_version, supports
+
+        return supports(parse_version(self.version), feature) is not False
 
     def __post_init__(self) -> None:
         self._artifact_ids: dict[tuple[str, str], int] = {}
@@ -550,10 +560,34 @@ def _r_repositories(data: HarborData, params: dict, _q: dict, _u: FakeUser | Non
     )
 
 
+def _accessory_json(data: HarborData, r: FakeRepository, acc: FakeArtifact) -> dict[str, Any]:
+    subject = data.artifact_id(r.name, acc.subject or "")
+    return {
+        "id": 5000 + data.artifact_id(r.name, acc.digest),
+        "artifact_id": data.artifact_id(r.name, acc.digest),
+        "subject_artifact_id": subject,
+        "subject_artifact_digest": acc.subject,
+        "subject_artifact_repo": r.name,
+        "size": data.artifact_size(r, acc),
+        "digest": acc.digest,
+        "type": acc.accessory_type,
+        "icon": "",
+        "creation_time": ts(acc.pushed_at),
+    }
+
+
+def _r_accessories(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> _Page:
+    _p, r = _repository(data, params)
+    ref = unquote(params["reference"])
+    return _Page([_accessory_json(data, r, a) for a in r.artifacts if a.subject == ref])
+
+
 def _r_artifacts(data: HarborData, params: dict, query: dict, _u: FakeUser | None) -> _Page:
     p, r = _repository(data, params)
     items = []
-    for a in sorted(r.artifacts, key=lambda x: x.pushed_at, reverse=True):
+    # Accessories are not listed on their own (Harbor: accessory.Display() is false for cosign, notation, SBOMs).
+    listed = [a for a in r.artifacts if a.subject is None or not data.has("accessories")]
+    for a in sorted(listed, key=lambda x: x.pushed_at, reverse=True):
         aid = data.artifact_id(r.name, a.digest)
         m = parse_manifest(a.manifest.decode(), a.media_type, a.digest)
         item: dict[str, Any] = {
@@ -583,6 +617,10 @@ def _r_artifacts(data: HarborData, params: dict, query: dict, _u: FakeUser | Non
             ],
             "labels": [],
         }
+        if data.has("artifact_type") and not a.children:
+            item["artifact_type"] = m.artifact_type or "application/vnd.oci.image.config.v1+json"
+        if data.has("accessories") and query.get("with_accessory") == "true":
+            item["accessories"] = [_accessory_json(data, r, x) for x in r.artifacts if x.subject == a.digest]
         if query.get("with_tag", "true") == "true":
             item["tags"] = [
                 {
@@ -627,6 +665,8 @@ def _r_statistics(data: HarborData, _p: dict, _q: dict, user: FakeUser | None) -
         out["total_project_count"] = len(data.projects)
         out["total_repo_count"] = sum(len(p.repositories) for p in data.projects)
         out["total_storage_consumption"] = data.total_storage()
+    if not data.has("storage_total"):
+        del out["total_storage_consumption"]  # before v2.3 the field does not exist (goharbor/harbor#14772)
     return out
 
 
@@ -660,6 +700,7 @@ _ROUTES = {
     "/quotas": _r_quotas,
     "/projects/{project_name}/repositories": _r_repositories,
     "/projects/{project_name}/repositories/{repository_name}/artifacts": _r_artifacts,
+    "/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories": _r_accessories,
     "/retentions/{id}": _r_retention,
     "/projects/{project_name_or_id}/immutabletagrules": _r_immutable,
     "/replication/policies": lambda d, *_: _Page(d.replication_policies),
@@ -708,7 +749,8 @@ def _exporter_text(data: HarborData) -> str:
             for p in ps
         ),
     )
-    family("harbor_statistics_total_storage_consumption", "blob table", iter([({}, data.total_storage())]))
+    if data.has("exporter_storage_total"):
+        family("harbor_statistics_total_storage_consumption", "blob table", iter([({}, data.total_storage())]))
     family("harbor_health", "health", iter([({}, 1)]))
     family("harbor_up", "component up", (({"component": c}, 1) for c in ("core", "database", "registry")))
     return "\n".join(lines) + "\n"
@@ -749,6 +791,37 @@ def index_manifest(children: list[bytes]) -> bytes:
     return json.dumps(body).encode()
 
 
+def accessory_manifest(subject: bytes, artifact_type: str | None, layer: tuple[str, str, int]) -> bytes:
+    """An OCI 1.1 manifest attached to `subject`: a cosign signature (artifact_type None: a config blob and a
+    simplesigning layer) or an artifact such as an SBOM (artifactType set, the empty config)."""
+    config = (
+        {"mediaType": "application/vnd.oci.empty.v1+json", "digest": sha(b"{}"), "size": 2}
+        if artifact_type
+        else {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob("cosign-cfg"), "size": 233}
+    )
+    body: dict[str, Any] = {"schemaVersion": 2, "mediaType": _OCI_MANIFEST}
+    if artifact_type:
+        body["artifactType"] = artifact_type
+    body["config"] = config
+    body["layers"] = [{"mediaType": layer[0], "digest": layer[1], "size": layer[2]}]
+    body["subject"] = {"mediaType": _OCI_MANIFEST, "digest": sha(subject), "size": len(subject)}
+    return json.dumps(body).encode()
+
+
+def signed_with_sbom(image: FakeArtifact, day: datetime) -> list[FakeArtifact]:
+    """A cosign signature and an SPDX SBOM attached to `image`, as Harbor keeps them (its accessory types)."""
+    sig = accessory_manifest(
+        image.manifest, None, ("application/vnd.dev.cosign.simplesigning.v1+json", blob("sig-" + image.digest), 254)
+    )
+    sbom = accessory_manifest(
+        image.manifest, "application/spdx+json", ("application/spdx+json", blob("sbom-" + image.digest), 48_000)
+    )
+    return [
+        FakeArtifact(sha(sig), sig, _OCI_MANIFEST, [], day, subject=image.digest, accessory_type="signature.cosign"),
+        FakeArtifact(sha(sbom), sbom, _OCI_MANIFEST, [], day, subject=image.digest, accessory_type="subject.accessory"),
+    ]
+
+
 def blob(name: str) -> str:
     return sha(name.encode())
 
@@ -785,6 +858,7 @@ def sample_data(*, admin_password: str, robot_secret: str, big_repository_artifa
         children=[sha(amd), sha(arm)],
     )
     children = [FakeArtifact(sha(b), b, _OCI_MANIFEST, [], t0 + timedelta(days=20)) for b in (amd, arm)]
+    pay = img("pay", 20_000_000, ["v1"], 30, 59)
     many = [
         img(f"build-{i}", 100_000 + i, [f"b{i}"], i % 60, (i % 60) + 1 if i % 3 == 0 else None)
         for i in range(big_repository_artifacts)
@@ -860,7 +934,8 @@ def sample_data(*, admin_password: str, robot_secret: str, big_repository_artifa
         FakeProject(
             2,
             "payments",
-            [FakeRepository("payments/api", [img("pay", 20_000_000, ["v1"], 30, 59)], pull_count=3)],
+            # a signed image with an SBOM: two accessories Harbor lists under it, stored and charged like any blob
+            [FakeRepository("payments/api", [pay, *signed_with_sbom(pay, t0 + timedelta(days=30))], pull_count=3)],
             public=False,
         ),
         FakeProject(

@@ -109,11 +109,16 @@ def run_errors(warehouse: Warehouse, run_id: int) -> list[dict[str, Any]]:
 
 # Self-hosted registries (Harbor, OCI), per registry's current snapshot: three storage numbers and why they differ.
 # unique_blob_bytes: every distinct blob the current artifacts reference — layers, config blobs AND the manifests
-# themselves (a registry stores each manifest as a blob too) — counted once per registry, as distribution stores
-# them. quota_sum_bytes: Σ Harbor project quota usage (a blob shared by N projects counts N times).
+# themselves (a registry stores each manifest as a blob too) — of artifacts and of their accessories (signatures,
+# SBOMs: stored and charged like any blob), counted once per registry, as distribution stores them.
+# naive_bytes: Σ Harbor's artifact size over artifacts that are not an index's child (an index's size already
+# holds its children's). quota_sum_bytes: Σ Harbor project quota usage (a blob shared by N projects counts N times).
 # physical_bytes: Harbor's global blob table (/statistics or the exporter), deleted-but-not-GC'd blobs included.
 REGISTRY_STORAGE = """
-WITH a AS (SELECT DISTINCT registry, image_digest FROM current_registry_artifacts),
+WITH a AS (
+    SELECT registry, image_digest FROM current_registry_artifacts
+    UNION SELECT registry, accessory_digest FROM current_registry_accessories
+),
 refs AS (
     SELECT a.registry, l.layer_digest AS blob, l.size
     FROM a JOIN manifest_layers l ON l.manifest_digest = a.image_digest
@@ -131,8 +136,14 @@ arts AS (
     SELECT registry, count(*) AS artifacts,
            count(*) FILTER (WHERE len(image_tags) = 0 AND NOT coalesce(is_child, false)) AS untagged_artifacts,
            count(*) FILTER (WHERE image_digest NOT IN (SELECT digest FROM manifests)) AS artifacts_without_manifest,
-           coalesce(sum(image_size_bytes), 0) AS naive_bytes
+           coalesce(sum(image_size_bytes) FILTER (WHERE NOT coalesce(is_child, false)), 0) AS naive_bytes
     FROM current_registry_artifacts GROUP BY registry
+),
+acc AS (
+    SELECT registry, count(*) AS accessories, coalesce(sum(size_bytes), 0) AS accessory_bytes,
+           count(*) FILTER (WHERE accessory_digest NOT IN (SELECT digest FROM manifests))
+               AS accessories_without_manifest
+    FROM current_registry_accessories GROUP BY registry
 ),
 repos AS (
     SELECT registry, count(*) AS repositories, count(DISTINCT project) AS projects, sum(pull_count) AS pulls
@@ -157,7 +168,9 @@ SELECT s.registry, s.kind, s.run_id, s.status, s.version, s.storage_provider,
        coalesce(a.naive_bytes, 0) AS naive_bytes,
        coalesce(u.bytes, 0) AS unique_blob_bytes, coalesce(u.blobs, 0) AS unique_blobs,
        coalesce(q.quota_sum_bytes, p.quota_sum_bytes) AS quota_sum_bytes,
-       s.physical_bytes, s.physical_source,
+       s.physical_bytes, s.physical_source, s.physical_note,
+       coalesce(c.accessories, 0) AS accessories, coalesce(c.accessory_bytes, 0) AS accessory_bytes,
+       coalesce(c.accessories_without_manifest, 0) AS accessories_without_manifest,
        coalesce(p.proxy, 0) AS proxy_cache_projects,
        r.pulls, g.last_gc, g.freed_bytes AS gc_freed_bytes
 FROM latest_registry_snapshots s
@@ -167,6 +180,7 @@ LEFT JOIN uniq u USING (registry)
 LEFT JOIN quota q USING (registry)
 LEFT JOIN proj p USING (registry)
 LEFT JOIN gc g USING (registry)
+LEFT JOIN acc c USING (registry)
 ORDER BY s.registry
 """
 
@@ -180,44 +194,81 @@ def registry_storage(warehouse: Warehouse) -> list[dict[str, Any]]:
 
 
 def explain_registry_storage(r: dict[str, Any]) -> list[str]:
-    """Why unique blobs, Σ project quota and physical bytes differ (harbor-facts §1.3, §3)."""
-    gib = 2**30
-    unique, quota, physical = r["unique_blob_bytes"], r.get("quota_sum_bytes"), r.get("physical_bytes")
+    """Why unique blobs, Σ project quota and physical bytes differ (harbor-facts §1.3, §3) — and what is unknown."""
+    from analysis.render.units import human_bytes as b
+
+    unique, quota = r["unique_blob_bytes"], r.get("quota_sum_bytes")
     lines = []
-    if r["artifacts_without_manifest"]:
+    if r.get("version"):
+        lines.append(f"talked to Harbor {r['version']}" if r["kind"] == "harbor" else f"version {r['version']}")
+    if r.get("accessories"):
         lines.append(
-            f"{r['artifacts_without_manifest']:,} artifact(s) have no manifest in the cache (see the run's errors): "
-            "unique blob bytes undercount them"
+            f"{r['accessories']:,} accessories (signatures, SBOMs, attestations: {b(r['accessory_bytes'])}) are "
+            "counted in unique blobs: the registry stores them and the quota charges them"
+        )
+    missing = r["artifacts_without_manifest"] + r.get("accessories_without_manifest", 0)
+    if r["artifacts"] and not unique:
+        # Nothing to compare with: every gap would be explained wrongly.
+        lines.append(
+            "unique blob bytes unknown: no manifest could be read (see the run's errors), so the gaps to the quota "
+            "and to physical bytes are not explained"
+        )
+        return lines + _physical_lines(r, None)
+    if missing:
+        lines.append(
+            f"{missing:,} artifact(s) have no manifest in the cache (see the run's errors): unique blob bytes "
+            "undercount them, and part of every gap below is theirs"
         )
     if quota is not None:
         gap = quota - unique
-        if gap > 0:
+        if gap > 0 and r.get("projects", 0) > 1:
             lines.append(
-                f"Σ project quota exceeds unique blobs by {gap / gib:,.2f} GiB: Harbor charges a blob shared by "
-                "several projects to each of them, while the registry stores it once"
+                f"Σ project quota exceeds unique blobs by {b(gap)}: Harbor charges a blob shared by several "
+                "projects to each of them, while the registry stores it once"
+            )
+        elif gap > 0:
+            lines.append(
+                f"Σ project quota exceeds unique blobs by {b(gap)} with one project, so not by sharing: blobs the "
+                "quota counts that no collected manifest references (artifacts without a manifest, accessories a "
+                "Harbor before 2.5 does not list, uploads in progress)"
             )
         elif gap < 0:
             lines.append(
-                f"Σ project quota is {-gap / gib:,.2f} GiB below unique blobs: quota excludes foreign layers and "
+                f"Σ project quota is {b(-gap)} below unique blobs: quota excludes foreign layers and "
                 "manifest blobs are not charged the same way; quota usage also drops at once on delete"
             )
-    if physical is not None:
-        gap = physical - unique
-        src = "/statistics" if r.get("physical_source") == "statistics" else "the exporter metric"
-        if gap > 0:
-            last = f" (last successful GC: {r['last_gc']:%Y-%m-%d})" if r.get("last_gc") else " (no GC run recorded)"
-            lines.append(
-                f"physical ({src}) exceeds unique blobs by {gap / gib:,.2f} GiB: deleted artifacts keep their blobs "
-                f"until garbage collection runs{last}; untagged and abandoned uploads count too"
-            )
-        elif gap < 0:
-            lines.append(
-                f"physical ({src}) is {-gap / gib:,.2f} GiB below unique blobs: the snapshot and the "
-                "statistic were taken at different moments, or blobs are shared with system artifacts"
-            )
-    elif r["kind"] == "harbor":
+    return lines + _physical_lines(r, unique)
+
+
+def _physical_lines(r: dict[str, Any], unique: int | None) -> list[str]:
+    """Physical bytes against unique blobs; unknown physical bytes say why and which fallback stands in."""
+    from analysis.render.units import human_bytes as b
+
+    physical, source = r.get("physical_bytes"), r.get("physical_source")
+    if source == "blob_sum" or physical is None:
+        if r["kind"] != "harbor":
+            return []
+        note = r.get("physical_note") or (
+            "/statistics shows the storage total only to a system administrator and no exporter was scraped "
+            "(pass --metrics-url)"
+        )
+        return [f"physical bytes unknown: {note}"]
+    lines = []
+    if source == "exporter" and r.get("physical_note"):
+        lines.append(f"physical bytes from the exporter: {r['physical_note']}")
+    if unique is None:
+        return lines
+    gap = physical - unique
+    src = "/statistics" if source == "statistics" else "the exporter metric"
+    if gap > 0:
+        last = f" (last successful GC: {r['last_gc']:%Y-%m-%d})" if r.get("last_gc") else " (no GC run recorded)"
         lines.append(
-            "physical bytes unknown: /statistics shows the storage total only to a system administrator and no "
-            "exporter was scraped (pass --metrics-url)"
+            f"physical ({src}) exceeds unique blobs by {b(gap)}: deleted artifacts keep their blobs "
+            f"until garbage collection runs{last}; untagged and abandoned uploads count too"
+        )
+    elif gap < 0:
+        lines.append(
+            f"physical ({src}) is {b(-gap)} below unique blobs: the snapshot and the "
+            "statistic were taken at different moments, or blobs are shared with system artifacts"
         )
     return lines

@@ -487,6 +487,38 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         SELECT t.* FROM harbor_gc_runs t JOIN latest_registry_snapshots USING (run_id, registry);
         """,
     ),
+    (
+        8,
+        "Harbor: accessories (signatures, SBOMs, attestations), Harbor's type apart from artifact_type, physical note",
+        """
+        -- artifact_type held Harbor's `type` (IMAGE, CHART …); it now holds the manifest's artifactType (a media
+        -- type) and Harbor's class moves to harbor_type. Rows written before: their value is moved over.
+        ALTER TABLE registry_artifacts ADD COLUMN harbor_type VARCHAR;
+        UPDATE registry_artifacts SET harbor_type = artifact_type, artifact_type = NULL
+        WHERE artifact_type IS NOT NULL AND artifact_type NOT LIKE '%/%';
+
+        -- Why physical_bytes is what it is when /statistics did not give it: the reason it is unknown and the
+        -- fallback used (the exporter metric, or the blob sums of the manifests, a lower bound).
+        ALTER TABLE registry_snapshots ADD COLUMN physical_note VARCHAR;
+
+        -- Supply-chain artifacts attached to a subject artifact (Harbor ≥ 2.5 lists them with_accessory=true).
+        CREATE TABLE registry_accessories (
+            run_id BIGINT NOT NULL,
+            registry VARCHAR NOT NULL,
+            project VARCHAR,
+            repository_name VARCHAR NOT NULL,
+            subject_digest VARCHAR NOT NULL,
+            accessory_digest VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,        -- signature | sbom | attestation | other
+            harbor_type VARCHAR,          -- signature.cosign, signature.notation, harbor.sbom, subject.accessory …
+            artifact_type VARCHAR,
+            size_bytes BIGINT,
+            created_at TIMESTAMPTZ
+        );
+        CREATE VIEW current_registry_accessories AS
+        SELECT t.* FROM registry_accessories t JOIN latest_registry_snapshots USING (run_id, registry);
+        """,
+    ),
 ]
 
 # How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
@@ -631,6 +663,7 @@ RUN_TABLES = (
     "harbor_registries",
     "harbor_gc_runs",
     "metrics_scrapes",
+    "registry_accessories",
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -94,15 +94,21 @@ def test_a_robot_gets_no_storage_total_and_falls_back_to_the_exporter(harbor, tm
     summary = _collect(harbor, tmp_path / "a.duckdb", "robot$collector", ROBOT_SECRET)
     assert summary.status == "complete"
     assert summary.storage == {
+        "harbor_version": "v2.15.2-fake",
         "physical_bytes": harbor.data.total_storage(),
         "physical_source": "exporter",
+        "physical_note": "/statistics shows the storage total only to a system administrator; read from the "
+        "exporter metric",
         "quota_sum_bytes": summary.storage["quota_sum_bytes"],
     }
     without = _collect(harbor, tmp_path / "b.duckdb", "robot$collector", ROBOT_SECRET, metrics=False)
-    assert without.storage["physical_bytes"] is None
+    # no total from Harbor: the blob sums of the manifests stand in, named, and never pass for the blob table
+    assert without.storage["physical_source"] == "blob_sum"
+    assert without.storage["physical_bytes"] == harbor.data.total_storage() - harbor.data.garbage_bytes
     with Warehouse(tmp_path / "b.duckdb", read_only=True) as wh:
         [row] = queries.registry_storage(wh)
-    assert any("--metrics-url" in line for line in row["explanation"])
+    assert any("--metrics-url" in line and "lower bound" in line for line in row["explanation"])
+    assert not any("garbage collection" in line for line in row["explanation"])
 
 
 def test_403_names_the_permission_and_the_run_goes_on(harbor, tmp_path):
