@@ -15,13 +15,13 @@ from analysis.cli.base import (
     FormatOption,
     UsageError,
     _errors_for_people,
-    _gib,
     _print_errors,
     _run_with_progress,
     collect_app,
     console,
     err,
 )
+from analysis.render.units import human_bytes
 
 if TYPE_CHECKING:
     from analysis.collect import RunSummary
@@ -255,11 +255,15 @@ def _collect_registry_cmd(
             f"Run {summary.run_id} ({kind} {summary.registry}): [bold]{summary.status}[/] — "
             f"{c.get('repositories', 0):,} repositories, {c.get('images', 0):,} artifacts, "
             f"manifests fetched {c.get('manifests_fetched', 0):,} (new in cache {c.get('manifests_new', 0):,}), "
-            f"metric samples {c.get('metric_samples', 0):,}",
+            f"metric samples {c.get('metric_samples', 0):,}, accessories {c.get('registry_accessories', 0):,}",
             highlight=False,
         )
+        if s.get("harbor_version"):
+            console.print(f"talked to Harbor {s['harbor_version']}", highlight=False)
         if s.get("physical_bytes") is not None:
-            console.print(f"physical storage ({s['physical_source']}): {_gib(s['physical_bytes'])} GiB")
+            console.print(f"physical storage ({s['physical_source']}): {human_bytes(s['physical_bytes'])}")
+        if s.get("physical_note"):
+            console.print(f"physical storage: {s['physical_note']}", highlight=False, soft_wrap=True)
         console.print(f"Storage three ways and why they differ: [bold]regcost status --db {db or default_path()}[/]")
         _print_errors(summary.errors)
     if summary.status == "failed":
@@ -329,6 +333,14 @@ def collect_oci_cmd(
         )
 
 
+def _physical_cell(r: dict[str, Any]) -> str:
+    """Physical bytes with their source when it is not /statistics; unknown says so (never 0)."""
+    if r["physical_bytes"] is None:
+        return "unknown"
+    named = {"exporter": " (exporter)", "blob_sum": " (blob sums, lower bound)"}
+    return human_bytes(r["physical_bytes"]) + named.get(r["physical_source"] or "", "")
+
+
 def _print_registries(registries: list[dict[str, Any]]) -> None:
     """Self-hosted registries: the three storage numbers, and why they differ (harbor-facts §3)."""
     if not registries:
@@ -338,37 +350,38 @@ def _print_registries(registries: list[dict[str, Any]]) -> None:
         title_justify="left",
         caption_justify="left",
         caption=(
-            "GiB = 2^30 bytes. unique blobs: layers + configs + manifests, each digest once (what the registry "
-            "stores); Σ quota: Harbor project quotas (a shared blob counts in every project); physical: Harbor's "
-            "blob table (/statistics or exporter), deleted blobs included until GC."
+            "KiB/MiB/GiB = 2^10/2^20/2^30 bytes. naive: Σ artifact sizes, index children not counted again; unique "
+            "blobs: layers + configs + manifests of artifacts and their accessories, each digest once (what the "
+            "registry stores); Σ quota: Harbor project quotas (a shared blob counts in every project); physical: "
+            "Harbor's blob table (/statistics or exporter), deleted blobs included until GC."
         ),
     )
     for col in (
         "registry",
         "kind",
+        "version",
         "run",
         "repos",
         "artifacts",
-        "naive GiB",
-        "unique blobs GiB",
-        "Σ quota GiB",
-        "physical GiB",
+        "naive",
+        "unique blobs",
+        "Σ quota",
+        "physical",
         "pulls",
     ):
-        table.add_column(col, justify="left" if col in ("registry", "kind") else "right")
+        table.add_column(col, justify="left" if col in ("registry", "kind", "version") else "right")
     for r in registries:
         table.add_row(
             r["registry"],
             r["kind"],
+            r.get("version") or "—",
             str(r["run_id"]),
             f"{r['repositories']:,}",
             f"{r['artifacts']:,}",
-            _gib(r["naive_bytes"]),
-            _gib(r["unique_blob_bytes"]),
-            _gib(r["quota_sum_bytes"]) if r["quota_sum_bytes"] is not None else "—",
-            _gib(r["physical_bytes"]) + (" (exporter)" if r["physical_source"] == "exporter" else "")
-            if r["physical_bytes"] is not None
-            else "—",
+            human_bytes(r["naive_bytes"]),
+            human_bytes(r["unique_blob_bytes"]) if r["unique_blob_bytes"] or not r["artifacts"] else "unknown",
+            human_bytes(r["quota_sum_bytes"]),
+            _physical_cell(r),
             f"{r['pulls']:,}" if r["pulls"] is not None else "—",
         )
     console.print(table)

@@ -24,7 +24,9 @@ from analysis.cli.base import (
 )
 from analysis.cli.collect import _print_registries
 from analysis.pricing import load_catalog
+from analysis.render.supply_chain import print_supply_chain
 from analysis.warehouse import Warehouse, queries
+from analysis.warehouse.supply_chain import supply_chain_artifacts
 
 
 @app.command()
@@ -36,6 +38,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
         global_unique = queries.global_unique_bytes(wh)
         registries = queries.registry_storage(wh)
+        supply_chain = supply_chain_artifacts(wh)
         if fmt == "json":
             payload = {
                 "schema_version": 1,
@@ -44,6 +47,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
                 "scopes": scopes,
                 "global_unique_bytes": global_unique,
                 "registries": registries,
+                "supply_chain_artifacts": supply_chain,
                 "last_run_errors": last_errors,
             }
             console.print_json(json.dumps(payload, default=str))
@@ -55,6 +59,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         if scopes or not registries:
             _print_scopes(scopes, global_unique)
         _print_registries(registries)
+        print_supply_chain(console, supply_chain)
         _print_errors(last_errors)
 
 

@@ -1063,6 +1063,9 @@ def harbor_from_estate(estate: Any, *, robot_secret: str, prefix: str = "platfor
                     img.pushed_at,
                     img.last_pull_at,
                     children=[c.digest for c in m.children],
+                    # an OCI 1.1 referrer (a sigstore bundle): Harbor keeps it as a `subject.accessory` of its image
+                    subject=img.subject_digest,
+                    accessory_type="subject.accessory" if img.subject_digest else None,
                 )
             )
         if name.startswith(prefix):

@@ -11,7 +11,8 @@ The mapping (docs/harbor.md, "Estimating from a Harbor collection"):
   `repository_name` is the full name, project included (`team/app`).
 - Storage is counted as on ECR, by the same statements (schema.PROFILE_TABLES): unique layers, configs and
   manifests per repository (what ECR bills without blob mounting), per registry and globally (what one
-  self-hosted registry stores); an index's children inherit its tags and pull time. Nothing is archived.
+  self-hosted registry stores); an index's children and an artifact's accessories (signatures, SBOMs) inherit
+  its tags and pull time. Nothing is archived.
 - Growth: bytes of blobs first pushed in the last 12 months (Harbor's push times), per month. An OCI registry
   reports no push times: growth 0, with a note.
 - Pulls: Harbor's `pull_count` is cumulative per repository, so pulls per month are its change between the
@@ -46,15 +47,27 @@ PULL_LOOKBACK_DAYS = 90  # the oldest earlier snapshot within this window is tak
 # artifact, account_id = the registry, region = the ECR region it is priced in. Children of an index inherit
 # its tags and pull time, from the artifact's own list of children and from the manifest cache.
 _IMG = """
-WITH art AS (
+WITH listed AS (
     SELECT repository_name, image_digest, image_size_bytes, pushed_at, last_pull_at,
            len(coalesce(image_tags, [])) > 0 AS tagged,
            coalesce(child_digests, []) AS child_digests,
            coalesce(is_child, false) AS is_child
     FROM registry_artifacts WHERE run_id = $run_id AND registry = $registry
 ),
+acc AS (  -- accessories (signatures, SBOMs): stored like artifacts, kept and pulled with their subject
+    SELECT DISTINCT repository_name, accessory_digest, subject_digest, size_bytes, created_at
+    FROM registry_accessories WHERE run_id = $run_id AND registry = $registry
+),
+art AS (
+    SELECT * FROM listed
+    UNION ALL
+    SELECT DISTINCT c.repository_name, c.accessory_digest, c.size_bytes, c.created_at, NULL, false, [], true
+    FROM acc c ANTI JOIN listed l ON l.repository_name = c.repository_name AND l.image_digest = c.accessory_digest
+),
 links AS (
     SELECT repository_name, image_digest AS index_digest, unnest(child_digests) AS child_digest FROM art
+    UNION
+    SELECT repository_name, subject_digest, accessory_digest FROM acc
     UNION
     SELECT a.repository_name, a.image_digest, c.child_digest
     FROM art a JOIN manifest_children c ON c.index_digest = a.image_digest
@@ -90,7 +103,8 @@ images AS (
            count(*) FILTER (WHERE NOT kept_by_tag) AS untagged_images,
            count(*) FILTER (WHERE archived) AS archived_images,
            count(*) FILTER (WHERE effective_pull_at IS NULL) AS never_pulled_images,
-           coalesce(sum(image_size_bytes), 0) AS naive_bytes,
+           -- Harbor's size of an index already holds its children's: summed once (accessories are not in it)
+           coalesce(sum(image_size_bytes) FILTER (WHERE NOT is_child), 0) AS naive_bytes,
            count(*) FILTER (WHERE pushed_at >= $push_start AND NOT is_child) AS recent_pushes,
            avg(image_size_bytes) FILTER (WHERE effective_pull_at >= $pull_start AND NOT is_child) AS pulled_image_bytes,
            avg(image_size_bytes) FILTER (WHERE kept_by_tag AND NOT is_child) AS tagged_image_bytes

@@ -81,6 +81,13 @@ EFFORT: dict[str, tuple[float, float, str, str]] = {
     "lifecycle-impossible": (0.0, 0.5, "rule", "redesign (e.g. no archive tier: retention by pull age instead)"),
     "lifecycle-malformed": (0.0, 0.25, "policy", "fix or drop a policy ECR itself would reject"),
     "signatures": (1.0, 0.0, "", "cosign/notation signatures are Harbor accessories: check they replicate and verify"),
+    "supply-chain-artifacts": (
+        0.5,
+        0.0,
+        "",
+        "copy signatures, SBOMs and attestations with their subject (registry replication or `oras cp -r`), "
+        "then verify them at the destination",
+    ),
     "missing-references": (
         0.0,
         0.1,
@@ -360,6 +367,32 @@ def estate_findings(
                     [f"{r.file}:{r.line} {r.text}" for r in tf],
                 )
             )
+    return out
+
+
+def supply_chain_findings(rows: list[dict[str, Any]]) -> list[Finding]:
+    """One finding per self-hosted registry that holds supply-chain artifacts (warehouse.supply_chain rows of a
+    source other than ECR, whose referrers the estate findings count): what the migration must carry along."""
+    from analysis.render.units import human_bytes
+
+    out = []
+    by_registry: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["source"] != "ecr":
+            by_registry.setdefault(r["registry"], []).append(r)
+    for registry, mine in by_registry.items():
+        kinds = ", ".join(f"{r['count']:,} {r['kind']}" for r in mine)
+        size = human_bytes(sum(r["bytes"] for r in mine))
+        out.append(
+            _finding(
+                "supply-chain-artifacts",
+                "Supply-chain artifacts to carry",
+                f"{kinds} ({size}) on {max(r['subjects'] for r in mine):,}+ artifacts of {registry}",
+                sum(r["count"] for r in mine),
+                "copied with their subject; signatures verified again after the move",
+                [registry],
+            )
+        )
     return out
 
 

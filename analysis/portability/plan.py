@@ -25,7 +25,13 @@ import yaml
 from analysis.model.assumptions import Range
 from analysis.portability import references as refs_mod
 from analysis.portability.billing import LifecycleReport, run_lifecycle
-from analysis.portability.findings import Finding, Score, estate_findings, portability_scores
+from analysis.portability.findings import (
+    Finding,
+    Score,
+    estate_findings,
+    portability_scores,
+    supply_chain_findings,
+)
 from analysis.portability.harbor_payloads import Call, build_calls, check, write_calls
 from analysis.portability.inventory import SCOPE, Inventory, load_inventory
 from analysis.portability.retention import RANK, Translation, harbor_deletes
@@ -33,6 +39,7 @@ from analysis.portability.translate import HarborDesign, design
 from analysis.portability.waves import WavePlan, plan_waves, repository_table
 from analysis.pricing import Catalog, load_catalog
 from analysis.warehouse import Warehouse
+from analysis.warehouse.supply_chain import supply_chain_artifacts
 
 SETUP_DAYS = 5.0  # [assumption] install Harbor at the site (HA), OIDC/SSO, backups, monitoring, runbooks
 RANGE_LOW, RANGE_HIGH = 0.75, 1.5  # [assumption] spread of the estimate: effort overruns more than it underruns
@@ -52,6 +59,7 @@ class Plan:
     design: HarborDesign
     scan: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    supply_chain: list[dict[str, Any]] = field(default_factory=list)  # signatures, SBOMs … per registry source
 
     def engineer_days(self) -> float:
         return SETUP_DAYS + sum(f.effort_days for f in self.findings) + self.waves.total_days()
@@ -108,12 +116,16 @@ def build_plan(
         table = repository_table(inv, d.mapping, ref_frame, inexact, con)
         waves = plan_waves(table, con, catalog, wave_size=wave_size)
         findings = estate_findings(inv, d.translations, lifecycle.problems, scan, d.mapping["replica"])
+        supply_chain = supply_chain_artifacts(warehouse)
+        findings += supply_chain_findings(supply_chain)
         scores = portability_scores(findings, scan, inv)
         calls = build_calls(d, waves.waves)
         check(calls)
     finally:
         con.close()
-    return Plan(at, findings, scores, d.translations, lifecycle, differences, waves, calls, d, scan)
+    return Plan(
+        at, findings, scores, d.translations, lifecycle, differences, waves, calls, d, scan, supply_chain=supply_chain
+    )
 
 
 def _inexact_lifecycle(d: HarborDesign) -> pd.DataFrame:
@@ -207,5 +219,6 @@ def as_dict(plan: Plan) -> dict[str, Any]:
         "retention_differences": plan.retention_differences.to_dict(orient="records"),
         "waves": [{k: v for k, v in w.items()} for w in plan.waves.waves],
         "scan": scan,
+        "supply_chain_artifacts": plan.supply_chain,
         "assumptions": {"setup_days": SETUP_DAYS, "range": [RANGE_LOW, RANGE_HIGH]},
     }

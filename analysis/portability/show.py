@@ -9,6 +9,7 @@ from rich.table import Table
 
 from analysis.portability.billing import LifecycleReport
 from analysis.portability.references import Reference
+from analysis.render.supply_chain import print_supply_chain
 
 GIB = 2**30
 
@@ -129,6 +130,7 @@ def print_plan(console: Console, plan: Any, written: dict[str, Any] | None = Non
     for x in plan.findings:
         f.add_row(x.title, x.evidence, x.harbor, f"{x.effort_days:g}")
     console.print(f)
+    print_supply_chain(console, getattr(plan, "supply_chain", []))
     sc = Table(
         title="Portability (5: moves as is … 1: much to rebuild), from the estate's evidence", title_justify="left"
     )
