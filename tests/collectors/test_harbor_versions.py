@@ -136,3 +136,27 @@ def test_the_signed_image_shows_in_status_and_the_plan(tmp_path):
     assert {r["kind"] for r in doc["supply_chain_artifacts"]} == {"signature", "sbom"}
     [finding] = [f for f in doc["findings"] if f["feature"] == "supply-chain-artifacts"]
     assert finding["count"] == 2 and "1 signature" in finding["evidence"] and "1 sbom" in finding["evidence"]
+
+
+def test_a_warehouse_written_before_moves_harbors_type_out_of_artifact_type(tmp_path):
+    import duckdb
+
+    from analysis.warehouse.schema import MIGRATIONS
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
+    )
+    for version, description, sql in [m for m in MIGRATIONS if m[0] <= 6]:  # before the accessories migration
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description])
+    con.execute(
+        "INSERT INTO registry_artifacts (run_id, registry, repository_name, image_digest, artifact_type) "
+        "VALUES (1, 'https://h', 'p/a', 'sha256:a', 'IMAGE'), (1, 'https://h', 'p/b', 'sha256:b', NULL)"
+    )
+    con.close()
+    with Warehouse(db) as wh:
+        rows = wh.query("SELECT image_digest, harbor_type, artifact_type FROM registry_artifacts ORDER BY 1")
+        assert wh.query("SELECT count(*) FROM registry_accessories")[0][0] == 0
+    assert rows == [("sha256:a", "IMAGE", None), ("sha256:b", None, None)]
