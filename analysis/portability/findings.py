@@ -387,7 +387,7 @@ def supply_chain_findings(rows: list[dict[str, Any]]) -> list[Finding]:
             _finding(
                 "supply-chain-artifacts",
                 "Supply-chain artifacts to carry",
-                f"{kinds} ({size}) on {max(r['subjects'] for r in mine):,}+ artifacts of {registry}",
+                f"{kinds} ({size}) attached to artifacts of {registry}",
                 sum(r["count"] for r in mine),
                 "copied with their subject; signatures verified again after the move",
                 [registry],

@@ -203,8 +203,9 @@ def explain_registry_storage(r: dict[str, Any]) -> list[str]:
         lines.append(f"talked to Harbor {r['version']}" if r["kind"] == "harbor" else f"version {r['version']}")
     if r.get("accessories"):
         lines.append(
-            f"{r['accessories']:,} accessories (signatures, SBOMs, attestations: {b(r['accessory_bytes'])}) are "
-            "counted in unique blobs: the registry stores them and the quota charges them"
+            f"{r['accessories']:,} {'accessory' if r['accessories'] == 1 else 'accessories'} (signatures, SBOMs, "
+            f"attestations: {b(r['accessory_bytes'])}) counted in unique blobs: the registry stores them and the "
+            "quota charges them"
         )
     missing = r["artifacts_without_manifest"] + r.get("accessories_without_manifest", 0)
     if r["artifacts"] and not unique:
