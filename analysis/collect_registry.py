@@ -20,6 +20,7 @@ from analysis.collectors.harbor import HarborAuthError, HarborOptions, collect_h
 from analysis.collectors.http import HttpClient, HttpError, strip_userinfo
 from analysis.collectors.oci import ManifestInfo, RegistryResult, collect_oci
 from analysis.collectors.records import manifest_tables, to_table
+from analysis.collectors.redact import redact
 from analysis.collectors.registry_records import (
     HarborGcRecord,
     HarborPolicyRecord,
@@ -159,7 +160,17 @@ def collect_registry(
     return RegistryRunSummary(run_id, registry, kind, result.status, counts, storage, result.errors)
 
 
+def _redact_free_text(result: RegistryResult) -> None:
+    """Tags and descriptions are text a person typed, in any registry: one that looks like a credential goes
+    (Harbor's own objects are redacted by its collector already; this covers the OCI collector's tags too)."""
+    for a in result.artifacts:
+        a.image_tags = [redact(t) for t in a.image_tags]
+    for r in result.repositories:
+        r.description = redact(r.description)
+
+
 def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str, int]:
+    _redact_free_text(result)
     errors = with_run_id(to_table(result.errors, RegistryErrorRecord), run_id)
     if result.failed:
         # Nothing of this registry is loaded: its previous snapshot stays current. The errors say why.

@@ -116,3 +116,30 @@ def test_a_policy_text_is_rewritten_only_when_something_was_removed():
     assert out["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalTag/deploy_token"] == REDACTED
     assert redact_json_text("not json, password=abc123") == REDACTED
     assert redact_json_text(None) is None
+
+
+def test_an_oci_registrys_tags_are_redacted_before_they_are_loaded(tmp_path):
+    from analysis.collect_registry import _load
+    from analysis.collectors.oci import RegistryResult
+    from analysis.collectors.registry_records import RegistryArtifactRecord, RegistryRepositoryRecord
+    from analysis.warehouse import Warehouse
+
+    planted = "ghp_PLANTEDociTag0123456789abcdefXYZ"
+    result = RegistryResult("http://registry.local", "oci")
+    result.repositories.append(
+        RegistryRepositoryRecord("http://registry.local", "team", "team/app", None, None, 1, None, 2, None)
+    )
+    result.artifacts.append(
+        RegistryArtifactRecord(
+            "http://registry.local", "team", "team/app", "sha256:" + "a" * 64, ["v1", planted],
+            None, None, None, None, None, None, [], False,
+        )
+    )  # fmt: skip
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        run_id = wh.start_run("oci", {"url": "http://registry.local"})
+        _load(wh, run_id, result)
+        wh.finish_run(run_id, "complete", {})
+        tags = wh.query("SELECT image_tags FROM registry_artifacts")[0][0]
+    assert tags == ["v1", REDACTED]
+    assert planted.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("w.duckdb*"))
