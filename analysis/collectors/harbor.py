@@ -107,7 +107,9 @@ FEATURES: dict[str, Feature] = {
         (2, 3), "/statistics total_storage_consumption (goharbor/harbor#14772, released in v2.3.0)"
     ),
     "accessories": Feature((2, 5), "artifact accessories, with_accessory=true (goharbor/harbor#16150, v2.5.0)"),
-    "artifact_type": Feature((2, 10), "Artifact.artifact_type, the manifest's artifactType (OCI 1.1, v2.10.0)"),
+    "artifact_type": Feature(
+        (2, 11), "Artifact.artifact_type, the manifest's artifactType (OCI 1.1; goharbor/harbor#20030, v2.11.0)"
+    ),
     "exporter_storage_total": Feature(
         (2, 12), "exporter metric harbor_statistics_total_storage_consumption (goharbor/harbor#18679, v2.12.0)"
     ),
@@ -492,7 +494,7 @@ def _project(
                 "last_pull_at": _time(a.get("pull_time")),
                 "manifest_media_type": a.get("manifest_media_type"),
                 "artifact_media_type": a.get("media_type"),
-                "artifact_type": a.get("artifact_type"),  # the manifest's artifactType (Harbor ≥ 2.10)
+                "artifact_type": a.get("artifact_type"),  # the manifest's artifactType (Harbor ≥ 2.11)
                 "harbor_type": a.get("type"),  # IMAGE, CHART, CNAB …
                 "children": [ref["child_digest"] for ref in a.get("references") or [] if ref.get("child_digest")],
             }

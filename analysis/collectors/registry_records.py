@@ -43,7 +43,7 @@ class RegistryArtifactRecord:
     last_pull_at: datetime | None
     manifest_media_type: str | None
     artifact_media_type: str | None  # the config media type (Harbor's Artifact.media_type)
-    artifact_type: str | None  # the manifest's artifactType, a media type (Harbor's Artifact.artifact_type, ≥ 2.10)
+    artifact_type: str | None  # the manifest's artifactType, a media type (Harbor's Artifact.artifact_type, ≥ 2.11)
     child_digests: list[str]  # an index's children (Harbor: references[].child_digest)
     is_child: bool  # referenced by an index of the same repository (untagged but kept)
     harbor_type: str | None = None  # Harbor's own class: IMAGE, CHART, CNAB, UNKNOWN … (an OCI registry: NULL)

@@ -49,7 +49,7 @@ def test_every_version_collects_and_says_which_it_was(harbor, tmp_path):
         supply = supply_chain_artifacts(wh)
     assert row["version"] == data.version
     assert any(line == f"talked to Harbor {data.version}" for line in row["explanation"])
-    current = parse_version(data.version) >= (2, 10, 0)
+    current = parse_version(data.version) >= (2, 11, 0)
     # Harbor's class is its own column; artifact_type holds the manifest's media type where Harbor gives one
     assert {t for t, _ in types} == {"IMAGE"}
     assert {missing for _, missing in types} == ({False, True} if current else {True})  # an index has none
