@@ -79,12 +79,12 @@ def _plant_ecr(aws, estate):
         "Resource": [f"arn:aws:ecr:{region}:{repo['registryId']}:repository/*"],
     }
     ecr.put_registry_policy(policyText=json.dumps({"Version": "2012-10-17", "Statement": [registry_statement]}))
-    return repo["repositoryName"]
+    return repo["registryId"], region, repo["repositoryName"]
 
 
 def test_no_planted_secret_survives_anywhere(aws, small_estate, tmp_path, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG, logger="analysis")
-    planted_repo = _plant_ecr(aws, small_estate)
+    planted_scope = _plant_ecr(aws, small_estate)
     kwargs = aws.client_kwargs()
     for env, key in (
         ("AWS_ACCESS_KEY_ID", "aws_access_key_id"),
@@ -131,7 +131,8 @@ def test_no_planted_secret_survives_anywhere(aws, small_estate, tmp_path, monkey
     try:
         gc = con.execute("SELECT job_parameters FROM harbor_gc_runs WHERE gc_id = 11").fetchall()[0][0]
         tags = con.execute(
-            "SELECT resource_tags FROM ecr_repositories WHERE repository_name = ?", [planted_repo]
+            "SELECT resource_tags FROM ecr_repositories WHERE account_id = ? AND region = ? AND repository_name = ?",
+            list(planted_scope),
         ).fetchall()
     finally:
         con.close()

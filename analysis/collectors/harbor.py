@@ -290,7 +290,7 @@ def collect_harbor(
     }
     out.storage_provider = info.get("registry_storage_provider_name")
     out.info["systeminfo"] = {
-        k: info.get(k)
+        k: redact(info.get(k))
         for k in (
             "harbor_version",
             "registry_storage_provider_name",
