@@ -23,6 +23,7 @@ from analysis import __version__
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
 from analysis.render.inputs import ReportInputs
 from analysis.render.text import GIB, estate_line, money
+from analysis.render.units import human_bytes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Mode = Literal["html", "pdf"]
@@ -43,7 +44,9 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, gib=gib, pct=pct, count=count, when=when, be=break_even, days=days)
+    env.filters.update(
+        money=money, gib=gib, pct=pct, count=count, when=when, be=break_even, days=days, size=human_bytes
+    )
     return env
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.dashboard import charts, state, tables
 from analysis.dashboard.format import gib, money
+from analysis.render.units import human_bytes
 
 snap = state.require_snapshot()
 result = state.current_result(snap)
@@ -47,7 +48,7 @@ cols[3].metric(
 for r in snap.registries:
     st.caption(
         f"Self-hosted {r['kind'].capitalize() if r['kind'] == 'harbor' else r['kind'].upper()} registry "
-        f"`{r['registry']}` (run {r['run_id']}): {gib(r['unique_blob_bytes'])} of unique blobs in "
+        f"`{r['registry']}` (run {r['run_id']}): {human_bytes(r['unique_blob_bytes'])} of unique blobs in "
         f"{r['repositories']:,} repositories, against {gib(p.ecr_billable_bytes)} ECR-billable for "
         f"{p.repositories:,} ECR repositories — what it stores today, not what the estate would need there. "
         "Its three storage numbers: the Data page."
