@@ -147,6 +147,7 @@ def test_demo_report_and_dashboard_from_an_empty_folder(installed: Installed) ->
     demo = json.loads(
         installed.regcost("demo", "--repositories", "20", "--images", "200", "--format", "json", timeout=240).stdout
     )
+    assert demo["regcost_version"] == VERSION == demo["estimate"]["regcost_version"]
     assert demo["plan"]["references"] > 0  # the shipped demo GitOps folder was found and scanned
     assert (home / "reports" / "demo-report.pdf").read_bytes()[:5] == b"%PDF-"
     assert "<html" in (home / "reports" / "demo-report.html").read_text()[:500].lower()

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from analysis import __version__
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -93,7 +94,8 @@ def demo(
         view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
         written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
         if fmt == "json":
-            payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
+            payload = {"schema_version": 1, "regcost_version": __version__, **result}
+            payload["estimate"] = json.loads(estimate_result.model_dump_json())
             payload["reports"] = [str(p) for p in written]
             payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
             console.print_json(json.dumps(payload, default=str))
