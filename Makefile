@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; each sets up everything it needs first.
-.PHONY: setup setup-test demo test lint format bench clean
+.PHONY: setup setup-test demo test dist lint format bench clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -10,8 +10,13 @@ setup-test:
 demo: setup
 	.venv/bin/regcost demo
 
+# ~/.local/bin: where bootstrap puts uv when it had to install it (tests/test_packaging.py builds with uv).
 test: setup-test
-	.venv/bin/python -m pytest
+	PATH="$$HOME/.local/bin:$$PATH" .venv/bin/python -m pytest
+
+# The wheel and sdist users install (`pipx install dist/regcost-*.whl`); the run-time files ride inside the package.
+dist:
+	PATH="$$HOME/.local/bin:$$PATH" uv build --out-dir dist
 
 lint: setup-test
 	.venv/bin/ruff check analysis tests benchmarks
@@ -32,3 +37,4 @@ bench: setup-test
 
 clean:
 	rm -f regcost.duckdb regcost-demo.duckdb
+	rm -rf dist

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.resources import dashboard_pages
+
 st.set_page_config(page_title="regcost", page_icon=":material/savings:", layout="wide")
 
-PAGES = "analysis/dashboard/pages"
+PAGES = dashboard_pages()  # inside the package, wherever it is installed (the build copies this file there)
 page = st.navigation(
     [
-        st.Page(f"{PAGES}/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page(f"{PAGES}/inventory.py", title="Inventory", icon=":material/inventory_2:"),
-        st.Page(f"{PAGES}/scenarios.py", title="Scenarios", icon=":material/tune:"),
-        st.Page(f"{PAGES}/uncertainty.py", title="Uncertainty", icon=":material/query_stats:"),
-        st.Page(f"{PAGES}/portability.py", title="Portability", icon=":material/move_up:"),
-        st.Page(f"{PAGES}/data.py", title="Data", icon=":material/database:"),
+        st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(PAGES / "inventory.py", title="Inventory", icon=":material/inventory_2:"),
+        st.Page(PAGES / "scenarios.py", title="Scenarios", icon=":material/tune:"),
+        st.Page(PAGES / "uncertainty.py", title="Uncertainty", icon=":material/query_stats:"),
+        st.Page(PAGES / "portability.py", title="Portability", icon=":material/move_up:"),
+        st.Page(PAGES / "data.py", title="Data", icon=":material/database:"),
     ]
 )
 page.run()

@@ -3,6 +3,14 @@ would be ambiguous)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,3 +47,46 @@ def run_collection(
     )
     with Warehouse(db) as wh:
         return collect_ecr(wh, settings_for(aws), request)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving_dashboard(
+    regcost: str, db: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`regcost dashboard` on a free port, yielded (its URL) once its health endpoint answers; stopped on exit."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [regcost, "dashboard", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=cwd,
+        env={**(os.environ if env is None else env), "COLUMNS": "200"},
+        start_new_session=True,  # its own process group: stopping it stops the streamlit server it started too
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+                    assert resp.read() == b"ok"
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, f"the dashboard did not answer on {url} within 60 s"
+                time.sleep(0.2)  # polling the health endpoint, not waiting for a guessed duration
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the whole group: `regcost dashboard` execs streamlit, which may fork
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)

@@ -49,15 +49,21 @@ class UsageError(Exception):
     """Bad arguments: said in one line, exit code 2."""
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"regcost {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    # Eager: it answers before Click asks for a command (`regcost --version` alone is a whole command line).
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
 ) -> None:
     _state["debug"] = debug
-    if version:
-        console.print(f"regcost {__version__}")
-        raise typer.Exit()
 
 
 @contextmanager

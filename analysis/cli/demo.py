@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from analysis import __version__
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -25,9 +26,10 @@ from analysis.cli.collect import _print_registries
 from analysis.cli.inspect import _print_scopes
 from analysis.model.estimate import run_estimate
 from analysis.render import render
+from analysis.resources import dashboard_app, shipped_data
 from analysis.warehouse import Warehouse, default_path, queries
 
-DEMO_GITOPS = Path("data") / "demo-gitops"  # in the source checkout; the demo's plan scans it for references
+DEMO_GITOPS = shipped_data() / "demo-gitops"  # shipped with regcost; the demo's plan scans it for references
 
 
 @app.command()
@@ -37,9 +39,9 @@ def dashboard(
 ) -> None:
     """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
     with _errors_for_people():
-        app_file = Path(__file__).resolve().parents[2] / "app.py"
+        app_file = dashboard_app()
         if not app_file.exists():
-            raise UsageError(f"the dashboard's app.py is not at {app_file}: run regcost from its source checkout")
+            raise UsageError(f"the dashboard's app.py is not at {app_file}: reinstall regcost (pipx install regcost)")
         path = (db or default_path()).resolve()
         settings = {
             "server.headless": "true",
@@ -92,7 +94,8 @@ def demo(
         view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
         written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
         if fmt == "json":
-            payload = {"schema_version": 1, **result, "estimate": json.loads(estimate_result.model_dump_json())}
+            payload = {"schema_version": 1, "regcost_version": __version__, **result}
+            payload["estimate"] = json.loads(estimate_result.model_dump_json())
             payload["reports"] = [str(p) for p in written]
             payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
             console.print_json(json.dumps(payload, default=str))
@@ -129,12 +132,12 @@ def demo(
 
 
 def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
-    """The migration plan of the demo estate, scanning the demo's GitOps folder (data/demo-gitops)."""
+    """The migration plan of the demo estate, scanning the GitOps folder shipped for it (data/demo-gitops)."""
     from datetime import UTC, datetime
 
     from analysis.portability.plan import build_plan, write_plan
 
-    gitops = Path(__file__).resolve().parents[2] / DEMO_GITOPS
+    gitops = DEMO_GITOPS
     with Warehouse(db, read_only=True) as wh:
         result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
     return result, write_plan(result, out)
@@ -146,7 +149,7 @@ def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:
     console.print(
         f"Migration plan: {len(result.findings)} findings, {s['waves']} waves for {s['repositories']:,} repositories "
         f"({_gib(s['bytes_copied'])} GiB copied, egress {s['egress_cost']:,.2f} USD, {d['base']:g} engineer-days), "
-        f"{s['references']} references in data/demo-gitops. Harbor payloads: [bold]{files['calls'].parent}[/]. "
-        f"Details: [bold]regcost plan --db {db} --scan data/demo-gitops[/]",
+        f"{s['references']} references in {DEMO_GITOPS}. Harbor payloads: [bold]{files['calls'].parent}[/]. "
+        f"Details: [bold]regcost plan --db {db} --scan {DEMO_GITOPS}[/]",
         highlight=False,
     )

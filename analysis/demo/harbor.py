@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -36,9 +35,10 @@ import jsonschema
 import yaml
 
 from analysis.collectors.manifests import parse_manifest
+from analysis.resources import shipped_data
 
 # The official spec, copied unmodified into data/harbor/ (its README says from where).
-SPEC_PATH = Path(__file__).resolve().parents[2] / "data" / "harbor" / "harbor-api-v2.0-swagger.yaml"
+SPEC_PATH = shipped_data() / "harbor" / "harbor-api-v2.0-swagger.yaml"
 API = "/api/v2.0"
 MAX_PAGE_SIZE = 100
 

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from analysis import __version__
+
 SCHEMA_VERSION = 1
 
 
@@ -157,6 +159,7 @@ class RepositoryCost(_Model):
 
 class EstimateResult(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
+    regcost_version: str = __version__  # the regcost that computed it (added in schema 1)
     generated_at: datetime
     currency: str
     horizon_months: int

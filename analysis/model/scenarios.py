@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analysis.model.assumptions import Assumptions, Share
+from analysis.resources import shipped_data
 
 DATA_DIR_ENV = "REGCOST_DATA_DIR"
 
@@ -102,7 +103,7 @@ class Scenario(_Strict):
 
 def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "data"
+    return Path(override) if override else shipped_data()
 
 
 def preset_files() -> list[Path]:

@@ -23,6 +23,7 @@ import jsonschema
 import yaml
 
 from analysis.portability.retention import DEFAULT_CRON, MAX_HARBOR_RULES, retention_payload
+from analysis.resources import shipped_data
 
 SPEC_ENV = "REGCOST_HARBOR_SWAGGER"
 TEMPLATES = {"latestPushedK", "latestPulledN", "nDaysSinceLastPush", "nDaysSinceLastPull", "always"}
@@ -38,9 +39,8 @@ def spec_path() -> Path:
     env = os.environ.get(SPEC_ENV)
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2]
     for candidate in (
-        here / "data" / "harbor" / "harbor-api-v2.0-swagger.yaml",
+        shipped_data() / "harbor" / "harbor-api-v2.0-swagger.yaml",
         Path("/work/shared/reference/harbor-api-v2.0-swagger.yaml"),
     ):
         if candidate.exists():

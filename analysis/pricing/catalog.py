@@ -26,6 +26,8 @@ import numpy as np
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from analysis.resources import shipped_data
+
 CATALOG_VERSION = 1
 DATA_DIR_ENV = "REGCOST_DATA_DIR"
 
@@ -693,9 +695,9 @@ def _nearness(wanted: str, location: str) -> tuple[bool, float, str]:
 
 
 def shipped_dir() -> Path:
-    """data/pricing/ next to the `analysis` package, or `$REGCOST_DATA_DIR/pricing`."""
+    """The shipped data/pricing/ (analysis.resources), or `$REGCOST_DATA_DIR/pricing`."""
     override = os.environ.get(DATA_DIR_ENV)
-    base = Path(override) if override else Path(__file__).resolve().parents[2] / "data"
+    base = Path(override) if override else shipped_data()
     directory = base / "pricing"
     if not directory.is_dir():
         hint = (

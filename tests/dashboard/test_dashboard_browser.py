@@ -5,18 +5,13 @@ Charts render, an assumption is changed and the break-even figure follows. Scree
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import serving_dashboard
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -36,41 +31,11 @@ OUT = ROOT / "test-output"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def dashboard(collected_db: Path) -> Iterator[str]:
-    port = _free_port()
     regcost = shutil.which("regcost", path=str(Path(sys.executable).parent)) or "regcost"
-    proc = subprocess.Popen(
-        [regcost, "dashboard", "--db", str(collected_db), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        start_new_session=True,  # its own process group: stopping it stops the streamlit server it started too
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                time.sleep(0.2)
+    with serving_dashboard(regcost, collected_db) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the whole group: `regcost dashboard` execs streamlit, which may fork
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
 
 
 def _settled(page) -> None:
