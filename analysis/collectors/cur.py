@@ -360,7 +360,7 @@ def _no_ecr_lines(con: duckdb.DuckDBPyConnection, groups: list[FileGroup], path:
             f"SELECT CAST({product} AS VARCHAR), count(*) FROM {_source(g.kind, g.files)} "
             f"GROUP BY 1 ORDER BY 2 DESC LIMIT 3"
         ).fetchall()
-        services += [f"{name} ({n:,} lines)" for name, n in rows if name]
+        services += [f"{name} ({n:,} line{'' if n == 1 else 's'})" for name, n in rows if name]
     held = f"; it holds {', '.join(services)}" if services else ""
     return (
         f"{path}: no ECR lines (product code {ECR_PRODUCT_CODE} / service {ECR_SERVICE_NAMES[0]}) in this "

@@ -297,8 +297,21 @@ def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.nda
     """ecr.api + ecr.dkr interface endpoints: hours per endpoint per AZ per VPC in each region with pulls, and
     per GB of what goes through them (the API share; layers take the free S3 gateway endpoint)."""
     a = ctx.a
-    if a.vpc_endpoints != "ecr-interface":
+    if a.vpc_endpoints == "none":
         return []
+    # The S3 gateway endpoint has no charge: shown so the choice and the NAT processing it avoids are visible.
+    layers = sum((v * (1.0 - a.api_bytes_share) for v in via_endpoint.values()), np.zeros_like(ctx.months))
+    gateway = Line(
+        "S3 gateway endpoint (layer bytes, no charge)",
+        "aws-side",
+        np.zeros_like(ctx.months) * layers,
+        first(layers),
+        "GB",
+        [],
+        "private same-region pulls in VPCs with endpoints fetch layers from S3 through it instead of the NAT",
+    )
+    if a.vpc_endpoints != "ecr-interface":
+        return [gateway] if gateway.quantity else []  # no private same-region pulls: nothing to show
     hours_cost = np.zeros_like(ctx.months)
     gb_cost = np.zeros_like(ctx.months)
     q_hours = q_gb = 0.0
@@ -332,6 +345,7 @@ def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.nda
             _refs(*refs[1::2]),
             "ECR API and manifest bytes; layers come from S3 through the gateway endpoint at no charge",
         ),
+        gateway,
     ]
 
 

@@ -236,7 +236,12 @@ def test_nat_processing_with_the_s3_gateway_endpoint_in_a_quarter_of_the_vpcs(ow
     # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.05 = 17.505; total 96.2775
     assert cents(line.monthly[0]) == 96.28
     assert line.quantity == pytest.approx(2_100.6)
-    assert not any(name.startswith("VPC interface endpoints") for name in got)  # the gateway endpoint is free
+    assert not any(name.startswith("VPC interface endpoints") for name in got)
+    # the gateway endpoint is free, and its line shows what it carries instead of the NAT:
+    # (2,000 + 400) same-region private GB × 0.25 of VPCs × (1 − 0.001) = 599.4 GB at 0.00
+    gateway = got["S3 gateway endpoint (layer bytes, no charge)"]
+    assert gateway.quantity == pytest.approx(599.4)
+    assert cents(gateway.monthly) == pytest.approx([0.0] * 12)
 
 
 def test_ecr_interface_endpoints_cost_hours_per_az_per_vpc_and_remove_nat(shipped):
