@@ -216,7 +216,13 @@ def collect_cur(
             Warehouse.insert(con, "cost_months", _months(run_id, "cur", months, now))
             Warehouse.insert(con, "cost_lines", _lines(run_id, "cur", lines))
     except cur.CurError as exc:
-        _fail(warehouse, run_id, "cur:read", "InvalidExport", str(exc))
+        _fail(
+            warehouse,
+            run_id,
+            "cur:read",
+            "NoEcrLines" if isinstance(exc, cur.NoEcrLines) else "InvalidExport",
+            str(exc),
+        )
         raise
     except BaseException as exc:
         _fail(warehouse, run_id, "cur:read", type(exc).__name__, str(exc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,15 @@ def build_inputs(
 ) -> ReportInputs:
     """The estimate exactly as `regcost estimate` computes it, plus data quality, the migration plan (scanning
     `scan_paths` for references) and the self-hosted registries when a warehouse was used."""
-    result = run_estimate(db, usage=usage, **estimate_options)
-    return inputs_for(result, db if usage is None else None, scan_paths=scan_paths)
+    if usage is not None:
+        return inputs_for(run_estimate(db, usage=usage, **estimate_options), None)
+    from analysis.portability.plan import build_plan, migration_days
+
+    # One migration effort everywhere: the plan the report shows gives the estimate its engineer-days.
+    with Warehouse(db, read_only=True) as wh:
+        plan = build_plan(wh, scan_paths=list(scan_paths) or None, at=datetime.now(UTC))
+    result = run_estimate(db, plan_days=migration_days(plan), **estimate_options)
+    return inputs_for(result, db, plan=plan_view(plan, scan_paths))
 
 
 def inputs_for(

@@ -87,10 +87,12 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
-        estimate_result = run_estimate(db, draws=10_000)
+        from analysis.portability.plan import migration_days
         from analysis.report import inputs_for, plan_view, write_reports
 
         demo_plan, plan_files = _demo_plan(db, reports / "harbor")
+        # One migration effort everywhere: the estimate takes the plan's engineer-days, the report shows that plan.
+        estimate_result = run_estimate(db, draws=10_000, plan_days=migration_days(demo_plan))
         view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
         written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
         if fmt == "json":

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from analysis.collectors.aws import AwsSettings, Operations, declare
-from analysis.collectors.costs import REGION_CODES, USAGE_RULES
+from analysis.collectors.costs import CODE_OF_REGION, REGION_CODES, USAGE_RULES
 
 # ListObjectsV2 is authorised by s3:ListBucket (IAM service authorization reference for Amazon S3).
 OPERATIONS = declare(
@@ -42,11 +42,15 @@ class CurError(Exception):
     """An export that cannot be read as a cost export: the message names the file and what is missing."""
 
 
+class NoEcrLines(CurError):
+    """A readable export without a single ECR usage line: nothing to load, and the person is told so."""
+
+
 @dataclass(frozen=True)
 class ColumnSet:
     name: str
     product: str  # column holding the product code / service
-    usage_type: str
+    usage_type: str | None  # None: derived from the charge description and units (standard FOCUS)
     quantity: str
     cost: str
     start: str
@@ -55,9 +59,13 @@ class ColumnSet:
     line_type: str | None = None
     currency: str | None = None
     service_code: str | None = None  # FOCUS: x_ServiceCode, preferred over ServiceName when present
+    description: str | None = None  # standard FOCUS: ChargeDescription, the usage type is read from it
+    region: str | None = None  # standard FOCUS: RegionId
+    sku: str | None = None  # standard FOCUS: SkuId, kept in the derived usage type so lines stay apart
 
     def required(self) -> list[str]:
-        return [self.product, self.usage_type, self.quantity, self.cost, self.start, self.account]
+        derived = [self.description, self.region] if self.usage_type is None else [self.usage_type]
+        return [c for c in (self.product, *derived, self.quantity, self.cost, self.start, self.account) if c]
 
 
 CUR_PARQUET = ColumnSet(
@@ -99,7 +107,24 @@ FOCUS = ColumnSet(
     currency="BillingCurrency",
     service_code="x_ServiceCode",
 )
-COLUMN_SETS = (CUR_PARQUET, CUR_CSV, FOCUS)
+# FOCUS 1.x as the specification defines it, without AWS's x_ columns (e.g. the FinOps Foundation's sample data):
+# the usage type is derived from ChargeDescription and the units, the region from RegionId (cur.focus_usage_type).
+FOCUS_STANDARD = ColumnSet(
+    "FOCUS (no x_UsageType)",
+    product="ServiceName",
+    usage_type=None,
+    quantity="ConsumedQuantity",
+    cost="BilledCost",
+    start="ChargePeriodStart",
+    account="SubAccountId",
+    unit="ConsumedUnit",
+    line_type="ChargeCategory",
+    currency="BillingCurrency",
+    description="ChargeDescription",
+    region="RegionId",
+    sku="SkuId",
+)
+COLUMN_SETS = (CUR_PARQUET, CUR_CSV, FOCUS, FOCUS_STANDARD)
 
 
 @dataclass(frozen=True)
@@ -172,6 +197,8 @@ def detect(con: duckdb.DuckDBPyConnection, kind: str, files: list[Path]) -> File
                 )
             elif cs is FOCUS:
                 label = "FOCUS 1.x (AWS)" if cs.service_code in names else "FOCUS 1.x"
+            elif cs is FOCUS_STANDARD:
+                label = "FOCUS 1.x (usage type from ChargeDescription)"
             return FileGroup(kind, group, cs, label, frozenset(names))
     # Closest = the set with most required columns present.
     best = max(COLUMN_SETS, key=lambda cs: sum(c in names for c in cs.required()))
@@ -197,6 +224,51 @@ def _region_sql(expr: str, position: int) -> str:
     return f"CASE WHEN {code} = '' THEN NULL ELSE {codes}[{code}] END"
 
 
+# Standard FOCUS has no usage type: read it from what AWS writes in ChargeDescription (e.g. "$0.10 per GB-month
+# of data storage", "$0.09 per GB - first 10 TB / month data transfer out beyond the global free tier",
+# "$0.02 per GB - US East (N. Virginia) data transfer to EU (Ireland)") and the unit, in this order (first wins).
+FOCUS_USAGE_TYPES: tuple[tuple[str, str], ...] = (  # (usage type, regex searched in description + unit)
+    ("Retrieval-Archive-Bytes", r"(?i)retriev"),
+    ("TimedStorage-Archive-ByteHrs", r"(?i)archive.*(GB-Mo|storage)|(GB-Mo|storage).*archive"),
+    ("TimedStorage-ByteHrs", r"(?i)GB-Mo|TimedStorage|data storage"),
+    ("AWS-Out-Bytes", r"(?i)data transfer to "),
+    ("AWS-In-Bytes", r"(?i)data transfer from "),
+    ("DataTransfer-Regional-Bytes", r"(?i)regional data transfer|between .*availability zones"),
+    ("DataTransfer-Out-Bytes", r"(?i)data transfer out|internet"),
+)
+
+
+def focus_usage_type(group: FileGroup) -> str:
+    """SQL: an AWS-style usage type for a standard FOCUS line — the region's billing code, then what the
+    description (or, for storage, the unit) says. Unrecognised lines keep `<code>-Unmapped-<SkuId>` (usage class
+    other), so they stay apart and in their region."""
+    cs = group.columns
+    col = _ident
+    description = f"coalesce(CAST({col(cs.description)} AS VARCHAR), '')"
+    unit = f"coalesce(CAST({col(cs.unit)} AS VARCHAR), '')" if cs.unit and cs.unit in group.available else "''"
+    sku = f"coalesce(CAST({col(cs.sku)} AS VARCHAR), '')" if cs.sku and cs.sku in group.available else "''"
+    kind = _case_sql(f"{description} || ' ' || {unit}", list(FOCUS_USAGE_TYPES), "")
+    codes = "MAP {" + ", ".join(f"{_quote_str(r)}: {_quote_str(c)}" for r, c in CODE_OF_REGION.items()) + "}"
+    # A region the map does not know gets a code that maps to no region: the line is loaded, its region NULL.
+    code = f"coalesce({codes}[CAST({col(cs.region)} AS VARCHAR)], 'XX')"
+    return f"{code} || '-' || coalesce(nullif({kind}, ''), 'Unmapped-' || {sku})"
+
+
+# A time followed by Z or ±hh[:mm]: the value says its zone. (A date alone ends in -dd, which is not a zone.)
+_ZONED = r"[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?\s*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def _utc_start(expr: str) -> str:
+    """SQL: the start time as a UTC timestamp whatever the session's time zone. Billing time is UTC: a value
+    with a zone or offset is converted, one without (CUR CSV, FOCUS samples, naive Parquet TIMESTAMP) IS UTC —
+    casting it to TIMESTAMPTZ would read it in the machine's zone and move lines across month ends."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return (
+        f"CASE WHEN regexp_matches({text}, {_quote_str(_ZONED)}) "
+        f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) ELSE TRY_CAST({text} AS TIMESTAMP) END"
+    )
+
+
 def lines_sql(group: FileGroup) -> str:
     """One SELECT over the files: ECR usage lines, aggregated to (month, account, usage type, unit).
 
@@ -216,17 +288,13 @@ def lines_sql(group: FileGroup) -> str:
         type_filter = f" AND {col(cs.line_type)} IN ({', '.join(_quote_str(x) for x in allowed)})"
     unit = f"CAST({col(cs.unit)} AS VARCHAR)" if cs.unit and cs.unit in group.available else "NULL"
     currency = f"CAST({col(cs.currency)} AS VARCHAR)" if cs.currency and cs.currency in group.available else "'USD'"
-    start = (
-        f"CAST({col(cs.start)} AS TIMESTAMPTZ)"
-        if group.kind == "parquet"
-        else f"TRY_CAST({col(cs.start)} AS TIMESTAMPTZ)"
-    )
+    usage_type = f"CAST({col(cs.usage_type)} AS VARCHAR)" if cs.usage_type else focus_usage_type(group)
     ut = "usage_type"
     return f"""
         WITH ecr AS (
-            SELECT CAST({col(cs.usage_type)} AS VARCHAR) AS usage_type,
+            SELECT {usage_type} AS usage_type,
                    CAST({col(cs.account)} AS VARCHAR) AS account_id,
-                   CAST(date_trunc('month', timezone('UTC', {start})) AS DATE) AS month,
+                   CAST(date_trunc('month', {_utc_start(col(cs.start))}) AS DATE) AS month,
                    TRY_CAST({col(cs.quantity)} AS DOUBLE) AS quantity,
                    TRY_CAST({col(cs.cost)} AS DOUBLE) AS cost,
                    {unit} AS unit,
@@ -278,7 +346,26 @@ def scan(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[FileGroup], l
             raise CurError(f"{_describe_files(group.files)}: cannot read its ECR lines ({first})") from None
         names = [d[0] for d in cur.description]
         rows += cur.fetchall()
+    if not rows:
+        raise NoEcrLines(_no_ecr_lines(con, groups, path))
     return groups, rows, names
+
+
+def _no_ecr_lines(con: duckdb.DuckDBPyConnection, groups: list[FileGroup], path: Path) -> str:
+    """The message for an export without ECR lines: what it does hold, so the person sees it is the wrong one."""
+    services: list[str] = []
+    for g in groups:
+        product = _ident(g.columns.product)
+        rows = con.execute(
+            f"SELECT CAST({product} AS VARCHAR), count(*) FROM {_source(g.kind, g.files)} "
+            f"GROUP BY 1 ORDER BY 2 DESC LIMIT 3"
+        ).fetchall()
+        services += [f"{name} ({n:,} line{'' if n == 1 else 's'})" for name, n in rows if name]
+    held = f"; it holds {', '.join(services)}" if services else ""
+    return (
+        f"{path}: no ECR lines (product code {ECR_PRODUCT_CODE} / service {ECR_SERVICE_NAMES[0]}) in this "
+        f"export{held}. Nothing was loaded: export the accounts that use ECR, or check the export's filters."
+    )
 
 
 # ---- s3:// ----------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from analysis.dashboard.source import (
     read_snapshot,
 )
 from analysis.model.assumptions import Range, Share
-from analysis.model.estimate import estimate
+from analysis.model.estimate import estimate, with_plan_days
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.pricing import Catalog, load_catalog
@@ -189,15 +189,22 @@ def _estimate(
 ) -> EstimateResult:
     snap = _snapshot_for(path, fp)
     assert snap.model_input is not None and snap.profile_summary is not None
-    return estimate(
+    scenarios = scenarios_for(list(names), json.loads(changes_json))
+    # One migration effort everywhere: the plan's engineer-days, as `regcost estimate` and the report use them.
+    plan = migration_plan(snap) if any(s.kind == "selfhosted" for s in scenarios) else None
+    note = None
+    if plan is not None:
+        scenarios, note = with_plan_days(scenarios, Range(**plan["summary"]["migration_days"]))
+    result = estimate(
         snap.model_input,
         snap.profile_summary,
-        scenarios_for(list(names), json.loads(changes_json)),
+        scenarios,
         catalog(),
         warehouse=path,
         runs=snap.run_ids,
         draws=draws,
     )
+    return result if note is None else result.model_copy(update={"notes": [*result.notes, note]})
 
 
 def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:

@@ -130,17 +130,52 @@ class Assumptions(BaseModel):
         "assumption: EKS/ECS nodes usually run in private subnets",
         "Share of AWS-side pulls made from private subnets, whose internet-bound traffic crosses a NAT gateway.",
     )
+    vpc_endpoints: Literal["none", "s3-gateway", "ecr-interface"] = _field(
+        "s3-gateway",
+        "choice",
+        "docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html; aws.amazon.com/privatelink/pricing",
+        "VPC endpoints in the VPCs that have them: none (every private pull through the NAT gateway), s3-gateway "
+        "(layers through the free S3 gateway endpoint, ECR API calls still through NAT), ecr-interface (ecr.api + "
+        "ecr.dkr interface endpoints, paid per hour per AZ and per GB, plus the S3 gateway: no NAT).",
+    )
     vpc_endpoint_share: Value = _field(
         Range(low=0.0, base=0.5, high=1.0),
         "fraction",
         "assumption",
-        "Share of private-subnet ECR pulls that use ECR/S3 VPC endpoints instead of the NAT gateway.",
+        "Share of private-subnet same-region pulls made in VPCs that have the endpoints of `vpc_endpoints`; the "
+        "rest cross the NAT gateway.",
+    )
+    endpoint_vpcs_per_region: Value = _field(
+        1.0,
+        "VPCs",
+        "assumption: one workload VPC per region pulls from ECR",
+        "VPCs per ECR region with ecr.api/ecr.dkr interface endpoints (vpc_endpoints: ecr-interface).",
+    )
+    endpoint_azs: Value = _field(
+        3.0,
+        "availability zones",
+        "assumption: EKS/ECS clusters spread over 3 AZs; an interface endpoint is billed per AZ it is in",
+        "Availability zones each interface endpoint is deployed in.",
+    )
+    api_bytes_share: Value = _field(
+        Range(low=0.00001, base=0.0001, high=0.001),
+        "fraction of pulled bytes",
+        "assumption: manifests, configs' metadata and API responses are KB against image layers of tens to "
+        "hundreds of MB (the layers come from S3)",
+        "Share of a pull's bytes that go through the ECR API endpoints (ecr.api/ecr.dkr) rather than S3.",
     )
     rescans_per_image_month: Value = _field(
         Range(low=0.0, base=0.5, high=2.0),
         "scans per image per month",
         "assumption: continuous scanning rescans when new CVEs affect an image",
-        "Enhanced-scanning rescans per tagged image per month (only where the registry scans ENHANCED).",
+        "Enhanced-scanning rescans per monitored image per month (only where the registry scans ENHANCED).",
+    )
+    inspector_rescan_duration: Literal["DAYS_14", "DAYS_30", "DAYS_60", "DAYS_90", "DAYS_180", "LIFETIME"] = _field(
+        "DAYS_14",
+        "Inspector setting",
+        "docs.aws.amazon.com/inspector/latest/user/scanning_resources_configure_duration_setting_ecr.html "
+        "(default 14 days for new accounts)",
+        "Amazon Inspector's ECR re-scan duration (push date): only images pushed within it are rescanned.",
     )
     untagged_cleanup_share: Value = _field(
         1.0,
@@ -184,6 +219,12 @@ class Assumptions(BaseModel):
         "2 of 3 AZs: a regional service reached from a random AZ",
         "Harbor on AWS: share of same-region pulls that cross an availability zone (ECR is regional and free).",
     )
+    layers_per_gb: Value = _field(
+        Range(low=10, base=30, high=100),
+        "layers per GB pulled",
+        "assumption: compressed layers of ~10-100 MB",
+        "Harbor on S3 with redirects: layer downloads (one S3 GET each) per GB transferred.",
+    )
     ops_hours_month: Value | None = _field(
         None,
         "hours per month",
@@ -205,8 +246,8 @@ class Assumptions(BaseModel):
     labour_rate: Value | None = _field(
         None,
         "currency per hour",
-        "catalog labour rate of the scenario's site (None: use it)",
-        "Loaded hourly rate of the engineers who run and migrate the registry.",
+        "catalog labour.devops of the scenario's labour site (None: use it): a platform/DevOps engineer's loaded rate",
+        "Loaded hourly rate of the platform/DevOps engineers who run and migrate the registry.",
     )
     migration_days_base: Value = _field(
         Range(low=5, base=10, high=20),
@@ -227,11 +268,19 @@ class Assumptions(BaseModel):
         "Total migration effort from a portability plan; when set it replaces migration_days_base and "
         "migration_days_per_100_repositories.",
     )
+    proxy_setup_days: Value = _field(
+        Range(low=2, base=5, high=8),
+        "engineer-days",
+        "the plan's Harbor set-up (analysis/portability/plan.py SETUP_DAYS = 5: install, SSO, backups, "
+        "monitoring, runbooks)",
+        "Hybrid: one-time set-up of the Harbor proxy cache (install, proxy-cache projects, endpoints, clients).",
+    )
     dual_run_months: Value = _field(
         Range(low=1, base=2, high=4),
         "months",
         "assumption",
-        "Months ECR keeps running beside the new registry during the migration.",
+        "Months ECR and the new registry run side by side. Consumers move in even waves over them: storage and "
+        "fixed costs of both are paid, each pull's traffic once, by whichever registry serves it that month.",
     )
     proxy_hit_ratio: Value = _field(
         Range(low=0.5, base=0.8, high=0.95),

@@ -28,7 +28,7 @@ import pandas as pd
 from analysis.model.assumptions import Assumptions, Share, base
 
 GIB = float(2**30)
-COMPONENTS = ("storage", "egress-internet", "inter-region")
+COMPONENTS = ("storage", "egress-internet", "inter-region", "regional")
 SOURCE_PRIORITY = ("cur", "ce-by-account", "ce")  # per month, the most detailed source wins
 
 
@@ -117,6 +117,7 @@ def _transfer_model(model: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
         **{
             "egress-internet": moved * (base(c.internet) + base(c.other_cloud)),
             "inter-region": moved * base(c.other_region) + model["replication_gb"],
+            "regional": moved * base(c.same_region),
             "storage": model["storage_gb_month"],
         }
     )
@@ -153,6 +154,8 @@ class Fit:
     observations: int
     effective: dict[str, float]  # fitted (1 − hit) × share per billed class
     notes: list[str] = field(default_factory=list)
+    # Parameters the bill cannot pin down, each with why and what the fit did with it (kept as an assumption).
+    not_identifiable: dict[str, str] = field(default_factory=dict)
 
     def assumptions(self, a: Assumptions) -> Assumptions:
         """`a` with the fitted hit ratio and consumer split (other_cloud keeps its assumed part of outside AWS)."""
@@ -167,6 +170,8 @@ class Fit:
             f"{self.layer_cache_hit_ratio:.3f}, consumers same_region {c['same_region']:.3f} / other_region "
             f"{c['other_region']:.3f} / internet {c['internet']:.3f} / other_cloud {c['other_cloud']:.3f} "
             f"({self.identified}; residual {self.residual:.1%})"
+            + "".join(f"; {k}: {why}" for k, why in self.not_identifiable.items())
+            + "".join(f"; {n}" for n in self.notes)
         )
 
 
@@ -194,6 +199,11 @@ def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
     c = a.consumers
     outside = base(c.internet) + base(c.other_cloud)
     internet_part = base(c.internet) / outside if outside else 1.0
+    # Internet and other-cloud consumers are billed alike (data transfer out): never told apart by a bill.
+    unknown = {
+        "consumers.other_cloud": "not identifiable (billed as internet egress like consumers.internet): the "
+        "fitted outside-AWS share is split in the assumed proportion"
+    }
     if has_regional:
         e_same = float(x @ y_reg) / xx
         moved = e_int + e_or + e_same
@@ -203,6 +213,19 @@ def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
         moved = (e_int + e_or) / (1.0 - same) if same < 1 else float("nan")
         e_same = moved * same
         identified = "same_region held at its assumption (the bill has no same-region lines)"
+        # Only the products (1 − hit) × share of billed classes are fitted; hit and same_region trade off.
+        unknown["consumers.same_region"] = (
+            "not identifiable without same-region lines: kept at its assumption "
+            f"{same:g}; the billed products (1 − hit) × share are fitted exactly"
+        )
+        unknown["layer_cache_hit_ratio"] = (
+            "not identifiable on its own without same-region lines: it follows from the assumed same_region"
+        )
+        for k in ("other_region", "internet"):
+            unknown[f"consumers.{k}"] = (
+                "only (1 − hit) × share is identified without same-region lines; the share follows from the "
+                "assumed same_region"
+            )
     if not 0.0 < moved <= 1.0 + 1e-9:
         raise CalibrationError(
             f"the bill transfers {moved:.2f}× the bytes the pull counts ask for: the model cannot explain it "
@@ -216,7 +239,14 @@ def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
     obs = np.concatenate([y_int, y_inter, *([y_reg] if has_regional else [])])
     norm = float(np.sqrt((obs**2).sum()))
     residual = float(np.sqrt(((obs - pred) ** 2).sum())) / norm if norm else 0.0
+    notes = []
+    if len(data) < 6 or residual > 0.2:
+        notes.append(
+            f"weak fit: {len(data)} (month, region) observations, residual {residual:.0%} — collect more closed "
+            "months with full pull counts before trusting the fitted values"
+        )
     return Fit(
+        notes=notes,
         layer_cache_hit_ratio=hit,
         consumers={k: max(0.0, v) for k, v in shares.items()},
         identified=identified,
@@ -224,7 +254,21 @@ def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
         months=sorted(set(data["month"])),
         observations=len(data),
         effective={"egress-internet": e_int, "inter-region": e_or, "regional": e_same},
+        not_identifiable=unknown,
     )
+
+
+def line_errors(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """Per billed line (component), the model's total against the bill's over the (month, region) pairs the bill
+    has and a fit may use (closed, covered by pull counts): relative error = model ÷ bill − 1. A region-month
+    the bill lacks is left out, not counted as zero. Storage is measured, not fitted."""
+    m = _transfer_model(model, a)
+    long = m.melt(id_vars=["month", "region", "covered"], value_vars=list(COMPONENTS), var_name="component")
+    billed = actual[~actual["estimated"].astype(bool)]
+    both = billed.merge(long[long["covered"].astype(bool)], on=["month", "region", "component"], how="inner")
+    out = both.groupby("component", as_index=False).agg(model=("value", "sum"), bill=("quantity", "sum"))
+    out["error"] = out["model"] / out["bill"] - 1.0
+    return out
 
 
 # ---- loaders: warehouse → frames ----------------------------------------------------------------------

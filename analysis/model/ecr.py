@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.model.costs import GIB, Ctx, Line, PriceRef, first, over_months
+from analysis.model.costs import GIB, HOURS_PER_MONTH, Ctx, Line, PriceRef, first, over_months
 from analysis.model.workload import WorkloadProfile
 
 
@@ -201,6 +201,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
     refs: dict[str, list[PriceRef]] = {"dto": [], "inter": [], "nat": []}
     # Regions with most egress first: an account-wide free allowance is used up where traffic is.
     order = np.argsort(-usage.pull_gb_month, kind="stable")
+    via_endpoint: dict[int, np.ndarray] = {}
     for i in order:
         region = usage.regions[i]
         share = usage.shares(a.consumers, i)
@@ -227,11 +228,13 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
         repl, q_repl = repl + replicated * rate, q_repl + first(replicated)
 
-        # Same-region pulls from private subnets skip the NAT gateway where ECR/S3 VPC endpoints exist; pulls from
-        # another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
-        via_nat = (
-            gb * a.private_subnet_share * (share["same_region"] * (1.0 - a.vpc_endpoint_share) + share["other_region"])
+        # Same-region private pulls in VPCs with endpoints skip the NAT for what the endpoints carry (nat_share);
+        # pulls from another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
+        private_same = gb * a.private_subnet_share * share["same_region"]
+        via_nat = private_same * (1.0 - a.vpc_endpoint_share * (1.0 - nat_share(a))) + (
+            gb * a.private_subnet_share * share["other_region"]
         )
+        via_endpoint[i] = private_same * a.vpc_endpoint_share
         nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
         refs["nat"].append(ref)
         nat, q_nat = nat + via_nat * nat_price, q_nat + first(via_nat)
@@ -276,10 +279,74 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
             q_nat,
             "GB",
             _refs(*refs["nat"]),
-            "pulls from private subnets: same-region ones without ECR/S3 VPC endpoints, and cross-region ones",
+            f"pulls from private subnets: cross-region ones, and same-region ones but what VPC endpoints carry "
+            f"(vpc_endpoints: {a.vpc_endpoints})",
         )
     )
-    return lines
+    return lines + _endpoint_lines(usage, ctx, via_endpoint)
+
+
+def nat_share(a: object) -> float:
+    """Share of a same-region private pull's bytes that still cross the NAT in a VPC with the chosen endpoints:
+    all of them without endpoints, the ECR API calls with only the (free) S3 gateway, none with both."""
+    choice = a.vpc_endpoints  # type: ignore[attr-defined]
+    return {"none": 1.0, "s3-gateway": a.api_bytes_share, "ecr-interface": 0.0}[choice]  # type: ignore[attr-defined]
+
+
+def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.ndarray]) -> list[Line]:
+    """ecr.api + ecr.dkr interface endpoints: hours per endpoint per AZ per VPC in each region with pulls, and
+    per GB of what goes through them (the API share; layers take the free S3 gateway endpoint)."""
+    a = ctx.a
+    if a.vpc_endpoints == "none":
+        return []
+    # The S3 gateway endpoint has no charge: shown so the choice and the NAT processing it avoids are visible.
+    layers = sum((v * (1.0 - a.api_bytes_share) for v in via_endpoint.values()), np.zeros_like(ctx.months))
+    gateway = Line(
+        "S3 gateway endpoint (layer bytes, no charge)",
+        "aws-side",
+        np.zeros_like(ctx.months) * layers,
+        first(layers),
+        "GB",
+        [],
+        "private same-region pulls in VPCs with endpoints fetch layers from S3 through it instead of the NAT",
+    )
+    if a.vpc_endpoints != "ecr-interface":
+        return [gateway] if gateway.quantity else []  # no private same-region pulls: nothing to show
+    hours_cost = np.zeros_like(ctx.months)
+    gb_cost = np.zeros_like(ctx.months)
+    q_hours = q_gb = 0.0
+    refs: list[PriceRef] = []
+    for i, region in enumerate(usage.regions):
+        if not usage.pull_gb_month[i]:
+            continue
+        hourly, r1 = ctx.flat("aws.vpce.interface.hourly", "hour", region=region)
+        hours = 2.0 * a.endpoint_azs * a.endpoint_vpcs_per_region * HOURS_PER_MONTH  # ecr.api and ecr.dkr
+        hours_cost, q_hours = hours_cost + over_months(hours * hourly, ctx.months), q_hours + first(hours)
+        gb = via_endpoint[i] * a.api_bytes_share
+        cost, r2 = ctx.tiered("aws.vpce.interface.processing", gb, "GB", region=region)
+        gb_cost, q_gb = gb_cost + cost, q_gb + first(gb)
+        refs += [r1, r2]
+    return [
+        Line(
+            "VPC interface endpoints ecr.api + ecr.dkr (hours)",
+            "network",
+            hours_cost,
+            q_hours,
+            "endpoint-hours",
+            _refs(*refs[0::2]),
+            "2 endpoints × AZs × VPCs × 730 h in each region with pulls; the S3 gateway endpoint is free",
+        ),
+        Line(
+            "VPC interface endpoints (data processed)",
+            "aws-side",
+            gb_cost,
+            q_gb,
+            "GB",
+            _refs(*refs[1::2]),
+            "ECR API and manifest bytes; layers come from S3 through the gateway endpoint at no charge",
+        ),
+        gateway,
+    ]
 
 
 def _inter_region_rate(ctx: Ctx, region: str) -> tuple[float, PriceRef]:
@@ -296,7 +363,9 @@ def _scanning_lines(usage: RegionUsage, ctx: Ctx) -> list[Line]:
     initial, r1 = ctx.flat("inspector.ecr.initial_scan", "image-scan")
     rescan, r2 = ctx.flat("inspector.ecr.rescan", "image-scan")
     pushes = usage.scanned_pushes_month.sum()
-    rescans = usage.scanned_tagged_images.sum() * ctx.a.rescans_per_image_month
+    duration = ctx.a.inspector_rescan_duration
+    monitored = rescan_monitored(usage.scanned_pushes_month, usage.scanned_tagged_images, duration).sum()
+    rescans = monitored * ctx.a.rescans_per_image_month
     monthly = over_months(pushes * initial + rescans * rescan, ctx.months)
     return [
         Line(
@@ -306,6 +375,20 @@ def _scanning_lines(usage: RegionUsage, ctx: Ctx) -> list[Line]:
             first(pushes + rescans),
             "image-scan",
             [r1, r2],
-            "initial scans of new pushes plus continuous rescans of tagged images",
+            f"initial scans of new pushes plus rescans of the {monitored:,.0f} tagged images Inspector still "
+            f"monitors (re-scan duration {duration})",
         )
     ]
+
+
+DAYS_PER_MONTH = 365.25 / 12.0
+
+
+def rescan_monitored(pushes_month: np.ndarray, tagged: np.ndarray, duration: str) -> np.ndarray:
+    """Images Inspector keeps rescanning: those pushed within the re-scan duration (pushes per month × the
+    duration in months), at most the tagged images there are. LIFETIME: every tagged image. Images kept in
+    use past the push window (the pull-date duration) are not measured here and not counted."""
+    if duration == "LIFETIME":
+        return np.asarray(tagged, dtype=float)
+    days = float(duration.removeprefix("DAYS_"))
+    return np.minimum(np.asarray(pushes_month, dtype=float) * days / DAYS_PER_MONTH, tagged)

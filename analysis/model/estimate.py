@@ -17,7 +17,7 @@ from analysis.model.assumptions import Assumptions, Range, Share, base
 from analysis.model.costs import Ctx, Line, OneTime, PriceRef, Resolved
 from analysis.model.ecr import EcrOptions, ecr_costs
 from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
-from analysis.model.migration import dual_run, migration_costs
+from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
 from analysis.model.projection import break_even_month, cumulative, npv
 from analysis.model.registry_workload import DEFAULT_REGION, RegistryNotFound, load_registry_profile
 from analysis.model.repositories import baseline_top_repositories
@@ -87,10 +87,10 @@ def scenario_costs(
         proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=inp.global_unique_gb * a.proxy_cache_share)
         for line in proxy:
             line.component = f"Proxy cache: {line.component}"
-        return ScenarioCosts(scenario, lines + proxy, [])
+        return ScenarioCosts(scenario, lines + proxy, [proxy_setup(sh, ctx)])
     lines = selfhosted_costs(inp, sh, ctx)
-    ecr_meanwhile = functools.reduce(np.add, (line.monthly for line in ecr_costs(inp.usage, ctx)))
-    lines.append(dual_run(ecr_meanwhile, ctx))
+    move_traffic(lines, ctx)  # during the dual run ECR still serves part of the pulls: each is paid once
+    lines.append(dual_run(ecr_costs(inp.usage, ctx), ctx))
     return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))
 
 
@@ -343,8 +343,12 @@ def run_estimate(
     calibrate: bool = False,
     registry: str | None = None,
     region: str = DEFAULT_REGION,
+    plan_days: Range | None = None,
 ) -> EstimateResult:
     """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out.
+
+    `plan_days`: the migration plan's engineer-days (a caller that built the plan passes it); none: the plan of
+    the warehouse is built here (without a reference scan), so estimate, report and dashboard use one effort.
 
     `calibrate`: fit the layer-cache hit ratio and consumer split to the collected bill first (calibration.py).
     `registry`: estimate from a Harbor/OCI collection (its URL or id; "" = the only one) priced in ECR `region`."""
@@ -362,13 +366,44 @@ def run_estimate(
             raise ScenarioError("--calibrate fits ECR's bill: it cannot be combined with --from-registry")
         options |= {"registry": registry, "region": region}
     with Warehouse(db, read_only=True) as wh:
-        note = None
+        notes = []
         if calibrate:
             from analysis.model.calibration import calibrated  # fitted assumptions replace the scenarios' own
 
             scenarios, note = calibrated(wh, scenarios)
+            notes.append(note)
+        if registry is None and any(s.kind == "selfhosted" for s in scenarios):
+            days = plan_days if plan_days is not None else planned_days(wh)
+            if days is not None:
+                scenarios, note = with_plan_days(scenarios, days)
+                notes.append(note)
         result = estimate_from_warehouse(wh, scenarios, prices, **options)
-        return result if note is None else result.model_copy(update={"notes": [*result.notes, note]})
+        return result.model_copy(update={"notes": [*result.notes, *notes]}) if notes else result
+
+
+def planned_days(wh: Warehouse) -> Range | None:
+    """The engineer-days of the warehouse's migration plan (analysis/portability/plan.py), or None when the
+    warehouse holds no ECR inventory to plan from."""
+    from datetime import UTC, datetime
+
+    from analysis.portability.plan import build_plan, migration_days  # the plan builds on the model, not back
+
+    plan = build_plan(wh, at=datetime.now(UTC))
+    return migration_days(plan) if len(plan.waves.repositories) else None
+
+
+def with_plan_days(scenarios: list[Scenario], days: Range) -> tuple[list[Scenario], str]:
+    """Self-hosted scenarios take the plan's effort unless their file sets `migration_days` itself."""
+    out = []
+    for s in scenarios:
+        if s.kind == "selfhosted" and s.assumptions.migration_days is None:
+            s = s.model_copy(update={"assumptions": s.assumptions.model_copy(update={"migration_days": days})})
+        out.append(s)
+    note = (
+        f"Migration effort: {days.base:g} engineer-days ({days.low:g}-{days.high:g}) from the migration plan "
+        "(regcost plan), in every self-hosted scenario that does not set migration_days itself"
+    )
+    return out, note
 
 
 class EmptyWarehouse(Exception):

@@ -59,27 +59,58 @@ def _engineering(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         if planned
         else (a.migration_days_base + a.migration_days_per_100_repositories * repositories / 100.0)
     )
+    note = "from the migration plan (regcost plan)" if planned else f"{repositories:,} repositories"
+    return _engineer_days("Migration engineering", days, sh, ctx, note)
+
+
+def proxy_setup(sh: SelfHosted, ctx: Ctx) -> OneTime:
+    """Hybrid: setting up the proxy cache is engineering too (the plan counts days to set up Harbor)."""
+    note = "install Harbor, proxy-cache projects and endpoints, repoint the proxied clients"
+    return _engineer_days("Proxy cache set-up", ctx.a.proxy_setup_days, sh, ctx, note)
+
+
+def _engineer_days(component: str, days: np.ndarray | float, sh: SelfHosted, ctx: Ctx, note: str) -> OneTime:
+    """Engineer-days × 8 h × the loaded labour rate, as a one-time cost."""
     rate, ref = labour_rate(ctx, sh)
-    return OneTime(
-        "Migration engineering",
-        days * HOURS_PER_DAY * rate,
-        first(days),
-        "engineer-days",
-        [ref] if ref else [],
-        "from the migration plan (regcost plan)" if planned else f"{repositories:,} repositories",
-    )
+    return OneTime(component, days * HOURS_PER_DAY * rate, first(days), "engineer-days", [ref] if ref else [], note)
 
 
-def dual_run(baseline_total: np.ndarray, ctx: Ctx) -> Line:
-    """ECR keeps running (at the baseline's cost) for the first dual-run months of a migration."""
+# Lines that follow the pulls (and the pushes that trigger scans): paid by whichever registry serves them.
+TRAFFIC_GROUPS = ("transfer", "aws-side", "security")
+
+
+def ecr_traffic_share(ctx: Ctx) -> np.ndarray:
+    """Share of the traffic ECR still serves in each month of a migration. Consumers move in even waves over
+    the dual-run months: at mid-month m, (m − ½) / D of them have moved. 2 months: 75 %, 25 %, then 0."""
+    months = np.asarray(ctx.a.dual_run_months, dtype=float)
+    return np.clip(1.0 - (ctx.months - 0.5) / months, 0.0, 1.0)
+
+
+def dual_run(ecr_lines: list[Line], ctx: Ctx) -> Line:
+    """ECR while both registries run: its storage and fixed costs for the dual-run months (a fractional last
+    month in part), its traffic only for the consumers that have not moved yet (the new registry's traffic
+    lines carry the rest, `move_traffic`), so no pull is paid twice."""
     months = np.asarray(ctx.a.dual_run_months, dtype=float)
     # A fractional last month counts in part: 1.5 months = all of month 1 and half of month 2.
-    weight = np.clip(months - (ctx.months - 1.0), 0.0, 1.0)
+    running = np.clip(months - (ctx.months - 1.0), 0.0, 1.0)
+    serving = ecr_traffic_share(ctx)
+    total: np.ndarray | float = 0.0
+    for line in ecr_lines:
+        weight = serving if line.group in TRAFFIC_GROUPS else running
+        total = total + np.asarray(line.monthly, dtype=float) * weight
     return Line(
         "ECR during the dual run",
         "migration",
-        baseline_total * weight,
+        np.asarray(total, dtype=float) * np.ones_like(ctx.months),
         first(months),
         "months",
-        note="ECR is kept until every consumer has moved",
+        note="ECR storage and fixed costs while both run; its traffic only for consumers not yet moved (even waves)",
     )
+
+
+def move_traffic(lines: list[Line], ctx: Ctx) -> None:
+    """The new registry's traffic lines carry only the consumers that have moved (the complement of ECR's)."""
+    moved = 1.0 - ecr_traffic_share(ctx)
+    for line in lines:
+        if line.group in TRAFFIC_GROUPS:
+            line.monthly = np.asarray(line.monthly, dtype=float) * moved

@@ -39,6 +39,9 @@ class Resource(_Strict):
     )
     count: float = Field(1.0, gt=0, description="How many.")
     location: str | None = Field(None, description="Region or site of the price, if not the scenario's site.")
+    line: str | None = Field(
+        None, description="Cost line it is shown under (none: the compute and services line), e.g. colocation network."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Resource:
@@ -70,6 +73,11 @@ class Storage(_Strict):
     base_fee: str | None = Field(None, description="Catalog id of a monthly base fee that includes some storage.")
     redundancy_parameter: str | None = Field(
         None, description="Catalog parameter: raw bytes per stored byte (e.g. onprem.storage.redundancy for Ceph)."
+    )
+    redirect: bool = Field(
+        True,
+        description="Object storage: blob downloads are redirected to pre-signed URLs of the store (Harbor's "
+        "default, storage_service.redirect.disable: false), so layer bytes leave the store, not Harbor's nodes.",
     )
 
 

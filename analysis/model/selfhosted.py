@@ -18,14 +18,15 @@ from analysis.model.scenarios import Resource, SelfHosted
 def labour_rate(ctx: Ctx, sh: SelfHosted) -> tuple[np.ndarray | float, PriceRef | None]:
     if ctx.a.labour_rate is not None:
         return ctx.a.labour_rate, None
-    rate, ref = ctx.flat("labour.ops", "hour-labour", site=sh.site.labour_site)
+    # A platform/DevOps engineer's loaded rate: who runs Harbor on Kubernetes (labour.yaml says why and source).
+    rate, ref = ctx.flat("labour.devops", "hour-labour", site=sh.site.labour_site)
     return rate, ref
 
 
 def selfhosted_costs(inp: ModelInput, sh: SelfHosted, ctx: Ctx, *, proxy_gb: float | None = None) -> list[Line]:
     """Monthly lines of a Harbor site. `proxy_gb` set: a pull-through cache of that size, not the whole estate."""
     a = ctx.a
-    lines = [_compute(sh, ctx)]
+    lines = _compute(sh, ctx)
     if proxy_gb is None:
         stored = stock(inp.global_unique_gb, inp.global_growth_gb_month * a.storage_growth_factor, ctx)
     else:
@@ -60,12 +61,13 @@ def _resource_monthly(r: Resource, sh: SelfHosted, ctx: Ctx) -> tuple[float | np
         months = ctx.parameter("onprem.server.amortisation_months")
         support = ctx.parameter("onprem.server.support_fraction_per_year")
         watts = ctx.parameter("onprem.server.power_watts")
-        pue = ctx.parameter("onprem.pue")
         capex_ccy = ctx.catalog.parameter("onprem.server.capex").currency or "USD"
         fx = ctx.catalog.fx_rate(capex_ccy, ctx.currency)
         kw_price, ref = _site_price(ctx, sh, "onprem.colo.power", "kW-month", r.location)
-        # capex spread over its life, support as a share of capex per year, power drawn × PUE at the colo rate
-        monthly = capex * fx / months + capex * fx * support / 12 + watts / 1000 * pue * kw_price
+        # capex spread over its life, support as a share of capex per year, and the IT power drawn at the colo's
+        # per-kW rate. No PUE: a per-kW colocation price already covers the facility's cooling and losses
+        # (onprem.pue applies to metered electricity in your own room only).
+        monthly = capex * fx / months + capex * fx * support / 12 + watts / 1000 * kw_price
         return monthly, [ref]
     entry, fx = ctx.price(r.price, **_where(sh, r.location))
     per = entry.price * (HOURS_PER_MONTH if entry.unit == "hour" else 1.0) * fx
@@ -74,22 +76,31 @@ def _resource_monthly(r: Resource, sh: SelfHosted, ctx: Ctx) -> tuple[float | np
     return per, [PriceRef.of(entry)]
 
 
-def _compute(sh: SelfHosted, ctx: Ctx) -> Line:
-    total, refs, units = 0.0, [], 0.0
-    for r in sh.resources:
-        monthly, r_refs = _resource_monthly(r, sh, ctx)
-        total = total + monthly * r.count
-        refs += r_refs
-        units += r.count
-    return Line(
-        f"Compute and services ({sh.deployment})",
-        "compute",
-        over_months(total, ctx.months),
-        units,
-        "resources",
-        refs,
-        "; ".join(f"{r.count:g} × {r.what}" for r in sh.resources),
-    )
+def _compute(sh: SelfHosted, ctx: Ctx) -> list[Line]:
+    """One line per `line` name of the resources: compute and services, and e.g. the colocation's network."""
+    default = f"Compute and services ({sh.deployment})"
+    names = list(dict.fromkeys(r.line or default for r in sh.resources))
+    lines = []
+    for name in names:
+        total, refs, units = 0.0, [], 0.0
+        members = [r for r in sh.resources if (r.line or default) == name]
+        for r in members:
+            monthly, r_refs = _resource_monthly(r, sh, ctx)
+            total = total + monthly * r.count
+            refs += r_refs
+            units += r.count
+        lines.append(
+            Line(
+                name,
+                "compute" if name == default else "network",
+                over_months(total, ctx.months),
+                units,
+                "resources",
+                refs,
+                "; ".join(f"{r.count:g} × {r.what}" for r in members),
+            )
+        )
+    return lines
 
 
 def _included(sh: SelfHosted, ctx: Ctx, what: str, unit: str) -> float:
@@ -138,49 +149,7 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
     aws_share = share["same_region"] + share["other_region"]
     outside = share["internet"] + share["other_cloud"]
     if sh.site.kind == "aws":
-        home = sh.site.region
-        same = np.zeros_like(ctx.months)  # same-region pulls of the home region, at its own (measured) split
-        for i, region in enumerate(usage.regions):
-            if region == home:
-                same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i)["same_region"]
-        cross_az, ref_az = ctx.flat("aws.transfer.cross_az", "GB", region=home)
-        # Inside a region, traffic to a self-run service crosses AZs and AWS bills each GB on both sides (out of
-        # one AZ, into the other; same account): twice the per-GB price. ECR is regional and free across AZs.
-        lines.append(
-            Line(
-                "Cross-AZ transfer",
-                "transfer",
-                same * a.cross_az_share * cross_az * 2.0,
-                first(same * a.cross_az_share),
-                "GB",
-                [ref_az],
-                "billed out of one AZ and into the other: 2 × the per-GB price",
-            )
-        )
-        other = total * aws_share - same
-        rate, ref_ir = ctx.flat("aws.transfer.inter_region", "GB", region=home)
-        lines.append(
-            Line(
-                "Inter-region transfer (pulls)",
-                "transfer",
-                other * rate,
-                first(other),
-                "GB",
-                [ref_ir],
-                "AWS workloads outside the Harbor region, including those ECR served locally before",
-            )
-        )
-        out = total * outside
-        cost, ref = ctx.tiered(
-            "aws.transfer.internet_out",
-            out,
-            "GB",
-            region=home,
-            offset=a.other_internet_egress_gb_month,
-            allowance=ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance),  # AWS-wide
-        )
-        lines.append(Line("Data transfer out to the internet", "transfer", cost, first(out), "GB", [ref]))
-        return lines
+        return _traffic_on_aws(usage, sh, ctx, total)
 
     local = share["internet"] * a.site_local_share
     leaving = total * (aws_share + outside - local)
@@ -213,6 +182,97 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
         )
     )
     return lines
+
+
+def _traffic_on_aws(usage: RegionUsage, sh: SelfHosted, ctx: Ctx, total: np.ndarray) -> list[Line]:
+    """Harbor in an AWS region. With object storage and redirects on (Harbor's default), layer bytes go from S3
+    to the consumer: same-region is free and crosses no AZ boundary, other regions pay S3's inter-region rate,
+    the internet S3's egress. With redirects off every byte passes Harbor's nodes: same-region pulls cross
+    AZs. Either way private-subnet consumers in other regions, and same-region ones fetching S3 URLs without
+    an S3 gateway endpoint, go through their NAT gateway."""
+    a, share = ctx.a, ctx.a.consumers
+    home = sh.site.region
+    redirect = sh.storage.backend == "object" and sh.storage.redirect
+    via = "from S3 (pre-signed redirect)" if redirect else "through Harbor's nodes"
+    same = np.zeros_like(ctx.months)  # same-region pulls of the home region, at its own (measured) split
+    for i, region in enumerate(usage.regions):
+        if region == home:
+            same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i)["same_region"]
+    lines: list[Line] = []
+    if not redirect:
+        cross_az, ref_az = ctx.flat("aws.transfer.cross_az", "GB", region=home)
+        # Inside a region, traffic to a self-run service crosses AZs and AWS bills each GB on both sides (out of
+        # one AZ, into the other; same account): twice the per-GB price. ECR and S3 are regional and free.
+        lines.append(
+            Line(
+                "Cross-AZ transfer",
+                "transfer",
+                same * a.cross_az_share * cross_az * 2.0,
+                first(same * a.cross_az_share),
+                "GB",
+                [ref_az],
+                "redirect off: billed out of one AZ and into the other, 2 × the per-GB price",
+            )
+        )
+    other = total * (share["same_region"] + share["other_region"]) - same
+    rate, ref_ir = ctx.flat("aws.transfer.inter_region", "GB", region=home)
+    lines.append(
+        Line(
+            "Inter-region transfer (pulls)",
+            "transfer",
+            other * rate,
+            first(other),
+            "GB",
+            [ref_ir],
+            f"AWS workloads outside the Harbor region, {via}, including those ECR served locally before",
+        )
+    )
+    out = total * (share["internet"] + share["other_cloud"])
+    cost, ref = ctx.tiered(
+        "aws.transfer.internet_out",
+        out,
+        "GB",
+        region=home,
+        offset=a.other_internet_egress_gb_month,
+        allowance=ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance),  # AWS-wide
+    )
+    lines.append(Line("Data transfer out to the internet", "transfer", cost, first(out), "GB", [ref], via))
+    # Same-region consumers reach Harbor's internal load balancer inside the VPC; S3 URLs need the S3 gateway
+    # endpoint to skip the NAT (vpc_endpoints, in the share of VPCs that have it).
+    gateway = 0.0 if a.vpc_endpoints == "none" else a.vpc_endpoint_share
+    same_nat = same * (1.0 - gateway) if redirect else same * 0.0
+    nat_gb = (same_nat + other) * a.private_subnet_share
+    price, ref_nat = ctx.flat("aws.nat.processing", "GB", region=home)
+    lines.append(
+        Line(
+            "NAT gateway processing (pulls from Harbor)",
+            "aws-side",
+            nat_gb * price,
+            first(nat_gb),
+            "GB",
+            [ref_nat],
+            "private-subnet consumers in other regions, and same-region ones fetching S3 URLs without the S3 "
+            "gateway endpoint (priced at the Harbor region's NAT rate)",
+        )
+    )
+    if redirect:
+        lines.append(_s3_gets(usage, ctx, home, total))
+    return lines
+
+
+def _s3_gets(usage: RegionUsage, ctx: Ctx, home: str, total: np.ndarray) -> Line:
+    """With redirects each layer download is an S3 GET (requests are priced per 1,000)."""
+    price, ref = ctx.flat("aws.s3.requests.get", "request", region=home)
+    layers = total * ctx.a.layers_per_gb
+    return Line(
+        "S3 GET requests (redirected layer downloads)",
+        "transfer",
+        layers * price,
+        first(layers),
+        "requests",
+        [ref],
+        "one GET per layer fetched",
+    )
 
 
 def _weighted_nat(usage: RegionUsage, ctx: Ctx) -> tuple[float, PriceRef]:

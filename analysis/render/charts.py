@@ -21,7 +21,8 @@ FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', Helvetica, sans-serif"
 GROUPS = {
     "storage": ("Storage", "#0072B2"),
     "transfer": ("Data transfer", "#E69F00"),
-    "aws-side": ("AWS-side (NAT gateway)", "#D55E00"),
+    "aws-side": ("AWS-side (NAT gateway, endpoints)", "#D55E00"),
+    "network": ("Network (VPC endpoint hours, colocation)", "#F0E442"),
     "compute": ("Compute and services", "#009E73"),
     "operations": ("Operations labour", "#CC79A7"),
     "security": ("Security scanning", "#56B4E9"),

@@ -15,7 +15,7 @@ import pytest
 from support import settings_for
 
 from analysis.collect_costs import collect_cur
-from analysis.collectors.cur import CurError
+from analysis.collectors.cur import CurError, NoEcrLines
 from analysis.warehouse import Warehouse
 
 TODAY = date(2026, 11, 27)
@@ -252,3 +252,120 @@ def test_an_s3_export_is_downloaded_with_declared_reads_then_read_locally(aws, t
     assert summary.status == "complete"
     calls = aws.call_counts()
     assert set(calls) == {("s3", "ListObjectsV2"), ("s3", "GetObject")} and calls[("s3", "GetObject")] == 1
+
+
+# -- real exports nobody here wrote (tests/fixtures/bills/README.md) ----------------------------------------
+BILLS = Path(__file__).resolve().parent.parent / "fixtures" / "bills"
+
+
+def test_a_real_focus_export_without_x_usage_type_loads_its_ecr_lines(tmp_path):
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_cur(wh, None, str(BILLS / "focus-1.0-aws-sample-ecr.csv"), today=TODAY)
+        assert summary.files[0]["format"] == "FOCUS 1.x (usage type from ChargeDescription)"
+        assert summary.months == ["2024-09-01"]
+        got = wh.query(
+            "SELECT account_id, usage_type, usage_class, region, round(quantity, 10), round(cost, 10) "
+            "FROM current_cost_lines WHERE source = 'cur' ORDER BY account_id"
+        )
+    # The file's 5 ECR lines ("$0.10 per GB-month of data storage", "USD 0.1 per GB-Mo for TimedStorage-ByteHrs
+    # in EU (Stockholm)", unit GB-Months) are storage in the line's RegionId; the 6 EC2/ELB/SQS lines are not ECR.
+    # eu-north-1's two hourly lines add up: 0.0001111681 + 0.000111175 = 0.0002223431 GB-Mo, cost
+    # 0.0000111168 + 0.0000111175 = 0.0000222343
+    assert got == [
+        ("24333871086", "EU-TimedStorage-ByteHrs", "storage", "eu-west-1", 0.0005297618, 0.0000529762),
+        ("55441562023", "EUN1-TimedStorage-ByteHrs", "storage", "eu-north-1", 0.0002223431, 0.0000222343),
+        ("69460568468", "USW2-TimedStorage-ByteHrs", "storage", "us-west-2", 0.0005018337, 0.0000501834),
+        ("85742851457", "USW2-TimedStorage-ByteHrs", "storage", "us-west-2", 0.0016377574, 0.0001637757),
+    ]
+
+
+def test_a_bill_without_ecr_lines_says_so_and_loads_nothing(tmp_path):
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        with pytest.raises(NoEcrLines) as err:
+            collect_cur(wh, None, str(BILLS / "focus-1.0-aws-sample-no-ecr.csv"), today=TODAY)
+        message = str(err.value)
+        assert "no ECR lines" in message and "Nothing was loaded" in message
+        # it names what the export does hold, so the person sees it is another account's or service's bill
+        assert "Elastic Load Balancing (3 lines)" in message
+        assert wh.query("SELECT count(*) FROM cost_lines")[0][0] == 0
+        assert wh.query("SELECT operation, error_code FROM collection_errors") == [("cur:read", "NoEcrLines")]
+
+
+FOCUS_DESCRIPTIONS = [
+    # (ChargeDescription as AWS writes it, ConsumedUnit, the usage class it must land in)
+    ("$0.09 per GB - first 10 TB / month data transfer out beyond the global free tier", "GB", "egress-internet"),
+    ("$0.020 per GB - US East (Northern Virginia) data transfer to EU (Ireland)", "GB", "inter-region-out"),
+    ("$0.00 per GB - EU (Ireland) data transfer from US East (Northern Virginia)", "GB", "inter-region-in"),
+    ("$0.01 per GB - regional data transfer - in/out/between EC2 AZs or using elastic IPs or ELB", "GB", "regional"),
+    ("$0.10 per GB-month of data storage", "GB-Months", "storage"),
+    ("an unknown charge", "Requests", "other"),
+]
+
+
+def test_standard_focus_descriptions_map_to_usage_classes(tmp_path):
+    header = (BILLS / "focus-1.0-aws-sample-ecr.csv").read_text(encoding="utf-8").splitlines()[0]
+    columns = [c.strip('"') for c in header.split(",")]
+    path = tmp_path / "focus.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for i, (text, unit, _) in enumerate(FOCUS_DESCRIPTIONS):
+            row = dict.fromkeys(columns, "")
+            row |= {
+                "ServiceName": "Amazon EC2 Container Registry (ECR)",
+                "ChargeCategory": "Usage",
+                "ChargeDescription": text,
+                "ConsumedUnit": unit,
+                "ConsumedQuantity": str(i + 1),
+                "BilledCost": "1",
+                "ChargePeriodStart": "2024-09-10 00:00:00",
+                "SubAccountId": "111111111111",
+                "RegionId": "us-east-1",
+                "SkuId": f"SKU{i}",
+                "BillingCurrency": "USD",
+            }
+            writer.writerow(row)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        collect_cur(wh, None, str(path), today=TODAY)
+        got = dict(wh.query("SELECT quantity, usage_class FROM current_cost_lines"))
+    assert got == {float(i + 1): cls for i, (_, _, cls) in enumerate(FOCUS_DESCRIPTIONS)}
+
+
+ZONE_FREE_CUR = """\
+lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/UsageType,lineItem/UsageStartDate,\
+lineItem/UsageAmount,pricing/unit,lineItem/UnblendedCost,lineItem/CurrencyCode
+111111111111,Usage,AmazonECR,DataTransfer-Out-Bytes,2026-09-30T23:00:00,10,GB,0.9,USD
+111111111111,Usage,AmazonECR,DataTransfer-Out-Bytes,2026-10-01T00:30:00,20,GB,1.8,USD
+111111111111,Usage,AmazonECR,DataTransfer-Out-Bytes,2026-10-31 23:59:59,40,GB,3.6,USD
+111111111111,Usage,AmazonECR,DataTransfer-Out-Bytes,2026-11-01T08:30:00+09:00,80,GB,7.2,USD
+"""
+MONTHS_OF = """\
+import json, sys
+from pathlib import Path
+import duckdb
+from analysis.collectors.cur import scan
+groups, rows, names = scan(duckdb.connect(), Path(sys.argv[1]))
+print(json.dumps(sorted((str(r[names.index("month")]), r[names.index("quantity")]) for r in rows)))
+"""
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/Los_Angeles"])
+def test_zone_free_start_times_are_utc_whatever_the_machines_time_zone(tmp_path, zone):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "cur.csv"
+    path.write_text(ZONE_FREE_CUR)
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", MONTHS_OF, str(path)],
+        env={**os.environ, "TZ": zone, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # Billing time is UTC: 23:00 on 30 September is September everywhere; 00:30 and 23:59:59 are October; a
+    # value with its own offset (08:30+09:00 = 23:30 UTC on 31 October) is converted, not re-read.
+    assert json.loads(out) == [["2026-09-01", 10.0], ["2026-10-01", 140.0]]

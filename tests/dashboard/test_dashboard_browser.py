@@ -60,10 +60,17 @@ def test_break_even_follows_an_assumption_in_the_browser(dashboard):
             assert page.locator(".js-plotly-plot .main-svg").count() >= 2  # monthly and cumulative charts drawn
             assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 6
 
+            saves = _metric(page, "Saves vs ECR")  # of the scenario in focus before the switch
             page.get_by_label("Scenario in focus").click()  # the selectbox
             page.get_by_role("option", name="Hybrid").click()
+            # The rerun may not have started yet: wait until the metrics show another scenario's savings.
+            page.wait_for_function(
+                "s => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some("
+                "m => m.innerText.includes('Saves vs ECR') && !m.innerText.includes(s))",
+                arg=saves,
+                timeout=30_000,
+            )
             _settled(page)
-            page.wait_for_timeout(300)
             before = _metric(page, "Break-even")
 
             page.get_by_text("Running Harbor").click()  # open the expander

@@ -20,8 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.dashboard import state
 from analysis.dashboard.format import GIB, break_even, gib, money
+from analysis.dashboard.source import read_plan, read_snapshot
 from analysis.model.assumptions import Range
-from analysis.model.estimate import estimate
+from analysis.model.estimate import estimate, with_plan_days
 from analysis.model.inputs import from_profile
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import load_scenarios, pick
@@ -39,12 +40,23 @@ def profile(collected_db: Path):
         return load_profile(wh)
 
 
-def expected(profile, update: dict[str, Any] | None = None, names: list[str] | None = None) -> EstimateResult:
-    """The estimate through the model API, with `update` applied to every scenario's assumptions."""
+@pytest.fixture(scope="module")
+def plan_days(collected_db: Path) -> Range:
+    """The migration plan's engineer-days as the dashboard takes them (the plan as of the last collection)."""
+    snap = read_snapshot(collected_db)
+    return Range(**read_plan(collected_db, at=snap.collected_at, catalog=load_catalog())["summary"]["migration_days"])
+
+
+def expected(
+    profile, update: dict[str, Any] | None = None, names: list[str] | None = None, *, days: Range, draws: int = 0
+) -> EstimateResult:
+    """The estimate through the model API, with `update` applied to every scenario's assumptions and the plan's
+    migration effort in the self-hosted ones (one effort everywhere: estimate, report, dashboard)."""
     scenarios = pick(load_scenarios(), names)
     if update:
         scenarios = [s.model_copy(update={"assumptions": s.assumptions.model_copy(update=update)}) for s in scenarios]
-    return estimate(from_profile(profile), summary(profile), scenarios, load_catalog())
+    scenarios, _ = with_plan_days(scenarios, days)
+    return estimate(from_profile(profile), summary(profile), scenarios, load_catalog(), draws=draws)
 
 
 def open_app(db: Path, monkeypatch: pytest.MonkeyPatch, page: str | None = None) -> AppTest:
@@ -76,9 +88,9 @@ def values(v: Any) -> np.ndarray:
     return np.asarray(v)
 
 
-def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch):
+def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch)
-    want = expected(profile)
+    want = expected(profile, days=plan_days)
     base = want.scenario("ecr")
     assert at.title[0].value == "Overview"
     assert metric(at, "ECR cost, month 1") == money(base.monthly_total[0], "USD")
@@ -95,9 +107,9 @@ def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch):
         assert drawn[s.title] + sum(o.amount for o in s.one_time) == pytest.approx(s.horizon_tco, abs=0.005)
 
 
-def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch):
+def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch, "scenarios")
-    before = expected(profile)
+    before = expected(profile, days=plan_days)
     at.selectbox(key="w.focus").set_value("hybrid-proxy").run()
     hybrid = before.scenario("hybrid-proxy")
     assert metric(at, "Break-even") == break_even(hybrid.break_even_month)
@@ -105,7 +117,7 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch):
 
     # The layer cache: fewer cached bytes → more egress on ECR. Ranges keep their bounds.
     at.slider(key="a.layer_cache_hit_ratio").set_value(30.0).run()
-    cache = expected(profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85)})
+    cache = expected(profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85)}, days=plan_days)
     assert metric(at, "Saves vs ECR") == money(cache.scenario("hybrid-proxy").savings_vs_baseline, "USD")
     assert cache.scenario("hybrid-proxy").savings_vs_baseline != hybrid.savings_vs_baseline
     spec = chart(at, "chart.cumulative")
@@ -118,7 +130,7 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch):
     # A cheaper team makes the proxy pay back: the break-even figure changes.
     at.number_input(key="a.labour_rate").set_value(0.0).run()
     cheap = expected(
-        profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85), "labour_rate": 0.0}
+        profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85), "labour_rate": 0.0}, days=plan_days
     ).scenario("hybrid-proxy")
     assert metric(at, "Break-even") == break_even(cheap.break_even_month)
     assert cheap.break_even_month != hybrid.break_even_month
@@ -131,11 +143,11 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch):
     assert "2 assumption(s) changed" in " ".join(c.value for c in at.caption)
 
 
-def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch):
+def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch, "scenarios")
     at.multiselect(key="w.scenarios").set_value(["harbor-eu-cloud"]).run()
     at.slider(key="a.horizon_months").set_value(60).run()
-    want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"])
+    want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"], days=plan_days)
     table = at.dataframe[0].value
     assert list(table["scenario"]) == ["Stay on ECR (baseline)", want.scenario("harbor-eu-cloud").title]
     assert round(table["60-month TCO"].iloc[1], 2) == round(want.scenario("harbor-eu-cloud").horizon_tco, 2)
@@ -205,12 +217,13 @@ def test_keeps_showing_the_snapshot_while_a_collection_writes(collected_db, tmp_
     assert not at.warning
 
 
-def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption(collected_db, profile, monkeypatch):
+def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption(
+    collected_db, profile, monkeypatch, plan_days
+):
     at = open_app(collected_db, monkeypatch, "uncertainty")
     table = next(d.value for d in at.dataframe)
     # the same draws through the model's API: identical percentiles (same seed, same assumptions)
-    scenarios = pick(load_scenarios(), None)
-    want = estimate(from_profile(profile), summary(profile), scenarios, load_catalog(), draws=2_000)
+    want = expected(profile, days=plan_days, draws=2_000)
     for row, u in zip(table.itertuples(index=False), want.uncertainty.scenarios, strict=True):
         assert row[1] == pytest.approx(u.horizon_tco["p10"])
         assert row[2] == pytest.approx(u.horizon_tco["p50"])
@@ -224,14 +237,14 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
     assert moved.iloc[0, 2] < table.iloc[0, 2]
 
 
-def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch):
+def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch, "overview")
     assert state.REPORT_KEY not in at.session_state
     at.button(key="report.build").click().run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     _, html, pdf = at.session_state[state.REPORT_KEY]
     assert pdf.startswith(b"%PDF")
-    want = expected(profile)
+    want = expected(profile, days=plan_days)
     page = html.decode()
     for s in want.scenarios:  # each scenario's horizon TCO, as the report formats money (to the cent)
         assert f"{s.horizon_tco:,.2f}" in page

@@ -209,18 +209,76 @@ def test_inter_region_at_internet_rates_on_both_sides(own):
     assert cents(got["Replication transfer"].monthly[0]) == 72.00  # (300 + 100) × 0.18
 
 
-def test_nat_processing_for_pulls_from_private_subnets(own):
-    c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, private_subnet_share=0.5, vpc_endpoint_share=0.25)
+def test_nat_processing_without_vpc_endpoints(own):
+    c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, private_subnet_share=0.5, vpc_endpoints="none")
     line = lines(_two_regions(), c)["NAT gateway processing (ECR pulls)"]
-    # Same-region pulls skip the NAT where VPC endpoints exist; cross-region pulls cannot use them.
-    # us-east-1 5,000 × 0.5 × (0.8 × (1 − 0.25) + 0.1) = 5,000 × 0.5 × 0.7 = 1,750 GB × 0.045 = 78.75
-    # eu-west-1 1,000 × 0.5 × 0.7 = 350 GB × 0.05 = 17.50
-    assert cents(line.monthly[0]) == 96.25
-    assert line.quantity == pytest.approx(2_100)
+    # Rule 5, no endpoints: every private pull crosses the NAT, same-region (0.8) and cross-region (0.1) alike.
+    # us-east-1 5,000 × 0.5 × 0.9 = 2,250 GB × 0.045 = 101.25; eu-west-1 1,000 × 0.5 × 0.9 = 450 × 0.05 = 22.50
+    assert cents(line.monthly[0]) == 123.75
+    assert line.quantity == pytest.approx(2_700)
 
 
-def test_enhanced_scanning(shipped):
+def test_nat_processing_with_the_s3_gateway_endpoint_in_a_quarter_of_the_vpcs(own):
+    c = ctx(
+        own,
+        consumers=SPLIT,
+        layer_cache_hit_ratio=0.5,
+        private_subnet_share=0.5,
+        vpc_endpoints="s3-gateway",
+        vpc_endpoint_share=0.25,
+        api_bytes_share=0.001,
+    )
+    got = lines(_two_regions(), c)
+    line = got["NAT gateway processing (ECR pulls)"]
+    # Rule 5, S3 gateway: in 25 % of VPCs the layers take the free gateway, only the API share (0.1 %) crosses NAT.
+    # us-east-1 same-region private 5,000 × 0.5 × 0.8 = 2,000 × (1 − 0.25 × 0.999) = 1,500.5, + cross-region
+    # 5,000 × 0.5 × 0.1 = 250 → 1,750.5 GB × 0.045 = 78.7725
+    # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.05 = 17.505; total 96.2775
+    assert cents(line.monthly[0]) == 96.28
+    assert line.quantity == pytest.approx(2_100.6)
+    assert not any(name.startswith("VPC interface endpoints") for name in got)
+    # the gateway endpoint is free, and its line shows what it carries instead of the NAT:
+    # (2,000 + 400) same-region private GB × 0.25 of VPCs × (1 − 0.001) = 599.4 GB at 0.00
+    gateway = got["S3 gateway endpoint (layer bytes, no charge)"]
+    assert gateway.quantity == pytest.approx(599.4)
+    assert cents(gateway.monthly) == pytest.approx([0.0] * 12)
+
+
+def test_ecr_interface_endpoints_cost_hours_per_az_per_vpc_and_remove_nat(shipped):
+    u = usage(us_east_1={"pull_gb_month": 10_000})
+    c = ctx(
+        shipped,
+        consumers=SPLIT,
+        layer_cache_hit_ratio=0.5,
+        private_subnet_share=0.5,
+        vpc_endpoints="ecr-interface",
+        vpc_endpoint_share=1.0,
+        api_bytes_share=0.001,
+        endpoint_azs=3,
+        endpoint_vpcs_per_region=2,
+    )
+    got = lines(u, c)
+    # Rule 5, interface endpoints: 2 endpoints (ecr.api, ecr.dkr) × 3 AZs × 2 VPCs × 730 h = 8,760 h × 0.01 = 87.60
+    hours = got["VPC interface endpoints ecr.api + ecr.dkr (hours)"]
+    assert cents(hours.monthly) == pytest.approx([87.60] * 12)
+    assert hours.quantity == pytest.approx(8_760)
+    # per GB: same-region private 5,000 × 0.5 × 0.8 = 2,000 GB, of which the API share 0.1 % = 2 GB × 0.01 = 0.02
+    assert cents(got["VPC interface endpoints (data processed)"].monthly[0]) == 0.02
+    # NAT: same-region pulls no longer cross it; cross-region 5,000 × 0.5 × 0.1 = 250 GB × 0.045 = 11.25
+    assert cents(got["NAT gateway processing (ECR pulls)"].monthly[0]) == 11.25
+
+
+def test_enhanced_scanning_rescans_only_within_inspectors_duration(shipped):
     u = usage(us_east_1={"scanned_pushes_month": 100, "scanned_tagged_images": 1_000})
-    line = lines(u, ctx(shipped, rescans_per_image_month=0.5))["Enhanced scanning (Amazon Inspector)"]
-    # 100 first scans × 0.09 + 1,000 images × 0.5 rescans × 0.01 = 9.00 + 5.00 = 14.00
-    assert cents(line.monthly) == pytest.approx([14.00] * 12)
+
+    def scanning(duration: str) -> float:
+        c = ctx(shipped, rescans_per_image_month=0.5, inspector_rescan_duration=duration)
+        return float(lines(u, c)["Enhanced scanning (Amazon Inspector)"].monthly[0])
+
+    # Rule 6. LIFETIME: 100 first scans × 0.09 + 1,000 images × 0.5 rescans × 0.01 = 9.00 + 5.00 = 14.00
+    assert round(scanning("LIFETIME"), 2) == 14.00
+    # 14 days (Inspector's default): images pushed in the last 14 days = 100 × 14 / 30.4375 = 45.996;
+    # 9.00 + 45.996 × 0.5 × 0.01 = 9.00 + 0.23 = 9.23
+    assert round(scanning("DAYS_14"), 2) == 9.23
+    # 180 days: 100 × 180 / 30.4375 = 591.38 images; 9.00 + 591.38 × 0.005 = 9.00 + 2.96 = 11.96
+    assert round(scanning("DAYS_180"), 2) == 11.96

@@ -107,3 +107,24 @@ def test_nothing_is_computed_from_a_bad_file(monkeypatch):
 def test_an_unknown_scenario_name_is_refused():
     with pytest.raises(ScenarioError, match="unknown scenario harbor-mars; known: ecr, ecr-cleanup"):
         pick(load_scenarios(), ["harbor-mars"])
+
+
+def test_one_migration_effort_from_the_plan_in_every_selfhosted_scenario():
+    from analysis.model.estimate import with_plan_days
+
+    presets = load_scenarios()
+    own = presets["harbor-aws"].model_copy(
+        update={
+            "name": "own-days",
+            "assumptions": presets["harbor-aws"].assumptions.model_copy(update={"migration_days": 30.0}),
+        }
+    )
+    days = Range(low=49.11, base=65.48, high=98.22)
+    out, note = with_plan_days([*presets.values(), own], days)
+    got = {s.name: s.assumptions.migration_days for s in out}
+    # Rule 8: the plan's effort in every self-hosted preset; a file that sets its own keeps it; ECR and the
+    # hybrid (a proxy's set-up, not a migration) are untouched
+    assert got["harbor-aws"] == got["harbor-eu-cloud"] == got["harbor-onprem"] == days
+    assert got["own-days"] == 30.0
+    assert got["ecr"] is None and got["hybrid-proxy"] is None
+    assert "65.48 engineer-days" in note

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions
-from analysis.model.costs import Ctx, Resolved
+from analysis.model.costs import Ctx, Line, Resolved
 from analysis.model.ecr import RegionUsage
 from analysis.model.inputs import ModelInput
-from analysis.model.migration import dual_run, migration_costs
+from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
 from analysis.model.scenarios import SelfHosted
 from analysis.model.selfhosted import selfhosted_costs
 from analysis.pricing import load_catalog
@@ -79,7 +79,7 @@ prices:
     price: 2.048
     note: 2.048 per TB of 1024 GB = 0.002 per GB
     {SRC}
-  - id: labour.ops
+  - id: labour.devops
     site: testland
     unit: hour-labour
     currency: USD
@@ -244,20 +244,45 @@ def test_onprem_servers_and_storage_redundancy(catalog):
         egress_price=None,
     )
     got = by_name(selfhosted_costs(_input(), sh, ctx(catalog)))
-    # a server: 9,600 / 48 months = 200 + 9,600 × 0.125 / 12 = 100 + 0.5 kW × 1.5 PUE × 200 = 150 → 450; × 3
-    assert cents(got["Compute and services (ha-kubernetes)"].monthly[0]) == 1_350.00
+    # Rule 2: no PUE on a per-kW colocation price (it covers the facility's cooling and losses).
+    # a server: 9,600 / 48 months = 200 + 9,600 × 0.125 / 12 = 100 + 0.5 kW × 200 = 100 → 400; × 3 = 1,200
+    assert cents(got["Compute and services (ha-kubernetes)"].monthly[0]) == 1_200.00
     # raw bytes = 4,575 provisioned × 1.5 (the parameter used as a redundancy factor here) = 6,862.5 × 0.05
     assert got["Registry storage"].monthly[0] == pytest.approx(343.125)
     # the site's uplink is fixed (no egress price): no egress line; NAT stays
     assert "Site egress beyond included traffic" not in got
 
 
-def test_labour_from_the_catalog_parameters_and_rate(catalog):
+def test_onprem_colocation_pays_rack_space_ip_transit_and_cross_connects(catalog):
+    network = "Colocation: rack space and network"
+    at = {"location": "onprem-default", "line": network}  # the shipped onprem.yaml prices
+    sh = harbor(
+        site={"kind": "on-prem", "site": "testsite", "labour_site": "testland"},
+        resources=[
+            {"what": "servers", "onprem_server": True, "count": 3},
+            {"what": "rack space", "price": "onprem.colo.space", **at},
+            {"what": "IP transit 1 Gbps", "price": "onprem.colo.ip_transit", **at},
+            {"what": "cross-connects", "price": "onprem.colo.cross_connect", "count": 2, **at},
+        ],
+        storage={"backend": "block", "price": "test.block"},
+        egress_price=None,
+    )
+    got = by_name(selfhosted_costs(_input(), sh, ctx(catalog)))
+    # Rule 2: rack space 500 + IP transit (1 Gbps committed) 1,000 + 2 cross-connects × 200 = 1,900.00 a month
+    line = got[network]
+    assert cents(line.monthly) == pytest.approx([1_900.00] * 12)
+    assert line.group == "network"
+    assert cents(got["Compute and services (ha-kubernetes)"].monthly[0]) == 1_200.00  # the servers alone
+
+
+def test_labour_is_a_platform_engineers_loaded_rate(catalog):
     c = ctx(catalog, ops_hours_month=None, upgrades_per_year=None, hours_per_upgrade=None)
     sh = harbor(site={**SITE, "labour_site": "us"})
     labour = by_name(selfhosted_costs(_input(), sh, c))["Operations labour"]
-    # catalog bases: 10 h + 2.4 upgrades / 12 × 4 h = 10.8 h × shipped US rate 61.66 = 665.928
-    assert labour.monthly[0] == pytest.approx(665.928)
+    # Rule 9: catalog bases 10 h + 2.4 upgrades / 12 × 4 h = 10.8 h × labour.devops us 79.63
+    # (125,000 × 1.325 / 2,080) = 860.004, not the sysadmin's 61.66
+    assert labour.monthly[0] == pytest.approx(860.004)
+    assert labour.prices[0].id == "labour.devops"
     # a rate given as an assumption wins over the catalog's: 10.8 × 40 = 432.00
     c = ctx(catalog, ops_hours_month=None, upgrades_per_year=None, hours_per_upgrade=None, labour_rate=40)
     assert cents(by_name(selfhosted_costs(_input(), sh, c))["Operations labour"].monthly[0]) == 432.00
@@ -266,33 +291,55 @@ def test_labour_from_the_catalog_parameters_and_rate(catalog):
 AWS_SITE = {"kind": "aws", "region": "us-east-1", "labour_site": "testland"}
 
 
-def _harbor_on_aws() -> SelfHosted:
+def _harbor_on_aws(redirect: bool = True) -> SelfHosted:
     return harbor(
         site=AWS_SITE,
         resources=[{"what": "worker nodes", "price": "aws.ec2.m7g.large", "count": 3}],
-        storage={"backend": "object", "price": "aws.s3.standard"},
+        storage={"backend": "object", "price": "aws.s3.standard", "redirect": redirect},
         egress_price=None,
         backup_price="aws.s3.standard",
         backup_location=None,
     )
 
 
-def test_harbor_on_aws(catalog):
-    got = by_name(selfhosted_costs(_input(), _harbor_on_aws(), ctx(catalog)))
+def test_harbor_on_aws_with_s3_redirects(catalog):
+    c = ctx(catalog, vpc_endpoints="s3-gateway", vpc_endpoint_share=0.4, layers_per_gb=30)
+    got = by_name(selfhosted_costs(_input(), _harbor_on_aws(), c))
     # 3 × 0.0816/h × 730 = 3 × 59.568 = 178.704
     assert got["Compute and services (ha-kubernetes)"].monthly[0] == pytest.approx(178.704)
     # S3: 3,660 GB × 0.023 = 84.18; backup 2 × 3,660 = 7,320 GB × 0.023 = 168.36
     assert cents(got["Registry storage"].monthly[0]) == 84.18
     assert cents(got["Backup / DR copy"].monthly[0]) == 168.36
-    # same-region pulls of the home region: 10,000 × 0.5 × 0.6 = 3,000 GB, half cross an AZ: 1,500 GB billed out of
-    # one AZ and into the other: 1,500 × 0.01 × 2 = 30.00
-    assert cents(got["Cross-AZ transfer"].monthly[0]) == 30.00
-    # every other AWS pull crosses regions: 7,500 × 0.7 − 3,000 = 2,250 GB × 0.02 = 45.00
+    # Rule 3, redirect on (Harbor's default with S3): layers go from S3 to the consumer; S3 is regional, so
+    # same-region pulls cross no AZ boundary and cost nothing.
+    assert "Cross-AZ transfer" not in got
+    # other AWS regions pull from S3: 7,500 × 0.7 − 3,000 (us-east-1's own same-region) = 2,250 GB × 0.02 = 45.00
     assert cents(got["Inter-region transfer (pulls)"].monthly[0]) == 45.00
-    # outside AWS: 7,500 × 0.3 = 2,250 GB × 0.09 = 202.50
+    # S3's internet egress: 7,500 × 0.3 = 2,250 GB × 0.09 = 202.50
     assert cents(got["Data transfer out to the internet"].monthly[0]) == 202.50
-    # inside the VPC there is no NAT and no site egress
-    assert "NAT gateway processing (AWS workloads pulling from the site)" not in got
+    # Rule 4: NAT for private consumers. Same-region S3 URLs skip it where the S3 gateway is (40 % of VPCs):
+    # (3,000 × 0.6 + 2,250 cross-region) × 0.5 private = 2,025 GB × 0.045 = 91.125
+    assert float(got["NAT gateway processing (pulls from Harbor)"].monthly[0]) == pytest.approx(91.125)
+    # one S3 GET per layer: 7,500 GB × 30 layers = 225,000 × 0.0004 / 1,000 = 0.09
+    assert cents(got["S3 GET requests (redirected layer downloads)"].monthly[0]) == 0.09
+
+
+def test_harbor_on_aws_without_redirects_serves_through_its_nodes(catalog):
+    got = by_name(selfhosted_costs(_input(), _harbor_on_aws(redirect=False), ctx(catalog)))
+    # Rule 3, redirect off: same-region pulls of the home region 10,000 × 0.5 × 0.6 = 3,000 GB, half cross an AZ:
+    # 1,500 GB billed out of one AZ and into the other: 1,500 × 0.01 × 2 = 30.00
+    assert cents(got["Cross-AZ transfer"].monthly[0]) == 30.00
+    assert cents(got["Inter-region transfer (pulls)"].monthly[0]) == 45.00  # 2,250 GB × 0.02, as with redirects
+    # Rule 4: same-region consumers reach the internal load balancer in the VPC; only cross-region private
+    # consumers cross a NAT: 2,250 × 0.5 = 1,125 GB × 0.045 = 50.625
+    assert float(got["NAT gateway processing (pulls from Harbor)"].monthly[0]) == pytest.approx(50.625)
+    assert "S3 GET requests (redirected layer downloads)" not in got
+
+
+def test_harbor_on_aws_with_s3_redirects_and_no_gateway_endpoint(catalog):
+    got = by_name(selfhosted_costs(_input(), _harbor_on_aws(), ctx(catalog, vpc_endpoints="none")))
+    # Rule 4: every private S3 download crosses the NAT: (3,000 + 2,250) × 0.5 = 2,625 GB × 0.045 = 118.125
+    assert float(got["NAT gateway processing (pulls from Harbor)"].monthly[0]) == pytest.approx(118.125)
 
 
 def test_harbor_on_aws_gets_the_same_free_allowance_as_ecr(catalog):
@@ -333,10 +380,43 @@ def test_copy_out_to_harbor_on_aws_is_inter_region_and_free_at_home(catalog):
     assert copy.quantity == pytest.approx(1_000)
 
 
-def test_dual_run_months_including_a_fractional_one(catalog):
-    baseline = np.array([100.0, 200.0, 300.0, 400.0])
-    line = dual_run(baseline, ctx(catalog, months=4, dual_run_months=1.5))
-    # 1.5 months: all of month 1, half of month 2, nothing after: 100, 100, 0, 0
-    assert cents(line.monthly) == pytest.approx([100.00, 100.00, 0.00, 0.00])
-    line = dual_run(baseline, ctx(catalog, months=4, dual_run_months=2))
-    assert cents(line.monthly) == pytest.approx([100.00, 200.00, 0.00, 0.00])
+def _line(name: str, group: str, amount: float) -> Line:
+    return Line(name, group, np.full(4, amount))
+
+
+def test_dual_run_pays_storage_of_both_and_each_pull_once(catalog):
+    c = ctx(catalog, months=4, dual_run_months=2)
+    ecr = [_line("ECR storage", "storage", 100.0), _line("ECR egress", "transfer", 40.0)]
+    line = dual_run(ecr, c)
+    # Rule 1: consumers move in even waves; at mid-month m, (m − 0.5) / 2 have moved: ECR serves 75 %, 25 %, 0.
+    # ECR storage all of months 1-2; its egress 40 × 0.75 = 30, 40 × 0.25 = 10: 130, 110, 0, 0
+    assert cents(line.monthly) == pytest.approx([130.00, 110.00, 0.00, 0.00])
+    harbor_lines = [_line("Harbor storage", "storage", 50.0), _line("Harbor egress", "transfer", 40.0)]
+    move_traffic(harbor_lines, c)
+    # Harbor's egress carries the moved consumers: 40 × 0.25 = 10, 40 × 0.75 = 30, then 40; its storage is whole
+    assert cents(harbor_lines[1].monthly) == pytest.approx([10.00, 30.00, 40.00, 40.00])
+    assert cents(harbor_lines[0].monthly) == pytest.approx([50.00] * 4)
+    # the same pulls at the same price are paid once: ECR's 30 + Harbor's 10 = 40 in month 1, 10 + 30 in month 2
+    assert cents(line.monthly - 100.0 * np.array([1, 1, 0, 0]) + harbor_lines[1].monthly) == pytest.approx([40.0] * 4)
+
+
+def test_dual_run_with_a_fractional_month(catalog):
+    c = ctx(catalog, months=4, dual_run_months=1.5)
+    line = dual_run([_line("ECR storage", "storage", 100.0), _line("ECR egress", "transfer", 30.0)], c)
+    # storage: all of month 1, half of month 2; traffic on ECR at mid-month 1: 1 − 0.5 / 1.5 = 2/3, then 0:
+    # 100 + 30 × 2/3 = 120.00; 50.00; 0; 0
+    assert cents(line.monthly) == pytest.approx([120.00, 50.00, 0.00, 0.00])
+
+
+def test_hybrid_proxy_cache_set_up_is_not_zero(catalog):
+    one_time = proxy_setup(harbor(), ctx(catalog, proxy_setup_days=5))
+    # Rule 7: 5 engineer-days (the plan's Harbor set-up) × 8 h × 50 (testland rate) = 2,000.00
+    assert cents(one_time.amount) == 2_000.00
+    assert one_time.quantity == 5
+
+
+def test_migration_engineering_from_the_plan(catalog):
+    eng = by_name(migration_costs(_input(), harbor(), ctx(catalog, migration_days=65.48)))["Migration engineering"]
+    # Rule 8: the plan's 65.48 engineer-days replace the 10 + 2 per 100 repositories: 65.48 × 8 h × 50 = 26,192.00
+    assert cents(eng.amount) == 26_192.00
+    assert "plan" in eng.note
