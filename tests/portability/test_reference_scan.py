@@ -67,8 +67,10 @@ def test_templated_tags_and_hosts_are_marked():
     assert scan_text("x.yaml", 'image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}"\n') == []
 
 
-def test_not_ecr_is_not_reported():
-    assert scan_text("x.yaml", "image: ghcr.io/org/app:1\nimage: 1234.dkr.ecr.us-east-1.amazonaws.com/x\n") == []
+def test_not_ecr_is_not_an_ecr_reference():
+    refs = scan_text("x.yaml", "image: ghcr.io/org/app:1\nimage: 1234.dkr.ecr.us-east-1.amazonaws.com/x\n")
+    # ghcr.io is an upstream for a proxy-cache project; a 4-digit account is no ECR host, but a grep finds it
+    assert [(r.registry, r.form, r.account_id) for r in refs] == [("ghcr", "literal", None), ("ecr", "unparsed", None)]
 
 
 def test_demo_gitops_join_reports_missing_repositories_and_images():
