@@ -36,6 +36,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
         global_unique = queries.global_unique_bytes(wh)
         registries = queries.registry_storage(wh)
+        supply_chain = queries.supply_chain_artifacts(wh)
         if fmt == "json":
             payload = {
                 "schema_version": 1,
@@ -44,6 +45,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
                 "scopes": scopes,
                 "global_unique_bytes": global_unique,
                 "registries": registries,
+                "supply_chain_artifacts": supply_chain,
                 "last_run_errors": last_errors,
             }
             console.print_json(json.dumps(payload, default=str))
@@ -55,7 +57,14 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         if scopes or not registries:
             _print_scopes(scopes, global_unique)
         _print_registries(registries)
+        _print_supply_chain(supply_chain)
         _print_errors(last_errors)
+
+
+def _print_supply_chain(rows: list[dict[str, Any]]) -> None:
+    from analysis.portability.show import print_supply_chain
+
+    print_supply_chain(console, rows)
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:

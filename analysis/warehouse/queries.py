@@ -221,3 +221,45 @@ def explain_registry_storage(r: dict[str, Any]) -> list[str]:
             "exporter was scraped (pass --metrics-url)"
         )
     return lines
+
+
+# Supply-chain artifacts of the current ECR snapshot, per (account, region, kind): the manifests that travel with
+# a subject image — buildx attestation manifests (index children marked `attestation-manifest`), signatures
+# (cosign simple signing / sigstore bundles / notation, or a cosign `sha256-<hex>.sig` tag), SBOMs, other OCI
+# referrers. Bytes are the artifact's own: manifest + config + layers (they share no blobs with images).
+# `unclassified`: images whose manifest was never fetched or was cached before regcost read kinds.
+SUPPLY_CHAIN_ARTIFACTS = """
+WITH img AS (SELECT account_id, region, repository_name, image_digest, image_tags FROM current_ecr_images),
+attested AS (
+    SELECT DISTINCT i.account_id, i.region, i.repository_name, c.child_digest AS digest
+    FROM img i JOIN manifest_children c ON c.index_digest = i.image_digest
+    WHERE c.reference_type = 'attestation-manifest'
+),
+layer_bytes AS (SELECT manifest_digest, sum(size) AS bytes FROM manifest_layers GROUP BY manifest_digest),
+kinds AS (
+    SELECT i.account_id, i.region, i.repository_name,
+           CASE WHEN a.digest IS NOT NULL THEN 'attestation'
+                WHEN m.artifact_kind IS NOT NULL THEN m.artifact_kind
+                WHEN list_bool_or([regexp_matches(t, '^sha256-[0-9a-f]{64}\\.sig$') FOR t IN i.image_tags])
+                    THEN 'signature'
+                WHEN list_bool_or([regexp_matches(t, '^sha256-[0-9a-f]{64}\\.att$') FOR t IN i.image_tags])
+                    THEN 'attestation'
+                WHEN list_bool_or([regexp_matches(t, '^sha256-[0-9a-f]{64}\\.sbom$') FOR t IN i.image_tags])
+                    THEN 'sbom'
+                ELSE 'unclassified' END AS kind,
+           m.manifest_size + coalesce(m.config_size, 0) + coalesce(l.bytes, 0) AS bytes
+    FROM img i
+    LEFT JOIN manifests m ON m.digest = i.image_digest
+    LEFT JOIN attested a ON a.account_id = i.account_id AND a.region = i.region
+        AND a.repository_name = i.repository_name AND a.digest = i.image_digest
+    LEFT JOIN layer_bytes l ON l.manifest_digest = i.image_digest
+)
+SELECT account_id, region, kind, count(*) AS manifests, count(DISTINCT repository_name) AS repositories,
+       sum(bytes) AS bytes, count(*) - count(bytes) AS bytes_unknown
+FROM kinds WHERE kind IN ('attestation', 'signature', 'sbom', 'referrer', 'unclassified')
+GROUP BY ALL ORDER BY account_id, region, kind
+"""
+
+
+def supply_chain_artifacts(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return _dicts(warehouse, SUPPLY_CHAIN_ARTIFACTS)

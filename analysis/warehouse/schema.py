@@ -487,6 +487,25 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         SELECT t.* FROM harbor_gc_runs t JOIN latest_registry_snapshots USING (run_id, registry);
         """,
     ),
+    (
+        9,
+        "what each cached manifest is: image, index or a supply-chain artifact (attestation, signature, SBOM)",
+        """
+        -- analysis.collectors.manifests.ParsedManifest.artifact_kind: image | index | artifact | attestation |
+        -- signature | sbom | referrer. Manifests cached before this migration keep NULL where the cached columns
+        -- cannot tell (their text was never stored): readers say "not classified", never "image".
+        ALTER TABLE manifests ADD COLUMN artifact_kind VARCHAR;
+        ALTER TABLE manifests ADD COLUMN subject_digest VARCHAR;
+        ALTER TABLE manifest_children ADD COLUMN artifact_type VARCHAR;
+        ALTER TABLE manifest_children ADD COLUMN reference_type VARCHAR;   -- buildx: attestation-manifest
+        ALTER TABLE manifest_children ADD COLUMN reference_digest VARCHAR; -- the child it attests
+        UPDATE manifests SET artifact_kind = 'index' WHERE is_index;
+        UPDATE manifests SET artifact_kind = 'signature'
+        WHERE NOT is_index AND regexp_matches(coalesce(artifact_type, ''), 'sigstore|cosign|notary');
+        UPDATE manifest_children SET reference_type = 'attestation-manifest'
+        WHERE platform_os = 'unknown' AND platform_architecture = 'unknown';
+        """,
+    ),
 ]
 
 # How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
