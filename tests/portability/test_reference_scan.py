@@ -181,3 +181,16 @@ def test_each_ecosystem_labels_its_references(name, text, kind, form):
 def test_sprintf_parts_name_the_arguments():
     (r,) = scan_text("main.go", 'host := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, region)\n')
     assert r.parts == ("account=account", "region=region")
+
+
+def test_binary_and_oversized_files_are_skipped_and_said_so(tmp_path, monkeypatch):
+    from analysis.portability import references
+
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\x00\x00" + f"{ECR}/x/y:1".encode())
+    (tmp_path / "big.txt").write_text(f"image: {ECR}/x/y:1\n" + "#" * 200)
+    (tmp_path / "notes.txt").write_text(f"docker pull {ECR}/x/y:1\n")
+    monkeypatch.setattr(references, "MAX_FILE_BYTES", 100)
+    skipped: list[tuple[str, str]] = []
+    refs = references.scan([tmp_path], skipped)
+    assert [(r.file, r.kind) for r in refs] == [("notes.txt", "docs")]
+    assert sorted(skipped) == [("big.txt", "larger than 100 bytes"), ("logo.png", "binary")]
