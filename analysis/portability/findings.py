@@ -390,8 +390,8 @@ SUPPLY_CHAIN_HARBOR: dict[str, str] = {
     "re-sign in OCI 1.1 mode for several; set cosign/notation verification per project",
     "sbom": "accessories (OCI 1.1 referrers); Harbor can also generate its own (project auto_sbom_generation)",
     "referrer": "accessories through the OCI 1.1 referrers API (GET /v2/<name>/referrers/<digest>)",
-    "unclassified": "kind unknown: manifests never fetched or cached before regcost read kinds — "
-    "run `regcost collect ecr` with manifests to classify them",
+    "unclassified": "kind unknown: the manifest was never fetched (collected without manifests, or the fetch "
+    "failed) — collect again with manifests to classify it",
 }
 UPSTREAM_HARBOR: dict[str, str] = {
     "docker-hub": "endpoint type docker-hub + proxy-cache project",

@@ -227,7 +227,7 @@ def explain_registry_storage(r: dict[str, Any]) -> list[str]:
 # a subject image — buildx attestation manifests (index children marked `attestation-manifest`), signatures
 # (cosign simple signing / sigstore bundles / notation, or a cosign `sha256-<hex>.sig` tag), SBOMs, other OCI
 # referrers. Bytes are the artifact's own: manifest + config + layers (they share no blobs with images).
-# `unclassified`: images whose manifest was never fetched or was cached before regcost read kinds.
+# `unclassified`: images whose manifest was never fetched (kind unknown, never assumed to be an image).
 SUPPLY_CHAIN_ARTIFACTS = """
 WITH img AS (SELECT account_id, region, repository_name, image_digest, image_tags FROM current_ecr_images),
 attested AS (

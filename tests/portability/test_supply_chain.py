@@ -118,3 +118,55 @@ def test_status_findings_and_plan_show_signature_and_attestations(attested_demo:
 
     out = runner.invoke(app, ["plan", "--db", str(attested_demo), "-o", str(tmp_path / "plan2")])
     assert "Supply-chain artifacts" in out.output and "attestation" in out.output
+
+
+def test_manifests_cached_before_kinds_are_classified_from_the_kept_columns(tmp_path: Path):
+    import duckdb
+
+    from analysis.warehouse import Warehouse
+    from analysis.warehouse.schema import MIGRATIONS
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
+    )
+    for version, description, sql in MIGRATIONS[:-1]:  # a file written before the kinds were read
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description])
+    rows = [
+        ("sha256:idx", "application/vnd.oci.image.index.v1+json", None, True),
+        (
+            "sha256:sig",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            False,
+        ),
+        ("sha256:img", "application/vnd.oci.image.manifest.v1+json", None, False),
+        ("sha256:cosign", "application/vnd.oci.image.manifest.v1+json", None, False),
+    ]
+    for digest, media, artifact, is_index in rows:
+        con.execute(
+            "INSERT INTO manifests (digest, media_type, artifact_type, manifest_size, is_index, fetched_at) "
+            "VALUES (?, ?, ?, 100, ?, now())",
+            [digest, media, artifact, is_index],
+        )
+    con.execute(
+        "INSERT INTO manifest_layers VALUES ('sha256:cosign', 0, 'sha256:p', 252, "
+        "'application/vnd.dev.cosign.simplesigning.v1+json'), ('sha256:img', 0, 'sha256:l', 9, "
+        "'application/vnd.oci.image.layer.v1.tar+gzip')"
+    )
+    con.execute(
+        "INSERT INTO manifest_children (index_digest, position, child_digest, platform_os, platform_architecture) "
+        "VALUES ('sha256:idx', 1, 'sha256:att', 'unknown', 'unknown')"
+    )
+    con.close()
+    with Warehouse(db) as wh:
+        kinds = dict(wh.query("SELECT digest, artifact_kind FROM manifests"))
+        assert kinds == {
+            "sha256:idx": "index",
+            "sha256:sig": "signature",  # sigstore bundle artifact type
+            "sha256:img": "image",
+            "sha256:cosign": "signature",  # image config, but a cosign simple-signing layer
+        }
+        assert wh.query("SELECT reference_type FROM manifest_children") == [("attestation-manifest",)]
