@@ -24,7 +24,6 @@ from analysis.cli.base import (
 )
 from analysis.cli.collect import _print_registries
 from analysis.pricing import load_catalog
-from analysis.render.supply_chain import print_supply_chain
 from analysis.warehouse import Warehouse, queries
 from analysis.warehouse.supply_chain import supply_chain_artifacts
 
@@ -59,8 +58,14 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         if scopes or not registries:
             _print_scopes(scopes, global_unique)
         _print_registries(registries)
-        print_supply_chain(console, supply_chain)
+        _print_supply_chain(supply_chain)
         _print_errors(last_errors)
+
+
+def _print_supply_chain(rows: list[dict[str, Any]]) -> None:
+    from analysis.portability.show import print_supply_chain
+
+    print_supply_chain(console, rows)
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:

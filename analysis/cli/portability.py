@@ -97,7 +97,8 @@ def scan(
             raise UsageError("--diff-out needs --rewrite-to HOST")
         if rewrite_to is not None and len(paths) != 1:
             raise UsageError("--rewrite-to takes one folder (the diff's paths are relative to it)")
-        found = references.scan(paths)
+        skipped: list[tuple[str, str]] = []
+        found = references.scan(paths, skipped)
         joined, mapper = None, default_mapper
         path = db or default_path()
         if path.exists():
@@ -119,9 +120,12 @@ def scan(
                 sys.stdout.write(diff)
                 return
         if fmt == "json":
-            console.print_json(json.dumps(references_json(found, joined), default=str))
+            payload = references_json(found, joined) | {"skipped_files": [dict(file=f, why=w) for f, w in skipped]}
+            console.print_json(json.dumps(payload, default=str))
             return
         print_references(console, found, joined)
+        if skipped:
+            console.print(f"{len(skipped)} files not read (binary or larger than {references.MAX_FILE_BYTES:,} bytes)")
         if joined is None:
             console.print(f"(no warehouse at {path}: references not checked against collected repositories)")
 

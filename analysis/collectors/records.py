@@ -191,6 +191,8 @@ MANIFEST_SCHEMAS = {
             ("manifest_size", pa.int64()),
             ("is_index", pa.bool_()),
             ("fetched_at", TS),
+            ("artifact_kind", pa.string()),
+            ("subject_digest", pa.string()),
         ]
     ),
     "manifest_layers": pa.schema(
@@ -212,6 +214,9 @@ MANIFEST_SCHEMAS = {
             ("platform_os", pa.string()),
             ("platform_architecture", pa.string()),
             ("platform_variant", pa.string()),
+            ("artifact_type", pa.string()),
+            ("reference_type", pa.string()),
+            ("reference_digest", pa.string()),
         ]
     ),
 }
@@ -239,6 +244,8 @@ def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Tab
         m["manifest_size"].append(p.manifest_size)
         m["is_index"].append(p.is_index)
         m["fetched_at"].append(fetched_at)
+        m["artifact_kind"].append(p.artifact_kind)
+        m["subject_digest"].append(p.subject_digest)
         for i, layer in enumerate(p.layers):
             layers["manifest_digest"].append(p.digest)
             layers["position"].append(i)
@@ -254,6 +261,9 @@ def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Tab
             children["platform_os"].append(c.os)
             children["platform_architecture"].append(c.architecture)
             children["platform_variant"].append(c.variant)
+            children["artifact_type"].append(c.artifact_type)
+            children["reference_type"].append(c.reference_type)
+            children["reference_digest"].append(c.reference_digest)
     return {
         "manifests": pa.table(m, schema=MANIFEST_SCHEMAS["manifests"]),
         "manifest_layers": pa.table(layers, schema=MANIFEST_SCHEMAS["manifest_layers"]),

@@ -9,7 +9,7 @@ into the cost model through `analysis.portability.plan.migration_days`.
     retention.py        lifecycle → Harbor retention rules; Harbor's retention evaluated on the same images
     translate.py        projects, immutability, replication, pull-through cache → Harbor (the whole design)
     harbor_payloads.py  the Harbor API payloads, validated against the official Swagger 2.0 spec
-    references.py       the scan of manifests, Helm values, Terraform, Dockerfiles, CI files for ECR references
+    references.py       the scan of every text file for ECR references (by ecosystem and form) and public upstreams
     rewrite.py          the unified diff that repoints references to Harbor
     findings.py         ECR-specific features in use, what Harbor offers instead, effort; portability scores
     waves.py            migration waves: order, bytes copied, one-time cost

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.portability.inventory import Inventory
 from analysis.portability.retention import Translation
 from analysis.portability.translate import load_json
+from analysis.render.units import human_bytes
 
 # feature → (fixed days, days per unit, unit, why). [assumption]: no published effort data exists; these are
 # our documented choices for a team that knows Kubernetes and AWS but has not run Harbor (docs/portability.md).
@@ -82,11 +83,16 @@ EFFORT: dict[str, tuple[float, float, str, str]] = {
     "lifecycle-malformed": (0.0, 0.25, "policy", "fix or drop a policy ECR itself would reject"),
     "signatures": (1.0, 0.0, "", "cosign/notation signatures are Harbor accessories: check they replicate and verify"),
     "supply-chain-artifacts": (
+        1.0,
         0.5,
-        0.0,
-        "",
-        "copy signatures, SBOMs and attestations with their subject (registry replication or `oras cp -r`), "
-        "then verify them at the destination",
+        "kind",
+        "per kind: check Harbor receives it with its subject (accessory / index child), replicates and verifies it",
+    ),
+    "public-upstreams": (
+        0.5,
+        0.5,
+        "upstream registry",
+        "a registry endpoint + proxy-cache project per public upstream; references repointed through the proxy",
     ),
     "missing-references": (
         0.0,
@@ -142,6 +148,7 @@ def estate_findings(
     malformed: list[dict[str, Any]],
     scan: dict[str, Any] | None = None,
     replica: pd.Series | None = None,
+    supply_chain_counted: bool = False,
 ) -> list[Finding]:
     repos = inv.repositories
     live = repos if replica is None else repos[~replica.to_numpy()]
@@ -331,7 +338,7 @@ def estate_findings(
         )
     media = inv.images["artifact_media_type"].fillna("")
     signed = inv.images[media.str.contains("sigstore|notation|cosign", regex=True)]
-    if len(signed):
+    if len(signed) and not supply_chain_counted:  # else supply_chain_findings counts them by kind
         out.append(
             _finding(
                 "signatures",
@@ -370,30 +377,87 @@ def estate_findings(
     return out
 
 
-def supply_chain_findings(rows: list[dict[str, Any]]) -> list[Finding]:
-    """One finding per self-hosted registry that holds supply-chain artifacts (warehouse.supply_chain rows of a
-    source other than ECR, whose referrers the estate findings count): what the migration must carry along."""
-    from analysis.render.units import human_bytes
+# -- supply-chain artifacts and public upstreams (generic: kind, count, bytes, per registry) ---------------------
 
-    out = []
-    by_registry: dict[str, list[dict[str, Any]]] = {}
+# What Harbor needs to receive each kind. Sources: goharbor/harbor release notes v2.5.0 (cosign signatures are
+# accessories of the signed artifact, replicated with it), v2.11.0 (SBOM accessories replicated; legacy cosign
+# tag signatures: one per artifact replicates, OCI 1.1 mode for more), goharbor/community proposal "distribution
+# spec v1.1" (the referrers API), harbor-api-v2.0-swagger.yaml (`with_accessory`, `accessories[]`).
+SUPPLY_CHAIN_HARBOR: dict[str, str] = {
+    "attestation": "buildx attestation manifests travel as children of their index (platform unknown/unknown): "
+    "replicate the whole index, do not filter children by platform",
+    "signature": "accessories of the signed artifact (cosign `.sig` tags and OCI 1.1 referrers; notation): "
+    "replication copies them with their subject; legacy `.sig` tags carry one signature per artifact, "
+    "re-sign in OCI 1.1 mode for several; set cosign/notation verification per project",
+    "sbom": "accessories (OCI 1.1 referrers); Harbor can also generate its own (project auto_sbom_generation)",
+    "referrer": "accessories through the OCI 1.1 referrers API (GET /v2/<name>/referrers/<digest>)",
+    "other": "accessories of another type (Harbor `subject.accessory`): replicated with their subject; check the "
+    "tools that read them find them at the destination",
+    "unclassified": "kind unknown: the manifest was never fetched (collected without manifests, or the fetch "
+    "failed) — collect again with manifests to classify it",
+}
+UPSTREAM_HARBOR: dict[str, str] = {
+    "docker-hub": "endpoint type docker-hub + proxy-cache project",
+    "ghcr": "endpoint type github-ghcr + proxy-cache project",
+    "quay": "endpoint type quay + proxy-cache project (add quay to the permitted proxy types)",
+    "ecr-public": "endpoint type docker-registry (https://public.ecr.aws) + proxy-cache project",
+}
+
+
+def supply_chain_by_kind(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """{kind: {count, bytes, repositories, registries}} over the per-(source, registry, kind) rows of
+    `warehouse.supply_chain.supply_chain_artifacts`."""
+    out: dict[str, dict[str, int]] = {}
     for r in rows:
-        if r["source"] != "ecr":
-            by_registry.setdefault(r["registry"], []).append(r)
-    for registry, mine in by_registry.items():
-        kinds = ", ".join(f"{r['count']:,} {r['kind']}" for r in mine)
-        size = human_bytes(sum(r["bytes"] for r in mine))
-        out.append(
-            _finding(
-                "supply-chain-artifacts",
-                "Supply-chain artifacts to carry",
-                f"{kinds} ({size}) attached to artifacts of {registry}",
-                sum(r["count"] for r in mine),
-                "copied with their subject; signatures verified again after the move",
-                [registry],
-            )
-        )
+        k = out.setdefault(r["kind"], {"count": 0, "bytes": 0, "repositories": 0, "registries": 0})
+        k["count"] += int(r["count"])
+        k["bytes"] += int(r["bytes"] or 0)
+        k["repositories"] += int(r["repositories"])
+        k["registries"] += 1
     return out
+
+
+def supply_chain_findings(rows: list[dict[str, Any]]) -> list[Finding]:
+    """One finding for the supply-chain artifacts the estate holds, effort per kind present."""
+    kinds = supply_chain_by_kind(rows)
+    known = [k for k in kinds if k != "unclassified"]
+    if not kinds:
+        return []
+    evidence = ", ".join(
+        f"{v['count']:,} {k} ({human_bytes(v['bytes'])}, {v['repositories']} repositories)" for k, v in kinds.items()
+    )
+    harbor = "; ".join(f"{k}: {SUPPLY_CHAIN_HARBOR[k]}" for k in kinds)
+    where = [
+        f"{r['source']} {r['registry']}: {r['count']:,} {r['kind']}, {human_bytes(r['bytes'], 'size unknown')}"
+        for r in rows
+    ]
+    return [
+        _finding(
+            "supply-chain-artifacts",
+            "Supply-chain artifacts (attestations, signatures, SBOMs, referrers)",
+            evidence,
+            len(known),
+            harbor,
+            where,
+        )
+    ]
+
+
+def upstream_findings(upstreams: list[Any]) -> list[Finding]:
+    """Public upstream images referenced in the scanned files: one proxy-cache project per upstream registry."""
+    by_registry = Counter(r.registry for r in upstreams)
+    if not by_registry:
+        return []
+    return [
+        _finding(
+            "public-upstreams",
+            "Public upstream images referenced (proxy-cache projects)",
+            ", ".join(f"{n} {k} references" for k, n in by_registry.most_common()),
+            len(by_registry),
+            "; ".join(f"{k}: {UPSTREAM_HARBOR[k]}" for k in by_registry),
+            [f"{r.file}:{r.line} {r.text}" for r in upstreams],
+        )
+    ]
 
 
 def _cross_account(policy_text: str, own: str | None) -> bool:

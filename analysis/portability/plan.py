@@ -30,7 +30,9 @@ from analysis.portability.findings import (
     Score,
     estate_findings,
     portability_scores,
+    supply_chain_by_kind,
     supply_chain_findings,
+    upstream_findings,
 )
 from analysis.portability.harbor_payloads import Call, build_calls, check, write_calls
 from analysis.portability.inventory import SCOPE, Inventory, load_inventory
@@ -78,6 +80,8 @@ class Plan:
             "payload_calls": len(self.calls),
             "translations": dict(Counter(t.status for t in self.translations)),
             "references": len(self.scan["references"]) if self.scan else None,
+            "upstream_references": len(self.scan["upstreams"]) if self.scan else None,
+            "supply_chain_artifacts": supply_chain_by_kind(self.supply_chain),
             "ecr_expires_harbor_keeps": int(diff["ecr_expires_harbor_keeps"].sum()) if len(diff) else 0,
             "harbor_deletes_ecr_keeps": int(diff["harbor_deletes_ecr_keeps"].sum()) if len(diff) else 0,
         }
@@ -107,24 +111,28 @@ def build_plan(
         scan = None
         ref_frame = refs_mod.as_frame([])
         if scan_paths:
-            found = refs_mod.scan(scan_paths)
+            everything = refs_mod.scan(scan_paths)
+            found = [r for r in everything if not r.upstream]
             scan = refs_mod.join(found, d.mapping.merge(inv.repositories, on=SCOPE), inv.images)
             scan["references"] = found
+            scan["upstreams"] = [r for r in everything if r.upstream]
             ref_frame = refs_mod.as_frame(found).rename(columns={"repository": "repository_name"})
             ref_frame = ref_frame[ref_frame["account_id"].notna() & ref_frame["repository_name"].notna()]
+            # waves weigh a host assembled by printf like a templated one: both are edited by hand
+            ref_frame["form"] = ref_frame["form"].replace({"assembled": "templated"})
         inexact = _inexact_lifecycle(d)
         table = repository_table(inv, d.mapping, ref_frame, inexact, con)
         waves = plan_waves(table, con, catalog, wave_size=wave_size)
-        findings = estate_findings(inv, d.translations, lifecycle.problems, scan, d.mapping["replica"])
-        supply_chain = supply_chain_artifacts(warehouse)
-        findings += supply_chain_findings(supply_chain)
+        supply = supply_chain_artifacts(warehouse)
+        findings = estate_findings(inv, d.translations, lifecycle.problems, scan, d.mapping["replica"], True)
+        findings += supply_chain_findings(supply) + upstream_findings(scan["upstreams"] if scan else [])
         scores = portability_scores(findings, scan, inv)
         calls = build_calls(d, waves.waves)
         check(calls)
     finally:
         con.close()
     return Plan(
-        at, findings, scores, d.translations, lifecycle, differences, waves, calls, d, scan, supply_chain=supply_chain
+        at, findings, scores, d.translations, lifecycle, differences, waves, calls, d, scan, supply_chain=supply
     )
 
 
@@ -207,6 +215,7 @@ def as_dict(plan: Plan) -> dict[str, Any]:
             "missing_repositories": [f"{r.file}:{r.line} {r.text}" for r in plan.scan["missing_repositories"]],
             "missing_images": [f"{r.file}:{r.line} {r.text}" for r in plan.scan["missing_images"]],
             "unreferenced_repositories": len(plan.scan["unreferenced"]),
+            "upstreams": [refs_mod.asdict(r) for r in plan.scan["upstreams"]],
         }
     return {
         "schema_version": 1,

@@ -1,17 +1,29 @@
-"""Find ECR image references in the files that deploy and build images.
+"""Find image references in every text file a repository keeps: ECR ones to repoint, public upstreams to proxy.
 
-A reference is `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn][:port]/<repository>[:tag][@sha256:…]`
-in Kubernetes manifests, Helm values and templates, Kustomize (`newName:`), Terraform, Dockerfiles (`FROM`),
-CI files (.gitlab-ci.yml, GitHub workflows) and compose files. Also reported, marked `templated`:
+A literal ECR reference is `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn][:port]/<repository>[:tag][@sha256:…]`.
+Every text file under the scanned folders is read (binary files — a NUL byte in the first 8 KiB — and files over
+`MAX_FILE_BYTES` are skipped and counted; `.git`, `node_modules`, `vendor`, `.terraform` and virtualenvs are not
+entered: they hold other people's code). Each reference is labelled twice:
 
-* Helm values that split an image across keys (`registry:` holding the ECR host, `repository:` and
-  `tag:`/`digest:` beside it in the same mapping) — form `helm-split`;
-* a host or repository built from template expressions (`{{ .Values.x }}`, `${var}`) — form `templated`;
-  what can be read (account, region, repository) is reported, the rest is None;
-* Terraform resources that manage ECR itself (`aws_ecr_*`) — form `terraform-resource`.
+* `kind` — the file's ecosystem (Kubernetes manifest, Helm values or template, Kustomize, Terraform, CloudFormation,
+  CDK, ECS task definition, GitHub workflow, GitLab CI, Dockerfile, compose, shell, Makefile, Go / other source,
+  docs, other);
+* `form` — how the reference is written there:
+  `literal` (the whole reference in the text), `helm-split` (a bare ECR host in a values mapping with `repository:`
+  / `tag:` beside it), `host` (a bare ECR host anywhere else: a shell default, a flag default, `docker login`),
+  `templated` (host or path from `{{ … }}`, `${…}`, `$(…)`, `$VAR`, `{placeholder}` or `<placeholder>` inline),
+  `assembled` (a host built by `printf`/`Sprintf` from `%s` parts, or by string concatenation),
+  `terraform-resource` / `cloudformation-resource` (resources that manage ECR itself), `unparsed` (text with
+  `dkr.ecr` that none of these read — string concatenation in code, a malformed account id: a person looks).
+  Templated and assembled references carry the expressions they use in `parts` (`account=.Values.image.account`);
+  in a Helm chart they are resolved against the chart's `values.yaml` where it holds the parts (`resolved`).
 
-Line-based on purpose: files are read as text (a reference in a comment is still a reference someone will
-copy), and every hit has its file, line and column so the rewrite can repoint it exactly.
+`registry` is `ecr` for the above and `ecr-public`, `docker-hub`, `ghcr` or `quay` for public upstream images
+(`public.ecr.aws/…`, `docker.io/…` or a Dockerfile `FROM` / an `image:` without a registry host, `ghcr.io/…`,
+`quay.io/…`): a Harbor proxy-cache project serves them; they are not repointed one by one.
+
+Line-based on purpose: files are read as text (a reference in a comment or a README is still a reference someone
+will copy), and every hit has its file, line and column so the rewrite can repoint it exactly.
 """
 
 from __future__ import annotations
@@ -19,11 +31,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
 HOST = (
@@ -35,38 +48,72 @@ REPO = rf"(?P<repository>{COMPONENT}(?:/{COMPONENT})*)"
 TAG = r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
 DIGEST = r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
 LITERAL = re.compile(HOST + "/" + REPO + TAG + DIGEST + r"(?![A-Za-z0-9_.-]*\{\{)")
-TEMPLATE_PART = r"(?:\{\{[^}]*\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*)"
-# A host with a template somewhere in it, optionally followed by /repository (literal or templated).
+# One template expression or placeholder, in the syntaxes repositories use: Helm/Go templates, shell, Terraform,
+# CloudFormation Fn::Sub and JS template literals, Make, printf, Python format / docs placeholders.
+TEMPLATE_PART = (
+    r"(?:\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*|%[sdv]|\{[A-Za-z_][\w.-]*\}|<[A-Za-z_][\w -]*>)"
+)
+_P = TEMPLATE_PART
+# A host with a template in at least one of its parts: account, endpoint (`ecr`), region, domain.
 TEMPLATED = re.compile(
-    r"(?P<host>(?:[A-Za-z0-9_.-]|"
-    + TEMPLATE_PART
-    + r")*\.dkr\.ecr(?:-fips)?\.(?:[A-Za-z0-9_.-]|"
-    + TEMPLATE_PART
-    + r")*\.amazonaws\.com(?:\.cn)?)(?P<rest>/[^\s\"',;)]*)?"
+    rf"(?P<account>\d{{12}}|{_P})\.dkr\.(?P<endpoint>ecr(?:-fips)?|{_P})\.(?P<region>{REGION}|{_P})"
+    rf"\.(?P<domain>amazonaws\.com(?:\.cn)?|{_P})(?::(?P<port>\d{{1,5}}))?(?P<rest>/[^\s\"'`,;)]*)?"
 )
 HOST_ONLY = re.compile(HOST + r"(?![/\w.-])")
+# Whatever the patterns above did not take is still reported (`unparsed`): a grep finds it, so a person must look.
+RESIDUE = re.compile(r"dkr\.ecr")
+PRINTF = re.compile(r"(?:printf|Sprintf|format)\s*\(?\s*\"(?P<fmt>[^\"]*)\"\s*,?\s*(?P<args>[^)}\n]*)")
 TF_RESOURCE = re.compile(r'resource\s+"(?P<type>aws_ecr_[a-z_]+)"\s+"(?P<name>[^"]+)"')
+CFN_RESOURCE = re.compile(r"[\"']?Type[\"']?\s*:\s*[\"']?(?P<type>AWS::ECR::\w+)")
 KEY_VALUE = re.compile(
     r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<quote>[\"']?)(?P<value>[^\"'#\s]*)"
 )
-
-SKIP_DIRS = {".git", "node_modules", "vendor", ".terraform", ".venv", "__pycache__"}
-SUFFIXES = {
-    ".yaml",
-    ".yml",
-    ".json",
-    ".tf",
-    ".tfvars",
-    ".hcl",
-    ".tpl",
-    ".env",
-    ".sh",
-    ".toml",
-    ".jsonnet",
-    ".libsonnet",
+UPSTREAM_HOSTS = {
+    "public.ecr.aws": "ecr-public",
+    "docker.io": "docker-hub",
+    "registry-1.docker.io": "docker-hub",
+    "index.docker.io": "docker-hub",
+    "registry.hub.docker.com": "docker-hub",
+    "ghcr.io": "ghcr",
+    "quay.io": "quay",
 }
-NAMES = {"dockerfile", "containerfile", "jenkinsfile", "makefile", "procfile"}
+UPSTREAM = re.compile(
+    r"(?<![\w.-])(?P<host>" + "|".join(re.escape(h) for h in UPSTREAM_HOSTS) + r")/"
+    r"(?P<repository>" + COMPONENT + r"(?:/" + COMPONENT + r")*)" + TAG + DIGEST + r"(?![\w$({-]|/[$({])"
+)
+# An image named without a registry host comes from Docker Hub: `FROM golang:1.22`, `image: nginx:1.25`.
+IMPLICIT_HUB = re.compile(
+    r"^\s*(?:FROM\s+(?:--platform=\S+\s+)?|-?\s*image:\s*[\"']?)(?P<name>(?P<repository>"
+    + COMPONENT
+    + r"(?:/"
+    + COMPONENT
+    + r")?)"
+    + TAG
+    + DIGEST
+    + r")(?=[\"']?\s*(?:$|\s+AS\s|#))",
+    re.I,
+)
+
+YAML_KINDS = {
+    "helm-values",
+    "helm-template",
+    "kubernetes",
+    "kustomize",
+    "compose",
+    "github-workflow",
+    "gitlab-ci",
+    "cloudformation",
+    "other",
+}
+IMAGE_KEY_KINDS = {"dockerfile", "kubernetes", "compose", "github-workflow", "gitlab-ci", "helm-template"}
+
+SKIP_DIRS = {".git", "node_modules", "vendor", ".terraform", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 MAX_FILE_BYTES = 2_000_000
+BINARY_SNIFF = 8192
+
+SOURCE_SUFFIXES = {".py", ".js", ".ts", ".mjs", ".java", ".kt", ".rb", ".cs", ".rs", ".scala", ".groovy", ".php"}
+DOC_SUFFIXES = {".md", ".markdown", ".rst", ".txt", ".adoc"}
+SHELL_SUFFIXES = {".sh", ".bash", ".zsh", ".ps1", ".env", ".envrc"}
 
 
 @dataclass(frozen=True)
@@ -76,10 +123,8 @@ class Reference:
     column: int  # 0-based start of the replaced span
     end: int  # 0-based end of the replaced span (host/repository, not tag or digest)
     text: str
-    # kubernetes | helm-values | helm-template | kustomize | terraform | dockerfile | gitlab-ci | github-workflow
-    # | compose | other
-    kind: str
-    form: str  # literal | helm-split | templated | terraform-resource
+    kind: str  # the file's ecosystem (module docstring)
+    form: str  # literal | helm-split | host | templated | assembled | unparsed | *-resource
     account_id: str | None = None
     region: str | None = None
     repository: str | None = None
@@ -92,39 +137,67 @@ class Reference:
     repo_column: int | None = None
     repo_end: int | None = None
     rewritable: bool = False  # host and repository are literal text at [column, end)
+    registry: str = "ecr"  # ecr | ecr-public | docker-hub | ghcr | quay
+    parts: tuple[str, ...] = field(default_factory=tuple)  # templated/assembled: "account=.Values.image.account"
+    resolved: bool = False  # templated parts read from the chart's values.yaml
 
     @property
     def templated(self) -> bool:
-        return self.form in ("templated", "helm-split")
+        return self.form in ("templated", "assembled", "helm-split")
+
+    @property
+    def upstream(self) -> bool:
+        return self.registry != "ecr"
 
 
 def file_kind(rel: str, text: str) -> str:
     p = Path(rel)
     name = p.name.lower()
+    suffix = p.suffix.lower()
     parts = [x.lower() for x in p.parts]
     if name in ("dockerfile", "containerfile") or name.endswith(".dockerfile") or name.startswith("dockerfile."):
         return "dockerfile"
-    if p.suffix in (".tf", ".tfvars", ".hcl"):
+    if suffix in (".tf", ".tfvars", ".hcl"):
         return "terraform"
     if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml"):
         return "gitlab-ci"
     if ".github" in parts and "workflows" in parts:
         return "github-workflow"
-    if name.startswith(("docker-compose", "compose")) and p.suffix in (".yml", ".yaml"):
+    if name.startswith(("docker-compose", "compose")) and suffix in (".yml", ".yaml"):
         return "compose"
     if name in ("kustomization.yaml", "kustomization.yml"):
         return "kustomize"
-    if "templates" in parts and p.suffix in (".yaml", ".yml", ".tpl"):
+    if suffix in (".json", ".yaml", ".yml", ".template") and (
+        "AWSTemplateFormatVersion" in text or re.search(r"[\"']?Type[\"']?\s*:\s*[\"']?AWS::", text)
+    ):
+        return "cloudformation"
+    if suffix == ".json" and '"containerDefinitions"' in text:
+        return "ecs-task-definition"
+    if "templates" in parts and suffix in (".yaml", ".yml", ".tpl", ".txt"):
         return "helm-template"
-    if name.startswith("values") and p.suffix in (".yaml", ".yml"):
+    if name.startswith("values") and suffix in (".yaml", ".yml"):
         return "helm-values"
-    if p.suffix in (".yaml", ".yml") and re.search(r"^apiVersion:", text, re.M) and re.search(r"^kind:", text, re.M):
+    if suffix in (".yaml", ".yml") and re.search(r"^apiVersion:", text, re.M) and re.search(r"^kind:", text, re.M):
         return "kubernetes"
+    if (
+        suffix in SHELL_SUFFIXES
+        or text.startswith("#!/")
+        and re.match(r"#!\S*(?:ba|z|k)?sh\b|#!/usr/bin/env (?:ba)?sh", text)
+    ):
+        return "shell"
+    if name in ("makefile", "gnumakefile") or suffix == ".mk":
+        return "makefile"
+    if suffix == ".go":
+        return "go"
+    if suffix in SOURCE_SUFFIXES:
+        return "cdk" if re.search(r"aws[-_]cdk", text) else "source"
+    if suffix in DOC_SUFFIXES:
+        return "docs"
     return "other"
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """(root, file) for every candidate file under each path (a file path is its own root's child)."""
+    """(root, file) for every file under each path (a file path is its own root's child)."""
     for path in paths:
         path = Path(path)
         if path.is_file():
@@ -133,28 +206,40 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             for f in sorted(filenames):
-                fp = Path(dirpath) / f
-                low = f.lower()
-                if (
-                    fp.suffix.lower() in SUFFIXES
-                    or low in NAMES
-                    or low.startswith(("dockerfile", "containerfile"))
-                    or low.endswith(".dockerfile")
-                ):
-                    yield path, fp
+                yield path, Path(dirpath) / f
 
 
-def scan(paths: Iterable[Path]) -> list[Reference]:
+def read_text(fp: Path) -> str | None:
+    """The file as text, or None when it is too large or binary (a NUL byte early on)."""
+    if fp.stat().st_size > MAX_FILE_BYTES:
+        return None
+    data = fp.read_bytes()
+    if b"\0" in data[:BINARY_SNIFF]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def scan(paths: Iterable[Path], skipped: list[tuple[str, str]] | None = None) -> list[Reference]:
+    """Every reference in the files under `paths`; `skipped` (when given) receives (file, reason) of files not
+    read: too large, binary, unreadable."""
     out: list[Reference] = []
     for root, fp in iter_files(paths):
-        try:
-            if fp.stat().st_size > MAX_FILE_BYTES:
-                continue
-            text = fp.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
         rel = fp.relative_to(root).as_posix()
-        out += scan_text(rel, text)
+        try:
+            text = read_text(fp)
+        except OSError as exc:
+            if skipped is not None:
+                skipped.append((rel, f"unreadable: {exc.strerror}"))
+            continue
+        if text is None:
+            if skipped is not None:
+                big = fp.stat().st_size > MAX_FILE_BYTES
+                skipped.append((rel, f"larger than {MAX_FILE_BYTES:,} bytes" if big else "binary"))
+            continue
+        found = scan_text(rel, text)
+        if any(r.parts for r in found):
+            found = resolve_chart_values(found, root)
+        out += found
     return out
 
 
@@ -162,26 +247,48 @@ def scan_text(rel: str, text: str) -> list[Reference]:
     kind = file_kind(rel, text)
     lines = text.splitlines()
     out: list[Reference] = []
+    # Dockerfile stage names and `scratch` are not images: `FROM build AS test` names an earlier stage.
+    stages = {"scratch"} | {m.lower() for m in re.findall(r"^\s*FROM\s.*?\s+AS\s+(\S+)", text, re.M | re.I)}
     for i, line in enumerate(lines):
-        taken: list[tuple[int, int]] = []
-        for m in LITERAL.finditer(line):
-            taken.append(m.span())
-            templated_tail = line[m.end() :].startswith((":{{", ":${", "@{{", "@${", ":$"))
-            ref = _literal(rel, i + 1, m, kind, "templated" if templated_tail else "literal")
-            if "newName:" in line and not ref.tag and not ref.digest:
-                ref = _kustomize_tag(ref, lines, i)
-            out.append(ref)
-        for m in TEMPLATED.finditer(line):
-            if any(s <= m.start() < e for s, e in taken) or not re.search(TEMPLATE_PART, m.group(0)):
-                continue
-            out.append(_templated(rel, i + 1, m, kind))
-        for m in HOST_ONLY.finditer(line):
-            if any(s <= m.start() < e for s, e in taken):
-                continue
-            out.append(_split(rel, lines, i, m, kind))
+        if "dkr." in line:
+            out += _ecr_line(rel, lines, i, kind)
         if kind == "terraform":
-            for m in TF_RESOURCE.finditer(line):
-                out.append(_tf_resource(rel, lines, i, m))
+            out += [_tf_resource(rel, lines, i, m) for m in TF_RESOURCE.finditer(line)]
+        if kind == "cloudformation":
+            out += [_cfn_resource(rel, lines, i, m) for m in CFN_RESOURCE.finditer(line)]
+        out += _upstream_line(rel, line, i, kind, stages)
+    return out
+
+
+def _ecr_line(rel: str, lines: list[str], i: int, kind: str) -> list[Reference]:
+    line = lines[i]
+    out: list[Reference] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int) -> bool:
+        return not any(s <= start < e for s, e in taken)
+
+    for m in LITERAL.finditer(line):
+        taken.append(m.span())
+        templated_tail = line[m.end() :].startswith((":{{", ":${", "@{{", "@${", ":$"))
+        ref = _literal(rel, i + 1, m, kind, "templated" if templated_tail else "literal")
+        if not ref.tag and not ref.digest:
+            ref = _sibling_tag(ref, lines, i)
+        out.append(ref)
+    for m in TEMPLATED.finditer(line):
+        if not free(m.start()) or not re.search(TEMPLATE_PART, m.group(0)):
+            continue
+        taken.append(m.span())
+        out.append(_templated(rel, line, i + 1, m, kind))
+    for m in HOST_ONLY.finditer(line):
+        if free(m.start()):
+            taken.append(m.span())
+            out.append(_split(rel, lines, i, m, kind))
+    for m in RESIDUE.finditer(line):
+        if free(m.start()):
+            s = max(0, m.start() - 40)
+            taken.append((s, m.end()))
+            out.append(Reference(rel, i + 1, s, m.end(), line[s : m.end() + 40].strip(), kind, "unparsed"))
     return out
 
 
@@ -206,46 +313,131 @@ def _literal(rel: str, line: int, m: re.Match[str], kind: str, form: str) -> Ref
     )
 
 
-def _kustomize_tag(ref: Reference, lines: list[str], i: int) -> Reference:
-    """Kustomize keeps the tag (or digest) of `newName:` in a sibling `newTag:` (`digest:`)."""
+def _sibling_tag(ref: Reference, lines: list[str], i: int) -> Reference:
+    """Kustomize keeps the tag (or digest) of `newName:` in a sibling `newTag:` (`digest:`); Helm values keep the
+    tag of `repository: <host>/<repo>` in a sibling `tag:`."""
+    own = KEY_VALUE.match(lines[i])
+    if own is None or own.group("key") not in ("newName", "repository"):
+        return ref
+    keys = {"newName": ("newTag", "digest"), "repository": ("tag", "digest")}[own.group("key")]
     for j in range(max(0, i - 3), min(len(lines), i + 4)):
-        kv = re.match(r"\s*(?:-\s+)?(newTag|digest)\s*:\s*[\"']?([^\"'\s#]+)", lines[j])
-        if kv and "{" not in kv.group(2):
-            key = "tag" if kv.group(1) == "newTag" else "digest"
-            return replace(ref, **{key: kv.group(2)})
+        kv = KEY_VALUE.match(lines[j])
+        if kv and j != i and kv.group("key") in keys and kv.group("indent") == own.group("indent"):
+            value = kv.group("value")
+            if value and "{" not in value:
+                return replace(ref, **{"tag" if kv.group("key") == keys[0] else "digest": value})
     return ref
 
 
-def _templated(rel: str, line: int, m: re.Match[str], kind: str) -> Reference:
-    host, rest = m.group("host"), (m.group("rest") or "")
-    account = re.match(r"(\d{12})\.", host)
-    region = re.search(r"\.(" + REGION + r")\.amazonaws", host)
-    repo = (
-        re.match(r"/(" + COMPONENT + r"(?:/" + COMPONENT + r")*)(?=$|[:@])", rest)
-        if "{" not in rest and "$" not in rest
-        else None
-    )
+def _templated(rel: str, line: str, number: int, m: re.Match[str], kind: str) -> Reference:
+    """A host with template parts. Inline parts (`{{ .Values.x }}`, `${var}`) name themselves; `%s` parts of a
+    printf take the printf's arguments in order."""
+    rest = m.group("rest") or ""
+    repo = re.match(r"/(" + COMPONENT + r"(?:/" + COMPONENT + r")*)(?=$|[:@\"'`])", rest) if rest else None
+    if repo and re.match(r"/" + _P, rest):
+        repo = None
+    tag = re.match(r"[^:@]*:(" + r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}" + r")$", rest) if repo else None
+    names = ("account", "endpoint", "region", "domain")
+    values = {n: m.group(n) for n in names}
+    form = "templated"
+    if "%" in m.group(0):
+        printf = next((p for p in PRINTF.finditer(line) if p.start("fmt") <= m.start() < p.end("fmt")), None)
+        args = _printf_args(printf.group("args")) if printf else []
+        placeholders = re.findall(r"%[sdv]", printf.group("fmt")[: m.start() - printf.start("fmt")]) if printf else []
+        offset = len(placeholders)
+        for n in names:
+            if re.fullmatch(r"%[sdv]", values[n]):
+                values[n] = args[offset] if offset < len(args) else "?"
+                offset += 1
+        form = "assembled"
+    parts = tuple(f"{n}={_expr(v)}" for n, v in values.items() if re.fullmatch(_P, m.group(n)))
+    literal = {n: values[n] for n in names if not re.fullmatch(_P, m.group(n))}
     return Reference(
         file=rel,
-        line=line,
+        line=number,
         column=m.start(),
         end=m.end(),
         text=m.group(0),
         kind=kind,
-        form="templated",
-        account_id=account.group(1) if account else None,
-        region=region.group(1) if region else None,
+        form=form,
+        account_id=literal.get("account"),
+        region=literal.get("region"),
         repository=repo.group(1) if repo else None,
-        fips="-fips." in host,
-        china=host.endswith(".cn"),
+        tag=tag.group(1) if tag else None,
+        fips="-fips" in (literal.get("endpoint") or ""),
+        china=(literal.get("domain") or "").endswith(".cn"),
+        port=int(m.group("port")) if m.group("port") else None,
+        parts=parts,
     )
 
 
+def _printf_args(text: str) -> list[str]:
+    """`printf` arguments: Helm separates them with spaces, Go/C with commas."""
+    return [a for a in re.split(r"[\s,]+", text.strip()) if a and a not in ("}}", "-}}")]
+
+
+def _expr(value: str) -> str:
+    """The expression inside a template part: `{{- .Values.image.region }}` → `.Values.image.region`."""
+    inner = re.sub(r"^(?:\{\{-?|\$\{|\$\(|\$|\{|<)\s*|\s*(?:-?\}\}|\}|\)|>)$", "", value)
+    return inner.strip() or value
+
+
+def resolve_chart_values(refs: list[Reference], root: Path) -> list[Reference]:
+    """Helm template parts `.Values.a.b` read from the chart's values.yaml (the folder above `templates/`): the
+    chart's default registry becomes known, so the reference joins the estate and counts for its repository."""
+    out = []
+    cache: dict[Path, dict] = {}
+    for ref in refs:
+        rel = Path(ref.file)
+        if not ref.parts or "templates" not in rel.parts:
+            out.append(ref)
+            continue
+        chart = root / Path(*rel.parts[: rel.parts.index("templates")])
+        if chart not in cache:
+            try:
+                loaded = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                loaded = None
+            cache[chart] = loaded if isinstance(loaded, dict) else {}
+        values = {}
+        for part in ref.parts:
+            name, _, expr = part.partition("=")
+            v = _lookup_values(cache[chart], expr)
+            if v is not None:
+                values[name] = str(v)
+        if not values:
+            out.append(ref)
+            continue
+        out.append(
+            replace(
+                ref,
+                account_id=ref.account_id or values.get("account"),
+                region=ref.region or values.get("region"),
+                fips=ref.fips or "-fips" in values.get("endpoint", ""),
+                china=ref.china or values.get("domain", "").endswith(".cn"),
+                resolved=all(p.partition("=")[0] in values for p in ref.parts),
+            )
+        )
+    return out
+
+
+def _lookup_values(values: dict, expr: str) -> Any:
+    if not expr.startswith(".Values."):
+        return None
+    node: Any = values
+    for key in expr.removeprefix(".Values.").split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, str | int) else None
+
+
 def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> Reference:
-    """A bare ECR host: in Helm-style values its repository and tag are sibling keys of the same mapping."""
+    """A bare ECR host: in Helm-style values its repository and tag are sibling keys of the same mapping
+    (`helm-split`); anywhere else (a shell default, a flag, `docker login`) it is a `host` and names no repository."""
     repo = tag = digest = None
     repo_line = repo_col = repo_end = None
-    own = KEY_VALUE.match(lines[i])
+    own = KEY_VALUE.match(lines[i]) if kind in YAML_KINDS else None
     indent = len(own.group("indent")) if own else None
     if own is not None:
         for j in list(range(i - 1, max(-1, i - 12), -1)) + list(range(i + 1, min(len(lines), i + 12))):
@@ -267,6 +459,7 @@ def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> R
                 tag = value
             elif key == "digest" and value:
                 digest = value
+    split = repo is not None or (kind == "helm-values" and own is not None)
     return Reference(
         file=rel,
         line=i + 1,
@@ -274,7 +467,7 @@ def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> R
         end=m.end(),
         text=m.group(0),
         kind=kind,
-        form="helm-split",
+        form="helm-split" if split else "host",
         account_id=m.group("account"),
         region=m.group("region"),
         repository=repo if repo and "{" not in repo else None,
@@ -286,7 +479,7 @@ def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> R
         repo_line=repo_line if repo and "{" not in repo else None,
         repo_column=repo_col,
         repo_end=repo_end,
-        rewritable=True,  # the host line; the repository line too when it is literal
+        rewritable=split,  # the host line; the repository line too when it is literal
     )
 
 
@@ -309,6 +502,68 @@ def _tf_resource(rel: str, lines: list[str], i: int, m: re.Match[str]) -> Refere
         form="terraform-resource",
         repository=name,
     )
+
+
+def _cfn_resource(rel: str, lines: list[str], i: int, m: re.Match[str]) -> Reference:
+    """`AWS::ECR::Repository` and friends: the stack manages ECR itself; its RepositoryName when literal."""
+    name = None
+    for j in range(i + 1, min(len(lines), i + 15)):
+        nm = re.search(r"[\"']?RepositoryName[\"']?\s*:\s*[\"']?([a-z0-9][a-z0-9._/-]*)", lines[j])
+        if nm:
+            name = nm.group(1)
+            break
+    return Reference(
+        rel,
+        i + 1,
+        m.start("type"),
+        m.end("type"),
+        m.group("type"),
+        "cloudformation",
+        "cloudformation-resource",
+        repository=name,
+    )
+
+
+def _upstream_line(rel: str, line: str, i: int, kind: str, stages: set[str]) -> list[Reference]:
+    """Public upstream images: by host, or (Dockerfile `FROM`, an `image:` key) without one — Docker Hub."""
+    out = []
+    for m in UPSTREAM.finditer(line):
+        out.append(
+            Reference(
+                rel,
+                i + 1,
+                m.start(),
+                m.end("repository"),
+                m.group(0),
+                kind,
+                "literal",
+                repository=m.group("repository"),
+                tag=m.group("tag"),
+                digest=m.group("digest"),
+                registry=UPSTREAM_HOSTS[m.group("host")],
+            )
+        )
+    if kind in IMAGE_KEY_KINDS:
+        m = IMPLICIT_HUB.match(line)
+        repo = m.group("repository") if m else ""
+        first = repo.split("/")[0] if "/" in repo else ""
+        if m and repo.lower() not in stages and "." not in first and first != "localhost":
+            out.append(
+                Reference(
+                    rel,
+                    i + 1,
+                    m.start("name"),
+                    m.end("repository"),
+                    m.group("name"),
+                    kind,
+                    "literal",
+                    repository=repo if "/" in repo else f"library/{repo}",
+                    tag=m.group("tag"),
+                    digest=m.group("digest"),
+                    registry="docker-hub",
+                )
+            )
+    return out
 
 
 def as_frame(refs: list[Reference]) -> pd.DataFrame:

@@ -1,7 +1,10 @@
 """A unified diff that repoints ECR references to Harbor: `HOST/<project>/<repository>`, tag and digest kept.
 
 The project comes from the same mapping as the Harbor payloads (translate.split_name, with collisions
-resolved), so the diff and the replication policies agree on every path. Templated hosts are not rewritten
+resolved), so the diff and the replication policies agree on every path. Sources the warehouse does not know
+(a scan without `--db`, or references to registries not collected) get the same rule among themselves: the same
+repository name in two registries goes to `<team>-<account>-<region>` for every registry but the first, so the
+diff never merges two source registries into one Harbor path (`keep_apart`). Templated hosts are not rewritten
 (their value lives elsewhere — the scan lists them); a Helm `registry:` value is, and its `repository:`
 sibling too when the path changes. The diff is `git apply`-able from the scan root: `a/` and `b/` prefixes,
 exact context, and the "\\ No newline at end of file" marker where a file ends without one.
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analysis.portability.references import Reference
-from analysis.portability.translate import split_name
+from analysis.portability.translate import _project_name, split_name
 
 Mapper = Callable[[str | None, str | None, str], tuple[str, str]]
 
@@ -32,6 +35,29 @@ def mapper_from(mapping) -> Mapper:  # mapping: translate.HarborDesign.mapping
     def lookup(account: str | None, region: str | None, repository: str) -> tuple[str, str]:
         return table.get((account, region, repository)) or split_name(repository)
 
+    lookup.known = set(table)  # type: ignore[attr-defined]
+    return lookup
+
+
+def keep_apart(refs: list[Reference], mapper: Mapper) -> Mapper:
+    """`mapper`, but two source registries never share a Harbor path: the first source to claim a path keeps it
+    (sources the warehouse mapped first, then by account, region), a later one moves to the project
+    `<project>-<account>-<region>` — the rule translate.design applies to collected repositories."""
+    known = getattr(mapper, "known", set())
+    sources = {(r.account_id, r.region, r.repository) for r in refs if r.rewritable and r.repository}
+    order = sorted(sources, key=lambda k: (k not in known, k[0] or "", k[1] or "", k[2]))
+    claimed: dict[tuple[str, str], tuple] = {}
+    table: dict[tuple, tuple[str, str]] = {}
+    for key in order:
+        project, repo = mapper(*key)
+        owner = claimed.setdefault((project, repo), key)
+        if owner[:2] != key[:2]:
+            project = _project_name(f"{project}-{key[0]}-{key[1]}")
+        table[key] = (project, repo)
+
+    def lookup(account: str | None, region: str | None, repository: str) -> tuple[str, str]:
+        return table.get((account, region, repository)) or mapper(account, region, repository)
+
     return lookup
 
 
@@ -40,6 +66,7 @@ def rewrite_files(
 ) -> dict[str, tuple[str, str]]:
     """{relative path: (old text, new text)} for every file with a rewritable reference."""
     host = host.rstrip("/")
+    mapper = keep_apart(refs, mapper)
     edits: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)  # file → (line, start, end, new)
     for ref in refs:
         if not ref.rewritable or not ref.repository:

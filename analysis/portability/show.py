@@ -9,7 +9,7 @@ from rich.table import Table
 
 from analysis.portability.billing import LifecycleReport
 from analysis.portability.references import Reference
-from analysis.render.supply_chain import print_supply_chain
+from analysis.render.units import human_bytes
 
 GIB = 2**30
 
@@ -100,6 +100,8 @@ def references_json(refs: list[Reference], joined: dict[str, Any] | None) -> dic
 
 
 def print_references(console: Console, refs: list[Reference], joined: dict[str, Any] | None) -> None:
+    print_upstreams(console, [r for r in refs if r.upstream])
+    refs = [r for r in refs if not r.upstream]
     missing = {id(r): "no such repository" for r in (joined or {}).get("missing_repositories", [])}
     missing |= {id(r): "no such image" for r in (joined or {}).get("missing_images", [])}
     table = Table(title=f"ECR references ({len(refs)})", title_justify="left")
@@ -107,6 +109,7 @@ def print_references(console: Console, refs: list[Reference], joined: dict[str, 
         table.add_column(col, overflow="fold")
     for r in sorted(refs, key=lambda r: (r.file, r.line)):
         endpoint = "/".join(x for x in (r.account_id, r.region) if x) or "templated"
+        endpoint += " (chart values)" if r.resolved else ""
         endpoint += " FIPS" if r.fips else ""
         endpoint += " .cn" if r.china else ""
         endpoint += f" :{r.port}" if r.port else ""
@@ -120,6 +123,48 @@ def print_references(console: Console, refs: list[Reference], joined: dict[str, 
             f"{len(joined['missing_images'])} to missing images; {len(joined['unreferenced'])} collected repositories "
             "are referenced nowhere in the scanned files"
         )
+
+
+def print_supply_chain(console: Console, rows: list[dict[str, Any]]) -> None:
+    """Supply-chain artifacts per registry source and kind (warehouse.supply_chain rows), and what Harbor needs
+    to receive each kind; nothing when no source has any (an estate without signatures is not an error)."""
+    from analysis.portability.findings import SUPPLY_CHAIN_HARBOR
+
+    if not rows:
+        return
+    table = Table(
+        title="Supply-chain artifacts: signatures, SBOMs, attestations (a migration must carry them)",
+        title_justify="left",
+        caption="bytes: the artifacts' own manifests, configs and layers; counted in unique blobs. "
+        + "; ".join(f"{k}: {SUPPLY_CHAIN_HARBOR[k]}" for k in dict.fromkeys(r["kind"] for r in rows)),
+        caption_justify="left",
+    )
+    for col in ("source", "registry", "kind", "count", "subjects", "repositories", "bytes"):
+        table.add_column(col, justify="left" if col in ("source", "registry", "kind") else "right")
+    for r in rows:
+        subjects = "—" if r["subjects"] is None else f"{r['subjects']:,}"
+        table.add_row(
+            r["source"],
+            r["registry"],
+            r["kind"],
+            f"{r['count']:,}",
+            subjects,
+            f"{r['repositories']:,}",
+            human_bytes(r["bytes"], "unknown"),
+        )
+    console.print(table)
+
+
+def print_upstreams(console: Console, upstreams: list[Reference]) -> None:
+    """Public upstream images in the scanned files: served by proxy-cache projects, not repointed one by one."""
+    if not upstreams:
+        return
+    table = Table(title=f"Public upstream images ({len(upstreams)}): proxy-cache projects", title_justify="left")
+    for col in ("file:line", "kind", "registry", "repository", "tag / digest"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(upstreams, key=lambda r: (r.file, r.line)):
+        table.add_row(f"{r.file}:{r.line}", r.kind, r.registry, r.repository or "?", r.digest or r.tag or "")
+    console.print(table)
 
 
 def print_plan(console: Console, plan: Any, written: dict[str, Any] | None = None) -> None:
@@ -170,6 +215,7 @@ def print_plan(console: Console, plan: Any, written: dict[str, Any] | None = Non
             ", ".join(x["names"][:3]) + (" …" if len(x["names"]) > 3 else ""),
         )
     console.print(w)
+    print_supply_chain(console, plan.supply_chain)
     tr = s["translations"]
     console.print(
         f"Translation to Harbor: {tr.get('exact', 0)} exact, {tr.get('approximate', 0)} approximate, "

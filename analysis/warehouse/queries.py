@@ -273,3 +273,10 @@ def _physical_lines(r: dict[str, Any], unique: int | None) -> list[str]:
             "statistic were taken at different moments, or blobs are shared with system artifacts"
         )
     return lines
+
+
+# Supply-chain artifacts of the current ECR snapshot, per (account, region, kind): the manifests that travel with
+# a subject image — buildx attestation manifests (index children marked `attestation-manifest`), signatures
+# (cosign simple signing / sigstore bundles / notation, or a cosign `sha256-<hex>.sig` tag), SBOMs, other OCI
+# referrers. Bytes are the artifact's own: manifest + config + layers (they share no blobs with images).
+# `unclassified`: images whose manifest was never fetched (kind unknown, never assumed to be an image).

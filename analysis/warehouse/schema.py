@@ -488,7 +488,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
-        8,
+        7,
         "Harbor: accessories (signatures, SBOMs, attestations), Harbor's type apart from artifact_type, physical note",
         """
         -- artifact_type held Harbor's `type` (IMAGE, CHART …); it now holds the manifest's artifactType (a media
@@ -517,6 +517,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         CREATE VIEW current_registry_accessories AS
         SELECT t.* FROM registry_accessories t JOIN latest_registry_snapshots USING (run_id, registry);
+        """,
+    ),
+    (
+        8,
+        "what each cached manifest is: image, index or a supply-chain artifact (attestation, signature, SBOM)",
+        """
+        -- analysis.collectors.manifests.ParsedManifest.artifact_kind: image | index | artifact | attestation |
+        -- signature | sbom | referrer. Manifests are cached forever and never fetched again, so the rows cached
+        -- before this migration are classified here from what was kept: is_index, artifact_type and the layers'
+        -- media types. Only `referrer` (a subject on an image-like manifest) cannot be recovered: the subject was
+        -- not kept, such a manifest stays `image` / `artifact`.
+        ALTER TABLE manifests ADD COLUMN artifact_kind VARCHAR;
+        ALTER TABLE manifests ADD COLUMN subject_digest VARCHAR;
+        ALTER TABLE manifest_children ADD COLUMN artifact_type VARCHAR;
+        ALTER TABLE manifest_children ADD COLUMN reference_type VARCHAR;   -- buildx: attestation-manifest
+        ALTER TABLE manifest_children ADD COLUMN reference_digest VARCHAR; -- the child it attests
+        UPDATE manifests SET artifact_kind = CASE
+            WHEN is_index THEN 'index'
+            WHEN regexp_matches(coalesce(artifact_type, ''), 'spdx|cyclonedx|syft|sbom')
+              OR digest IN (SELECT manifest_digest FROM manifest_layers
+                            WHERE regexp_matches(coalesce(media_type, ''), 'spdx|cyclonedx|syft')) THEN 'sbom'
+            WHEN regexp_matches(coalesce(artifact_type, ''), 'cosign|notary')
+              OR digest IN (SELECT manifest_digest FROM manifest_layers
+                            WHERE regexp_matches(coalesce(media_type, ''), 'simplesigning|notary')) THEN 'signature'
+            WHEN digest IN (SELECT manifest_digest FROM manifest_layers
+                            WHERE regexp_matches(coalesce(media_type, ''), 'in-toto|dsse')) THEN 'attestation'
+            WHEN regexp_matches(coalesce(artifact_type, ''), 'sigstore') THEN 'signature'
+            WHEN artifact_type IS NOT NULL THEN 'artifact'
+            ELSE 'image' END;
+        UPDATE manifest_children SET reference_type = 'attestation-manifest'
+        WHERE platform_os = 'unknown' AND platform_architecture = 'unknown';
         """,
     ),
 ]

@@ -67,8 +67,10 @@ def test_templated_tags_and_hosts_are_marked():
     assert scan_text("x.yaml", 'image: "{{ .Values.image.registry }}/{{ .Values.image.repository }}"\n') == []
 
 
-def test_not_ecr_is_not_reported():
-    assert scan_text("x.yaml", "image: ghcr.io/org/app:1\nimage: 1234.dkr.ecr.us-east-1.amazonaws.com/x\n") == []
+def test_not_ecr_is_not_an_ecr_reference():
+    refs = scan_text("x.yaml", "image: ghcr.io/org/app:1\nimage: 1234.dkr.ecr.us-east-1.amazonaws.com/x\n")
+    # ghcr.io is an upstream for a proxy-cache project; a 4-digit account is no ECR host, but a grep finds it
+    assert [(r.registry, r.form, r.account_id) for r in refs] == [("ghcr", "literal", None), ("ecr", "unparsed", None)]
 
 
 def test_demo_gitops_join_reports_missing_repositories_and_images():
@@ -125,3 +127,70 @@ def test_rewrite_diff_applies_cleanly_with_git_apply(tmp_path):
     assert ":443" not in (repo / "docker" / "Dockerfile").read_text()
     # templated hosts are left for people: the scan lists them
     assert "${var.account_id}.dkr.ecr" in (repo / "terraform" / "ecr.tf").read_text()
+
+
+ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "kind", "form"),
+    [
+        (
+            "task-def.json",
+            f'{{"containerDefinitions": [{{"image": "{ECR}/team/app:1"}}]}}',
+            "ecs-task-definition",
+            "literal",
+        ),
+        (
+            "stack.yaml",
+            f"AWSTemplateFormatVersion: '2010-09-09'\nx:\n  Image: {ECR}/team/app:1\n",
+            "cloudformation",
+            "literal",
+        ),
+        (
+            "stack.yaml",
+            "Resources:\n  R:\n    Type: AWS::ECR::Repository\n",
+            "cloudformation",
+            "cloudformation-resource",
+        ),
+        (
+            "stack.yaml",
+            "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n"
+            "    Image: !Sub ${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/team/app:1\n",
+            "cloudformation",
+            "templated",
+        ),
+        ("lib/stack.ts", f"import * as cdk from 'aws-cdk-lib';\nconst i = '{ECR}/team/app:1';\n", "cdk", "literal"),
+        ("app.py", 'uri = f"{account}.dkr.ecr.{region}.amazonaws.com/team/app"\n', "source", "templated"),
+        ("main.go", 'host := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, region)\n', "go", "assembled"),
+        (
+            ".github/workflows/ci.yml",
+            f"jobs:\n  b:\n    container:\n      image: {ECR}/ci/runner:2\n",
+            "github-workflow",
+            "literal",
+        ),
+        ("Dockerfile", f"FROM x AS a\nCOPY --from={ECR}/base/tools:1 /bin/t /bin/t\n", "dockerfile", "literal"),
+        ("deploy.sh", f'docker login --username AWS --password-stdin "{ECR}"\n', "shell", "host"),
+    ],
+)
+def test_each_ecosystem_labels_its_references(name, text, kind, form):
+    refs = [r for r in scan_text(name, text) if not r.upstream]
+    assert [(r.kind, r.form) for r in refs] == [(kind, form)]
+
+
+def test_sprintf_parts_name_the_arguments():
+    (r,) = scan_text("main.go", 'host := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", account, region)\n')
+    assert r.parts == ("account=account", "region=region")
+
+
+def test_binary_and_oversized_files_are_skipped_and_said_so(tmp_path, monkeypatch):
+    from analysis.portability import references
+
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\x00\x00" + f"{ECR}/x/y:1".encode())
+    (tmp_path / "big.txt").write_text(f"image: {ECR}/x/y:1\n" + "#" * 200)
+    (tmp_path / "notes.txt").write_text(f"docker pull {ECR}/x/y:1\n")
+    monkeypatch.setattr(references, "MAX_FILE_BYTES", 100)
+    skipped: list[tuple[str, str]] = []
+    refs = references.scan([tmp_path], skipped)
+    assert [(r.file, r.kind) for r in refs] == [("notes.txt", "docs")]
+    assert sorted(skipped) == [("big.txt", "larger than 100 bytes"), ("logo.png", "binary")]
