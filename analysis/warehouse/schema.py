@@ -487,6 +487,122 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         SELECT t.* FROM harbor_gc_runs t JOIN latest_registry_snapshots USING (run_id, registry);
         """,
     ),
+    (
+        11,
+        "measurements (#13): pulls from CloudTrail, the trails that hold them, and what they measure",
+        """
+        -- Normalised pull events (analysis/collectors/cloudtrail.py EVENT_SCHEMA): one row per day,
+        -- repository, principal, event and image/layer reference, with how many events it stands for.
+        CREATE TABLE trail_pull_events (
+            run_id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,          -- trail-folder | trail-s3 | lookup-events
+            day DATE NOT NULL,
+            account_id VARCHAR,               -- the registry that owns the repository
+            region VARCHAR,
+            repository_name VARCHAR NOT NULL,
+            event_name VARCHAR NOT NULL,      -- BatchGetImage | GetDownloadUrlForLayer
+            image_tag VARCHAR,
+            image_digest VARCHAR,
+            layer_digest VARCHAR,
+            principal_arn VARCHAR,
+            principal_account_id VARCHAR,
+            events BIGINT NOT NULL
+        );
+
+        -- Each trail seen, and whether its selectors let it contain pulls (read-only management events).
+        CREATE TABLE trail_checks (
+            run_id BIGINT NOT NULL,
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            home_region VARCHAR,
+            s3_bucket VARCHAR,
+            s3_prefix VARCHAR,
+            multi_region BOOLEAN,
+            organization BOOLEAN,
+            logging BOOLEAN,
+            read_write VARCHAR,
+            can_hold_pulls BOOLEAN NOT NULL,
+            reason VARCHAR
+        );
+
+        -- The newest finished CloudTrail run is the current measurement (its window is in runs.scope).
+        CREATE VIEW latest_trail_run AS
+        SELECT run_id, scope, finished_at FROM runs
+        WHERE source = 'cloudtrail' AND status IN ('complete', 'partial')
+        ORDER BY finished_at DESC, run_id DESC LIMIT 1;
+        CREATE VIEW current_trail_pull_events AS
+        SELECT t.* FROM trail_pull_events t JOIN latest_trail_run USING (run_id);
+        CREATE VIEW current_trail_checks AS
+        SELECT t.* FROM trail_checks t JOIN latest_trail_run USING (run_id);
+
+        -- Per repository and day: pulls, layer fetches, bytes actually pulled and the layer-cache hit ratio.
+        -- A pull is a BatchGetImage of an image manifest (an index's BatchGetImage is followed by its child's:
+        -- counted once, on the child). Layers a puller had cached produce no GetDownloadUrlForLayer, so
+        --   hit ratio by count = 1 - layer fetches / layers of the pulled manifests,
+        --   hit ratio by bytes = 1 - bytes fetched / bytes of the pulled manifests.
+        -- Sizes come from the cached manifests; a pull or a fetch whose manifest or layer is not cached is
+        -- counted in unresolved_pulls / unsized_fetches, never as zero bytes. Tags are resolved against the
+        -- current snapshot (a tag moved since the pull resolves to its new image).
+        CREATE VIEW pull_measurements AS
+        WITH ev AS (SELECT * FROM current_trail_pull_events),
+        layer_size AS (SELECT layer_digest, max(size) AS size FROM manifest_layers GROUP BY layer_digest),
+        manifest_totals AS (
+            SELECT m.digest, m.is_index, count(l.layer_digest) AS layers, coalesce(sum(l.size), 0) AS bytes
+            FROM manifests m LEFT JOIN manifest_layers l ON l.manifest_digest = m.digest
+            GROUP BY m.digest, m.is_index
+        ),
+        tags AS (
+            SELECT DISTINCT account_id, region, repository_name, unnest(image_tags) AS tag, image_digest
+            FROM current_ecr_images
+        ),
+        gets AS (
+            SELECT e.account_id, e.region, e.repository_name, e.day, e.events, mt.is_index, mt.layers, mt.bytes
+            FROM ev e
+            LEFT JOIN tags t ON e.image_digest IS NULL AND t.account_id = e.account_id AND t.region = e.region
+                 AND t.repository_name = e.repository_name AND t.tag = e.image_tag
+            LEFT JOIN manifest_totals mt ON mt.digest = coalesce(e.image_digest, t.image_digest)
+            WHERE e.event_name = 'BatchGetImage'
+        ),
+        pulls AS (
+            SELECT account_id, region, repository_name, day,
+                   sum(events) FILTER (WHERE NOT coalesce(is_index, false)) AS pulls,
+                   coalesce(sum(events) FILTER (WHERE is_index IS NULL), 0) AS unresolved_pulls,
+                   coalesce(sum(events * layers) FILTER (WHERE NOT is_index), 0) AS layers_requested,
+                   coalesce(sum(events * bytes) FILTER (WHERE NOT is_index), 0) AS bytes_requested
+            FROM gets GROUP BY ALL
+        ),
+        fetches AS (
+            SELECT e.account_id, e.region, e.repository_name, e.day,
+                   sum(e.events) AS layer_fetches,
+                   coalesce(sum(e.events * s.size), 0) AS bytes_pulled,
+                   coalesce(sum(e.events) FILTER (WHERE s.size IS NULL), 0) AS unsized_fetches
+            FROM ev e LEFT JOIN layer_size s USING (layer_digest)
+            WHERE e.event_name = 'GetDownloadUrlForLayer' GROUP BY ALL
+        ),
+        who AS (
+            SELECT account_id, region, repository_name, day,
+                   count(DISTINCT principal_arn) AS principals,
+                   count(DISTINCT principal_account_id) AS pulling_accounts
+            FROM ev GROUP BY ALL
+        )
+        SELECT account_id, region, repository_name, day,
+               coalesce(p.pulls, 0) AS pulls, coalesce(p.unresolved_pulls, 0) AS unresolved_pulls,
+               coalesce(f.layer_fetches, 0) AS layer_fetches,
+               coalesce(p.layers_requested, 0) AS layers_requested,
+               coalesce(f.bytes_pulled, 0) AS bytes_pulled,
+               coalesce(f.unsized_fetches, 0) AS unsized_fetches,
+               coalesce(p.bytes_requested, 0) AS bytes_requested,
+               CASE WHEN p.layers_requested > 0
+                    THEN 1 - coalesce(f.layer_fetches, 0) / p.layers_requested END AS hit_ratio_count,
+               CASE WHEN p.bytes_requested > 0
+                    THEN 1 - coalesce(f.bytes_pulled, 0) / p.bytes_requested END AS hit_ratio_bytes,
+               w.principals, w.pulling_accounts
+        FROM who w
+        LEFT JOIN pulls p USING (account_id, region, repository_name, day)
+        LEFT JOIN fetches f USING (account_id, region, repository_name, day);
+        """,
+    ),
 ]
 
 # How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
@@ -631,6 +747,8 @@ RUN_TABLES = (
     "harbor_registries",
     "harbor_gc_runs",
     "metrics_scrapes",
+    "trail_pull_events",
+    "trail_checks",
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from analysis.cli import app
 from analysis.collectors.aws import UndeclaredOperation, allowed_operations, declared
 
-READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole")
+READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole", "LookupEvents")
 
 
 def test_a_full_collection_calls_only_declared_read_operations(aws, small_estate, tmp_path):
