@@ -151,3 +151,65 @@ def _print_trail(summary) -> None:  # noqa: ANN001 (TrailSummary, imported lazil
 
 def _ratio(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.1%}"
+
+
+@collect_app.command("network")
+def collect_network_cmd(
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Measure the network path of pulls: VPC endpoints or NAT gateway, per subnet, and what NAT costs (read-only)."""
+    from analysis.collect_network import collect_network
+    from analysis.collectors.aws import AwsSettings
+
+    with _errors_for_people():
+        if not region:
+            raise UsageError("pass --region REGION (repeatable): VPCs are read one region at a time")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        with Warehouse(db) as wh:
+            summary = collect_network(wh, settings, sorted(dict.fromkeys(region)))
+        if fmt == "json":
+            console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+            return
+        _print_network(summary)
+
+
+def _print_network(summary) -> None:  # noqa: ANN001 (NetworkSummary, imported lazily)
+    table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
+    heads = (
+        "region",
+        "subnets via NAT",
+        "layer bytes via NAT",
+        "unplaced GiB",
+        "NAT GB/month",
+        "NAT USD/month",
+        "S3 gateway endpoint",
+        "ECR interface endpoints USD/month",
+    )
+    for col in heads:
+        table.add_column(col, justify="left" if col == "region" else "right")
+    for r, c in zip(summary.regions, summary.costs, strict=True):
+        share = r.measured_nat_share
+        table.add_row(
+            r.region,
+            f"{r.nat_subnets}/{r.subnets}",
+            "no pull placed" if share is None else f"{share:.1%} (measured, {r.window_days} days)",
+            _gib(r.unplaced_bytes),
+            f"{c.nat_gb_per_month:,.1f}",
+            "no price" if c.nat_cost_per_month is None else f"{c.nat_cost_per_month:,.2f}",
+            "USD 0 (free)",
+            "no price"
+            if c.interface_endpoints_cost_per_month is None
+            else f"{c.interface_endpoints_cost_per_month:,.2f}",
+        )
+    console.print(table)
+    leaky = sorted({s["vpc_id"] for s in summary.subnets if s["has_ecr_dkr_endpoint"] and s["layer_path"] == "nat"})
+    for vpc in leaky:
+        console.print(
+            f"[yellow]{vpc}[/] has the ecr.dkr endpoint but its layers still go through a NAT gateway: "
+            "add the S3 gateway endpoint (free) to its route tables."
+        )
+    _print_errors(summary.errors)

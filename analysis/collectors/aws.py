@@ -54,6 +54,7 @@ def declared() -> dict[str, list[Operations]]:
     import analysis.collectors.costs  # noqa: F401
     import analysis.collectors.cur  # noqa: F401
     import analysis.collectors.ecr  # noqa: F401
+    import analysis.collectors.network  # noqa: F401
     import analysis.collectors.pricelist  # noqa: F401
 
     return dict(_REGISTRY)

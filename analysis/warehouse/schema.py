@@ -601,6 +601,59 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         FROM who w
         LEFT JOIN pulls p USING (account_id, region, repository_name, day)
         LEFT JOIN fetches f USING (account_id, region, repository_name, day);
+
+        -- The network path of every subnet (analysis/collectors/network.py), and where pulling instances run.
+        CREATE TABLE network_subnets (
+            run_id BIGINT NOT NULL,
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            vpc_id VARCHAR NOT NULL,
+            subnet_id VARCHAR NOT NULL,
+            availability_zone VARCHAR,
+            route_table_id VARCHAR,
+            layer_path VARCHAR NOT NULL,      -- gateway-endpoint | nat | internet-gateway | transit-gateway | none
+            registry_path VARCHAR NOT NULL,   -- interface-endpoint | nat | internet-gateway | transit-gateway | none
+            nat_gateway_id VARCHAR,
+            has_ecr_dkr_endpoint BOOLEAN,
+            has_ecr_api_endpoint BOOLEAN,
+            has_s3_gateway_endpoint BOOLEAN
+        );
+        CREATE TABLE network_instances (
+            run_id BIGINT NOT NULL,
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            instance_id VARCHAR NOT NULL,
+            subnet_id VARCHAR,
+            vpc_id VARCHAR
+        );
+        CREATE VIEW latest_network_run AS
+        SELECT run_id FROM runs WHERE source = 'network' AND status IN ('complete', 'partial')
+        ORDER BY finished_at DESC, run_id DESC LIMIT 1;
+        CREATE VIEW current_network_subnets AS
+        SELECT t.* FROM network_subnets t JOIN latest_network_run USING (run_id);
+        CREATE VIEW current_network_instances AS
+        SELECT t.* FROM network_instances t JOIN latest_network_run USING (run_id);
+
+        -- Layer bytes of the measured pulls by the path they took: a fetch is placed through its caller's
+        -- instance (role session name i-…) → subnet → layer path; a caller that is not an instance, or an
+        -- instance gone since, is 'unplaced' (Fargate, Lambda, people): never assumed to be on either path.
+        CREATE VIEW pull_bytes_by_path AS
+        WITH layer_size AS (SELECT layer_digest, max(size) AS size FROM manifest_layers GROUP BY layer_digest),
+        fetches AS (
+            SELECT e.account_id, e.region, e.principal_account_id,
+                   regexp_extract(e.principal_arn, '/(i-[0-9a-f]{8,17})$', 1) AS instance_id,
+                   e.events, e.events * s.size AS bytes
+            FROM current_trail_pull_events e LEFT JOIN layer_size s USING (layer_digest)
+            WHERE e.event_name = 'GetDownloadUrlForLayer'
+        )
+        SELECT f.region, coalesce(n.layer_path, 'unplaced') AS layer_path,
+               sum(f.events) AS layer_fetches, coalesce(sum(f.bytes), 0) AS bytes,
+               count(DISTINCT nullif(f.instance_id, '')) AS instances
+        FROM fetches f
+        LEFT JOIN current_network_instances i
+               ON i.instance_id = f.instance_id AND i.region = f.region AND i.account_id = f.principal_account_id
+        LEFT JOIN current_network_subnets n ON n.subnet_id = i.subnet_id AND n.region = i.region
+        GROUP BY ALL;
         """,
     ),
 ]
@@ -749,6 +802,8 @@ RUN_TABLES = (
     "metrics_scrapes",
     "trail_pull_events",
     "trail_checks",
+    "network_subnets",
+    "network_instances",
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]
