@@ -213,3 +213,55 @@ def _print_network(summary) -> None:  # noqa: ANN001 (NetworkSummary, imported l
             "add the S3 gateway endpoint (free) to its route tables."
         )
     _print_errors(summary.errors)
+
+
+@collect_app.command("workloads")
+def collect_workloads_cmd(
+    region: RegionOption = None,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            help="Only this service (repeatable): ecs, lambda, apprunner, batch, sagemaker, eks, emr-serverless.",
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """List the workloads that consume images, and the repositories that cannot leave ECR (read-only)."""
+    from analysis.collect_workloads import collect_workloads
+    from analysis.collectors.aws import AwsSettings
+    from analysis.collectors.workloads import READERS
+
+    with _errors_for_people():
+        if not region:
+            raise UsageError("pass --region REGION (repeatable)")
+        unknown = sorted(set(service or []) - set(READERS))
+        if unknown:
+            raise UsageError(f"unknown --service {', '.join(unknown)}: choose from {', '.join(READERS)}")
+        settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        with Warehouse(db) as wh:
+            summary = collect_workloads(wh, settings, sorted(dict.fromkeys(region)), list(service or []) or None)
+        if fmt == "json":
+            console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
+            return
+        table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
+        for col in ("region", "service", "workload", "image", "ECR only"):
+            table.add_column(col)
+        for r in summary.refs:
+            table.add_row(
+                r["region"],
+                r["service"],
+                r["resource"].rsplit("/", 1)[-1].rsplit(":", 1)[-1],
+                r["image_uri"] or f"({r['note']})",
+                "yes" if r["bound_to_ecr"] else "",
+            )
+        console.print(table)
+        for b in summary.bound:
+            console.print(
+                f"[yellow]{b['repository']}[/] ({b['account_id']} {b['region']}) cannot leave ECR: used by "
+                f"{b['workloads']} {'/'.join(b['services'])} workload(s), which pull only from ECR"
+            )
+        _print_errors(summary.errors)

@@ -56,6 +56,7 @@ def declared() -> dict[str, list[Operations]]:
     import analysis.collectors.ecr  # noqa: F401
     import analysis.collectors.network  # noqa: F401
     import analysis.collectors.pricelist  # noqa: F401
+    import analysis.collectors.workloads  # noqa: F401
 
     return dict(_REGISTRY)
 

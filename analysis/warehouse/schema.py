@@ -654,6 +654,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
                ON i.instance_id = f.instance_id AND i.region = f.region AND i.account_id = f.principal_account_id
         LEFT JOIN current_network_subnets n ON n.subnet_id = i.subnet_id AND n.region = i.region
         GROUP BY ALL;
+
+        -- Workloads and the images they run (analysis/collectors/workloads.py). bound_to_ecr: an ECR-only
+        -- service (Lambda, App Runner, EMR Serverless) uses the repository, which therefore cannot leave ECR.
+        CREATE TABLE workload_refs (
+            run_id BIGINT NOT NULL,
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            service VARCHAR NOT NULL,
+            resource VARCHAR NOT NULL,
+            image_uri VARCHAR,
+            is_ecr BOOLEAN NOT NULL,
+            registry_account VARCHAR,
+            registry_region VARCHAR,
+            repository_name VARCHAR,
+            image_tag VARCHAR,
+            image_digest VARCHAR,
+            bound_to_ecr BOOLEAN NOT NULL,
+            note VARCHAR
+        );
+        CREATE VIEW latest_workloads_run AS
+        SELECT run_id FROM runs WHERE source = 'workloads' AND status IN ('complete', 'partial')
+        ORDER BY finished_at DESC, run_id DESC LIMIT 1;
+        CREATE VIEW current_workload_refs AS
+        SELECT t.* FROM workload_refs t JOIN latest_workloads_run USING (run_id);
+        -- Repositories that must stay on ECR, with the workloads that bind them.
+        CREATE VIEW ecr_bound_repositories AS
+        SELECT registry_account AS account_id, registry_region AS region, repository_name,
+               list(DISTINCT service ORDER BY service) AS services, count(DISTINCT resource) AS workloads
+        FROM current_workload_refs WHERE bound_to_ecr
+        GROUP BY ALL;
         """,
     ),
 ]
@@ -804,6 +834,7 @@ RUN_TABLES = (
     "trail_checks",
     "network_subnets",
     "network_instances",
+    "workload_refs",
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]
