@@ -109,7 +109,9 @@ def region_paths(warehouse: Warehouse) -> list[RegionPath]:
     )
     days = int(window[0][0]) if window else 0
     by_path: dict[str, dict[str, float]] = {}
-    for region, path, _fetches, nbytes, _instances in warehouse.query("SELECT * FROM pull_bytes_by_path"):
+    for region, path, nbytes in warehouse.query(
+        "SELECT region, layer_path, sum(bytes) FROM pull_bytes_by_path GROUP BY ALL"
+    ):
         by_path.setdefault(region, {})[path] = float(nbytes)
     topology = warehouse.query(
         """

@@ -253,7 +253,7 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
                     low=v.low if isinstance(v, Range) else None,
                     high=v.high if isinstance(v, Range) else None,
                     unit=str(e.get("unit", "")),
-                    source=str(e.get("source", "")),
+                    source=v.origin if isinstance(v, Range) and v.origin else str(e.get("source", "")),
                     description=f.description or "",
                 )
             )
@@ -363,12 +363,19 @@ def run_estimate(
         options |= {"registry": registry, "region": region}
     with Warehouse(db, read_only=True) as wh:
         note = None
+        explicit = {s.name: set(s.assumptions.model_fields_set) for s in scenarios}  # what the files set
         if calibrate:
             from analysis.model.calibration import calibrated  # fitted assumptions replace the scenarios' own
 
             scenarios, note = calibrated(wh, scenarios)
+        extra = [note] if note else []
+        if registry is None:
+            from analysis.model.measured import measured  # CloudTrail/VPC measurements replace presets (#13)
+
+            scenarios, measured_notes = measured(wh, scenarios, explicit)
+            extra += measured_notes
         result = estimate_from_warehouse(wh, scenarios, prices, **options)
-        return result if note is None else result.model_copy(update={"notes": [*result.notes, note]})
+        return result.model_copy(update={"notes": [*result.notes, *extra]}) if extra else result
 
 
 class EmptyWarehouse(Exception):

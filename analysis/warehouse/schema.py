@@ -640,13 +640,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE VIEW pull_bytes_by_path AS
         WITH layer_size AS (SELECT layer_digest, max(size) AS size FROM manifest_layers GROUP BY layer_digest),
         fetches AS (
-            SELECT e.account_id, e.region, e.principal_account_id,
+            SELECT e.account_id, e.region, e.day, e.principal_account_id,
                    regexp_extract(e.principal_arn, '/(i-[0-9a-f]{8,17})$', 1) AS instance_id,
                    e.events, e.events * s.size AS bytes
             FROM current_trail_pull_events e LEFT JOIN layer_size s USING (layer_digest)
             WHERE e.event_name = 'GetDownloadUrlForLayer'
         )
-        SELECT f.region, coalesce(n.layer_path, 'unplaced') AS layer_path,
+        SELECT f.region, f.day, coalesce(n.layer_path, 'unplaced') AS layer_path,
                sum(f.events) AS layer_fetches, coalesce(sum(f.bytes), 0) AS bytes,
                count(DISTINCT nullif(f.instance_id, '')) AS instances
         FROM fetches f
