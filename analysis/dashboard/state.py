@@ -183,16 +183,30 @@ def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
     return [apply_edits(s, changes) for s in pick(presets(), names)]
 
 
+def _measured(path: str, scenarios: list[Scenario], changes: dict[str, Any]) -> list[Scenario]:
+    """What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
+    edited on screen is the user's and stays."""
+    from analysis.model.measured import measured
+    from analysis.warehouse import Warehouse
+
+    explicit = {
+        s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), [x.name for x in scenarios])
+    }
+    with Warehouse(path, read_only=True) as wh:
+        return measured(wh, scenarios, explicit)[0]
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _estimate(
     path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0
 ) -> EstimateResult:
     snap = _snapshot_for(path, fp)
     assert snap.model_input is not None and snap.profile_summary is not None
+    changes = json.loads(changes_json)
     return estimate(
         snap.model_input,
         snap.profile_summary,
-        scenarios_for(list(names), json.loads(changes_json)),
+        _measured(path, scenarios_for(list(names), changes), changes),
         catalog(),
         warehouse=path,
         runs=snap.run_ids,

@@ -62,6 +62,9 @@ def test_iam_policy_lists_exactly_the_declared_actions():
     }
     assert actions == expected
     assert "ecr:DescribeImages" in actions and "ecr:BatchGetImage" in actions
+    # the measurement collectors (#13) declare theirs too
+    assert {"cloudtrail:LookupEvents", "cloudtrail:GetEventSelectors", "ec2:DescribeRouteTables"} <= actions
+    assert {"lambda:GetFunction", "ecs:DescribeTaskDefinition", "s3:ListBucket"} <= actions
     assert not any(a.split(":")[1].startswith(("Put", "Delete", "Create", "Set", "Tag", "Untag")) for a in actions)
     assert policy["Statement"][1] == {
         "Sid": "RegcostAssumeCollectorRole",
