@@ -13,6 +13,8 @@ from analysis.collect_workloads import collect_workloads
 from analysis.collectors import workloads as wl
 from analysis.collectors.aws import allowed_operations
 from analysis.demo.estate import ACCOUNT_IDS
+from analysis.portability.findings import estate_findings
+from analysis.portability.inventory import load_inventory
 from analysis.warehouse import Warehouse
 
 REGION = "eu-west-1"
@@ -95,6 +97,10 @@ def test_a_lambda_image_functions_repository_is_bound_to_ecr(aws, tmp_path):
     ]
     assert summary.status == "complete", summary.errors
     assert ("lambda", "GetFunction") in settings.made  # ListFunctions carries no image URI
+    # …and the portability findings say it cannot leave ECR
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
+        finding = next(f for f in estate_findings(load_inventory(wh), [], []) if f.feature == "ecr-bound")
+    assert finding.count == 1 and finding.where == [f"{ACCOUNT}/{REGION}/lambda/resize"]
     assert all(op in allowed_operations(svc) for svc, op in settings.made)
 
 
