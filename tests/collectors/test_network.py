@@ -17,48 +17,11 @@ from analysis.collect_trail import TrailRequest, collect_trail
 from analysis.collectors import cloudtrail as ct
 from analysis.collectors import network as net
 from analysis.collectors.aws import allowed_operations
+from analysis.demo import measurements as dm
 from analysis.demo.estate import ACCOUNT_IDS
 from analysis.warehouse import Warehouse
 
 REGION = "us-east-1"
-
-
-def _vpc(ec2, cidr: str, *, s3_gateway: bool, ecr_endpoints: bool) -> tuple[str, str]:
-    """A VPC with a public subnet (internet gateway, NAT gateway) and a private one routed to the NAT.
-    Returns (vpc id, private subnet id)."""
-    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    base = cidr.rsplit(".", 2)[0]
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.0.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public["SubnetId"])
-    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    nat = ec2.create_nat_gateway(SubnetId=public["SubnetId"], AllocationId=eip)["NatGateway"]["NatGatewayId"]
-    private_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
-    ec2.associate_route_table(RouteTableId=private_rt, SubnetId=private["SubnetId"])
-    if ecr_endpoints:
-        for service in ("ecr.dkr", "ecr.api"):
-            ec2.create_vpc_endpoint(
-                VpcId=vpc,
-                ServiceName=f"com.amazonaws.{REGION}.{service}",
-                VpcEndpointType="Interface",
-                SubnetIds=[private["SubnetId"]],
-                PrivateDnsEnabled=True,
-            )
-    if s3_gateway:
-        ec2.create_vpc_endpoint(
-            VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway", RouteTableIds=[private_rt]
-        )
-    return vpc, private["SubnetId"]
-
-
-def _instance(ec2, subnet: str) -> str:
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
 
 
 def test_classify_reads_the_main_route_table_for_unassociated_subnets():
@@ -93,10 +56,16 @@ def measured_db(collected_db: Path, tmp_path: Path) -> Path:
 
 
 def test_a_vpc_without_the_s3_gateway_endpoint_pays_nat_for_layers(aws, measured_db, tmp_path):
+    # Two VPCs with the ECR interface endpoints; only the first has the S3 gateway endpoint (the demo's network).
+    network = dm.build_network(aws.client_kwargs(REGION), REGION)
+    node_tight, node_leaky = network.private_nodes[0], network.nat_nodes[0]
     ec2 = boto3.client("ec2", **aws.client_kwargs(REGION))
-    leaky_vpc, leaky_subnet = _vpc(ec2, "10.1.0.0/16", s3_gateway=False, ecr_endpoints=True)
-    tight_vpc, tight_subnet = _vpc(ec2, "10.2.0.0/16", s3_gateway=True, ecr_endpoints=True)
-    node_leaky, node_tight = _instance(ec2, leaky_subnet), _instance(ec2, tight_subnet)
+    place = {
+        i["InstanceId"]: (i["SubnetId"], i["VpcId"])
+        for r in ec2.describe_instances(InstanceIds=[node_tight, node_leaky])["Reservations"]
+        for i in r["Instances"]
+    }
+    (leaky_subnet, leaky_vpc), (tight_subnet, tight_vpc) = place[node_leaky], place[node_tight]
 
     with Warehouse(measured_db, read_only=True) as wh:
         repo, digest_tag, layers = _an_image(wh)
@@ -119,7 +88,7 @@ def test_a_vpc_without_the_s3_gateway_endpoint_pays_nat_for_layers(aws, measured
     assert by_subnet[leaky_subnet]["layer_path"] == "nat"
     assert by_subnet[leaky_subnet]["registry_path"] == "interface-endpoint"  # manifests private, layers not
     assert by_subnet[tight_subnet]["layer_path"] == "gateway-endpoint"
-    assert {by_subnet[leaky_subnet]["vpc_id"], by_subnet[tight_subnet]["vpc_id"]} == {leaky_vpc, tight_vpc}
+    assert (by_subnet[leaky_subnet]["vpc_id"], by_subnet[tight_subnet]["vpc_id"]) == (leaky_vpc, tight_vpc)
 
     region = next(r for r in summary.regions if r.region == REGION)
     total, top = sum(s for _, s in layers), layers[-1][1]
