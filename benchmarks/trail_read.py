@@ -152,7 +152,7 @@ def main() -> None:
             "| events in the folder | files | gzip size | pull events found | rows out | wall time | CPU time "
             "| peak RSS | load average (1 min) |\n"
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-            f"| {events:,} | {m['files']:,} | {size / 2**20:,.0f} MiB | {m['pull_events']:,} | {m['rows']:,} "
+            f"| {'≈ ' if args.reuse else ''}{events:,} | {m['files']:,} | {size / 2**20:,.0f} MiB | {m['pull_events']:,} | {m['rows']:,} "
             f"| {m['seconds']:.1f} s | {m['cpu']:.1f} s | {m['peak'] / 2**30:.2f} GiB | {load:.1f} |\n\n"
             "Target (issue #13): ≤ 30 s and ≤ 2 GB. The reader is DuckDB's `read_json_objects` + `json_transform`, "
             "one query per delivery day. The machine is shared (2 cores, other jobs running: see the load average); "
