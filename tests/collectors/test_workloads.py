@@ -158,3 +158,24 @@ def test_app_runner_images_are_read_and_bound_to_ecr():
         )
         refs = wl._apprunner(client, ACCOUNT, REGION)
     assert [(r.repository_name, r.bound_to_ecr) for r in refs] == [("svc/api", True)]
+
+
+def test_collect_workloads_cli_reports_the_bound_repository(aws, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    kwargs = aws.client_kwargs(REGION)
+    _seed(kwargs)
+    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
+        if kwargs.get(key):
+            monkeypatch.setenv(key.upper(), kwargs[key])
+    db = str(tmp_path / "w.duckdb")
+    args = ["collect", "workloads", "--region", REGION, "--service", "lambda", "--endpoint-url", aws.endpoint_url]
+    result = CliRunner().invoke(app, [*args, "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "lambda/resize" in result.output and "cannot leave ECR" in result.output
+    result = CliRunner().invoke(app, ["collect", "workloads", "--region", REGION, "--service", "fargate", "--db", db])
+    assert result.exit_code == 2 and "unknown --service fargate" in result.output
+    result = CliRunner().invoke(app, ["collect", "network", "--db", db])
+    assert result.exit_code == 2 and "--region" in result.output
