@@ -32,3 +32,4 @@ bench: setup-test
 
 clean:
 	rm -f regcost.duckdb regcost-demo.duckdb
+	rm -rf regcost-demo-trail
