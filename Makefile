@@ -38,3 +38,4 @@ bench: setup-test
 clean:
 	rm -f regcost.duckdb regcost-demo.duckdb
 	rm -rf dist
+	rm -rf regcost-demo-trail

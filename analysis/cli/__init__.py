@@ -3,7 +3,14 @@
 Each module registers its commands on the one Typer app in `base`; importing them here wires the CLI.
 """
 
-from analysis.cli import collect, demo, estimate, inspect, portability  # noqa: F401  (registers the commands)
+from analysis.cli import (  # noqa: F401  (registers the commands)
+    collect,
+    demo,
+    estimate,
+    inspect,
+    measure,  # noqa: F401  (collect trail|network|workloads, #13)
+    portability,
+)
 from analysis.cli.base import app
 
 __all__ = ["app"]

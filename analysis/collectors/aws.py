@@ -49,11 +49,14 @@ def declare(collector: str, *ops: Operations) -> tuple[Operations, ...]:
 def declared() -> dict[str, list[Operations]]:
     """Every collector's declarations (importing the collectors registers them)."""
     import analysis.collectors.accounts  # noqa: F401
+    import analysis.collectors.cloudtrail  # noqa: F401
     import analysis.collectors.cloudwatch  # noqa: F401
     import analysis.collectors.costs  # noqa: F401
     import analysis.collectors.cur  # noqa: F401
     import analysis.collectors.ecr  # noqa: F401
+    import analysis.collectors.network  # noqa: F401
     import analysis.collectors.pricelist  # noqa: F401
+    import analysis.collectors.workloads  # noqa: F401
 
     return dict(_REGISTRY)
 

@@ -183,18 +183,32 @@ def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
     return [apply_edits(s, changes) for s in pick(presets(), names)]
 
 
+def _measured(path: str, scenarios: list[Scenario], changes: dict[str, Any]) -> tuple[list[Scenario], list[str]]:
+    """What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
+    edited on screen is the user's and stays."""
+    from analysis.model.measured import measured
+    from analysis.warehouse import Warehouse
+
+    explicit = {
+        s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), [x.name for x in scenarios])
+    }
+    with Warehouse(path, read_only=True) as wh:
+        return measured(wh, scenarios, explicit)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _estimate(
     path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0
 ) -> EstimateResult:
     snap = _snapshot_for(path, fp)
     assert snap.model_input is not None and snap.profile_summary is not None
-    scenarios = scenarios_for(list(names), json.loads(changes_json))
+    changes = json.loads(changes_json)
+    scenarios, notes = _measured(path, scenarios_for(list(names), changes), changes)
     # One migration effort everywhere: the plan's engineer-days, as `regcost estimate` and the report use them.
     plan = migration_plan(snap) if any(s.kind == "selfhosted" for s in scenarios) else None
-    note = None
     if plan is not None:
         scenarios, note = with_plan_days(scenarios, Range(**plan["summary"]["migration_days"]))
+        notes.append(note)
     result = estimate(
         snap.model_input,
         snap.profile_summary,
@@ -204,7 +218,7 @@ def _estimate(
         runs=snap.run_ids,
         draws=draws,
     )
-    return result if note is None else result.model_copy(update={"notes": [*result.notes, note]})
+    return result.model_copy(update={"notes": [*result.notes, *notes]}) if notes else result
 
 
 def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:

@@ -329,6 +329,9 @@ def install_patches() -> None:
         ECRResponse.list_pull_time_update_exclusions = _list_pull_time_update_exclusions  # type: ignore[attr-defined]
         CloudWatchBackend._regcost_original_get_metric_data = CloudWatchBackend.get_metric_data  # type: ignore[attr-defined]
         CloudWatchBackend.get_metric_data = _get_metric_data  # type: ignore[method-assign]
+        from analysis.demo import cloudtrail as emulated_cloudtrail  # LookupEvents (#13)
+
+        emulated_cloudtrail.install()
         _PATCHED = True
 
 

@@ -64,6 +64,9 @@ def run_demo(
         t0 = time.perf_counter()
         costs = _collect_bill(aws, settings, estate, db, today.date())
         timings["costs_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        measured = _collect_measurements(aws, settings, estate, db, today.date())
+        timings["measure_s"] = time.perf_counter() - t0
         calls = {f"{svc}:{op}": n for (svc, op), n in sorted(aws.call_counts().items())}
 
     t0 = time.perf_counter()
@@ -81,6 +84,43 @@ def run_demo(
         "errors": summary.as_dict()["errors"],
         "costs": costs,
         "harbor": harbor,
+        "measurements": measured,
+    }
+
+
+def _collect_measurements(
+    aws: EmulatedAWS, settings: AwsSettings, estate: Estate, db: Path, today: date
+) -> dict[str, Any]:
+    """Nodes in two VPCs, a trail folder of their pulls and two workloads, measured by the real collectors."""
+    import shutil
+    from datetime import timedelta
+
+    from analysis.collect_network import collect_network
+    from analysis.collect_trail import TrailRequest, collect_trail
+    from analysis.collect_workloads import collect_workloads
+    from analysis.demo import measurements as dm
+    from analysis.demo.estate import ACCOUNT_IDS
+
+    region = estate.regions[0]
+    kwargs = aws.client_kwargs(region)
+    network = dm.build_network(kwargs, region)
+    root = db.parent / f"{db.stem}-trail"
+    shutil.rmtree(root, ignore_errors=True)
+    with Warehouse(db) as wh:
+        images = dm.pullable_images(wh, region)
+        uris = [f"{i['account']}.dkr.ecr.{region}.amazonaws.com/{i['repo']}:{i['tag']}" for i in images[:2]]
+        dm.build_workloads(kwargs, region, *uris)
+        records = dm.write_trail(root, images, network, ACCOUNT_IDS[0], today)
+        trail = collect_trail(wh, None, TrailRequest(today - timedelta(days=30), today, folder=root))
+        net = collect_network(wh, settings, [region])
+        # moto has no App Runner: the demo reads the services it emulates
+        work = collect_workloads(wh, settings, [region], ["ecs", "lambda", "batch", "sagemaker", "eks"])
+    return {
+        "trail_folder": str(root),
+        "trail_records": records,
+        "pull_events": trail.pull_events,
+        "network": net.as_dict()["regions"],
+        "bound_to_ecr": work.bound,
     }
 
 

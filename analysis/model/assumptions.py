@@ -22,6 +22,8 @@ class Range(BaseModel):
     base: float
     high: float
     dist: Literal["triangular", "pert", "uniform"] = "triangular"
+    # Where a measured value came from (window, sample size, how the range was drawn); None: the field's source.
+    origin: str | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:

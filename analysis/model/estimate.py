@@ -253,7 +253,7 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
                     low=v.low if isinstance(v, Range) else None,
                     high=v.high if isinstance(v, Range) else None,
                     unit=str(e.get("unit", "")),
-                    source=str(e.get("source", "")),
+                    source=v.origin if isinstance(v, Range) and v.origin else str(e.get("source", "")),
                     description=f.description or "",
                 )
             )
@@ -367,11 +367,17 @@ def run_estimate(
         options |= {"registry": registry, "region": region}
     with Warehouse(db, read_only=True) as wh:
         notes = []
+        explicit = {s.name: set(s.assumptions.model_fields_set) for s in scenarios}  # what the files set
         if calibrate:
             from analysis.model.calibration import calibrated  # fitted assumptions replace the scenarios' own
 
             scenarios, note = calibrated(wh, scenarios)
             notes.append(note)
+        if registry is None:
+            from analysis.model.measured import measured  # CloudTrail/VPC measurements replace presets (#13)
+
+            scenarios, measured_notes = measured(wh, scenarios, explicit)
+            notes += measured_notes
         if registry is None and any(s.kind == "selfhosted" for s in scenarios):
             days = plan_days if plan_days is not None else planned_days(wh)
             if days is not None:

@@ -100,6 +100,12 @@ EFFORT: dict[str, tuple[float, float, str, str]] = {
         "reference",
         "investigate a reference to a repository or image that does not exist",
     ),
+    "ecr-bound": (
+        0.5,
+        0.0,
+        "",
+        "nothing moves: the repositories stay on ECR (as the hybrid scenario keeps them); CI keeps pushing there",
+    ),
     "ecr-terraform": (
         0.5,
         0.25,
@@ -346,6 +352,20 @@ def estate_findings(
                 f"{len(signed):,} signature artifacts in {signed['repository_name'].nunique()} repositories",
                 1,
                 "accessories (cosign/notation); replication copies them with their subject",
+            )
+        )
+    bound = inv.bound_to_ecr
+    if bound is not None and len(bound):
+        services = sorted({x for row in bound["services"] for x in row})
+        out.append(
+            _finding(
+                "ecr-bound",
+                "Repositories that cannot leave ECR",
+                f"{len(bound)} repositories used by {bound['workloads'].sum()} {'/'.join(services)} workload(s), "
+                "which pull only from ECR",
+                len(bound),
+                "none: Lambda, App Runner and EMR Serverless pull only from ECR — keep these repositories on ECR",
+                _where(bound),
             )
         )
     if scan is not None:

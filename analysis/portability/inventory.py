@@ -73,6 +73,8 @@ class Inventory:
     pull_through_cache: pd.DataFrame
     pulls: pd.DataFrame
     pull_window_days: int
+    # Repositories that ECR-only workloads (Lambda, App Runner, EMR Serverless) use: `collect workloads` (#13).
+    bound_to_ecr: pd.DataFrame | None = None
 
 
 def load_inventory(warehouse: Warehouse) -> Inventory:
@@ -88,6 +90,7 @@ def load_inventory(warehouse: Warehouse) -> Inventory:
             pull_through_cache=con.execute(_PTC).df(),
             pulls=pulls,
             pull_window_days=int(window or 0),
+            bound_to_ecr=con.execute("SELECT * FROM ecr_bound_repositories ORDER BY ALL").df(),
         )
     finally:
         con.close()

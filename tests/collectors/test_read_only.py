@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from analysis.cli import app
 from analysis.collectors.aws import UndeclaredOperation, allowed_operations, declared
 
-READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole")
+READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole", "LookupEvents")
 
 
 def test_a_full_collection_calls_only_declared_read_operations(aws, small_estate, tmp_path):
@@ -62,6 +62,9 @@ def test_iam_policy_lists_exactly_the_declared_actions():
     }
     assert actions == expected
     assert "ecr:DescribeImages" in actions and "ecr:BatchGetImage" in actions
+    # the measurement collectors (#13) declare theirs too
+    assert {"cloudtrail:LookupEvents", "cloudtrail:GetEventSelectors", "ec2:DescribeRouteTables"} <= actions
+    assert {"lambda:GetFunction", "ecs:DescribeTaskDefinition", "s3:ListBucket"} <= actions
     assert not any(a.split(":")[1].startswith(("Put", "Delete", "Create", "Set", "Tag", "Untag")) for a in actions)
     assert policy["Statement"][1] == {
         "Sid": "RegcostAssumeCollectorRole",

@@ -12,7 +12,7 @@ import pytest
 
 from analysis.collectors.records import ImageRecord, RepositoryRecord, to_table
 from analysis.warehouse import ScopeKey, Warehouse, WarehouseError
-from analysis.warehouse.schema import LATEST_VERSION
+from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS
 
 
 def _tables(run_id: int, images: int, account="111111111111", region="eu-west-1"):
@@ -54,7 +54,7 @@ def test_new_file_is_migrated_once(tmp_path):
     with Warehouse(db) as wh:
         assert wh.schema_version() == LATEST_VERSION
     with Warehouse(db) as wh:  # reopening applies nothing twice
-        assert wh.query("SELECT count(*) FROM schema_migrations")[0][0] == LATEST_VERSION
+        assert wh.query("SELECT count(*) FROM schema_migrations")[0][0] == len(MIGRATIONS)
 
 
 def test_a_new_snapshot_replaces_the_current_one_and_history_is_kept(tmp_path):

@@ -1,0 +1,86 @@
+"""Measured assumptions replace presets: the hit ratio and the NAT path from CloudTrail and the VPCs, with
+ranges bootstrapped over days; a scenario file's own value is kept and said."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import settings_for
+
+from analysis.collect_network import collect_network
+from analysis.collect_trail import TrailRequest, collect_trail
+from analysis.demo import measurements as dm
+from analysis.demo.estate import ACCOUNT_IDS
+from analysis.model.estimate import run_estimate
+from analysis.model.measured import bootstrap_ratio
+
+
+def test_bootstrap_of_steady_days_is_narrow_and_of_varied_days_wide():
+    # Every day 80 of 100 bytes cached: every resample gives 0.8.
+    assert bootstrap_ratio(np.full(10, 80.0), np.full(10, 100.0)) == pytest.approx((0.8, 0.8, 0.8))
+    # Days alternate 0.5 and 1.0 of equal weight: the window's ratio is 0.75, resamples spread around it.
+    low, base, high = bootstrap_ratio(np.array([50.0, 100.0] * 5), np.full(10, 100.0))
+    assert base == pytest.approx(0.75) and low < 0.75 < high and high - low < 0.5
+
+
+@pytest.fixture(scope="module")
+def measured_db(collected_db: Path, small_estate, tmp_path_factory) -> Path:
+    """The small estate's warehouse plus a demo trail (10 days) and network, measured by the real collectors."""
+    from analysis.demo.aws import EmulatedAWS
+    from analysis.warehouse import Warehouse
+
+    tmp = tmp_path_factory.mktemp("measured")
+    db = tmp / "w.duckdb"
+    shutil.copy(collected_db, db)
+    today = datetime.now(UTC).date()
+    region = small_estate.regions[0]
+    with EmulatedAWS() as aws:
+        aws.seed(small_estate)
+        network = dm.build_network(aws.client_kwargs(region), region)
+        with Warehouse(db) as wh:
+            images = dm.pullable_images(wh, region)
+            dm.write_trail(tmp / "trail", images, network, ACCOUNT_IDS[0], today, days=10, pulls_per_day=60)
+            collect_trail(wh, None, TrailRequest(today - timedelta(days=10), today, folder=tmp / "trail"))
+            collect_network(wh, settings_for(aws), [region])
+    return db
+
+
+def _row(result, name):
+    return next(r for r in result.assumptions if r.scenario == "*" and r.name == name)
+
+
+def test_measured_values_replace_presets_and_show_their_origin(measured_db):
+    result = run_estimate(measured_db, scenario=["ecr", "hybrid-proxy"])
+    hit = _row(result, "layer_cache_hit_ratio")
+    assert hit.source.startswith("measured: CloudTrail") and "10 days" in hit.source and "bootstrap" in hit.source
+    # The demo's truth is 0.85 per layer (preset 0.6); 600 pulls measure it within a few points.
+    assert 0.78 < float(hit.base) < 0.92
+    assert hit.low <= float(hit.base) <= hit.high and hit.high - hit.low < 0.25  # narrower than the preset 0.3–0.85
+    private = _row(result, "private_subnet_share")
+    assert float(private.base) == 1.0 and private.source.startswith("measured")  # every demo node is private
+    endpoint = _row(result, "vpc_endpoint_share")
+    assert 0.5 < float(endpoint.base) < 0.9  # 70 % of the pulls are made in the VPC with the S3 endpoint
+    assert any(n.startswith("measured layer_cache_hit_ratio") for n in result.notes)
+
+
+def test_a_scenario_files_own_value_is_kept_and_said(measured_db, tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text("name: mine\ntitle: Mine\nextends: ecr\nassumptions:\n  layer_cache_hit_ratio: 0.5\n")
+    result = run_estimate(measured_db, scenario=["ecr", "mine"], scenario_file=[own])
+    mine = next(r for r in result.assumptions if r.scenario == "mine" and r.name == "layer_cache_hit_ratio")
+    assert mine.base == "0.5" and not mine.source.startswith("measured")
+    assert any(
+        "mine: the scenario file sets layer_cache_hit_ratio = 0.5, overriding the measured" in n for n in result.notes
+    )
+
+
+def test_the_tornado_swing_of_a_measured_assumption_shrinks(measured_db, collected_db):
+    def swing(db, name):
+        result = run_estimate(db, scenario=["ecr", "hybrid-proxy"], draws=200)
+        return next(b.swing for b in result.uncertainty.tornado if b.assumption == name)
+
+    assert swing(measured_db, "layer_cache_hit_ratio") < swing(collected_db, "layer_cache_hit_ratio")
