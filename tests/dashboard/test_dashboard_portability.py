@@ -13,10 +13,11 @@ import pytest
 
 from analysis.collect_registry import collect_registry
 from analysis.collectors.http import Credentials, HttpClient
-from analysis.dashboard.format import GIB, gib, money
+from analysis.dashboard.format import GIB, money
 from analysis.dashboard.source import read_snapshot
 from analysis.demo.harbor import FakeHarbor, sample_data
 from analysis.portability.plan import as_dict, build_plan
+from analysis.render.units import human_bytes
 from analysis.warehouse import Warehouse, queries
 from tests.dashboard.test_dashboard_pages import metric, open_app
 
@@ -92,7 +93,7 @@ def test_data_page_shows_a_harbor_registrys_three_storage_numbers(harbor_db, mon
     at.switch_page("analysis/dashboard/pages/overview.py").run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert f"{gib(want['unique_blob_bytes'])} of unique blobs" in captions
+    assert f"{human_bytes(want['unique_blob_bytes'])} of unique blobs" in captions  # the unit that fits
 
 
 def test_ecr_only_warehouse_shows_no_registry_table(collected_db, monkeypatch):
