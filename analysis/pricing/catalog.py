@@ -12,6 +12,7 @@ the file, the field path (`prices[3].tiers[1].price`) and what was expected.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import math
 import os
 import re
@@ -71,7 +72,13 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("1000-requests", "request"): 1000.0,
 }
 
-Currency = Literal["USD", "EUR"]
+# CNY: the China partition (cn-north-1, cn-northwest-1) is priced and billed in renminbi.
+Currency = Literal["USD", "EUR", "CNY"]
+
+# Where a price comes from, coarsely, so a reader can weigh it: AWS's own price data (Price List API, the price-map
+# JSON behind the pricing pages), a provider's page or document, a provider's bill, a third party, arithmetic on
+# sourced numbers, or our assumption.
+SourceKind = Literal["provider-price-data", "provider-page", "provider-bill", "third-party", "derived", "assumption"]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 # AWS region codes: us-east-1, eu-central-1, ap-southeast-2, us-gov-west-1, …; "*" = any region.
@@ -184,12 +191,14 @@ class PriceEntry(_Strict):
     source: Url
     as_of: date
     note: str | None = None
+    source_kind: SourceKind | None = None  # None: not stated (older files); the note then says [AWS]/[3P]/…
     vat_included: bool | None = None  # None: the source does not say (see docs/pricing.md, VAT)
     included: tuple[Included, ...] = ()
     range: PriceRange | None = None
 
     _origin: Path | None = PrivateAttr(default=None)
     _overridden_from: PriceEntry | None = PrivateAttr(default=None)
+    _approximation: Approximated | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> PriceEntry:
@@ -222,6 +231,11 @@ class PriceEntry(_Strict):
     def overridden_from(self) -> PriceEntry | None:
         """The entry (with its own `origin`) that this one replaced, if a later file overrode it."""
         return self._overridden_from
+
+    @property
+    def approximation(self) -> Approximated | None:
+        """Set when `Catalog.get` answered for a region with another region's (or the any-region) entry."""
+        return self._approximation
 
     @property
     def is_tiered(self) -> bool:
@@ -269,6 +283,7 @@ class PriceEntry(_Strict):
         converted = self.model_copy(update=update)
         converted._origin = self._origin
         converted._overridden_from = self._overridden_from
+        converted._approximation = self._approximation
         return converted
 
 
@@ -385,6 +400,43 @@ class FxRate(_Strict):
         return self._origin
 
 
+class Approximation(_Strict):
+    """A rule for regions without a sourced price: use the first of `use` that has one, and say `because`.
+
+    `regions` are the regions asked for ('*': any region); `ids` are id patterns (fnmatch) the rule covers. Rules
+    are tried in file order, so put the specific (one id, one region) before the general.
+    """
+
+    regions: tuple[Region, ...]
+    ids: tuple[str, ...] = ("*",)
+    use: tuple[Region, ...]
+    because: str
+
+    @model_validator(mode="after")
+    def _sane(self) -> Approximation:
+        if not self.use or "*" in self.use:
+            raise _SubPathError("use", "expected one or more region codes to take the price from")
+        if set(self.regions) & set(self.use):
+            raise _SubPathError("use", f"a region cannot be approximated from itself ({set(self.regions) & set(self.use)})")
+        return self
+
+    _origin: Path | None = PrivateAttr(default=None)
+
+
+@dataclass(frozen=True)
+class Approximated:
+    """The record of an approximation: the price for `region` is `used`'s (a region or '*'), because …"""
+
+    id: str
+    region: str
+    used: str
+    because: str
+
+    def text(self) -> str:
+        whose = "the any-region ('*') entry" if self.used == "*" else f"{self.used}'s price"
+        return f"{self.id} in {self.region}: approximated by {whose}, because {self.because}"
+
+
 class CatalogFile(_Strict):
     """One YAML file. All sections are optional; `catalog_version` is required so the format can evolve."""
 
@@ -392,13 +444,14 @@ class CatalogFile(_Strict):
     prices: tuple[PriceEntry, ...] = ()
     parameters: tuple[Parameter, ...] = ()
     fx: tuple[FxRate, ...] = ()
+    approximations: tuple[Approximation, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Reading files
 
 
-class _NoDuplicateKeysLoader(yaml.SafeLoader):
+class _NoDuplicateKeysLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster parsing
     """PyYAML keeps the last of two equal keys silently; in a price file that hides a typo."""
 
 
@@ -502,6 +555,8 @@ def read_catalog_file(path: Path) -> CatalogFile:
         parameter._origin = path
     for rate in parsed.fx:
         rate._origin = path
+    for rule in parsed.approximations:
+        rule._origin = path
     return parsed
 
 
@@ -552,10 +607,12 @@ class Catalog:
         parameters: dict[str, Parameter],
         fx: dict[tuple[str, str], FxRate],
         files: Sequence[Path],
+        approximations: Sequence[Approximation] = (),
     ) -> None:
         self._prices = dict(prices)
         self._parameters = dict(parameters)
         self._fx = dict(fx)
+        self.approximations: tuple[Approximation, ...] = tuple(approximations)
         self.files: tuple[Path, ...] = tuple(files)
         self._by_id: dict[str, list[PriceEntry]] = {}
         for entry in self._prices.values():
@@ -564,10 +621,12 @@ class Catalog:
     # prices ------------------------------------------------------------------------------------------
 
     def get(self, id: str, region: str | None = None, site: str | None = None) -> PriceEntry:
-        """The entry for `id` at `region` (AWS) or `site`, falling back to the '*' entry.
+        """The entry for `id` at `region` (AWS) or `site`, else an approximation, else the '*' entry.
 
-        Without region or site only a '*' entry matches. The returned entry's `location` tells whether the
-        exact one or the '*' fallback was used.
+        Without region or site only a '*' entry matches. For a region without its own entry, the catalog's
+        approximation rules name the region whose price stands in and why; failing those, the '*' entry is used.
+        Either way the returned entry's `approximation` records it (`location` is the entry's own), so every
+        consumer can show it; nothing falls back silently.
         """
         if region is not None and site is not None:
             raise CatalogError(f"{id}: give a region or a site, not both")
@@ -578,12 +637,17 @@ class Catalog:
             raise PriceNotFound(f"no price with id {id!r} in the catalog{hint}")
         kind = "region" if region is not None else "site" if site is not None else None
         wanted = region if region is not None else site
-        for location in ([wanted] if wanted is not None else []) + ["*"]:
-            entry = self._prices.get((id, location))
-            if entry is None:
-                continue
-            if kind == "region" and entry.region is None or kind == "site" and entry.site is None:
-                continue
+        exact = self._prices.get((id, wanted)) if wanted is not None else None
+        if exact is not None and (kind == "region") == (exact.region is not None):
+            return exact
+        if kind == "region" and candidates[0].region is not None:
+            stand_in = self._approximate(id, region)  # type: ignore[arg-type]
+            if stand_in is not None:
+                return stand_in
+        entry = self._prices.get((id, "*"))
+        if entry is not None and not (kind == "region" and entry.region is None or kind == "site" and entry.site is None):
+            if kind == "region":
+                return _approximated(entry, id, region, "*", "no rule names a region for it and the catalog's any-region entry applies")  # type: ignore[arg-type]
             return entry
         available = sorted(e.location for e in candidates)
         if wanted is not None:
@@ -594,6 +658,26 @@ class Catalog:
             f"no price {id!r} for {scope}, and no '*' entry; available {kinds} (nearest first): "
             f"{', '.join(available)}. Add one in your own catalog file (docs/pricing.md)."
         )
+
+    def _approximate(self, id: str, region: str) -> PriceEntry | None:
+        """The first approximation rule for (id, region) whose stand-in region has an entry of its own."""
+        for rule in self.approximations:
+            if not (region in rule.regions or "*" in rule.regions) or not any(fnmatch.fnmatchcase(id, p) for p in rule.ids):
+                continue
+            for used in rule.use:
+                entry = self._prices.get((id, used))
+                if entry is not None and used != region:
+                    return _approximated(entry, id, region, used, rule.because)
+        return None
+
+    def inter_region(self, source: str, destination: str | None = None) -> PriceEntry:
+        """Inter-region transfer from `source` (charged once, at the source): the pair's own rate where AWS prices
+        that destination differently (`aws.transfer.inter_region.to.<destination>`), else the source's usual rate."""
+        if destination is not None:
+            pair = self._prices.get((f"aws.transfer.inter_region.to.{destination}", source))
+            if pair is not None:
+                return pair
+        return self.get("aws.transfer.inter_region", region=source)
 
     def entries(self) -> list[PriceEntry]:
         return sorted(self._prices.values(), key=lambda e: (e.id, e.location))
@@ -682,6 +766,14 @@ class Catalog:
         return np.asarray(amount, dtype=np.float64) * rate
 
 
+def _approximated(entry: PriceEntry, id: str, region: str, used: str, because: str) -> PriceEntry:
+    copy = entry.model_copy()
+    copy._origin = entry._origin
+    copy._overridden_from = entry._overridden_from
+    copy._approximation = Approximated(id, region, used, because)
+    return copy
+
+
 def _nearness(wanted: str, location: str) -> tuple[bool, float, str]:
     """Sort key: same geography first (the 'eu' of eu-west-1, the 'hetzner' of hetzner-fsn1), then spelling."""
     same_area = wanted.split("-")[0] == location.split("-")[0]
@@ -734,6 +826,10 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
     kinds: dict[str, tuple[str, Path]] = {}
     parameters: dict[str, Parameter] = {}
     fx: dict[tuple[str, str], FxRate] = {}
+    approximations: list[Approximation] = []
+    # A user's rules come first (later files are loaded last but are meant to win, as with prices).
+    for doc in reversed(parsed):
+        approximations.extend(doc.approximations)
     for path, doc in zip(files, parsed, strict=True):
         for i, entry in enumerate(doc.prices):
             kind = "region" if entry.region is not None else "site"
@@ -756,7 +852,7 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
             fx[(rate.from_, rate.to)] = rate
 
     _check_overage_references(prices, positions)
-    return Catalog(prices, parameters, fx, files)
+    return Catalog(prices, parameters, fx, files, approximations)
 
 
 def _check_overage_references(prices: dict[tuple[str, str], PriceEntry], positions: dict[tuple[str, str], str]) -> None:

@@ -130,7 +130,7 @@ def test_inter_region_common_rate_and_exceptions(snapshot: Path) -> None:
 
 def test_snapshot_overrides_the_shipped_aws_entries(snapshot: Path) -> None:
     catalog = load_catalog([snapshot])
-    shipped_aws = shipped_dir() / "aws.yaml"
+    shipped_aws = shipped_dir() / "aws-regions.yaml"
     dto = catalog.get("aws.transfer.internet_out", region="us-east-1")
     assert dto.origin == snapshot and dto.as_of == TODAY
     assert dto.overridden_from is not None and dto.overridden_from.origin == shipped_aws
