@@ -417,7 +417,9 @@ class Approximation(_Strict):
         if not self.use or "*" in self.use:
             raise _SubPathError("use", "expected one or more region codes to take the price from")
         if set(self.regions) & set(self.use):
-            raise _SubPathError("use", f"a region cannot be approximated from itself ({set(self.regions) & set(self.use)})")
+            raise _SubPathError(
+                "use", f"a region cannot be approximated from itself ({set(self.regions) & set(self.use)})"
+            )
         return self
 
     _origin: Path | None = PrivateAttr(default=None)
@@ -645,9 +647,12 @@ class Catalog:
             if stand_in is not None:
                 return stand_in
         entry = self._prices.get((id, "*"))
-        if entry is not None and not (kind == "region" and entry.region is None or kind == "site" and entry.site is None):
-            if kind == "region":
-                return _approximated(entry, id, region, "*", "no rule names a region for it and the catalog's any-region entry applies")  # type: ignore[arg-type]
+        if entry is not None and not (
+            kind == "region" and entry.region is None or kind == "site" and entry.site is None
+        ):
+            if region is not None:
+                why = "no rule names a region for it and the catalog's any-region entry applies"
+                return _approximated(entry, id, region, "*", why)
             return entry
         available = sorted(e.location for e in candidates)
         if wanted is not None:
@@ -662,7 +667,9 @@ class Catalog:
     def _approximate(self, id: str, region: str) -> PriceEntry | None:
         """The first approximation rule for (id, region) whose stand-in region has an entry of its own."""
         for rule in self.approximations:
-            if not (region in rule.regions or "*" in rule.regions) or not any(fnmatch.fnmatchcase(id, p) for p in rule.ids):
+            if not (region in rule.regions or "*" in rule.regions) or not any(
+                fnmatch.fnmatchcase(id, p) for p in rule.ids
+            ):
                 continue
             for used in rule.use:
                 entry = self._prices.get((id, used))
@@ -764,6 +771,12 @@ class Catalog:
         if np.ndim(amount) == 0:
             return float(amount) * rate
         return np.asarray(amount, dtype=np.float64) * rate
+
+
+def free_allowance_applies(region: str) -> bool:
+    """AWS's 100 GB/month free data transfer out covers "all AWS Services and Regions (except China and GovCloud)"
+    (aws.amazon.com/s3/pricing, data transfer): those partitions bill from the first GB."""
+    return not (region.startswith("cn-") or region.startswith("us-gov-"))
 
 
 def _approximated(entry: PriceEntry, id: str, region: str, used: str, because: str) -> PriceEntry:

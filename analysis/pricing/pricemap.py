@@ -96,7 +96,13 @@ AS_OF = {
 _FLAT: list[tuple[str, str, str, str, float]] = [
     ("ecr.storage.standard", "ecr.json", "EC2 Container Registry", "GB-month", 1.0),
     ("aws.vpce.interface.hourly", "vpc.json", "Hourly charge for VPC Endpoints per Hrs", "hour", 1.0),
-    ("inspector.ecr.initial_scan", "inspectorv2.json", "Initial Scan on push to ECR Resource-assessment", "image-scan", 1),
+    (
+        "inspector.ecr.initial_scan",
+        "inspectorv2.json",
+        "Initial Scan on push to ECR Resource-assessment",
+        "image-scan",
+        1,
+    ),
     ("inspector.ecr.rescan", "inspectorv2.json", "Automated re scan Resource-assessment", "image-scan", 1.0),
     ("inspector.ecr.cicd_scan", "inspectorv2.json", "CI CD scan resource assessment", "image-scan", 1.0),
     ("aws.s3.requests.get", "s3.json", "GET and all other requests per Requests", "1000-requests", 1000.0),
@@ -106,7 +112,13 @@ _FLAT: list[tuple[str, str, str, str, float]] = [
     ("aws.alb.hourly", "elb.json", "Application Load Balancer Hours", "hour", 1.0),
     ("aws.alb.lcu", "elb.json", "Application Load Balancer LCU Hours", "LCU-hour", 1.0),
     ("aws.nlb.hourly", "elb.json", "Network Load Balancer Hours", "hour", 1.0),
-    ("aws.rds.storage.gp3", "rds-postgresql-ondemand.json", "Database Storage Single AZ General Purpose-GP3", "GB-month", 1),
+    (
+        "aws.rds.storage.gp3",
+        "rds-postgresql-ondemand.json",
+        "Database Storage Single AZ General Purpose-GP3",
+        "GB-month",
+        1,
+    ),
 ]
 # (catalog id, file, unit, [(metric, up_to GB)]): tiered prices, bounds as in the map's StartingRange/EndingRange.
 _TIERED: list[tuple[str, str, str, list[tuple[str, float | None]]]] = [
@@ -239,9 +251,21 @@ def _rds(rds: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for klass in RDS_CLASSES:
         for az, suffix in (("Single-AZ", "single-az"), ("Multi-AZ", "multi-az")):
-            metric = f"Database Instance PostgreSQL No license required db {klass.removeprefix('db.')} General purpose {az} Current Generation"
+            metric = (
+                f"Database Instance PostgreSQL No license required db {klass.removeprefix('db.')} "
+                f"General purpose {az} Current Generation"
+            )
             for region, (price, _) in _by_region(rds.get(metric, {})).items():
-                out.append(_entry(f"aws.rds.postgres.{klass}.{suffix}", region, "rds-postgresql-ondemand.json", "hour", {"price": price}, metric))
+                out.append(
+                    _entry(
+                        f"aws.rds.postgres.{klass}.{suffix}",
+                        region,
+                        "rds-postgresql-ondemand.json",
+                        "hour",
+                        {"price": price},
+                        metric,
+                    )
+                )
     return out
 
 
@@ -254,7 +278,11 @@ def _cache(cache: dict[str, Any]) -> list[dict[str, Any]]:
                 f"cache {node.removeprefix('cache.')} {label} Current Generation"
             )
             for region, (price, _) in _by_region(cache.get(metric, {})).items():
-                out.append(_entry(f"aws.elasticache.{node}.{engine}", region, "elasticache.json", "hour", {"price": price}, metric))
+                out.append(
+                    _entry(
+                        f"aws.elasticache.{node}.{engine}", region, "elasticache.json", "hour", {"price": price}, metric
+                    )
+                )
     return out
 
 
@@ -297,7 +325,14 @@ def _inter_region(dt: dict[str, Any]) -> list[dict[str, Any]]:
     for region, by_dst in rates.items():
         counts = Counter(by_dst.values())
         common = max(counts, key=lambda p: (counts[p], p))  # ties: the higher rate, so the default never understates
-        main = _entry("aws.transfer.inter_region", region, "datatransfer.json", "GB", {"price": common}, "DataTransfer InterRegion Outbound")
+        main = _entry(
+            "aws.transfer.inter_region",
+            region,
+            "datatransfer.json",
+            "GB",
+            {"price": common},
+            "DataTransfer InterRegion Outbound",
+        )
         others = sorted(d for d, p in by_dst.items() if p != common)
         main["note"] += (
             f" Charged once, at the source region. The rate to {counts[common]} of {len(by_dst)} destination regions"
@@ -306,8 +341,14 @@ def _inter_region(dt: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(main)
         for destination in others:
             out.append(
-                _entry(f"aws.transfer.inter_region.to.{destination}", region, "datatransfer.json", "GB",
-                       {"price": by_dst[destination]}, f"DataTransfer InterRegion Outbound to {REGION_LOCATIONS[destination]}")
+                _entry(
+                    f"aws.transfer.inter_region.to.{destination}",
+                    region,
+                    "datatransfer.json",
+                    "GB",
+                    {"price": by_dst[destination]},
+                    f"DataTransfer InterRegion Outbound to {REGION_LOCATIONS[destination]}",
+                )
             )
     return out
 

@@ -337,7 +337,8 @@ def test_later_user_files_win_and_parameters_can_be_overridden(tmp_path: Path) -
     entry = catalog.get("aws.transfer.internet_out", region="us-east-1")
     assert entry.price == 0.04 and entry.origin == second
     assert (
-        entry.overridden_from.origin == first and entry.overridden_from.overridden_from.origin == SHIPPED / "aws-regions.yaml"
+        entry.overridden_from.origin == first
+        and entry.overridden_from.overridden_from.origin == SHIPPED / "aws-regions.yaml"
     )
     assert catalog.get("internal.harbor.license", site="onprem-default").price == 0.0
     free = catalog.parameter("aws.transfer.internet_out.free_allowance")
