@@ -232,3 +232,46 @@ def test_declared_operations() -> None:
 def test_region_codes_are_checked_before_any_call(client: Any, tmp_path: Path) -> None:
     with Stubber(client), pytest.raises(RefreshError, match="not AWS region codes: 'all'"):
         refresh_aws(client, ["us-east-1", "all"], tmp_path, TODAY)
+
+
+def test_china_through_its_own_price_list_in_renminbi(tmp_path: Path) -> None:
+    # The aws-cn Price List endpoint answers in CNY (the Ningxia figures of aws-china.yaml); regions without an
+    # inter-region or VPC endpoint product simply yield no entry (the approximation rules answer for them).
+    cn = boto3.client("pricing", region_name="cn-northwest-1", aws_access_key_id="t", aws_secret_access_key="t")
+    empty = fixture("empty.json")
+    with Stubber(cn) as stub:
+        stub.add_response(
+            "get_products", fixture("ecr-cn-northwest-1.json"), params("AmazonECR", regionCode="cn-northwest-1")
+        )
+        stub.add_response(
+            "get_products",
+            fixture("dt-out-cn-northwest-1.json"),
+            params("AWSDataTransfer", fromRegionCode="cn-northwest-1", transferType="AWS Outbound"),
+        )
+        stub.add_response(
+            "get_products",
+            empty,
+            params("AWSDataTransfer", fromRegionCode="cn-northwest-1", transferType="InterRegion Outbound"),
+        )
+        stub.add_response(
+            "get_products",
+            fixture("nat-cn-northwest-1.json"),
+            params("AmazonEC2", regionCode="cn-northwest-1", productFamily="NAT Gateway"),
+        )
+        stub.add_response(
+            "get_products", empty, params("AmazonVPC", regionCode="cn-northwest-1", productFamily="VpcEndpoint")
+        )
+        path = refresh_aws(None, ["cn-northwest-1"], tmp_path, TODAY, cn_client=cn)
+        stub.assert_no_pending_responses()
+    entries = entries_by_key(path)
+    assert set(entries) == {
+        ("ecr.storage.standard", "cn-northwest-1"),
+        ("aws.transfer.internet_out", "cn-northwest-1"),
+        ("aws.nat.hourly", "cn-northwest-1"),
+        ("aws.nat.processing", "cn-northwest-1"),
+    }
+    for entry in entries.values():
+        assert entry.currency == "CNY"
+        assert entry.source.startswith("https://pricing.cn-northwest-1.amazonaws.com.cn/offers/v1.0/cn/")
+    assert entries[("ecr.storage.standard", "cn-northwest-1")].price == 0.69
+    assert entries[("aws.transfer.internet_out", "cn-northwest-1")].price == 0.933
