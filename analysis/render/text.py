@@ -194,8 +194,8 @@ def _explain_rows(s: ScenarioResult) -> list[list[str]]:
 
 
 def _approx(p: PriceCitation) -> str:
-    """Say it where the price is shown: this region had no price of its own."""
-    return f" [{p.approximation}]" if p.approximation else ""
+    """Say it where the price is shown: this region had no price of its own (no brackets: rich reads them as markup)."""
+    return f" — APPROXIMATED: {p.approximation}" if p.approximation else ""
 
 
 def _explain_table(s: ScenarioResult, result: EstimateResult) -> Table:

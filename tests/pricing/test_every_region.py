@@ -172,4 +172,5 @@ def test_the_cli_estimates_all_regions_at_once_and_explains_the_stand_ins(tmp_pa
         app, ["estimate", "--usage", str(usage), "-s", "ecr", "--explain", "--db", str(tmp_path / "no.duckdb")]
     )
     assert explained.exit_code == 0, explained.output
-    assert "approximated by" in explained.output
+    # Next to the price in the explain table, not only in the notes below it.
+    assert "APPROXIMATED:" in explained.output
