@@ -199,6 +199,7 @@ class PriceEntry(_Strict):
     _origin: Path | None = PrivateAttr(default=None)
     _overridden_from: PriceEntry | None = PrivateAttr(default=None)
     _approximation: Approximated | None = PrivateAttr(default=None)
+    _rank: int = PrivateAttr(default=0)  # 0: a shipped file; n: the user's n-th file (later files outrank)
 
     @model_validator(mode="after")
     def _consistent(self) -> PriceEntry:
@@ -640,7 +641,15 @@ class Catalog:
         kind = "region" if region is not None else "site" if site is not None else None
         wanted = region if region is not None else site
         exact = self._prices.get((id, wanted)) if wanted is not None else None
-        if exact is not None and (kind == "region") == (exact.region is not None):
+        if exact is not None and (kind == "region") != (exact.region is not None):
+            exact = None
+        star = self._prices.get((id, "*"))
+        # A user's any-region price ("our discount, everywhere") outranks the regional prices of earlier files; it
+        # is the user's statement, not an approximation.
+        star_fits = star is not None and (kind is None or (kind == "region") == (star.region is not None))
+        if star_fits and star._rank > 0 and (exact is None or star._rank > exact._rank):  # type: ignore[union-attr]
+            return star  # type: ignore[return-value]
+        if exact is not None:
             return exact
         if kind == "region" and candidates[0].region is not None:
             stand_in = self._approximate(id, region)  # type: ignore[arg-type]
@@ -724,12 +733,19 @@ class Catalog:
                     "source": e.source,
                     "as_of": e.as_of.isoformat(),
                     "origin": str(e.origin) if e.origin else None,
-                    "overrides": str(e.overridden_from.origin)
-                    if e.overridden_from is not None and e.overridden_from.origin
-                    else None,
+                    "overrides": self._overrides_text(e),
                 }
             )
         return rows
+
+    def _overrides_text(self, e: PriceEntry) -> str | None:
+        """The file an entry replaced; for a user's '*' entry, the files whose regional entries it outranks."""
+        if e.overridden_from is not None and e.overridden_from.origin:
+            return str(e.overridden_from.origin)
+        if e.location == "*" and e._rank > 0:
+            outranked = sorted({str(x.origin) for x in self._by_id.get(e.id, []) if x._rank < e._rank and x.origin})
+            return ", ".join(outranked) or None
+        return None
 
     # parameters ---------------------------------------------------------------------------------------
 
@@ -783,6 +799,7 @@ def _approximated(entry: PriceEntry, id: str, region: str, used: str, because: s
     copy = entry.model_copy()
     copy._origin = entry._origin
     copy._overridden_from = entry._overridden_from
+    copy._rank = entry._rank
     copy._approximation = Approximated(id, region, used, because)
     return copy
 
@@ -831,8 +848,10 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
     Keys: (id, region or site) for prices, id for parameters, (from, to) for FX rates. A directory in
     `paths` stands for its *.yaml files. Raises `CatalogError` before returning anything if any file is bad.
     """
-    files = shipped_files() + _expand(paths or [])
+    shipped = shipped_files()
+    files = shipped + _expand(paths or [])
     parsed = [read_catalog_file(f) for f in files]  # all files validated before anything is merged
+    ranks = [0] * len(shipped) + list(range(1, len(files) - len(shipped) + 1))
 
     prices: dict[tuple[str, str], PriceEntry] = {}
     positions: dict[tuple[str, str], str] = {}  # key -> "file: prices[i]" for error messages
@@ -843,8 +862,9 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
     # A user's rules come first (later files are loaded last but are meant to win, as with prices).
     for doc in reversed(parsed):
         approximations.extend(doc.approximations)
-    for path, doc in zip(files, parsed, strict=True):
+    for path, doc, rank in zip(files, parsed, ranks, strict=True):
         for i, entry in enumerate(doc.prices):
+            entry._rank = rank
             kind = "region" if entry.region is not None else "site"
             previous_kind = kinds.setdefault(entry.id, (kind, path))
             if previous_kind[0] != kind:

@@ -249,12 +249,39 @@ def test_rows_for_a_table() -> None:
 # --- lookups -------------------------------------------------------------------------------------------------
 
 
-def test_region_falls_back_to_star_and_says_so(tmp_path: Path) -> None:
-    user = write(tmp_path, "mine.yaml", _entry("internal.cache", region="*", price=0.5))
-    entry = load_catalog([user]).get("internal.cache", region="eu-north-1")
+def test_region_falls_back_to_star_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shipped any-region entry used for a region is a fallback: the entry says so.
+    (tmp_path / "pricing").mkdir()
+    write(tmp_path / "pricing", "ours.yaml", _entry("internal.cache", region="*", price=0.5))
+    monkeypatch.setenv("REGCOST_DATA_DIR", str(tmp_path))
+    entry = load_catalog().get("internal.cache", region="eu-north-1")
     assert entry.location == "*" and entry.price == 0.5
     assert entry.approximation.used == "*" and "any-region ('*') entry" in entry.approximation.text()
-    assert load_catalog([user]).get("internal.cache").approximation is None  # no region asked: '*' is exact
+    assert load_catalog().get("internal.cache").approximation is None  # no region asked: '*' is exact
+
+
+def test_a_users_any_region_price_outranks_our_regional_ones(tmp_path: Path) -> None:
+    # "Our negotiated storage price, everywhere": one '*' entry in the user's file beats every shipped region.
+    user = write(
+        tmp_path,
+        "edp.yaml",
+        _entry("ecr.storage.standard", region="*", price=0.08).replace("unit: GB,", "unit: GB-month,"),
+    )
+    catalog = load_catalog([user])
+    for region in ("us-east-1", "ap-northeast-1", "cn-north-1"):
+        entry = catalog.get("ecr.storage.standard", region=region)
+        assert (entry.price, entry.origin, entry.approximation) == (0.08, user, None), region
+    row = next(r for r in catalog.as_rows() if r["id"] == "ecr.storage.standard" and r["region"] == "*")
+    assert "aws-regions.yaml" in row["overrides"] and "aws-china.yaml" in row["overrides"]
+    # A later user file's regional entry outranks the earlier user file's '*'.
+    later = write(
+        tmp_path,
+        "tokyo.yaml",
+        _entry("ecr.storage.standard", region="ap-northeast-1", price=0.07).replace("unit: GB,", "unit: GB-month,"),
+    )
+    both = load_catalog([user, later])
+    assert both.get("ecr.storage.standard", region="ap-northeast-1").price == 0.07
+    assert both.get("ecr.storage.standard", region="us-east-1").price == 0.08
 
 
 def test_missing_region_names_id_region_and_nearest_available(tmp_path: Path) -> None:
