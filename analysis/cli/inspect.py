@@ -194,23 +194,44 @@ def pricing_show(
 @pricing_app.command("refresh")
 def pricing_refresh(
     profile: Annotated[str | None, typer.Option(help="AWS profile for the Price List API.")] = None,
-    region: Annotated[list[str] | None, typer.Option("--region", help="Regions to refresh (repeatable).")] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region", help="Regions to refresh (repeatable); default: every ECR region of aws and aws-us-gov."
+        ),
+    ] = None,
+    china_profile: Annotated[
+        str | None,
+        typer.Option(help="Profile of an aws-cn account: also refresh the China regions (their own Price List, CNY)."),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the dated snapshot.")] = Path("pricing"),
 ) -> None:
-    """Fetch ECR and data-transfer prices from the AWS Price List API into a dated catalog snapshot.
+    """Fetch ECR, data-transfer, NAT gateway and VPC endpoint prices from the AWS Price List API into a dated
+    catalog snapshot, for every ECR region unless --region narrows it.
 
     Use the snapshot with --catalog FOLDER: it overrides the shipped AWS entries it covers.
     """
     from analysis.collectors.aws import AwsSettings
-    from analysis.pricing.refresh import PRICING_ENDPOINT_REGION, RefreshError, refresh_aws
+    from analysis.pricing.refresh import (
+        PRICING_ENDPOINT_REGION,
+        PRICING_ENDPOINT_REGION_CN,
+        RefreshError,
+        ecr_regions,
+        refresh_aws,
+    )
 
     with _errors_for_people():
-        regions = list(region or ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])
+        partitions = ("aws", "aws-us-gov", "aws-cn") if china_profile else ("aws", "aws-us-gov")
+        regions = list(region or ecr_regions(partitions))
         settings = AwsSettings(profile=profile)
         # The Price List API has its own endpoint regions; the client is guarded read-only like the collectors'.
         client = settings.client(settings.base_session(), "pricing", PRICING_ENDPOINT_REGION)
+        cn_client = None
+        if china_profile:
+            cn = AwsSettings(profile=china_profile)
+            cn_client = cn.client(cn.base_session(), "pricing", PRICING_ENDPOINT_REGION_CN)
         try:
-            path = refresh_aws(client, regions, out, date.today())
+            path = refresh_aws(client, regions, out, date.today(), cn_client=cn_client)
         except RefreshError as exc:
             raise UsageError(str(exc)) from None
-        console.print(f"wrote {path}; use it with --catalog {out}")
+        console.print(f"wrote {path} ({len(regions)} regions); use it with --catalog {out}")

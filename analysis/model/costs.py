@@ -31,6 +31,7 @@ class PriceRef:
     price_text: str
     source: str
     as_of: str
+    approximation: str = ""  # "<id> in <region>: approximated by <other>'s price, because …" (catalog.get)
 
     @classmethod
     def of(cls, entry: PriceEntry) -> PriceRef:
@@ -42,6 +43,7 @@ class PriceRef:
             entry.tier_summary(),
             entry.source,
             entry.as_of.isoformat(),
+            entry.approximation.text() if entry.approximation is not None else "",
         )
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.model.costs import GIB, HOURS_PER_MONTH, Ctx, Line, PriceRef, first, over_months
 from analysis.model.workload import WorkloadProfile
+from analysis.pricing import free_allowance_applies
 
 
 @dataclass(frozen=True)
@@ -207,16 +208,18 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         share = usage.shares(a.consumers, i)
         gb = pulled_gb(usage.pull_gb_month[i], ctx)
         out = gb * (share["internet"] + share["other_cloud"]) * options.egress_factor
+        # The AWS-wide free allowance does not cover China and GovCloud (their partitions bill from the first GB).
+        allowance_here = allowance_left if free_allowance_applies(region) else 0.0
         cost, ref = ctx.tiered(
             "aws.transfer.internet_out",
             out,
             "GB",
             region=region,
             offset=a.other_internet_egress_gb_month,
-            allowance=allowance_left,
+            allowance=allowance_here,
         )
         # What this region's traffic (its other egress first) used of the allowance is gone for the next region.
-        used = np.minimum(allowance_left, np.asarray(a.other_internet_egress_gb_month, dtype=float) + out)
+        used = np.minimum(allowance_here, np.asarray(a.other_internet_egress_gb_month, dtype=float) + out)
         allowance_left = allowance_left - used
         refs["dto"].append(ref)
         internet, q_int = internet + cost, q_int + first(out)

@@ -161,9 +161,15 @@ def estimate(
         assumptions=_assumption_rows(scenarios),
         catalog_files=[str(f) for f in catalog.files],
         catalog_as_of={"oldest": as_of[0], "newest": as_of[-1]} if as_of else {},
-        notes=list(inp.notes),
+        notes=list(inp.notes) + _approximation_notes(used),
         uncertainty=uncertainty,
     )
+
+
+def _approximation_notes(used: list[PriceRef]) -> list[str]:
+    """One note per price that stands in for a region without its own (catalog approximation rules)."""
+    texts = sorted({p.approximation for p in used if p.approximation})
+    return [f"Approximated price: {t}" for t in texts]
 
 
 def _citation(p: PriceRef) -> PriceCitation:

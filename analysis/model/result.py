@@ -28,6 +28,7 @@ class PriceCitation(_Model):
     price_text: str
     source: str
     as_of: str
+    approximation: str = ""  # set when the region had no price of its own: whose price stands in, and why
 
 
 class Component(_Model):

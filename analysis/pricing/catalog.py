@@ -12,6 +12,7 @@ the file, the field path (`prices[3].tiers[1].price`) and what was expected.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import math
 import os
 import re
@@ -73,7 +74,13 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("1000-requests", "request"): 1000.0,
 }
 
-Currency = Literal["USD", "EUR"]
+# CNY: the China partition (cn-north-1, cn-northwest-1) is priced and billed in renminbi.
+Currency = Literal["USD", "EUR", "CNY"]
+
+# Where a price comes from, coarsely, so a reader can weigh it: AWS's own price data (Price List API, the price-map
+# JSON behind the pricing pages), a provider's page or document, a provider's bill, a third party, arithmetic on
+# sourced numbers, or our assumption.
+SourceKind = Literal["provider-price-data", "provider-page", "provider-bill", "third-party", "derived", "assumption"]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 # AWS region codes: us-east-1, eu-central-1, ap-southeast-2, us-gov-west-1, …; "*" = any region.
@@ -186,12 +193,15 @@ class PriceEntry(_Strict):
     source: Url
     as_of: date
     note: str | None = None
+    source_kind: SourceKind | None = None  # None: not stated (older files); the note then says [AWS]/[3P]/…
     vat_included: bool | None = None  # None: the source does not say (see docs/pricing.md, VAT)
     included: tuple[Included, ...] = ()
     range: PriceRange | None = None
 
     _origin: Path | None = PrivateAttr(default=None)
     _overridden_from: PriceEntry | None = PrivateAttr(default=None)
+    _approximation: Approximated | None = PrivateAttr(default=None)
+    _rank: int = PrivateAttr(default=0)  # 0: a shipped file; n: the user's n-th file (later files outrank)
 
     @model_validator(mode="after")
     def _consistent(self) -> PriceEntry:
@@ -224,6 +234,11 @@ class PriceEntry(_Strict):
     def overridden_from(self) -> PriceEntry | None:
         """The entry (with its own `origin`) that this one replaced, if a later file overrode it."""
         return self._overridden_from
+
+    @property
+    def approximation(self) -> Approximated | None:
+        """Set when `Catalog.get` answered for a region with another region's (or the any-region) entry."""
+        return self._approximation
 
     @property
     def is_tiered(self) -> bool:
@@ -271,6 +286,7 @@ class PriceEntry(_Strict):
         converted = self.model_copy(update=update)
         converted._origin = self._origin
         converted._overridden_from = self._overridden_from
+        converted._approximation = self._approximation
         return converted
 
 
@@ -387,6 +403,45 @@ class FxRate(_Strict):
         return self._origin
 
 
+class Approximation(_Strict):
+    """A rule for regions without a sourced price: use the first of `use` that has one, and say `because`.
+
+    `regions` are the regions asked for ('*': any region); `ids` are id patterns (fnmatch) the rule covers. Rules
+    are tried in file order, so put the specific (one id, one region) before the general.
+    """
+
+    regions: tuple[Region, ...]
+    ids: tuple[str, ...] = ("*",)
+    use: tuple[Region, ...]
+    because: str
+
+    @model_validator(mode="after")
+    def _sane(self) -> Approximation:
+        if not self.use or "*" in self.use:
+            raise _SubPathError("use", "expected one or more region codes to take the price from")
+        if set(self.regions) & set(self.use):
+            raise _SubPathError(
+                "use", f"a region cannot be approximated from itself ({set(self.regions) & set(self.use)})"
+            )
+        return self
+
+    _origin: Path | None = PrivateAttr(default=None)
+
+
+@dataclass(frozen=True)
+class Approximated:
+    """The record of an approximation: the price for `region` is `used`'s (a region or '*'), because …"""
+
+    id: str
+    region: str
+    used: str
+    because: str
+
+    def text(self) -> str:
+        whose = "the any-region ('*') entry" if self.used == "*" else f"{self.used}'s price"
+        return f"{self.id} in {self.region}: approximated by {whose}, because {self.because}"
+
+
 class CatalogFile(_Strict):
     """One YAML file. All sections are optional; `catalog_version` is required so the format can evolve."""
 
@@ -394,13 +449,14 @@ class CatalogFile(_Strict):
     prices: tuple[PriceEntry, ...] = ()
     parameters: tuple[Parameter, ...] = ()
     fx: tuple[FxRate, ...] = ()
+    approximations: tuple[Approximation, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Reading files
 
 
-class _NoDuplicateKeysLoader(yaml.SafeLoader):
+class _NoDuplicateKeysLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster parsing
     """PyYAML keeps the last of two equal keys silently; in a price file that hides a typo."""
 
 
@@ -504,6 +560,8 @@ def read_catalog_file(path: Path) -> CatalogFile:
         parameter._origin = path
     for rate in parsed.fx:
         rate._origin = path
+    for rule in parsed.approximations:
+        rule._origin = path
     return parsed
 
 
@@ -554,10 +612,12 @@ class Catalog:
         parameters: dict[str, Parameter],
         fx: dict[tuple[str, str], FxRate],
         files: Sequence[Path],
+        approximations: Sequence[Approximation] = (),
     ) -> None:
         self._prices = dict(prices)
         self._parameters = dict(parameters)
         self._fx = dict(fx)
+        self.approximations: tuple[Approximation, ...] = tuple(approximations)
         self.files: tuple[Path, ...] = tuple(files)
         self._by_id: dict[str, list[PriceEntry]] = {}
         for entry in self._prices.values():
@@ -566,10 +626,12 @@ class Catalog:
     # prices ------------------------------------------------------------------------------------------
 
     def get(self, id: str, region: str | None = None, site: str | None = None) -> PriceEntry:
-        """The entry for `id` at `region` (AWS) or `site`, falling back to the '*' entry.
+        """The entry for `id` at `region` (AWS) or `site`, else an approximation, else the '*' entry.
 
-        Without region or site only a '*' entry matches. The returned entry's `location` tells whether the
-        exact one or the '*' fallback was used.
+        Without region or site only a '*' entry matches. For a region without its own entry, the catalog's
+        approximation rules name the region whose price stands in and why; failing those, the '*' entry is used.
+        Either way the returned entry's `approximation` records it (`location` is the entry's own), so every
+        consumer can show it; nothing falls back silently.
         """
         if region is not None and site is not None:
             raise CatalogError(f"{id}: give a region or a site, not both")
@@ -580,12 +642,28 @@ class Catalog:
             raise PriceNotFound(f"no price with id {id!r} in the catalog{hint}")
         kind = "region" if region is not None else "site" if site is not None else None
         wanted = region if region is not None else site
-        for location in ([wanted] if wanted is not None else []) + ["*"]:
-            entry = self._prices.get((id, location))
-            if entry is None:
-                continue
-            if kind == "region" and entry.region is None or kind == "site" and entry.site is None:
-                continue
+        exact = self._prices.get((id, wanted)) if wanted is not None else None
+        if exact is not None and (kind == "region") != (exact.region is not None):
+            exact = None
+        star = self._prices.get((id, "*"))
+        # A user's any-region price ("our discount, everywhere") outranks the regional prices of earlier files; it
+        # is the user's statement, not an approximation.
+        star_fits = star is not None and (kind is None or (kind == "region") == (star.region is not None))
+        if star_fits and star._rank > 0 and (exact is None or star._rank > exact._rank):  # type: ignore[union-attr]
+            return star  # type: ignore[return-value]
+        if exact is not None:
+            return exact
+        if kind == "region" and candidates[0].region is not None:
+            stand_in = self._approximate(id, region)  # type: ignore[arg-type]
+            if stand_in is not None:
+                return stand_in
+        entry = self._prices.get((id, "*"))
+        if entry is not None and not (
+            kind == "region" and entry.region is None or kind == "site" and entry.site is None
+        ):
+            if region is not None:
+                why = "no rule names a region for it and the catalog's any-region entry applies"
+                return _approximated(entry, id, region, "*", why)
             return entry
         available = sorted(e.location for e in candidates)
         if wanted is not None:
@@ -596,6 +674,28 @@ class Catalog:
             f"no price {id!r} for {scope}, and no '*' entry; available {kinds} (nearest first): "
             f"{', '.join(available)}. Add one in your own catalog file (docs/pricing.md)."
         )
+
+    def _approximate(self, id: str, region: str) -> PriceEntry | None:
+        """The first approximation rule for (id, region) whose stand-in region has an entry of its own."""
+        for rule in self.approximations:
+            if not (region in rule.regions or "*" in rule.regions) or not any(
+                fnmatch.fnmatchcase(id, p) for p in rule.ids
+            ):
+                continue
+            for used in rule.use:
+                entry = self._prices.get((id, used))
+                if entry is not None and used != region:
+                    return _approximated(entry, id, region, used, rule.because)
+        return None
+
+    def inter_region(self, source: str, destination: str | None = None) -> PriceEntry:
+        """Inter-region transfer from `source` (charged once, at the source): the pair's own rate where AWS prices
+        that destination differently (`aws.transfer.inter_region.to.<destination>`), else the source's usual rate."""
+        if destination is not None:
+            pair = self._prices.get((f"aws.transfer.inter_region.to.{destination}", source))
+            if pair is not None:
+                return pair
+        return self.get("aws.transfer.inter_region", region=source)
 
     def entries(self) -> list[PriceEntry]:
         return sorted(self._prices.values(), key=lambda e: (e.id, e.location))
@@ -635,12 +735,19 @@ class Catalog:
                     "source": e.source,
                     "as_of": e.as_of.isoformat(),
                     "origin": str(e.origin) if e.origin else None,
-                    "overrides": str(e.overridden_from.origin)
-                    if e.overridden_from is not None and e.overridden_from.origin
-                    else None,
+                    "overrides": self._overrides_text(e),
                 }
             )
         return rows
+
+    def _overrides_text(self, e: PriceEntry) -> str | None:
+        """The file an entry replaced; for a user's '*' entry, the files whose regional entries it outranks."""
+        if e.overridden_from is not None and e.overridden_from.origin:
+            return str(e.overridden_from.origin)
+        if e.location == "*" and e._rank > 0:
+            outranked = sorted({str(x.origin) for x in self._by_id.get(e.id, []) if x._rank < e._rank and x.origin})
+            return ", ".join(outranked) or None
+        return None
 
     # parameters ---------------------------------------------------------------------------------------
 
@@ -682,6 +789,21 @@ class Catalog:
         if np.ndim(amount) == 0:
             return float(amount) * rate
         return np.asarray(amount, dtype=np.float64) * rate
+
+
+def free_allowance_applies(region: str) -> bool:
+    """AWS's 100 GB/month free data transfer out covers "all AWS Services and Regions (except China and GovCloud)"
+    (aws.amazon.com/s3/pricing, data transfer): those partitions bill from the first GB."""
+    return not (region.startswith("cn-") or region.startswith("us-gov-"))
+
+
+def _approximated(entry: PriceEntry, id: str, region: str, used: str, because: str) -> PriceEntry:
+    copy = entry.model_copy()
+    copy._origin = entry._origin
+    copy._overridden_from = entry._overridden_from
+    copy._rank = entry._rank
+    copy._approximation = Approximated(id, region, used, because)
+    return copy
 
 
 def _nearness(wanted: str, location: str) -> tuple[bool, float, str]:
@@ -728,16 +850,23 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
     Keys: (id, region or site) for prices, id for parameters, (from, to) for FX rates. A directory in
     `paths` stands for its *.yaml files. Raises `CatalogError` before returning anything if any file is bad.
     """
-    files = shipped_files() + _expand(paths or [])
+    shipped = shipped_files()
+    files = shipped + _expand(paths or [])
     parsed = [read_catalog_file(f) for f in files]  # all files validated before anything is merged
+    ranks = [0] * len(shipped) + list(range(1, len(files) - len(shipped) + 1))
 
     prices: dict[tuple[str, str], PriceEntry] = {}
     positions: dict[tuple[str, str], str] = {}  # key -> "file: prices[i]" for error messages
     kinds: dict[str, tuple[str, Path]] = {}
     parameters: dict[str, Parameter] = {}
     fx: dict[tuple[str, str], FxRate] = {}
-    for path, doc in zip(files, parsed, strict=True):
+    approximations: list[Approximation] = []
+    # A user's rules come first (later files are loaded last but are meant to win, as with prices).
+    for doc in reversed(parsed):
+        approximations.extend(doc.approximations)
+    for path, doc, rank in zip(files, parsed, ranks, strict=True):
         for i, entry in enumerate(doc.prices):
+            entry._rank = rank
             kind = "region" if entry.region is not None else "site"
             previous_kind = kinds.setdefault(entry.id, (kind, path))
             if previous_kind[0] != kind:
@@ -758,7 +887,7 @@ def load_catalog(paths: list[Path] | None = None) -> Catalog:
             fx[(rate.from_, rate.to)] = rate
 
     _check_overage_references(prices, positions)
-    return Catalog(prices, parameters, fx, files)
+    return Catalog(prices, parameters, fx, files, approximations)
 
 
 def _check_overage_references(prices: dict[tuple[str, str], PriceEntry], positions: dict[tuple[str, str], str]) -> None:

@@ -7,18 +7,26 @@ and ap-south-1 — ecr-facts.md §6) for, per region:
   and archive retrieval (`…Retrieval-Archive`); usage types are matched by suffix because the region prefix
   varies (`USE1-`, `EUC1-`, none for us-east-1 standard storage — ecr-facts.md §5.1);
 * AWSDataTransfer: internet egress (`transferType=AWS Outbound`) and inter-region egress
-  (`transferType=InterRegion Outbound`) from that region,
+  (`transferType=InterRegion Outbound`) from that region;
+* AmazonEC2, product family `NAT Gateway`: NAT gateway hours and GB processed (`…NatGateway-Hours/-Bytes`);
+* AmazonVPC, product family `VpcEndpoint`: interface endpoint hours per AZ and GB processed (tiered),
 
 and writes `aws-pricelist-YYYY-MM-DD.yaml` in the catalog format. Loaded after the shipped files
 (`load_catalog([snapshot])`), its entries override ours with the same (id, region), and its per-region ECR
 entries take precedence over our '*' entries. Nothing is written unless every region parsed and the whole
 snapshot validates as a catalog file.
+
+Partitions: the commercial Price List endpoint also prices GovCloud (us-gov-*); China (cn-*) has its own Price
+List endpoint (cn-northwest-1, amazonaws.com.cn), its own accounts and prices in CNY, so China regions need a
+second client (`cn_client`). `ecr_regions()` lists every region of the three partitions where ECR exists, from
+botocore's endpoint data, for "refresh everything".
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -38,38 +46,71 @@ PRICING_IAM_ACTIONS: tuple[str, ...] = tuple(f"pricing:{op}" for op in PRICING_O
 # from any of them, so one fixed endpoint keeps results independent of the user's --region.
 PRICING_ENDPOINT_REGION = "us-east-1"
 
+PRICING_ENDPOINT_REGION_CN = "cn-northwest-1"
+PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
+
 ECR_SERVICE = "AmazonECR"
 DATA_TRANSFER_SERVICE = "AWSDataTransfer"
+EC2_SERVICE = "AmazonEC2"
+VPC_SERVICE = "AmazonVPC"
+# "USE2-NatGateway-Hours", "NatGateway-Bytes" (us-east-1 has no prefix); not "…-RegionalNatGateway-Hours".
+_NAT_USAGE = re.compile(r"^(?:[A-Z0-9]+-)?NatGateway-(Hours|Bytes)$")
+_VPCE_USAGE = re.compile(r"^(?:[A-Z0-9]+-)?VpcEndpoint-(Hours|Bytes)$")
 # GetProducts accepts at most 100 results a page (botocore pricing model, MaxResults).
 PAGE_SIZE = 100
 
 # Price List units -> catalog units. GB-Mo is the storage meter (byte-hours averaged over the month).
-UNIT_MAP = {"GB-Mo": "GB-month", "GB": "GB", "Hrs": "hour", "Requests": "request"}
+UNIT_MAP = {"GB-Mo": "GB-month", "GB": "GB", "Hrs": "hour", "Hours": "hour", "Requests": "request"}
 
 
 class RefreshError(Exception):
     """The Price List answer was empty, ambiguous or not in the expected shape; nothing was written."""
 
 
-def pricing_client(session: Any | None = None) -> Any:
+def pricing_client(session: Any | None = None, *, china: bool = False) -> Any:
     """A boto3 `pricing` client on the Price List endpoint (credentials from the standard chain)."""
     import boto3
 
-    return (session or boto3.Session()).client("pricing", region_name=PRICING_ENDPOINT_REGION)
+    endpoint = PRICING_ENDPOINT_REGION_CN if china else PRICING_ENDPOINT_REGION
+    return (session or boto3.Session()).client("pricing", region_name=endpoint)
 
 
-def refresh_aws(client: Any, regions: list[str], out_dir: Path, today: date) -> Path:
-    """Query the Price List API for `regions` and write `out_dir/aws-pricelist-<today>.yaml`; return its path."""
+def ecr_regions(partitions: tuple[str, ...] = PARTITIONS) -> list[str]:
+    """Every region of `partitions` where ECR exists, from botocore's endpoint data (no network call)."""
+    import boto3
+
+    session = boto3.session.Session()
+    return sorted({r for p in partitions for r in session.get_available_regions("ecr", partition_name=p)})
+
+
+def is_china(region: str) -> bool:
+    return region.startswith("cn-")
+
+
+def refresh_aws(client: Any, regions: list[str], out_dir: Path, today: date, *, cn_client: Any | None = None) -> Path:
+    """Query the Price List API for `regions` and write `out_dir/aws-pricelist-<today>.yaml`; return its path.
+
+    China regions are asked through `cn_client` (the aws-cn Price List endpoint, an aws-cn account's credentials).
+    """
     if not regions:
         raise RefreshError("no regions given")
     bad = [r for r in regions if r == "*" or not REGION_CODE.match(r)]
     if bad:
         raise RefreshError(f"not AWS region codes: {', '.join(map(repr, bad))} (expected e.g. 'us-east-1')")
+    china = [r for r in regions if is_china(r)]
+    if china and cn_client is None:
+        raise RefreshError(
+            f"{', '.join(china)}: China regions are priced by the aws-cn Price List API with an aws-cn account's "
+            "credentials; give --china-profile, or leave them out"
+        )
     prices: list[dict[str, Any]] = []
     for region in regions:
-        prices.extend(_ecr_prices(client, region, today))
-        prices.extend(_internet_out(client, region, today))
-        prices.extend(_inter_region(client, region, today))
+        api = cn_client if is_china(region) else client
+        prices.extend(_ecr_prices(api, region, today))
+        prices.extend(_internet_out(api, region, today))
+        prices.extend(_inter_region(api, region, today))
+        prices.extend(_by_usage_type(api, region, today, EC2_SERVICE, "NAT Gateway", _NAT_USAGE, "aws.nat"))
+        prices.extend(_by_usage_type(api, region, today, VPC_SERVICE, "VpcEndpoint", _VPCE_USAGE, "aws.vpce.interface"))
 
     document = {"catalog_version": CATALOG_VERSION, "prices": prices}
     target = Path(out_dir) / f"aws-pricelist-{today.isoformat()}.yaml"
@@ -131,6 +172,26 @@ def _classify_ecr(usage_type: str) -> str | None:
     if usage_type.endswith("Retrieval-Archive"):
         return "ecr.archive.retrieval"
     return None  # image signing and anything new: not priced by regcost
+
+
+def _by_usage_type(
+    client: Any, region: str, today: date, service: str, family: str, pattern: re.Pattern[str], prefix: str
+) -> list[dict[str, Any]]:
+    """`<prefix>.hourly` and `<prefix>.processing` from the products of one family whose usage type matches.
+
+    A region without the product (not offered, or not yet in the list) yields nothing: the catalog's named
+    approximation answers for it, as for any gap.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for product in _get_products(client, service, {"regionCode": region, "productFamily": family}):
+        match = pattern.match(product.get("product", {}).get("attributes", {}).get("usagetype", ""))
+        if match is not None:
+            entry_id = f"{prefix}.hourly" if match[1] == "Hours" else f"{prefix}.processing"
+            found.setdefault(entry_id, []).append(product)
+    return [
+        _entry(entry_id, region, _one(found[entry_id], f"{entry_id} in {region}"), service, today)
+        for entry_id in sorted(found)
+    ]
 
 
 def _internet_out(client: Any, region: str, today: date) -> list[dict[str, Any]]:
@@ -241,9 +302,9 @@ def _price_spec(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if begin != expected_begin:
             raise RefreshError(f"sku {sku}: price tiers are not contiguous at {begin:g} (expected {expected_begin:g})")
         try:
-            price = float(d["pricePerUnit"]["USD"])
+            price = float(d["pricePerUnit"][_currency(product)])
         except (KeyError, ValueError) as exc:
-            raise RefreshError(f"sku {sku}: price dimension without a USD price") from exc
+            raise RefreshError(f"sku {sku}: price dimension without a {_currency(product)} price") from exc
         # Whole-number bounds are written as integers (10240, not 10240.0): the snapshot is read by people.
         tiers.append({"up_to": int(end) if end is not None and end.is_integer() else end, "price": price})
         expected_begin = end if end is not None else float("inf")
@@ -252,6 +313,19 @@ def _price_spec(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if len(tiers) == 1:
         return unit, {"price": tiers[0]["price"]}
     return unit, {"tiers": tiers}
+
+
+def _currency(product: dict[str, Any]) -> str:
+    """USD everywhere but the China partition's list, which prices in CNY."""
+    region = product.get("product", {}).get("attributes", {}).get("regionCode", "")
+    return "CNY" if is_china(region) or _first_price_currency(product) == "CNY" else "USD"
+
+
+def _first_price_currency(product: dict[str, Any]) -> str | None:
+    for term in product.get("terms", {}).get("OnDemand", {}).values():
+        for dimension in term.get("priceDimensions", {}).values():
+            return next(iter(dimension.get("pricePerUnit", {})), None)
+    return None
 
 
 def _rate_key(product: dict[str, Any]) -> tuple[Any, ...]:
@@ -278,15 +352,21 @@ def _entry(entry_id: str, region: str, product: dict[str, Any], service: str, to
     descriptions = "; ".join(
         dict.fromkeys(d.get("description", "").strip() for d in _on_demand_dimensions(product) if d.get("description"))
     )
+    host, partition = (
+        ("pricing.cn-northwest-1.amazonaws.com.cn", "cn")
+        if is_china(region)
+        else ("pricing.us-east-1.amazonaws.com", "aws")
+    )
     return {
         "id": entry_id,
         "region": region,
         "unit": unit,
-        "currency": "USD",
+        "currency": _currency(product),
         **spec,
         # The versioned offer file holds the same prices as this GetProducts answer (ecr-facts.md §6).
-        "source": f"https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/{service}/{version}/{region}/index.json",
+        "source": f"https://{host}/offers/v1.0/{partition}/{service}/{version}/{region}/index.json",
         "as_of": today,
+        "source_kind": "provider-price-data",
         "note": (
             f"AWS Price List API GetProducts ({service}), publication {published}, version {version}, "
             f"sku {product.get('product', {}).get('sku')}, usage type {attributes.get('usagetype')}. {descriptions}"
@@ -309,7 +389,7 @@ def _write_atomically(target: Path, document: dict[str, Any], regions: list[str]
     target.parent.mkdir(parents=True, exist_ok=True)
     header = (
         f"# AWS prices from the AWS Price List API (GetProducts), fetched {today.isoformat()} for "
-        f"{', '.join(regions)}.\n"
+        f"{len(regions)} regions: {', '.join(regions)}.\n"
         "# Generated by regcost (analysis/pricing/refresh.py); load it as a user catalog file to override the\n"
         "# shipped AWS entries. Format: docs/pricing.md.\n"
     )

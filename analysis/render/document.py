@@ -100,10 +100,10 @@ def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False)
 
 def _prices(result: EstimateResult) -> list[PriceCitation]:
     """Every catalog entry the estimate used, once, sorted by id and location."""
-    seen: dict[tuple[str, str], PriceCitation] = {}
+    seen: dict[tuple[str, str, str], PriceCitation] = {}
     for s in result.scenarios:
         for p in [p for c in s.components for p in c.prices] + [p for o in s.one_time for p in o.prices]:
-            seen.setdefault((p.id, p.location), p)
+            seen.setdefault((p.id, p.location, p.approximation), p)  # a stand-in for two regions: listed for each
     return [seen[k] for k in sorted(seen)]
 
 

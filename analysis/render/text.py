@@ -11,7 +11,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from analysis.model.result import EstimateResult, ScenarioResult
+from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
 
 FORMATS = ("table", "json", "csv", "markdown")
 GIB = float(2**30)
@@ -181,14 +181,21 @@ def _tornado_table(result: EstimateResult) -> Table:
 def _explain_rows(s: ScenarioResult) -> list[list[str]]:
     rows = []
     for c in s.components:
-        price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}, {p.as_of})" for p in c.prices)
+        price = "; ".join(
+            f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}, {p.as_of}){_approx(p)}" for p in c.prices
+        )
         qty = f"{c.quantity_month1:,.2f} {c.unit}" if c.quantity_month1 is not None else ""
         rows.append([c.component, qty, price, money(c.cost_month1), money(c.total), c.note])
     for o in s.one_time:
-        price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location})" for p in o.prices)
+        price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}){_approx(p)}" for p in o.prices)
         qty = f"{o.quantity:,.2f} {o.unit}" if o.quantity is not None else ""
         rows.append([f"one-time: {o.component}", qty, price, money(o.amount), money(o.amount), o.note])
     return rows
+
+
+def _approx(p: PriceCitation) -> str:
+    """Say it where the price is shown: this region had no price of its own (no brackets: rich reads them as markup)."""
+    return f" — APPROXIMATED: {p.approximation}" if p.approximation else ""
 
 
 def _explain_table(s: ScenarioResult, result: EstimateResult) -> Table:

@@ -57,6 +57,14 @@ EXPECTED = [
 ]
 
 
+def _entry(id: str, *, region: str, price: float, header: bool = True) -> str:
+    head = "catalog_version: 1\nprices:\n" if header else ""
+    return head + (
+        f"  - {{id: {id}, region: '{region}', unit: GB, currency: USD, price: {price}, "
+        "source: 'https://example.com/ours', as_of: 2026-11-01}\n"
+    )
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
@@ -100,7 +108,7 @@ def test_shipped_files_load_and_every_entry_is_sourced_and_dated() -> None:
         assert e.source.startswith("https://"), e.id
         assert date(2020, 1, 1) <= e.as_of <= date(2026, 11, 27), e.id
         assert e.unit in UNITS, e.id
-        assert e.currency in ("USD", "EUR"), e.id
+        assert e.currency in ("USD", "EUR", "CNY"), e.id
         assert e.origin is not None and e.origin.parent == SHIPPED
         assert e.overridden_from is None, f"{e.id} is defined twice in the shipped files"
     for p in catalog.parameters():
@@ -129,12 +137,49 @@ def test_shipped_key_figures() -> None:
     assert catalog.get("inspector.ecr.rescan", region="us-east-1").price == 0.01
 
 
-def test_illustrative_regions_say_so() -> None:
+def test_every_region_has_its_own_egress_tiers_from_aws_price_data() -> None:
+    # AWS's price map (datatransfer.json, June 2025): Tokyo and Sao Paulo step down through their own tiers, they
+    # do not charge the first-tier rate flat; Stockholm has its own entry (no silent us-east-1 fallback).
     catalog = load_catalog()
-    for region in ("us-west-2", "eu-west-1", "eu-central-1", "ap-south-1", "ap-southeast-2"):
-        assert "ILLUSTRATIVE" in (catalog.get("aws.transfer.internet_out", region=region).note or ""), region
-    fallback = catalog.get("aws.transfer.internet_out", region="ca-central-1")
-    assert fallback.location == "*" and "ASSUMPTION" in (fallback.note or "")
+    tokyo = catalog.get("aws.transfer.internet_out", region="ap-northeast-1")
+    assert tokyo.tier_pairs() == ((10240, 0.114), (51200, 0.089), (153600, 0.086), (None, 0.084))
+    sao_paulo = catalog.get("aws.transfer.internet_out", region="sa-east-1")
+    assert sao_paulo.tier_pairs() == ((10240, 0.15), (51200, 0.138), (153600, 0.126), (None, 0.114))
+    stockholm = catalog.get("aws.transfer.internet_out", region="eu-north-1")
+    assert stockholm.region == "eu-north-1" and stockholm.approximation is None
+    assert stockholm.source_kind == "provider-price-data" and "aws-price-watcher" in stockholm.source
+    # Inter-region transfer is priced by source: Asia-Pacific and South America are not the US/EU $0.02.
+    assert catalog.inter_region("ap-northeast-1").price == 0.09
+    assert catalog.inter_region("sa-east-1").price == 0.138
+    assert catalog.inter_region("us-east-1").price == 0.02
+    assert catalog.inter_region("us-east-1", "us-east-2").price == 0.01  # the one cheaper pair AWS lists
+    assert catalog.inter_region("us-east-1", "eu-west-1").price == 0.02
+
+
+def test_china_is_priced_in_renminbi_with_its_own_flat_egress() -> None:
+    catalog = load_catalog()
+    for region in ("cn-north-1", "cn-northwest-1"):
+        dto = catalog.get("aws.transfer.internet_out", region=region)
+        assert (dto.currency, dto.price, dto.approximation) == ("CNY", 0.933, None)
+    ningxia = catalog.get("ecr.storage.standard", region="cn-northwest-1")
+    assert (ningxia.currency, ningxia.price) == ("CNY", 0.69)
+    beijing = catalog.get("ecr.storage.standard", region="cn-north-1")
+    assert (beijing.currency, beijing.price, beijing.approximation.used) == ("CNY", 0.69, "cn-northwest-1")
+    # 1 USD = 7.077 CNY (CFETS central parity, 2 Jan 2026): CNY 0.69 = USD 0.69 / 7.077 = 0.0975
+    assert catalog.convert(0.69, "CNY", "USD") == pytest.approx(0.0975, abs=0.00005)
+
+
+def test_a_region_without_a_price_gets_a_named_approximation() -> None:
+    catalog = load_catalog()
+    nz = catalog.get("aws.transfer.internet_out", region="ap-southeast-6")
+    assert nz.region == "ap-southeast-2" and nz.approximation is not None
+    text = nz.approximation.text()
+    assert text.startswith("aws.transfer.internet_out in ap-southeast-6: approximated by ap-southeast-2's price")
+    assert "New Zealand" in text
+    nat = catalog.get("aws.nat.processing", region="ca-west-1")  # no NAT price found for Calgary
+    assert nat.price == 0.045 and nat.approximation.used == "us-east-2" and nat.approximation.region == "ca-west-1"
+    # The stand-in keeps its own citation: a reader sees whose number it is.
+    assert nat.source == "https://aws.amazon.com/vpc/pricing/" and nat.source_kind == "provider-page"
 
 
 def test_hetzner_is_net_of_vat_and_includes_traffic() -> None:
@@ -195,8 +240,8 @@ def test_rows_for_a_table() -> None:
     rows = load_catalog().as_rows()
     dto = next(r for r in rows if r["id"] == "aws.transfer.internet_out" and r["region"] == "us-east-1")
     assert dto["tiers"] == "0–10240 @0.09; 10240–51200 @0.085; 51200–153600 @0.07; >153600 @0.05"
-    assert dto["price"] is None and dto["unit"] == "GB" and dto["as_of"] == "2026-03-01"
-    assert dto["origin"].endswith("aws.yaml") and dto["overrides"] is None
+    assert dto["price"] is None and dto["unit"] == "GB" and dto["as_of"] == "2025-06-05"
+    assert dto["origin"].endswith("aws-regions.yaml") and dto["overrides"] is None
     cx33 = next(r for r in rows if r["id"] == "hetzner.cloud.cx33")
     assert (cx33["site"], cx33["price"], cx33["price_text"]) == ("hetzner-fsn1", 6.49, "6.49")
 
@@ -204,17 +249,53 @@ def test_rows_for_a_table() -> None:
 # --- lookups -------------------------------------------------------------------------------------------------
 
 
-def test_region_falls_back_to_star_and_says_so() -> None:
-    entry = load_catalog().get("ecr.storage.standard", region="eu-north-1")
-    assert entry.location == "*" and entry.price == 0.10
+def test_region_falls_back_to_star_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shipped any-region entry used for a region is a fallback: the entry says so.
+    (tmp_path / "pricing").mkdir()
+    write(tmp_path / "pricing", "ours.yaml", _entry("internal.cache", region="*", price=0.5))
+    monkeypatch.setenv("REGCOST_DATA_DIR", str(tmp_path))
+    entry = load_catalog().get("internal.cache", region="eu-north-1")
+    assert entry.location == "*" and entry.price == 0.5
+    assert entry.approximation.used == "*" and "any-region ('*') entry" in entry.approximation.text()
+    assert load_catalog().get("internal.cache").approximation is None  # no region asked: '*' is exact
 
 
-def test_missing_region_names_id_region_and_nearest_available() -> None:
+def test_a_users_any_region_price_outranks_our_regional_ones(tmp_path: Path) -> None:
+    # "Our negotiated storage price, everywhere": one '*' entry in the user's file beats every shipped region.
+    user = write(
+        tmp_path,
+        "edp.yaml",
+        _entry("ecr.storage.standard", region="*", price=0.08).replace("unit: GB,", "unit: GB-month,"),
+    )
+    catalog = load_catalog([user])
+    for region in ("us-east-1", "ap-northeast-1", "cn-north-1"):
+        entry = catalog.get("ecr.storage.standard", region=region)
+        assert (entry.price, entry.origin, entry.approximation) == (0.08, user, None), region
+    row = next(r for r in catalog.as_rows() if r["id"] == "ecr.storage.standard" and r["region"] == "*")
+    assert "aws-regions.yaml" in row["overrides"] and "aws-china.yaml" in row["overrides"]
+    # A later user file's regional entry outranks the earlier user file's '*'.
+    later = write(
+        tmp_path,
+        "tokyo.yaml",
+        _entry("ecr.storage.standard", region="ap-northeast-1", price=0.07).replace("unit: GB,", "unit: GB-month,"),
+    )
+    both = load_catalog([user, later])
+    assert both.get("ecr.storage.standard", region="ap-northeast-1").price == 0.07
+    assert both.get("ecr.storage.standard", region="us-east-1").price == 0.08
+
+
+def test_missing_region_names_id_region_and_nearest_available(tmp_path: Path) -> None:
+    user = write(
+        tmp_path,
+        "mine.yaml",
+        _entry("internal.cache", region="eu-central-1", price=0.5)
+        + _entry("internal.cache", region="us-east-1", price=0.4, header=False),
+    )
     with pytest.raises(PriceNotFound) as info:
-        load_catalog().get("aws.ebs.gp3", region="eu-west-1")
+        load_catalog([user]).get("internal.cache", region="ap-southeast-3")  # its rule only names ap-southeast-1
     message = str(info.value)
-    assert "'aws.ebs.gp3'" in message and "'eu-west-1'" in message
-    assert "available regions (nearest first): eu-central-1, us-east-1" in message
+    assert "'internal.cache'" in message and "'ap-southeast-3'" in message
+    assert "available regions (nearest first):" in message
     assert isinstance(info.value, KeyError)
 
 
@@ -245,14 +326,14 @@ def test_user_file_overrides_ours_and_the_override_is_reported(tmp_path: Path) -
     entry = catalog.get("aws.transfer.internet_out", region="us-east-1")
     assert entry.tier_pairs() == ((10_240, 0.07), (None, 0.05))
     assert entry.origin == user
-    assert entry.overridden_from is not None and entry.overridden_from.origin == SHIPPED / "aws.yaml"
+    assert entry.overridden_from is not None and entry.overridden_from.origin == SHIPPED / "aws-regions.yaml"
     assert entry.overridden_from.tier_pairs()[0] == (10_240, 0.09)
     (override,) = catalog.overrides()
-    assert override.entry is entry and override.replaced.origin == SHIPPED / "aws.yaml"
+    assert override.entry is entry and override.replaced.origin == SHIPPED / "aws-regions.yaml"
     row = next(r for r in catalog.as_rows() if r["id"] == "aws.transfer.internet_out" and r["region"] == "us-east-1")
-    assert row["origin"] == str(user) and row["overrides"] == str(SHIPPED / "aws.yaml")
+    assert row["origin"] == str(user) and row["overrides"] == str(SHIPPED / "aws-regions.yaml")
     # Other regions are untouched.
-    assert catalog.get("aws.transfer.internet_out", region="us-east-2").origin == SHIPPED / "aws.yaml"
+    assert catalog.get("aws.transfer.internet_out", region="us-east-2").origin == SHIPPED / "aws-regions.yaml"
 
 
 def test_later_user_files_win_and_parameters_can_be_overridden(tmp_path: Path) -> None:
@@ -283,7 +364,8 @@ def test_later_user_files_win_and_parameters_can_be_overridden(tmp_path: Path) -
     entry = catalog.get("aws.transfer.internet_out", region="us-east-1")
     assert entry.price == 0.04 and entry.origin == second
     assert (
-        entry.overridden_from.origin == first and entry.overridden_from.overridden_from.origin == SHIPPED / "aws.yaml"
+        entry.overridden_from.origin == first
+        and entry.overridden_from.overridden_from.origin == SHIPPED / "aws-regions.yaml"
     )
     assert catalog.get("internal.harbor.license", site="onprem-default").price == 0.0
     free = catalog.parameter("aws.transfer.internet_out.free_allowance")
@@ -358,7 +440,7 @@ MALFORMED = {
     ),
     "unknown-currency": (
         broken("currency: USD", "currency: GBP"),
-        r"prices\[0\]\.currency .*'USD' or 'EUR' \(got 'GBP'\)",
+        r"prices\[0\]\.currency .*'USD', 'EUR' or 'CNY' \(got 'GBP'\)",
     ),
     "region-and-site": (
         broken("region: us-east-1", "region: us-east-1\n        site: hetzner-fsn1"),

@@ -20,7 +20,7 @@ import pytest
 from botocore.stub import Stubber
 
 from analysis.pricing import load_catalog, read_catalog_file, shipped_dir
-from analysis.pricing.refresh import PRICING_OPERATIONS, RefreshError, refresh_aws
+from analysis.pricing.refresh import PRICING_OPERATIONS, RefreshError, ecr_regions, refresh_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pricelist"
 TODAY = date(2026, 11, 27)
@@ -58,6 +58,16 @@ def expect_region(stub: Stubber, region: str, ecr_pages: list[str]) -> None:
         "get_products",
         fixture(f"dt-interregion-{region}.json"),
         params("AWSDataTransfer", fromRegionCode=region, transferType="InterRegion Outbound"),
+    )
+    stub.add_response(
+        "get_products",
+        fixture(f"nat-{region}.json"),
+        params("AmazonEC2", regionCode=region, productFamily="NAT Gateway"),
+    )
+    stub.add_response(
+        "get_products",
+        fixture(f"vpce-{region}.json"),
+        params("AmazonVPC", regionCode=region, productFamily="VpcEndpoint"),
     )
 
 
@@ -130,20 +140,58 @@ def test_inter_region_common_rate_and_exceptions(snapshot: Path) -> None:
 
 def test_snapshot_overrides_the_shipped_aws_entries(snapshot: Path) -> None:
     catalog = load_catalog([snapshot])
-    shipped_aws = shipped_dir() / "aws.yaml"
+    shipped_aws = shipped_dir() / "aws-regions.yaml"
     dto = catalog.get("aws.transfer.internet_out", region="us-east-1")
     assert dto.origin == snapshot and dto.as_of == TODAY
     assert dto.overridden_from is not None and dto.overridden_from.origin == shipped_aws
     overridden = {(o.entry.id, o.entry.location) for o in catalog.overrides()}
-    assert overridden == {
+    # Every shipped entry the snapshot also prices is replaced by it (and reported so), in both regions.
+    assert {
         ("aws.transfer.internet_out", "us-east-1"),
         ("aws.transfer.internet_out", "eu-central-1"),
         ("aws.transfer.inter_region", "us-east-1"),
-    }
-    # Per-region snapshot entries are more specific than our '*' entries, so they win the lookup.
+        ("ecr.storage.standard", "eu-central-1"),
+        ("aws.nat.processing", "us-east-1"),
+        ("aws.nat.processing", "eu-central-1"),
+        ("aws.vpce.interface.hourly", "eu-central-1"),
+    } <= overridden
     assert catalog.get("ecr.storage.standard", region="us-east-1").origin == snapshot
     assert catalog.get("ecr.storage.standard", region="ap-south-1").origin == shipped_aws  # not refreshed
     assert catalog.get("aws.transfer.inter_region", region="eu-central-1").origin == snapshot
+    # The refreshed Frankfurt NAT price replaces the shipped third-party midpoint.
+    assert catalog.get("aws.nat.processing", region="eu-central-1").price == 0.052
+
+
+def test_nat_gateway_and_vpc_endpoint_prices(snapshot: Path) -> None:
+    entries = entries_by_key(snapshot)
+    # us-east-1's NAT usage types carry no region prefix (NatGateway-Hours); Frankfurt's do (EUC1-NatGateway-Bytes).
+    assert entries[("aws.nat.hourly", "us-east-1")].price == 0.045
+    assert entries[("aws.nat.processing", "us-east-1")].unit == "GB"
+    assert "EUC1-NatGateway-Bytes" in entries[("aws.nat.processing", "eu-central-1")].note
+    assert entries[("aws.vpce.interface.hourly", "eu-central-1")].price == 0.012
+    # First 1 PB (1,048,576 GB) $0.01, next 4 PB $0.006, above $0.004.
+    assert entries[("aws.vpce.interface.processing", "us-east-1")].tier_pairs() == (
+        (1_048_576, 0.01),
+        (5_242_880, 0.006),
+        (None, 0.004),
+    )
+    # The Gateway Load Balancer endpoint in the same product family is not an interface endpoint.
+    assert not any("GWLBE" in (e.note or "") for e in entries.values())
+    assert all(e.source_kind == "provider-price-data" for e in entries.values())
+
+
+def test_china_regions_need_the_china_price_list(client: Any, tmp_path: Path) -> None:
+    with pytest.raises(RefreshError, match="cn-north-1: China regions are priced by the aws-cn Price List API"):
+        refresh_aws(client, ["us-east-1", "cn-north-1"], tmp_path, TODAY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_ecr_region_of_the_three_partitions_is_listed_from_botocore() -> None:
+    regions = ecr_regions()
+    assert {"us-east-1", "ap-southeast-6", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1"} <= set(
+        regions
+    )
+    assert len(regions) >= 38 and regions == sorted(regions)
 
 
 def test_empty_answer_for_a_region_writes_nothing(client: Any, tmp_path: Path) -> None:
@@ -184,3 +232,46 @@ def test_declared_operations() -> None:
 def test_region_codes_are_checked_before_any_call(client: Any, tmp_path: Path) -> None:
     with Stubber(client), pytest.raises(RefreshError, match="not AWS region codes: 'all'"):
         refresh_aws(client, ["us-east-1", "all"], tmp_path, TODAY)
+
+
+def test_china_through_its_own_price_list_in_renminbi(tmp_path: Path) -> None:
+    # The aws-cn Price List endpoint answers in CNY (the Ningxia figures of aws-china.yaml); regions without an
+    # inter-region or VPC endpoint product simply yield no entry (the approximation rules answer for them).
+    cn = boto3.client("pricing", region_name="cn-northwest-1", aws_access_key_id="t", aws_secret_access_key="t")
+    empty = fixture("empty.json")
+    with Stubber(cn) as stub:
+        stub.add_response(
+            "get_products", fixture("ecr-cn-northwest-1.json"), params("AmazonECR", regionCode="cn-northwest-1")
+        )
+        stub.add_response(
+            "get_products",
+            fixture("dt-out-cn-northwest-1.json"),
+            params("AWSDataTransfer", fromRegionCode="cn-northwest-1", transferType="AWS Outbound"),
+        )
+        stub.add_response(
+            "get_products",
+            empty,
+            params("AWSDataTransfer", fromRegionCode="cn-northwest-1", transferType="InterRegion Outbound"),
+        )
+        stub.add_response(
+            "get_products",
+            fixture("nat-cn-northwest-1.json"),
+            params("AmazonEC2", regionCode="cn-northwest-1", productFamily="NAT Gateway"),
+        )
+        stub.add_response(
+            "get_products", empty, params("AmazonVPC", regionCode="cn-northwest-1", productFamily="VpcEndpoint")
+        )
+        path = refresh_aws(None, ["cn-northwest-1"], tmp_path, TODAY, cn_client=cn)
+        stub.assert_no_pending_responses()
+    entries = entries_by_key(path)
+    assert set(entries) == {
+        ("ecr.storage.standard", "cn-northwest-1"),
+        ("aws.transfer.internet_out", "cn-northwest-1"),
+        ("aws.nat.hourly", "cn-northwest-1"),
+        ("aws.nat.processing", "cn-northwest-1"),
+    }
+    for entry in entries.values():
+        assert entry.currency == "CNY"
+        assert entry.source.startswith("https://pricing.cn-northwest-1.amazonaws.com.cn/offers/v1.0/cn/")
+    assert entries[("ecr.storage.standard", "cn-northwest-1")].price == 0.69
+    assert entries[("aws.transfer.internet_out", "cn-northwest-1")].price == 0.933
