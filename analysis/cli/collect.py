@@ -225,6 +225,7 @@ def _collect_registry_cmd(
     manifests: bool,
     db: Path | None,
     fmt: str,
+    trust_realm: list[str] | None = None,
 ) -> None:
     from analysis.collect_registry import collect_registry
     from analysis.collectors.http import Credentials, HttpClient
@@ -244,7 +245,13 @@ def _collect_registry_cmd(
             highlight=False,
         )
     credentials = Credentials(username, password) if username and password else None
-    client = HttpClient(url, credentials, ca_bundle=str(ca_bundle) if ca_bundle else None, insecure=insecure)
+    client = HttpClient(
+        url,
+        credentials,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        insecure=insecure,
+        trusted_realms=tuple(trust_realm or ()),
+    )
     with Warehouse(db) as wh:
         summary = collect_registry(wh, kind, client, metrics_url=metrics_url, manifests=manifests)
     if fmt == "json":
@@ -284,6 +291,14 @@ PasswordFileOption = Annotated[
 ]
 CaBundleOption = Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of CAs to verify TLS with.")]
 InsecureOption = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (warns).")]
+TrustRealmOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust-realm",
+        help="Host of a token service on another host than the registry that may receive the credentials "
+        "(HTTPS only; repeatable).",
+    ),
+]
 ManifestsOption = Annotated[
     bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests of new digests (unique blob bytes).")
 ]
@@ -299,13 +314,25 @@ def collect_harbor_cmd(
     insecure: InsecureOption = False,
     metrics_url: MetricsUrlOption = None,
     manifests: ManifestsOption = True,
+    trust_realm: TrustRealmOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Collect a Harbor (API v2.0, read-only): projects, quotas, repositories, artifacts, policies, GC, metrics."""
     with _errors_for_people():
         _collect_registry_cmd(
-            "harbor", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+            "harbor",
+            url,
+            username,
+            password_env,
+            password_file,
+            ca_bundle,
+            insecure,
+            metrics_url,
+            manifests,
+            db,
+            fmt,
+            trust_realm,
         )
 
 
@@ -319,13 +346,25 @@ def collect_oci_cmd(
     insecure: InsecureOption = False,
     metrics_url: MetricsUrlOption = None,
     manifests: ManifestsOption = True,
+    trust_realm: TrustRealmOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Collect any OCI distribution registry: catalog, tags, manifests (cached by digest), debug metrics."""
     with _errors_for_people():
         _collect_registry_cmd(
-            "oci", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+            "oci",
+            url,
+            username,
+            password_env,
+            password_file,
+            ca_bundle,
+            insecure,
+            metrics_url,
+            manifests,
+            db,
+            fmt,
+            trust_realm,
         )
 
 
