@@ -45,3 +45,26 @@ def test_status_after_no_manifests_says_unknown_not_zero(aws_env, small_estate, 
     with_images = [s for s in scopes if s["images"]]
     assert with_images and all(s["repository_unique_bytes"] is None for s in with_images)
     assert all(s["images_without_manifest"] == s["images"] for s in scopes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{\n  "rules": [\n    {"rulePriority": 1,,}\n  ]\n}\n', "not valid JSON at line 3, column 24"),
+        (
+            '{"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountLessThan", '
+            '"countNumber": 5}, "action": {"type": "expire"}}]}',
+            "countType: unknown 'imageCountLessThan'",
+        ),
+        ('{"rules": []}', 'non-empty "rules" list'),
+    ],
+    ids=["bad-json", "unknown-count-type", "no-rules"],
+)
+def test_a_bad_proposed_lifecycle_policy_is_one_line_and_a_non_zero_exit(collected_db, tmp_path, text, expected):
+    policy = tmp_path / "policy.json"
+    policy.write_text(text)
+    out = runner.invoke(app, ["lifecycle", "--db", str(collected_db), "--policy", str(policy)])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and expected in lines[0] and str(policy) in lines[0], out.output
+    assert "repositories evaluated" not in out.output

@@ -52,6 +52,7 @@ def lifecycle(
                 proposed = policy.read_text()
             except OSError as exc:
                 raise UsageError(f"--policy {policy}: cannot read ({exc.strerror})") from None
+            _check_policy(policy, proposed)
         with Warehouse(db, read_only=True) as wh:
             inv = load_inventory(wh)
             con = wh.con.cursor()
@@ -69,6 +70,15 @@ def lifecycle(
             console.print_json(json.dumps(lifecycle_json(report), default=str))
             return
         print_lifecycle(console, report, top=top)
+
+
+def _check_policy(path: Path, text: str) -> None:
+    """A proposed policy ECR would reject is refused before anything is evaluated: one line, exit 2."""
+    from analysis.portability.lifecycle import PolicyProblem, parse_policy
+
+    parsed = parse_policy(text)
+    if isinstance(parsed, PolicyProblem):
+        raise UsageError(f"--policy {path}: {parsed}; fix the policy (ECR would reject it too) and run again")
 
 
 @app.command()
