@@ -68,3 +68,44 @@ def test_a_bad_proposed_lifecycle_policy_is_one_line_and_a_non_zero_exit(collect
     lines = [line for line in out.output.splitlines() if line.strip()]
     assert len(lines) == 1 and expected in lines[0] and str(policy) in lines[0], out.output
     assert "repositories evaluated" not in out.output
+
+
+def _estimate(db) -> dict:
+    out = runner.invoke(app, ["estimate", "--db", str(db), "-f", "json", "--draws", "0", "--scenario", "ecr"])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.output)
+
+
+def test_a_denied_get_metric_data_keeps_the_regions_last_pulls_and_says_so(aws_env, small_estate, tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert collect(aws_env, small_estate, db).exit_code == 0
+    before = _estimate(db)
+    region = small_estate.regions[0]
+    aws_env.inject_fault("GetMetricData", service="cloudwatch", region=region)
+
+    second = collect(aws_env, small_estate, db)
+    assert second.exit_code == 3, second.output  # partial: a scheduler sees it
+    assert f"not read: pulls of" in second.output and "partial run" in second.output
+
+    after = _estimate(db)
+    # The region's pulls are the last good ones (run 1), so the stay-on-ECR TCO is unchanged to the cent.
+    assert round(after["scenarios"][0]["horizon_tco"], 2) == round(before["scenarios"][0]["horizon_tco"], 2)
+    assert after["profile"]["pulls_per_month"] == before["profile"]["pulls_per_month"] > 0
+    carried = [d for d in after["data_quality"] if d["part"] == "pulls"]
+    assert carried and {(d["region"], d["state"], d["from_run_id"], d["failed_run_id"]) for d in carried} == {
+        (region, "carried", 1, 2)
+    }
+    assert all(d["error_code"] == "AccessDeniedException" and d["age_days"] is not None for d in carried)
+    assert any(n.startswith("carried forward: pulls") and region in n for n in after["notes"])
+    table = runner.invoke(app, ["estimate", "--db", str(db), "--draws", "0", "--scenario", "ecr"]).output
+    assert "carried forward: pulls" in table.replace("\n", " ")
+
+
+def test_a_first_run_with_a_denied_part_says_it_is_missing_and_what_was_assumed(aws_env, small_estate, tmp_path):
+    db = tmp_path / "w.duckdb"
+    region = small_estate.regions[0]
+    aws_env.inject_fault("GetMetricData", service="cloudwatch", region=region)
+    assert collect(aws_env, small_estate, db).exit_code == 3
+    missing = [d for d in _estimate(db)["data_quality"] if d["part"] == "pulls"]
+    assert missing and all(d["state"] == "missing" and d["from_run_id"] is None for d in missing)
+    assert all("transfer costs are a lower bound" in d["assumed"] for d in missing)

@@ -102,8 +102,8 @@ def collect_ecr_cmd(
         with Warehouse(db) as wh:
             summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
         _print_summary(summary, fmt)
-        if summary.status == "failed":
-            raise typer.Exit(1)
+        if summary.exit_code:
+            raise typer.Exit(summary.exit_code)
 
 
 @collect_app.command("costs")
@@ -179,6 +179,27 @@ def _print_summary(summary: RunSummary, fmt: str) -> None:
         f"pull-count days: {c.get('pull_count_days', 0):,}"
     )
     _print_errors(summary.errors)
+    _print_skipped(summary)
+
+
+def _print_skipped(summary: RunSummary) -> None:
+    """The closing lines: what this run did not read, what stands in for it, and the exit status."""
+    for g in summary.skipped:
+        what = g["part"].replace("_", " ")
+        if g["repositories"]:
+            what += f" of {g['repositories']:,} repositor{'y' if g['repositories'] == 1 else 'ies'}"
+        err.print(
+            f"  not read: {what} in {g['account_id']}/{g['region']} ({g['operation']} {g['error_code']}): "
+            "the last good value is kept and marked (regcost status / estimate say since when)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.status == "partial":
+        err.print(
+            f"[yellow]partial run[/]: exit status {summary.exit_code} (complete 0, failed 1, partial 3; "
+            "docs/reliability.md)",
+            highlight=False,
+        )
 
 
 def _registry_url(url: str, option: str) -> str:

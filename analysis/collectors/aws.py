@@ -187,6 +187,18 @@ class AwsSettings:
         return client
 
 
+@dataclass
+class Unread:
+    """A part a run did not read (its call failed, or was skipped once the operation failed for good): the
+    loader keeps its last good value and says so."""
+
+    part: str  # images | tags | lifecycle_policy | repository_policy | pulls | registry:<Operation>
+    repository: str | None
+    operation: str
+    error_code: str
+    message: str
+
+
 class _AlwaysQuota:
     """No retry quota: the wall-clock budget bounds retries instead (botocore's quota would stop retrying a
     throttling storm after ~100 retries per client and lose rows)."""

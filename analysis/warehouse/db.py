@@ -213,17 +213,55 @@ class Warehouse:
         status: str,
         tables: Mapping[str, pa.Table],
         errors: pa.Table | None = None,
+        unread: pa.Table | None = None,
     ) -> None:
-        """Load every table of one (account, region) and mark the scope loaded, atomically."""
+        """Load every table of one (account, region) and mark the scope loaded, atomically.
+
+        `unread` (part, repository, operation, error_code, message): parts this run could not read. Their last
+        good rows are copied from the current snapshot into this run's, and each is recorded in carried_parts
+        with the run and time of that last good read (none: the part is missing).
+        """
         with self.transaction() as con:
             for name, table in tables.items():
                 self.insert(con, name, table)
             if errors is not None and errors.num_rows:
                 self.insert(con, "collection_errors", errors)
+            if unread is not None and unread.num_rows:
+                self._carry(con, run_id, scope, unread)  # before run_scopes: current_* is still the last snapshot
             con.execute(
                 "INSERT INTO run_scopes VALUES (?, ?, ?, ?, ?)",
                 [run_id, scope.account_id, scope.region, status, _now()],
             )
+
+    @staticmethod
+    def _carry(con: duckdb.DuckDBPyConnection, run_id: int, scope: ScopeKey, unread: pa.Table) -> None:
+        params = {"run": run_id, "acct": scope.account_id, "region": scope.region}
+        con.register("_unread", unread)
+        for part, table in CARRIED_ROWS.items():
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * REPLACE (CAST($run AS BIGINT) AS run_id) FROM current_{table} "
+                "WHERE account_id = $acct AND region = $region "
+                f"AND repository_name IN (SELECT repository FROM _unread WHERE part = '{part}')",
+                params,
+            )
+        con.execute(CARRY_PROVENANCE, params)
+        con.unregister("_unread")
+
+    def record_failed_scope(self, run_id: int, scope: ScopeKey, operation: str, code: str, message: str) -> None:
+        """A scope this run could not read at all: its previous snapshot stays current, and says since when."""
+        self.con.execute(
+            "INSERT INTO carried_parts SELECT $run, $acct, $region, 'scope', NULL, $op, $code, $msg, "
+            "s.run_id, s.finished_at FROM (SELECT 1) LEFT JOIN latest_scopes s "
+            "ON s.account_id = $acct AND s.region = $region",
+            {
+                "run": run_id,
+                "acct": scope.account_id,
+                "region": scope.region,
+                "op": operation,
+                "code": code,
+                "msg": message,
+            },
+        )
 
     def load_errors(self, errors: pa.Table) -> None:
         if errors.num_rows:
@@ -312,6 +350,36 @@ class Warehouse:
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()
+
+
+# Parts carried as rows: copied from the current snapshot for the unread repositories.
+CARRIED_ROWS = {"images": "ecr_images", "pulls": "ecr_pull_counts"}
+
+# Where each unread part's value comes from: the previous snapshot (its run and finish time), or, when that
+# snapshot carried the part itself, the original read. No previous value: from_run_id and read_at stay NULL.
+CARRY_PROVENANCE = """
+INSERT INTO carried_parts
+WITH prev AS (SELECT run_id, finished_at FROM latest_scopes WHERE account_id = $acct AND region = $region),
+repos AS (SELECT repository_name, settings_fetched_at FROM current_ecr_repositories
+          WHERE account_id = $acct AND region = $region),
+has AS (
+    SELECT u.*, CASE
+        WHEN u.part IN ('images', 'pulls') THEN u.repository IN (SELECT repository_name FROM repos)
+        WHEN u.part LIKE 'registry:%' THEN EXISTS (
+            SELECT 1 FROM current_ecr_registries g
+            WHERE g.account_id = $acct AND g.region = $region AND g.settings_fetched_at IS NOT NULL)
+        ELSE u.repository IN (SELECT repository_name FROM repos WHERE settings_fetched_at IS NOT NULL)
+    END AS had_value
+    FROM _unread u
+)
+SELECT $run, $acct, $region, h.part, h.repository, h.operation, h.error_code, h.message,
+       CASE WHEN c.part IS NOT NULL THEN c.from_run_id WHEN h.had_value THEN prev.run_id END,
+       CASE WHEN c.part IS NOT NULL THEN c.read_at WHEN h.had_value THEN prev.finished_at END
+FROM has h
+LEFT JOIN prev ON true
+LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND c.region = $region
+     AND c.part = h.part AND c.repository IS NOT DISTINCT FROM h.repository
+"""
 
 
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
