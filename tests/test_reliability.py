@@ -85,7 +85,7 @@ def test_a_denied_get_metric_data_keeps_the_regions_last_pulls_and_says_so(aws_e
 
     second = collect(aws_env, small_estate, db)
     assert second.exit_code == 3, second.output  # partial: a scheduler sees it
-    assert f"not read: pulls of" in second.output and "partial run" in second.output
+    assert "not read: pulls of" in second.output and "partial run" in second.output
 
     after = _estimate(db)
     # The region's pulls are the last good ones (run 1), so the stay-on-ECR TCO is unchanged to the cent.
