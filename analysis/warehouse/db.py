@@ -1,14 +1,23 @@
 """The one owner of the DuckDB connection: opening, migrating, runs, and bulk loads through Arrow.
 
 Collectors never see this module; the CLI hands their typed records to `Warehouse` which loads them in
-one transaction per (account, region) scope. DuckDB allows one writer process per file; readers open
-read-only.
+one transaction per (account, region) scope.
+
+Writer and readers never block each other. DuckDB lets one process write a file and, while it does, no other
+process may even read it; a reader holding the file stops a writer from opening it. So a writer never opens
+the warehouse itself: it takes `<db>.lock` (one writer at a time), copies the warehouse to `<db>.staging`,
+writes there, checkpoints, and renames the staging file over the warehouse when it closes (an atomic
+replace). Readers open the warehouse read-only at any time and see the last published state; a reader open
+during the rename keeps the file it opened. A writer killed midway leaves the warehouse as it was (its
+staging file is discarded by the next writer).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,30 +65,67 @@ class Warehouse:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = read_only
+        self._lock: int | None = None
+        self._staging: Path | None = None
         if read_only and not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `regcost collect ecr` or `regcost demo` first")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            if read_only:
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            else:
+                self._lock = _take_writer_lock(self.path)
+                self._staging = _stage(self.path)
+                self.con = duckdb.connect(str(self._staging))
         except duckdb.IOException as exc:
+            self._discard()
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
         except duckdb.Error as exc:
+            self._discard()
             raise WarehouseError(f"cannot open {self.path} as a DuckDB warehouse: {_first_line(exc)}") from None
-        if self.schema_version() == 0 and self._has_tables():
+        except BaseException:
+            self._discard()
+            raise
+        try:
+            if self.schema_version() == 0 and self._has_tables():
+                raise WarehouseError(f"{self.path} is a DuckDB file but not a regcost warehouse; choose another --db")
+            if not read_only:
+                self.migrate()
+            elif self.schema_version() < LATEST_VERSION:
+                # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
+                self.con.close()
+                Warehouse(self.path).close()
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            self._check_version()
+        except BaseException:
             self.con.close()
-            raise WarehouseError(f"{self.path} is a DuckDB file but not a regcost warehouse; choose another --db")
-        if not read_only:
-            self.migrate()
-        elif self.schema_version() < LATEST_VERSION:
-            # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
-            self.con.close()
-            Warehouse(self.path).close()
-            self.con = duckdb.connect(str(self.path), read_only=True)
-        self._check_version()
+            self._discard()
+            raise
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
-        self.con.close()
+        """Close; a writer publishes what it committed by replacing the warehouse with its staging file."""
+        if self._staging is None:
+            self.con.close()
+            return
+        try:
+            self.con.execute("CHECKPOINT")  # everything in the staging file itself, none in its WAL
+            self.con.close()
+            os.replace(self._staging, self.path)
+            _fsync_dir(self.path.parent)
+            self._staging = None
+        finally:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Drop an unpublished staging file and release the writer lock (after an error, or once published)."""
+        if self._staging is not None:
+            for leftover in (self._staging, _wal(self._staging)):
+                leftover.unlink(missing_ok=True)
+            self._staging = None
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
 
     def __enter__(self) -> Warehouse:
         return self
@@ -385,6 +431,46 @@ LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
     """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
     return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _take_writer_lock(path: Path) -> int:
+    """An exclusive lock on `<db>.lock` for the life of the writer (the kernel drops it if the process dies)."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseError(
+            f"{path} is locked by another regcost process writing it (a collection or a migration); wait for it "
+            "to finish or use another --db (readers such as status and the dashboard are never blocked)"
+        ) from None
+    return fd
+
+
+def _stage(path: Path) -> Path:
+    """A private copy of the warehouse for this writer: `<db>.staging` (any left by a killed writer is replaced)."""
+    staging = path.with_name(path.name + ".staging")
+    for leftover in (staging, _wal(staging)):
+        leftover.unlink(missing_ok=True)
+    if path.exists():
+        if _wal(path).exists():
+            # Left by a writer of an older regcost that died: fold it into the file before copying it.
+            duckdb.connect(str(path)).close()
+        shutil.copyfile(path, staging)
+    return staging
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (a power loss after it must not bring the old file back half-way)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _first_line(exc: BaseException) -> str:
