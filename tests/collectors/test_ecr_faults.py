@@ -131,3 +131,18 @@ def test_no_boto3_session_is_used_by_two_threads(aws, small_estate, tmp_path, mo
     summary = run_collection(aws, small_estate, tmp_path / "w.duckdb")
     assert summary.status == "complete"
     assert len(used) > 1 and all(len(threads) == 1 for threads in used.values())
+
+
+def test_lifecycle_says_which_policies_it_could_not_read(aws, small_estate, tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    repo = next(r for r in small_estate.repositories if r.lifecycle_policy)
+    aws.inject_fault("GetLifecyclePolicy", account_id=repo.account_id, region=repo.region, repository=repo.name)
+    db = tmp_path / "w.duckdb"
+    run_collection(aws, small_estate, db)
+    out = CliRunner().invoke(app, ["lifecycle", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert "missing: lifecycle policy of 1 repository" in out.output.replace("\n", " ")
+    assert "treats these repositories as having no policy" in out.output.replace("\n", " ")
