@@ -146,3 +146,19 @@ def test_lifecycle_says_which_policies_it_could_not_read(aws, small_estate, tmp_
     assert out.exit_code == 0, out.output
     assert "missing: lifecycle policy of 1 repository" in out.output.replace("\n", " ")
     assert "treats these repositories as having no policy" in out.output.replace("\n", " ")
+
+
+def test_the_rate_limiter_engages_on_a_burst_of_throttles_and_lets_go_after_successes():
+    limiter = aws_module._Limiter()
+    for _ in range(20):
+        limiter.before_send()
+    for _ in range(3):
+        limiter.on_response(throttled=True)
+    limiter.on_response(throttled=False)  # scattered throttles (a storm) leave the rate alone
+    assert limiter.rate is None
+    for _ in range(limiter.BURST):
+        limiter.on_response(throttled=True)
+    assert limiter.rate is not None and limiter.rate >= limiter.MIN_RATE  # half of the ~20 calls/s just sent
+    for _ in range(200):
+        limiter.on_response(throttled=False)
+    assert limiter.rate is None  # the cap stopped binding and was lifted
