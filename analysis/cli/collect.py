@@ -83,7 +83,10 @@ def collect_ecr_cmd(
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only). Exit: 0 complete, 3 partial, 1 failed."""
+    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only).
+
+    Exit status: 0 complete, 3 partial (what was not read keeps its last good value), 1 failed.
+    """
     from analysis.collect import EcrRequest, collect_ecr
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.ecr import EcrOptions
