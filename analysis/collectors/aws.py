@@ -226,7 +226,7 @@ class _Limiter:
     such a storm (measured: a 40 % storm took over 20× the fault-free time).
     """
 
-    BURST = 4
+    BURST = 8
     MIN_RATE = 1.0  # calls per second
     WINDOW_S = 1.0
 
