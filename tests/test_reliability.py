@@ -99,6 +99,10 @@ def test_a_denied_get_metric_data_keeps_the_regions_last_pulls_and_says_so(aws_e
     assert any(n.startswith("carried forward: pulls") and region in n for n in after["notes"])
     table = runner.invoke(app, ["estimate", "--db", str(db), "--draws", "0", "--scenario", "ecr"]).output
     assert "carried forward: pulls" in table.replace("\n", " ")
+    status = json.loads(runner.invoke(app, ["status", "--db", str(db), "-f", "json"]).output)
+    assert {(d["part"], d["region"], d["state"]) for d in status["data_quality"]} == {("pulls", region, "carried")}
+    report = runner.invoke(app, ["estimate", "--db", str(db), "--draws", "0", "-f", "markdown"]).output
+    assert "carried forward: pulls" in report.replace("\n", " ")
 
 
 def test_a_first_run_with_a_denied_part_says_it_is_missing_and_what_was_assumed(aws_env, small_estate, tmp_path):

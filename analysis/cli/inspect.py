@@ -25,6 +25,8 @@ from analysis.cli.base import (
 from analysis.cli.collect import _print_registries
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse, queries
+from analysis.warehouse.quality import current_data_quality
+from analysis.warehouse.quality import note as quality_note
 
 
 @app.command()
@@ -38,6 +40,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         missing = _images_without_manifest(wh)
         global_unique = _unknown_when_missing(scopes, missing, global_unique)
         registries = queries.registry_storage(wh)
+        quality = current_data_quality(wh)
         if fmt == "json":
             payload = {
                 "schema_version": 1,
@@ -47,6 +50,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
                 "global_unique_bytes": global_unique,
                 "registries": registries,
                 "last_run_errors": last_errors,
+                "data_quality": quality,
             }
             console.print_json(json.dumps(payload, default=str))
             return
@@ -57,6 +61,8 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
         if scopes or not registries:
             _print_scopes(scopes, global_unique)
         _print_registries(registries)
+        for d in quality:
+            console.print(f"note: {quality_note(d)}", style="yellow", highlight=False)
         _print_errors(last_errors)
 
 
