@@ -34,11 +34,8 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
     with _errors_for_people(), Warehouse(db, read_only=True) as wh:
         runs = queries.recent_runs(wh)
-        scopes = queries.inventory_by_scope(wh)
+        scopes, global_unique = scopes_and_unique_bytes(wh)
         last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
-        global_unique: int | None = queries.global_unique_bytes(wh)
-        missing = _images_without_manifest(wh)
-        global_unique = _unknown_when_missing(scopes, missing, global_unique)
         registries = queries.registry_storage(wh)
         quality = current_data_quality(wh)
         if fmt == "json":
@@ -93,6 +90,13 @@ SELECT account_id, region, count(*) FILTER (WHERE m.digest IS NULL), count(*)
 FROM current_ecr_images i LEFT JOIN (SELECT DISTINCT digest FROM manifests) m ON m.digest = i.image_digest
 GROUP BY account_id, region
 """
+
+
+def scopes_and_unique_bytes(wh: Warehouse) -> tuple[list[dict[str, Any]], int | None]:
+    """The current snapshot per scope and the global unique bytes, unknown where manifests are missing."""
+    scopes = queries.inventory_by_scope(wh)
+    global_unique = _unknown_when_missing(scopes, _images_without_manifest(wh), queries.global_unique_bytes(wh))
+    return scopes, global_unique
 
 
 def _images_without_manifest(wh: Warehouse) -> dict[tuple[str, str], tuple[int, int]]:
