@@ -2,10 +2,15 @@
 
 The only module that knows both the collectors and the warehouse. Collectors run in worker threads; all
 writes happen here, on the calling thread, one transaction per (account, region).
+
+Carry-forward by part: a part a collector could not read (a repository's images, pulls, tags or policies, a
+registry setting, or a whole scope) keeps its last good value, and the warehouse records from which run and
+why (carried_parts). Unknown is never zero: a denied GetMetricData must not read as "nobody pulls".
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,9 +21,9 @@ from typing import Any
 import pyarrow as pa
 
 from analysis.collectors.accounts import AccountsError, Target, resolve_regions, resolve_targets
-from analysis.collectors.aws import AwsSettings
+from analysis.collectors.aws import AwsSettings, Budget, Unread
 from analysis.collectors.cloudwatch import collect_pull_counts
-from analysis.collectors.ecr import EcrOptions, Known, ManifestCache, ScopeResult, collect_scope
+from analysis.collectors.ecr import EcrOptions, Known, ManifestCache, ScopeResult, collect_scope, registry_from_cache
 from analysis.collectors.records import (
     ErrorRecord,
     ImageRecord,
@@ -43,6 +48,10 @@ class EcrRequest:
     metric_days: int = 90
 
 
+# Exit statuses a scheduler can act on (docs/reliability.md).
+EXIT_COMPLETE, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
+
+
 @dataclass
 class RunSummary:
     run_id: int
@@ -50,13 +59,22 @@ class RunSummary:
     counts: dict[str, int]
     scopes: list[dict[str, Any]]
     errors: list[ErrorRecord]
+    # What was not read, grouped: (account, region, part, operation, error code) → repositories (None: a scope
+    # or registry-wide part).
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"complete": EXIT_COMPLETE, "partial": EXIT_PARTIAL}.get(self.status, EXIT_FAILED)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "status": self.status,
+            "exit_code": self.exit_code,
             "counts": self.counts,
             "scopes": self.scopes,
+            "skipped": self.skipped,
             "errors": [
                 {k: getattr(e, k) for k in ("account_id", "region", "repository", "operation", "error_code", "message")}
                 for e in self.errors
@@ -79,9 +97,11 @@ def collect_ecr(
         "metric_days": request.metric_days,
     }
     run_id = warehouse.start_run("ecr", scope_desc)
+    run_budget = Budget(settings.run_budget_s, what="run")
     counts: Counter[str] = Counter()
     errors: list[ErrorRecord] = []
     scopes: list[dict[str, Any]] = []
+    unread_all: list[tuple[str, str, Unread]] = []
     try:
         try:
             targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
@@ -104,20 +124,24 @@ def collect_ecr(
         )
 
         def work(target: Target, region: str) -> tuple[ScopeResult, list[PullCountRecord]]:
+            budget = Budget(settings.scope_budget_s, parent=run_budget)
             result = collect_scope(
-                settings, target.session, target.account_id, region, request.options, known, progress
+                settings, target.session, target.account_id, region, request.options, known, progress, budget
             )
             if result.failed:
                 return result, []
-            pulls, pull_errors = collect_pull_counts(
+            pulls, pull_errors, pulls_unread = collect_pull_counts(
                 settings,
                 target.session,
                 target.account_id,
                 region,
                 [r.repository_name for r in result.repositories],
                 request.metric_days,
+                budget=budget,
             )
             result.errors.extend(pull_errors)
+            result.unread.extend(pulls_unread)
+            carry_settings(result, known)
             return result, pulls
 
         with ThreadPoolExecutor(max_workers=SCOPE_WORKERS, thread_name_prefix="scope") as pool:
@@ -126,6 +150,12 @@ def collect_ecr(
                 result, pulls = future.result()
                 _load(warehouse, run_id, result, pulls, counts)
                 errors.extend(result.errors)
+                unread_all += [(result.account_id, result.region, u) for u in result.unread]
+                if result.failed and result.errors:
+                    e = result.errors[0]
+                    unread_all.append(
+                        (result.account_id, result.region, Unread("scope", None, e.operation, e.error_code, e.message))
+                    )
                 scopes.append(
                     {
                         "account_id": result.account_id,
@@ -144,7 +174,7 @@ def collect_ecr(
     status = _run_status(scopes, errors)
     warehouse.finish_run(run_id, status, dict(counts))
     scopes.sort(key=lambda s: (s["account_id"], s["region"]))
-    return RunSummary(run_id, status, dict(counts), scopes, errors)
+    return RunSummary(run_id, status, dict(counts), scopes, errors, _skipped(unread_all))
 
 
 def _load(
@@ -153,6 +183,10 @@ def _load(
     if result.failed:
         # Nothing of this scope is loaded: its previous snapshot stays current. The errors say why.
         warehouse.load_errors(_errors_table(result.errors, run_id))
+        if result.errors:
+            e = result.errors[0]
+            scope = ScopeKey(result.account_id, result.region)
+            warehouse.record_failed_scope(run_id, scope, e.operation, e.error_code, e.message)
         counts["scopes_failed"] += 1
         return
     tables = {
@@ -164,8 +198,14 @@ def _load(
     }
     tables = {name: with_run_id(t, run_id) for name, t in tables.items()}
     warehouse.load_scope(
-        run_id, ScopeKey(result.account_id, result.region), result.status, tables, _errors_table(result.errors, run_id)
+        run_id,
+        ScopeKey(result.account_id, result.region),
+        result.status,
+        tables,
+        _errors_table(result.errors, run_id),
+        _unread_table(result.unread),
     )
+    counts["parts_carried"] += len(result.unread)
     new_manifests = warehouse.load_manifests(manifest_tables(result.manifests, datetime.now(UTC)))
     counts["scopes"] += 1
     counts["repositories"] += len(result.repositories)
@@ -173,6 +213,78 @@ def _load(
     counts["pull_count_days"] += len(pulls)
     counts["manifests_fetched"] += len(result.manifests)
     counts["manifests_new"] += new_manifests
+
+
+# Repository settings carried in the record itself: part → the RepositoryRecord fields it fills.
+_REPOSITORY_FIELDS = {
+    "tags": ("resource_tags",),
+    "lifecycle_policy": ("lifecycle_policy_text", "lifecycle_policy_evaluated_at"),
+    "repository_policy": ("repository_policy_text",),
+}
+_REGISTRY_FIELDS = {
+    "registry:DescribeRegistry": "replication_rules",
+    "registry:GetRegistryPolicy": "registry_policy_text",
+    "registry:GetRegistryScanningConfiguration": "scanning_configuration",
+    "registry:GetAccountSetting": "blob_mounting",
+    "registry:ListPullTimeUpdateExclusions": "pull_time_update_exclusions",
+}
+
+
+def carry_settings(result: ScopeResult, known: Known) -> None:
+    """Fill unread repository and registry settings with the last snapshot's values (NULL when there is none).
+
+    The record's settings_fetched_at becomes that of the carried value, so a later run within
+    --settings-max-age re-reads it instead of trusting a value it never read.
+    """
+    scope = (result.account_id, result.region)
+    by_name = {r.repository_name: r for r in result.repositories}
+    for u in result.unread:
+        fields = _REPOSITORY_FIELDS.get(u.part)
+        rec = by_name.get(u.repository or "")
+        if fields is None or rec is None:
+            continue
+        cached = known.repository_settings.get((*scope, rec.repository_name))
+        rec.settings_fetched_at = cached["settings_fetched_at"] if cached else None
+        for name in fields:
+            value = cached[name] if cached else None
+            setattr(rec, name, json.dumps(value, sort_keys=True) if name == "resource_tags" and cached else value)
+    registry_parts = {u.part for u in result.unread if u.part.startswith("registry:")}
+    if not registry_parts or not result.registry:
+        return
+    cached = known.registry_settings.get(scope)
+    reg = result.registry[0]
+    reg.settings_fetched_at = cached["settings_fetched_at"] if cached else None
+    for part in registry_parts:
+        if part in _REGISTRY_FIELDS:
+            setattr(reg, _REGISTRY_FIELDS[part], cached[_REGISTRY_FIELDS[part]] if cached else None)
+        elif part == "registry:DescribePullThroughCacheRules":
+            result.pull_through_cache_rules = registry_from_cache(cached)[1] if cached else []
+
+
+def _unread_table(unread: list[Unread]) -> pa.Table:
+    names = ("part", "repository", "operation", "error_code", "message")
+    return pa.table({n: pa.array([getattr(u, n) for u in unread], pa.string()) for n in names})
+
+
+def _skipped(unread: list[tuple[str, str, Unread]]) -> list[dict[str, Any]]:
+    """What the run did not read, one entry per (account, region, part, operation, error): the closing lines."""
+    groups: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
+    for account, region, u in unread:
+        key = (account, region, u.part, u.operation, u.error_code)
+        g = groups.setdefault(
+            key,
+            {
+                "account_id": account,
+                "region": region,
+                "part": u.part,
+                "operation": u.operation,
+                "error_code": u.error_code,
+                "message": u.message,
+                "repositories": 0,
+            },
+        )
+        g["repositories"] += u.repository is not None
+    return sorted(groups.values(), key=lambda g: (g["account_id"], g["region"], g["part"]))
 
 
 def _errors_table(errors: list[ErrorRecord], run_id: int) -> pa.Table:

@@ -83,7 +83,10 @@ def collect_ecr_cmd(
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only)."""
+    """Collect ECR repositories, images, manifests, policies and pull metrics (read-only).
+
+    Exit status: 0 complete, 3 partial (what was not read keeps its last good value), 1 failed.
+    """
     from analysis.collect import EcrRequest, collect_ecr
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.ecr import EcrOptions
@@ -102,8 +105,8 @@ def collect_ecr_cmd(
         with Warehouse(db) as wh:
             summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
         _print_summary(summary, fmt)
-        if summary.status == "failed":
-            raise typer.Exit(1)
+        if summary.exit_code:
+            raise typer.Exit(summary.exit_code)
 
 
 @collect_app.command("costs")
@@ -179,6 +182,27 @@ def _print_summary(summary: RunSummary, fmt: str) -> None:
         f"pull-count days: {c.get('pull_count_days', 0):,}"
     )
     _print_errors(summary.errors)
+    _print_skipped(summary)
+
+
+def _print_skipped(summary: RunSummary) -> None:
+    """The closing lines: what this run did not read, what stands in for it, and the exit status."""
+    for g in summary.skipped:
+        what = g["part"].replace("_", " ")
+        if g["repositories"]:
+            what += f" of {g['repositories']:,} repositor{'y' if g['repositories'] == 1 else 'ies'}"
+        err.print(
+            f"  not read: {what} in {g['account_id']}/{g['region']} ({g['operation']} {g['error_code']}): "
+            "the last good value is kept and marked (regcost status / estimate say since when)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.status == "partial":
+        err.print(
+            f"[yellow]partial run[/]: exit status {summary.exit_code} (complete 0, failed 1, partial 3; "
+            "docs/reliability.md)",
+            highlight=False,
+        )
 
 
 def _registry_url(url: str, option: str) -> str:
@@ -225,6 +249,7 @@ def _collect_registry_cmd(
     manifests: bool,
     db: Path | None,
     fmt: str,
+    trust_realm: list[str] | None = None,
 ) -> None:
     from analysis.collect_registry import collect_registry
     from analysis.collectors.http import Credentials, HttpClient
@@ -244,7 +269,13 @@ def _collect_registry_cmd(
             highlight=False,
         )
     credentials = Credentials(username, password) if username and password else None
-    client = HttpClient(url, credentials, ca_bundle=str(ca_bundle) if ca_bundle else None, insecure=insecure)
+    client = HttpClient(
+        url,
+        credentials,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        insecure=insecure,
+        trusted_realms=tuple(trust_realm or ()),
+    )
     with Warehouse(db) as wh:
         summary = collect_registry(wh, kind, client, metrics_url=metrics_url, manifests=manifests)
     if fmt == "json":
@@ -288,6 +319,14 @@ PasswordFileOption = Annotated[
 ]
 CaBundleOption = Annotated[Path | None, typer.Option("--ca-bundle", help="PEM file of CAs to verify TLS with.")]
 InsecureOption = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (warns).")]
+TrustRealmOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust-realm",
+        help="Host of a token service on another host than the registry that may receive the credentials "
+        "(HTTPS only; repeatable).",
+    ),
+]
 ManifestsOption = Annotated[
     bool, typer.Option("--manifests/--no-manifests", help="Fetch manifests of new digests (unique blob bytes).")
 ]
@@ -303,13 +342,25 @@ def collect_harbor_cmd(
     insecure: InsecureOption = False,
     metrics_url: MetricsUrlOption = None,
     manifests: ManifestsOption = True,
+    trust_realm: TrustRealmOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Collect a Harbor (API v2.0, read-only): projects, quotas, repositories, artifacts, policies, GC, metrics."""
     with _errors_for_people():
         _collect_registry_cmd(
-            "harbor", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+            "harbor",
+            url,
+            username,
+            password_env,
+            password_file,
+            ca_bundle,
+            insecure,
+            metrics_url,
+            manifests,
+            db,
+            fmt,
+            trust_realm,
         )
 
 
@@ -323,13 +374,25 @@ def collect_oci_cmd(
     insecure: InsecureOption = False,
     metrics_url: MetricsUrlOption = None,
     manifests: ManifestsOption = True,
+    trust_realm: TrustRealmOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Collect any OCI distribution registry: catalog, tags, manifests (cached by digest), debug metrics."""
     with _errors_for_people():
         _collect_registry_cmd(
-            "oci", url, username, password_env, password_file, ca_bundle, insecure, metrics_url, manifests, db, fmt
+            "oci",
+            url,
+            username,
+            password_env,
+            password_file,
+            ca_bundle,
+            insecure,
+            metrics_url,
+            manifests,
+            db,
+            fmt,
+            trust_realm,
         )
 
 

@@ -23,7 +23,7 @@ from analysis.cli.base import (
     console,
 )
 from analysis.cli.collect import _print_registries
-from analysis.cli.inspect import _print_scopes
+from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
 from analysis.model.estimate import run_estimate
 from analysis.render import render
 from analysis.resources import dashboard_app, shipped_data
@@ -110,7 +110,7 @@ def demo(
             f"{sum(result['api_calls'].values()):,} API calls)"
         )
         with Warehouse(db, read_only=True) as wh:
-            _print_scopes(queries.inventory_by_scope(wh), queries.global_unique_bytes(wh))
+            _print_scopes(*scopes_and_unique_bytes(wh))
             _print_registries(queries.registry_storage(wh))
         _print_errors(result["errors"])
         bill = result.get("costs", {})

@@ -26,6 +26,8 @@ from analysis.cli.collect import _print_registries
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse, queries
 from analysis.warehouse.supply_chain import supply_chain_artifacts
+from analysis.warehouse.quality import current_data_quality
+from analysis.warehouse.quality import note as quality_note
 
 
 @app.command()
@@ -33,11 +35,11 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
     with _errors_for_people(), Warehouse(db, read_only=True) as wh:
         runs = queries.recent_runs(wh)
-        scopes = queries.inventory_by_scope(wh)
+        scopes, global_unique = scopes_and_unique_bytes(wh)
         last_errors = queries.run_errors(wh, runs[0]["run_id"]) if runs else []
-        global_unique = queries.global_unique_bytes(wh)
         registries = queries.registry_storage(wh)
         supply_chain = supply_chain_artifacts(wh)
+        quality = current_data_quality(wh)
         if fmt == "json":
             payload = {
                 "schema_version": 1,
@@ -48,6 +50,7 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
                 "registries": registries,
                 "supply_chain_artifacts": supply_chain,
                 "last_run_errors": last_errors,
+                "data_quality": quality,
             }
             console.print_json(json.dumps(payload, default=str))
             return
@@ -59,6 +62,8 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
             _print_scopes(scopes, global_unique)
         _print_registries(registries)
         _print_supply_chain(supply_chain)
+        for d in quality:
+            console.print(f"note: {quality_note(d)}", style="yellow", highlight=False)
         _print_errors(last_errors)
 
 
@@ -87,7 +92,49 @@ def _print_runs(runs: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
+# Unique bytes come from manifests: images whose manifest was never fetched (`--no-manifests`, or a failed
+# BatchGetImage) add nothing to them. Such a figure is unknown (no manifest at all) or a lower bound (some), never
+# a measured 0.0 GiB.
+_WITHOUT_MANIFEST = """
+SELECT account_id, region, count(*) FILTER (WHERE m.digest IS NULL), count(*)
+FROM current_ecr_images i LEFT JOIN (SELECT DISTINCT digest FROM manifests) m ON m.digest = i.image_digest
+GROUP BY account_id, region
+"""
+
+
+def scopes_and_unique_bytes(wh: Warehouse) -> tuple[list[dict[str, Any]], int | None]:
+    """The current snapshot per scope and the global unique bytes, unknown where manifests are missing."""
+    scopes = queries.inventory_by_scope(wh)
+    global_unique = _unknown_when_missing(scopes, _images_without_manifest(wh), queries.global_unique_bytes(wh))
+    return scopes, global_unique
+
+
+def _images_without_manifest(wh: Warehouse) -> dict[tuple[str, str], tuple[int, int]]:
+    return {(a, r): (int(n), int(total)) for a, r, n, total in wh.query(_WITHOUT_MANIFEST)}
+
+
+def _unknown_when_missing(
+    scopes: list[dict[str, Any]], missing: dict[tuple[str, str], tuple[int, int]], global_unique: int
+) -> int | None:
+    """Mark each scope's unique bytes unknown (None) or a lower bound; the global figure likewise."""
+    for s in scopes:
+        n, total = missing.get((s["account_id"], s["region"]), (0, 0))
+        s["images_without_manifest"] = n
+        s["unique_bytes_lower_bound"] = 0 < n < total
+        if total and n == total:
+            s["repository_unique_bytes"] = s["scope_unique_bytes"] = None
+    if any(total and n == total for n, total in missing.values()) and not global_unique:
+        return None
+    return global_unique
+
+
+def _unique_gib(n: float | None, lower_bound: bool) -> str:
+    if n is None:
+        return "unknown"
+    return ("≥ " if lower_bound else "") + _gib(n)
+
+
+def _print_scopes(scopes: list[dict[str, Any]], global_unique: int | None) -> None:
     table = Table(
         title="Current snapshot",
         title_justify="left",
@@ -122,12 +169,24 @@ def _print_scopes(scopes: list[dict[str, Any]], global_unique: int) -> None:
             f"{s['untagged_images']:,}",
             f"{s['archived_images']:,}",
             _gib(s["naive_bytes"]),
-            _gib(s["repository_unique_bytes"]),
-            _gib(s["scope_unique_bytes"]),
+            _unique_gib(s["repository_unique_bytes"], s["unique_bytes_lower_bound"]),
+            _unique_gib(s["scope_unique_bytes"], s["unique_bytes_lower_bound"]),
             f"{s['pulls']:,.0f}",
         )
     console.print(table)
-    console.print(f"Unique blobs across the whole estate (one self-hosted registry): {_gib(global_unique)} GiB")
+    lower = any(s["images_without_manifest"] for s in scopes)
+    console.print(
+        "Unique blobs across the whole estate (one self-hosted registry): "
+        + ("unknown" if global_unique is None else f"{_unique_gib(global_unique, lower)} GiB")
+    )
+    without = sum(s["images_without_manifest"] for s in scopes)
+    if without:
+        console.print(
+            f"{without:,} image(s) have no manifest in the warehouse (collected with --no-manifests, or "
+            "BatchGetImage failed): their unique bytes are unknown; collect again with manifests to measure them.",
+            style="yellow",
+            highlight=False,
+        )
 
 
 @app.command("iam-policy")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Operations, declare, error_record
+from analysis.collectors.aws import AwsSettings, Operations, declare, error_record, new_session
 from analysis.collectors.records import ErrorRecord
 
 OPERATIONS = declare(
@@ -41,7 +41,7 @@ def caller_account(settings: AwsSettings, session: boto3.Session) -> str:
 def assume(settings: AwsSettings, session: boto3.Session, role_arn: str) -> boto3.Session:
     sts = settings.client(session, "sts", HOME_REGION)
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="regcost-collector")["Credentials"]
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],

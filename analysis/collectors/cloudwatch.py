@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Operations, chunks, declare, error_record
+from analysis.collectors.aws import AwsSettings, Budget, Operations, Unread, chunks, declare, error_record
 from analysis.collectors.records import ErrorRecord, PullCountRecord
 
 OPERATIONS = declare("cloudwatch", Operations("cloudwatch", "cloudwatch", ("GetMetricData",)))
@@ -37,26 +37,32 @@ def collect_pull_counts(
     repositories: list[str],
     days: int = 90,
     now: datetime | None = None,
-) -> tuple[list[PullCountRecord], list[ErrorRecord]]:
+    budget: Budget | None = None,
+) -> tuple[list[PullCountRecord], list[ErrorRecord], list[Unread]]:
+    """Daily pull counts; a batch that cannot be read is an error and its repositories' pulls are unread (the
+    loader keeps their last good counts: a denied region must not look like a region nobody pulls from)."""
     if not repositories or days <= 0:
-        return [], []
-    cw = settings.client(session, "cloudwatch", region)
+        return [], [], []
+    cw = settings.client(session, "cloudwatch", region, budget)
     start, end = window(days, now)
     per_call = max(1, min(MAX_QUERIES, MAX_DATAPOINTS // days))
     records: list[PullCountRecord] = []
     errors: list[ErrorRecord] = []
+    unread: list[Unread] = []
     for batch in chunks(sorted(repositories), per_call):
         queries = [_query(f"r{i}", name) for i, name in enumerate(batch)]
         try:
             results = _all_results(cw, queries, start, end)
         except Exception as exc:
-            errors.append(error_record(exc, "cloudwatch:GetMetricData", account_id=account_id, region=region))
+            error = error_record(exc, "cloudwatch:GetMetricData", account_id=account_id, region=region)
+            errors.append(error)
+            unread += [Unread("pulls", name, error.operation, error.error_code, error.message) for name in batch]
             continue
         for result in results:
             name = batch[int(result["Id"][1:])]
             for ts, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
                 records.append(PullCountRecord(account_id, region, name, ts.astimezone(UTC).date(), float(value)))
-    return records, errors
+    return records, errors, unread
 
 
 def _query(query_id: str, repository: str) -> dict[str, Any]:

@@ -394,8 +394,9 @@ def download(settings: AwsSettings, url: str, into: Path, region: str = "us-east
     if not keys:
         raise CurError(f"{url}: no .parquet, .csv or .csv.gz objects under this prefix")
     out = []
+    root = into.resolve()
     for key in keys:
-        target = into / key
+        target = safe_target(root, key)
         target.parent.mkdir(parents=True, exist_ok=True)
         # GetObject streamed to disk (download_file would also call HeadObject, which is not declared).
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
@@ -403,6 +404,21 @@ def download(settings: AwsSettings, url: str, into: Path, region: str = "us-east
             shutil.copyfileobj(body, fh, 8 << 20)
         out.append(target)
     return out
+
+
+def safe_target(root: Path, key: str) -> Path:
+    """Where an S3 key is written under `root`: its parts as folders, never above or outside `root`.
+
+    Anyone who can write to the billing bucket chooses the keys; a key with `..`, an absolute path, a drive or
+    a backslash could otherwise plant or overwrite a file wherever the user can write.
+    """
+    parts = key.replace("\\", "/").split("/")
+    if key.startswith("/") or any(p in ("..", ".") or ":" in p or "\0" in p for p in parts):
+        raise CurError(f"S3 key {key!r} would be written outside the download folder; it was not downloaded")
+    target = root.joinpath(*(p for p in parts if p)).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise CurError(f"S3 key {key!r} would be written outside the download folder; it was not downloaded")
+    return target
 
 
 def temp_dir() -> tempfile.TemporaryDirectory[str]:

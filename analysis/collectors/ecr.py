@@ -17,7 +17,16 @@ from typing import Any
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Operations, chunks, declare, error_record, is_not_found
+from analysis.collectors.aws import (
+    AwsSettings,
+    Budget,
+    Operations,
+    Unread,
+    chunks,
+    declare,
+    error_record,
+    is_not_found,
+)
 from analysis.collectors.manifests import ACCEPTED_MEDIA_TYPES, ManifestError, ParsedManifest, parse_manifest
 from analysis.collectors.records import (
     ErrorRecord,
@@ -90,6 +99,43 @@ class Known:
     registry_settings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
+# The same non-throttling error from this many repositories in a row, with no success, means the operation
+# fails for good in this scope (denied, or an endpoint that answers 500): it is not called again.
+FAILS_FOR_GOOD = 3
+
+
+class _Breaker:
+    """Per scope and operation: closed until the operation fails for good, then every call is skipped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, int] = {}
+        self._ok: set[str] = set()
+        self._open: dict[str, ErrorRecord] = {}
+
+    def opened(self, operation: str) -> ErrorRecord | None:
+        with self._lock:
+            return self._open.get(operation)
+
+    def succeeded(self, operation: str) -> None:
+        with self._lock:
+            self._ok.add(operation)
+            self._failures[operation] = 0
+
+    def failed(self, operation: str, error: ErrorRecord) -> None:
+        if error.error_code in THROTTLING_CODES:
+            return  # the retries and the rate limiter deal with throttles; they say nothing of the next call
+        with self._lock:
+            self._failures[operation] = self._failures.get(operation, 0) + 1
+            if error.error_code == "BudgetExhausted" or (
+                operation not in self._ok and self._failures[operation] >= FAILS_FOR_GOOD
+            ):
+                self._open.setdefault(operation, error)
+
+
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"})
+
+
 @dataclass
 class ScopeResult:
     account_id: str
@@ -100,6 +146,7 @@ class ScopeResult:
     pull_through_cache_rules: list[PullThroughCacheRuleRecord] = field(default_factory=list)
     manifests: list[ParsedManifest] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
     failed: bool = False
 
     @property
@@ -124,29 +171,29 @@ def collect_scope(
     options: EcrOptions,
     known: Known,
     progress: Progress = _noop,
+    budget: Budget | None = None,
 ) -> ScopeResult:
-    ecr = settings.client(session, "ecr", region)
+    ecr = settings.client(session, "ecr", region, budget)
     out = ScopeResult(account_id, region)
     now = datetime.now(UTC)
-
-    def record(exc: BaseException, operation: str, repository: str | None = None) -> None:
-        out.errors.append(error_record(exc, operation, account_id=account_id, region=region, repository=repository))
+    reader = _Reader(out, _Breaker())
 
     try:
         pages = ecr.get_paginator("describe_repositories").paginate(PaginationConfig={"PageSize": PAGE_SIZE})
         repos = [r for page in pages for r in page["repositories"]]
     except Exception as exc:
-        record(exc, "ecr:DescribeRepositories")
+        reader.record(exc, "ecr:DescribeRepositories")
         out.failed = True
         return out
     progress("repos_found", len(repos))
 
-    cached_registry = known.registry_settings.get((account_id, region))
-    if cached_registry and _fresh(cached_registry["settings_fetched_at"], now, options.settings_max_age):
-        out.registry, out.pull_through_cache_rules = _registry_from_cache(cached_registry)
-    else:
-        out.registry, out.pull_through_cache_rules = _registry(ecr, account_id, region, record)
-        out.registry[0].settings_fetched_at = now
+    def registry() -> tuple[list[RegistryRecord], list[PullThroughCacheRuleRecord]]:
+        cached_registry = known.registry_settings.get((account_id, region))
+        if cached_registry and _fresh(cached_registry["settings_fetched_at"], now, options.settings_max_age):
+            return registry_from_cache(cached_registry)
+        found = _registry(ecr, account_id, region, reader)
+        found[0][0].settings_fetched_at = now
+        return found
 
     def one_repository(repo: dict[str, Any]) -> tuple[RepositoryRecord, list[ImageRecord], list[ParsedManifest]]:
         name = repo["repositoryName"]
@@ -159,28 +206,76 @@ def collect_scope(
             rec.repository_policy_text = cached["repository_policy_text"]
             rec.settings_fetched_at = cached["settings_fetched_at"]
         else:
-            _repository_settings(ecr, rec, repo, record)
+            _repository_settings(ecr, rec, repo, reader)
             rec.settings_fetched_at = now
-        images = _images(ecr, repo, account_id, region, record)
+        images = _images(ecr, repo, account_id, region, reader)
         manifests = (
-            _manifests(ecr, name, images, known.manifests, record) if options.manifests and images is not None else []
+            _manifests(ecr, name, images, known.manifests, reader.record)
+            if options.manifests and images is not None
+            else []
         )
         progress("repo_done", 1)
         return rec, images or [], manifests
 
-    with ThreadPoolExecutor(max_workers=options.repository_workers, thread_name_prefix="ecr-repo") as pool:
+    # Registry settings are read alongside the repositories, not before them: a slow or failing registry read
+    # costs no repository any time.
+    with ThreadPoolExecutor(max_workers=options.repository_workers + 1, thread_name_prefix="ecr-repo") as pool:
+        registry_future = pool.submit(registry)
         for rec, images, manifests in pool.map(one_repository, repos):
             out.repositories.append(rec)
             out.images.extend(images)
             out.manifests.extend(manifests)
+        out.registry, out.pull_through_cache_rules = registry_future.result()
     return out
+
+
+class _Reader:
+    """Calls one read of a scope: records a failure (once the operation fails for good, skips it) and marks the
+    part unread, so its last good value is kept."""
+
+    def __init__(self, out: ScopeResult, breaker: _Breaker) -> None:
+        self.out = out
+        self.breaker = breaker
+        self._lock = threading.Lock()
+
+    def record(self, exc: BaseException, operation: str, repository: str | None = None) -> ErrorRecord:
+        out = self.out
+        error = error_record(exc, operation, account_id=out.account_id, region=out.region, repository=repository)
+        with self._lock:
+            self.out.errors.append(error)
+        return error
+
+    def read(
+        self, operation: str, part: str, repository: str | None, call: Callable[[], Any], *not_found: str
+    ) -> tuple[bool, Any]:
+        """(True, the answer) — None for one of the `not_found` codes — or (False, None) when not read."""
+        skipped = self.breaker.opened(operation)
+        if skipped is not None:
+            self._unread(part, repository, operation, skipped.error_code, f"not called: {skipped.message}")
+            return False, None
+        try:
+            answer = call()
+        except Exception as exc:
+            if not_found and is_not_found(exc, *not_found):
+                self.breaker.succeeded(operation)
+                return True, None
+            error = self.record(exc, operation, repository)
+            self.breaker.failed(operation, error)
+            self._unread(part, repository, operation, error.error_code, error.message)
+            return False, None
+        self.breaker.succeeded(operation)
+        return True, answer
+
+    def _unread(self, part: str, repository: str | None, operation: str, code: str, message: str) -> None:
+        with self._lock:
+            self.out.unread.append(Unread(part, repository, operation, code, message))
 
 
 def _fresh(fetched_at: datetime | None, now: datetime, max_age: timedelta) -> bool:
     return fetched_at is not None and now - fetched_at <= max_age
 
 
-def _registry_from_cache(
+def registry_from_cache(
     cached: dict[str, Any],
 ) -> tuple[list[RegistryRecord], list[PullThroughCacheRuleRecord]]:
     """The previous snapshot's registry settings, carried into this run unchanged (within max age)."""
@@ -210,31 +305,38 @@ def _repository_record(repo: dict[str, Any], account_id: str, region: str) -> Re
     )
 
 
-def _repository_settings(ecr: Any, rec: RepositoryRecord, repo: dict[str, Any], record: Callable) -> None:
+def _repository_settings(ecr: Any, rec: RepositoryRecord, repo: dict[str, Any], reader: _Reader) -> None:
     name = repo["repositoryName"]
-    try:
-        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
-        rec.resource_tags = redact_tags(tags)
-    except Exception as exc:
-        record(exc, "ecr:ListTagsForResource", name)
-    try:
-        lp = ecr.get_lifecycle_policy(repositoryName=name, registryId=repo.get("registryId"))
+    ok, tags = reader.read(
+        "ecr:ListTagsForResource", "tags", name, lambda: ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])
+    )
+    if ok:
+        rec.resource_tags = redact_tags(tags.get("tags", []))
+    ok, lp = reader.read(
+        "ecr:GetLifecyclePolicy",
+        "lifecycle_policy",
+        name,
+        lambda: ecr.get_lifecycle_policy(repositoryName=name, registryId=repo.get("registryId")),
+        "LifecyclePolicyNotFoundException",
+    )
+    if lp:
         rec.lifecycle_policy_text = lp.get("lifecyclePolicyText")
         rec.lifecycle_policy_evaluated_at = lp.get("lastEvaluatedAt")
-    except Exception as exc:
-        if not is_not_found(exc, "LifecyclePolicyNotFoundException"):
-            record(exc, "ecr:GetLifecyclePolicy", name)
-    try:
-        rp = ecr.get_repository_policy(repositoryName=name, registryId=repo.get("registryId"))
+    ok, rp = reader.read(
+        "ecr:GetRepositoryPolicy",
+        "repository_policy",
+        name,
+        lambda: ecr.get_repository_policy(repositoryName=name, registryId=repo.get("registryId")),
+        "RepositoryPolicyNotFoundException",
+    )
+    if rp:
         rec.repository_policy_text = redact_json_text(rp.get("policyText"))
-    except Exception as exc:
-        if not is_not_found(exc, "RepositoryPolicyNotFoundException"):
-            record(exc, "ecr:GetRepositoryPolicy", name)
 
 
-def _images(ecr: Any, repo: dict[str, Any], account_id: str, region: str, record: Callable) -> list[ImageRecord] | None:
+def _images(ecr: Any, repo: dict[str, Any], account_id: str, region: str, reader: _Reader) -> list[ImageRecord] | None:
     name = repo["repositoryName"]
-    try:
+
+    def describe() -> list[dict[str, Any]]:
         pages = ecr.get_paginator("describe_images").paginate(
             repositoryName=name,
             registryId=repo.get("registryId"),
@@ -242,9 +344,10 @@ def _images(ecr: Any, repo: dict[str, Any], account_id: str, region: str, record
             filter={"tagStatus": "ANY", "imageStatus": "ANY"},
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
-        details = [d for page in pages for d in page["imageDetails"]]
-    except Exception as exc:
-        record(exc, "ecr:DescribeImages", name)
+        return [d for page in pages for d in page["imageDetails"]]
+
+    ok, details = reader.read("ecr:DescribeImages", "images", name, describe)
+    if not ok:
         return None
     return [
         ImageRecord(
@@ -319,17 +422,12 @@ class _Failure(Exception):
 
 
 def _registry(
-    ecr: Any, account_id: str, region: str, record: Callable
+    ecr: Any, account_id: str, region: str, reader: _Reader
 ) -> tuple[list[RegistryRecord], list[PullThroughCacheRuleRecord]]:
     reg = RegistryRecord(account_id, region, None, None, None, None, None)
 
     def read(operation: str, call: Callable[[], Any], *not_found: str) -> Any:
-        try:
-            return call()
-        except Exception as exc:
-            if not is_not_found(exc, *not_found):
-                record(exc, f"ecr:{operation}")
-            return None
+        return reader.read(f"ecr:{operation}", f"registry:{operation}", None, call, *not_found)[1]
 
     described = read("DescribeRegistry", ecr.describe_registry)
     if described is not None:

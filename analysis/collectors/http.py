@@ -87,9 +87,13 @@ class HttpClient:
         ca_bundle: str | None = None,
         insecure: bool = False,
         timeout: float = TIMEOUT_S,
+        trusted_realms: tuple[str, ...] = (),
     ) -> None:
         self.base_url = strip_userinfo(base_url).rstrip("/")
         self.credentials = credentials
+        # Hosts other than the registry's own that may receive the credentials as a token realm: only those
+        # the user named (--trust-realm).
+        self.trusted_realms = frozenset(h.lower() for h in trusted_realms)
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "regcost"
@@ -196,12 +200,39 @@ class HttpClient:
             ) from None
         return resp  # the last 5xx, reported by the caller
 
+    def realm_refusal(self, realm: str) -> str | None:
+        """Why the credentials must not go to this token realm, or None when they may.
+
+        The realm comes from the server's WWW-Authenticate header, so whoever answers (or sits between) names
+        where the password goes. It goes only over HTTPS, and only to the registry's own host or to a host the
+        user named. The one exception is the very origin the user named (scheme, host and port): basic auth
+        already goes there.
+        """
+        parts, base = urlsplit(realm), urlsplit(self.base_url)
+        host = (parts.hostname or "").lower()
+        if (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower()):
+            return None
+        if parts.scheme != "https":
+            return self.scrub(
+                f"token realm {strip_userinfo(realm)} is not HTTPS: credentials are sent only over HTTPS, so none "
+                "were sent (ask the registry's operator to serve its token service over HTTPS)"
+            )
+        if host != (base.hostname or "").lower() and host not in self.trusted_realms:
+            return self.scrub(
+                f"token realm {strip_userinfo(realm)} is on another host than {base.hostname}: credentials were not "
+                f"sent; pass --trust-realm {host} if that is the registry's token service"
+            )
+        return None
+
     def _token(self, challenge: str, shown: str) -> str | None:
         """The distribution token flow: GET the realm with basic auth for the challenged scope (read-only)."""
         fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
         realm = fields.get("realm")
         if not realm:
             return None
+        refused = self.realm_refusal(realm)
+        if refused:
+            raise HttpError("GET", shown, None, "RealmRefused", refused)
         params = {k: v for k, v in fields.items() if k in ("service", "scope")}
         key = f"{realm}|{params.get('service')}|{params.get('scope')}"
         with self._lock:

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import logging
+import random
 import re
 import threading
 import time
@@ -80,6 +81,25 @@ class _Fault:
         )
 
 
+@dataclass
+class _Storm:
+    """A share of matching calls answered with a throttling error, drawn from a seeded generator."""
+
+    rate: float
+    services: frozenset[str]
+    operations: frozenset[str] | None
+    rng: random.Random
+
+    def hits(self, call: Call) -> bool:
+        if call.service not in self.services or (self.operations is not None and call.operation not in self.operations):
+            return False
+        return self.rng.random() < self.rate
+
+
+# The throttling error each service answers with (botocore retries both as throttles).
+_THROTTLE_CODES = {"cloudwatch": "Throttling"}
+
+
 class EmulatedAWS:
     """moto over HTTP on 127.0.0.1:<free port>, seeded with an `Estate`. Use as a context manager."""
 
@@ -89,6 +109,8 @@ class EmulatedAWS:
         self._calls_lock = threading.Lock()
         self._faults: list[_Fault] = []
         self._faults_lock = threading.Lock()
+        self._storm: _Storm | None = None
+        self._op_latency: dict[tuple[str, str], float] = {}
         self._server: ThreadedMotoServer | None = None
         self._creds: dict[str, str] | None = None
         self.endpoint_url = ""
@@ -192,9 +214,41 @@ class EmulatedAWS:
                 _Fault(operation, code, service, region, account_id, repository, times, status, message)
             )
 
+    def throttle(
+        self,
+        rate: float,
+        *,
+        services: Iterable[str] = ("ecr", "cloudwatch"),
+        operations: Iterable[str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        """A throttling storm: each matching call is throttled with probability `rate` (seeded, repeatable)."""
+        with self._faults_lock:
+            self._storm = _Storm(
+                rate, frozenset(services), frozenset(operations) if operations else None, random.Random(seed)
+            )
+
+    def slow(self, operation: str, latency_ms: float, *, service: str = "ecr") -> None:
+        """Extra latency for one operation, on top of the per-request latency."""
+        with self._faults_lock:
+            self._op_latency[(service, operation)] = float(latency_ms)
+
     def clear_faults(self) -> None:
         with self._faults_lock:
             self._faults.clear()
+            self._storm = None
+            self._op_latency.clear()
+
+    def _extra_latency_ms(self, call: Call) -> float:
+        with self._faults_lock:
+            return self._op_latency.get((call.service, call.operation), 0.0)
+
+    def _throttled(self, call: Call) -> _Fault | None:
+        with self._faults_lock:
+            if self._storm is None or not self._storm.hits(call):
+                return None
+        code = _THROTTLE_CODES.get(call.service, "ThrottlingException")
+        return _Fault(call.operation, code, call.service, None, None, None, None, 400, "Rate exceeded (injected)")
 
     def _take_fault(self, call: Call, repository: str | None) -> _Fault | None:
         with self._faults_lock:
@@ -222,10 +276,11 @@ class _Gateway:
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body again
         call, repository, protocol = _describe_request(environ, body)
         self.aws._record(call)
-        if self.aws.latency_ms > 0:
+        latency_ms = self.aws.latency_ms + self.aws._extra_latency_ms(call)
+        if latency_ms > 0:
             # Per request, in this request's own server thread: concurrent calls overlap like against AWS.
-            time.sleep(self.aws.latency_ms / 1000.0)
-        fault = self.aws._take_fault(call, repository)
+            time.sleep(latency_ms / 1000.0)
+        fault = self.aws._take_fault(call, repository) or self.aws._throttled(call)
         if fault is not None:
             return _error_response(fault, call, protocol, environ, start_response)
         return self.app(environ, start_response)

@@ -24,6 +24,7 @@ from analysis.model.repositories import baseline_top_repositories
 from analysis.model.result import (
     AssumptionRow,
     Component,
+    DataQuality,
     EstimateResult,
     OneTimeCost,
     PriceCitation,
@@ -36,6 +37,8 @@ from analysis.model.selfhosted import selfhosted_costs
 from analysis.model.workload import load_profile, summary
 from analysis.pricing import Catalog, load_catalog
 from analysis.warehouse import Warehouse
+from analysis.warehouse.quality import current_data_quality
+from analysis.warehouse.quality import note as quality_note
 
 DEFAULT_SEED = 20261127  # fixed, so a Monte Carlo run is reproducible unless asked otherwise
 
@@ -309,7 +312,14 @@ def estimate_from_warehouse(
         seed=seed,
     )
     top = baseline_top_repositories(profile, scenarios[0], catalog, result.currency)
-    return result.model_copy(update={"top_repositories": top})
+    quality = current_data_quality(warehouse) if registry is None else []
+    return result.model_copy(
+        update={
+            "top_repositories": top,
+            "data_quality": [DataQuality(**{k: d[k] for k in DataQuality.model_fields}) for d in quality],
+            "notes": [*result.notes, *(quality_note(d) for d in quality)],
+        }
+    )
 
 
 def estimate_from_usage(

@@ -158,6 +158,25 @@ class RepositoryCost(_Model):
     cost_month1: float
 
 
+class DataQuality(_Model):
+    """A part of the inputs that this snapshot did not read: carried from an earlier read, or missing."""
+
+    state: Literal["carried", "missing"]
+    account_id: str | None
+    region: str | None
+    part: str  # scope | images | pulls | tags | lifecycle_policy | repository_policy | registry:<Operation>
+    repositories: int  # how many repositories (0: the scope or a registry-wide setting)
+    operation: str | None
+    error_code: str | None
+    message: str | None
+    failed_run_id: int  # the newest run that could not read it
+    from_run_id: int | None  # the run whose value is used (None: missing)
+    read_at: datetime | None
+    age_days: float | None
+    affects: list[str]  # what in the estimate it feeds
+    assumed: str | None  # missing only: what the estimate assumed in its place
+
+
 class EstimateResult(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     regcost_version: str = __version__  # the regcost that computed it (added in schema 1)
@@ -177,6 +196,8 @@ class EstimateResult(_Model):
     notes: list[str]
     top_repositories: list[RepositoryCost] = []  # the costliest repositories (warehouse only; added in schema 1)
     uncertainty: UncertaintyResult | None = None  # with draws > 0
+    # Parts of the snapshot carried from an earlier read or missing (added in schema 1; empty: all read).
+    data_quality: list[DataQuality] = []
 
     def scenario(self, name: str) -> ScenarioResult:
         return next(s for s in self.scenarios if s.name == name)

@@ -84,8 +84,10 @@ def parse_policy(text: str | None) -> Policy | PolicyProblem:
         return PolicyProblem((f"policy text is {len(text):,} characters; ECR accepts at most {MAX_POLICY_CHARS:,}",))
     try:
         doc = json.loads(text)
-    except (json.JSONDecodeError, TypeError) as exc:
-        return PolicyProblem((f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc} ",))
+    except json.JSONDecodeError as exc:
+        return PolicyProblem((f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",))
+    except TypeError as exc:
+        return PolicyProblem((f"not valid JSON: {exc}",))
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list) or not doc["rules"]:
         return PolicyProblem(('expected an object with a non-empty "rules" list',))
     raw_rules = doc["rules"]

@@ -240,27 +240,38 @@ def _csv(result: EstimateResult) -> str:
     return out.getvalue()
 
 
+# Text from outside (scenario titles, notes, repository names) is shown, never run: HTML in Markdown is live
+# in most viewers (GitHub strips <script> but keeps other tags and links), so < > & become entities and the
+# characters that make links, emphasis, code or table cells are backslash-escaped.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SPECIAL = set("\\`*_[]|~")
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    out = []
+    for ch in str(text).replace("\r", " ").replace("\n", " "):
+        out.append(_MD_ENTITIES.get(ch) or ("\\" + ch if ch in _MD_SPECIAL else ch))
+    return "".join(out)
 
 
 def _md_table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
     numeric = set(range(1, len(headers))) if numeric is None else numeric
     align = [" ---: " if i in numeric else " --- " for i in range(len(headers))]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|"]
+    lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def _markdown(result: EstimateResult, explain: bool) -> str:
     parts = [
-        f"### regcost estimate — {result.horizon_months} months, {result.currency}",
+        f"### regcost estimate — {result.horizon_months} months, {_md_escape(result.currency)}",
         "",
-        estate_line(result),
+        _md_escape(estate_line(result)),
         "",
         _md_table(_headers(result), _summary_rows(result)),
         "",
-        f"**Recommendation:** {result.recommendation.headline}. {result.recommendation.reason}.",
+        f"**Recommendation:** {_md_escape(result.recommendation.headline)}. "
+        f"{_md_escape(result.recommendation.reason)}.",
     ]
     if result.uncertainty is not None:
         u = result.uncertainty
@@ -278,7 +289,7 @@ def _markdown(result: EstimateResult, explain: bool) -> str:
         for s in result.scenarios:
             parts += [
                 "",
-                f"#### {s.title}",
+                f"#### {_md_escape(s.title)}",
                 "",
                 _md_table(
                     [
@@ -299,5 +310,5 @@ def _markdown(result: EstimateResult, explain: bool) -> str:
         "regcost.</sub>",
     ]
     for note in result.notes:
-        parts.append(f"\n> note: {note}")
+        parts.append(f"\n> note: {_md_escape(note)}")
     return "\n".join(parts) + "\n"

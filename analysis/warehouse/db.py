@@ -1,14 +1,23 @@
 """The one owner of the DuckDB connection: opening, migrating, runs, and bulk loads through Arrow.
 
 Collectors never see this module; the CLI hands their typed records to `Warehouse` which loads them in
-one transaction per (account, region) scope. DuckDB allows one writer process per file; readers open
-read-only.
+one transaction per (account, region) scope.
+
+Writer and readers never block each other. DuckDB lets one process write a file and, while it does, no other
+process may even read it; a reader holding the file stops a writer from opening it. So a writer never opens
+the warehouse itself: it takes `<db>.lock` (one writer at a time), copies the warehouse to `<db>.staging`,
+writes there, checkpoints, and renames the staging file over the warehouse when it closes (an atomic
+replace). Readers open the warehouse read-only at any time and see the last published state; a reader open
+during the rename keeps the file it opened. A writer killed midway leaves the warehouse as it was (its
+staging file is discarded by the next writer).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,30 +65,67 @@ class Warehouse:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = read_only
+        self._lock: int | None = None
+        self._staging: Path | None = None
         if read_only and not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `regcost collect ecr` or `regcost demo` first")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            if read_only:
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            else:
+                self._lock = _take_writer_lock(self.path)
+                self._staging = _stage(self.path)
+                self.con = duckdb.connect(str(self._staging))
         except duckdb.IOException as exc:
+            self._discard()
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
         except duckdb.Error as exc:
+            self._discard()
             raise WarehouseError(f"cannot open {self.path} as a DuckDB warehouse: {_first_line(exc)}") from None
-        if self.schema_version() == 0 and self._has_tables():
+        except BaseException:
+            self._discard()
+            raise
+        try:
+            if self.schema_version() == 0 and self._has_tables():
+                raise WarehouseError(f"{self.path} is a DuckDB file but not a regcost warehouse; choose another --db")
+            if not read_only:
+                self.migrate()
+            elif self.schema_version() < LATEST_VERSION:
+                # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
+                self.con.close()
+                Warehouse(self.path).close()
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            self._check_version()
+        except BaseException:
             self.con.close()
-            raise WarehouseError(f"{self.path} is a DuckDB file but not a regcost warehouse; choose another --db")
-        if not read_only:
-            self.migrate()
-        elif self.schema_version() < LATEST_VERSION:
-            # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
-            self.con.close()
-            Warehouse(self.path).close()
-            self.con = duckdb.connect(str(self.path), read_only=True)
-        self._check_version()
+            self._discard()
+            raise
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
-        self.con.close()
+        """Close; a writer publishes what it committed by replacing the warehouse with its staging file."""
+        if self._staging is None:
+            self.con.close()
+            return
+        try:
+            self.con.execute("CHECKPOINT")  # everything in the staging file itself, none in its WAL
+            self.con.close()
+            os.replace(self._staging, self.path)
+            _fsync_dir(self.path.parent)
+            self._staging = None
+        finally:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Drop an unpublished staging file and release the writer lock (after an error, or once published)."""
+        if self._staging is not None:
+            for leftover in (self._staging, _wal(self._staging)):
+                leftover.unlink(missing_ok=True)
+            self._staging = None
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
 
     def __enter__(self) -> Warehouse:
         return self
@@ -213,17 +259,55 @@ class Warehouse:
         status: str,
         tables: Mapping[str, pa.Table],
         errors: pa.Table | None = None,
+        unread: pa.Table | None = None,
     ) -> None:
-        """Load every table of one (account, region) and mark the scope loaded, atomically."""
+        """Load every table of one (account, region) and mark the scope loaded, atomically.
+
+        `unread` (part, repository, operation, error_code, message): parts this run could not read. Their last
+        good rows are copied from the current snapshot into this run's, and each is recorded in carried_parts
+        with the run and time of that last good read (none: the part is missing).
+        """
         with self.transaction() as con:
             for name, table in tables.items():
                 self.insert(con, name, table)
             if errors is not None and errors.num_rows:
                 self.insert(con, "collection_errors", errors)
+            if unread is not None and unread.num_rows:
+                self._carry(con, run_id, scope, unread)  # before run_scopes: current_* is still the last snapshot
             con.execute(
                 "INSERT INTO run_scopes VALUES (?, ?, ?, ?, ?)",
                 [run_id, scope.account_id, scope.region, status, _now()],
             )
+
+    @staticmethod
+    def _carry(con: duckdb.DuckDBPyConnection, run_id: int, scope: ScopeKey, unread: pa.Table) -> None:
+        params = {"run": run_id, "acct": scope.account_id, "region": scope.region}
+        con.register("_unread", unread)
+        for part, table in CARRIED_ROWS.items():
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * REPLACE (CAST($run AS BIGINT) AS run_id) FROM current_{table} "
+                "WHERE account_id = $acct AND region = $region "
+                f"AND repository_name IN (SELECT repository FROM _unread WHERE part = '{part}')",
+                params,
+            )
+        con.execute(CARRY_PROVENANCE, params)
+        con.unregister("_unread")
+
+    def record_failed_scope(self, run_id: int, scope: ScopeKey, operation: str, code: str, message: str) -> None:
+        """A scope this run could not read at all: its previous snapshot stays current, and says since when."""
+        self.con.execute(
+            "INSERT INTO carried_parts SELECT $run, $acct, $region, 'scope', NULL, $op, $code, $msg, "
+            "s.run_id, s.finished_at FROM (SELECT 1) LEFT JOIN latest_scopes s "
+            "ON s.account_id = $acct AND s.region = $region",
+            {
+                "run": run_id,
+                "acct": scope.account_id,
+                "region": scope.region,
+                "op": operation,
+                "code": code,
+                "msg": message,
+            },
+        )
 
     def load_errors(self, errors: pa.Table) -> None:
         if errors.num_rows:
@@ -314,9 +398,79 @@ class Warehouse:
         return self.con.execute(sql, params or []).fetchall()
 
 
+# Parts carried as rows: copied from the current snapshot for the unread repositories.
+CARRIED_ROWS = {"images": "ecr_images", "pulls": "ecr_pull_counts"}
+
+# Where each unread part's value comes from: the previous snapshot (its run and finish time), or, when that
+# snapshot carried the part itself, the original read. No previous value: from_run_id and read_at stay NULL.
+CARRY_PROVENANCE = """
+INSERT INTO carried_parts
+WITH prev AS (SELECT run_id, finished_at FROM latest_scopes WHERE account_id = $acct AND region = $region),
+repos AS (SELECT repository_name, settings_fetched_at FROM current_ecr_repositories
+          WHERE account_id = $acct AND region = $region),
+has AS (
+    SELECT u.*, CASE
+        WHEN u.part IN ('images', 'pulls') THEN u.repository IN (SELECT repository_name FROM repos)
+        WHEN u.part LIKE 'registry:%' THEN EXISTS (
+            SELECT 1 FROM current_ecr_registries g
+            WHERE g.account_id = $acct AND g.region = $region AND g.settings_fetched_at IS NOT NULL)
+        ELSE u.repository IN (SELECT repository_name FROM repos WHERE settings_fetched_at IS NOT NULL)
+    END AS had_value
+    FROM _unread u
+)
+SELECT $run, $acct, $region, h.part, h.repository, h.operation, h.error_code, h.message,
+       CASE WHEN c.part IS NOT NULL THEN c.from_run_id WHEN h.had_value THEN prev.run_id END,
+       CASE WHEN c.part IS NOT NULL THEN c.read_at WHEN h.had_value THEN prev.finished_at END
+FROM has h
+LEFT JOIN prev ON true
+LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND c.region = $region
+     AND c.part = h.part AND c.repository IS NOT DISTINCT FROM h.repository
+"""
+
+
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
     """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
     return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _take_writer_lock(path: Path) -> int:
+    """An exclusive lock on `<db>.lock` for the life of the writer (the kernel drops it if the process dies)."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseError(
+            f"{path} is locked by another regcost process writing it (a collection or a migration); wait for it "
+            "to finish or use another --db (readers such as status and the dashboard are never blocked)"
+        ) from None
+    return fd
+
+
+def _stage(path: Path) -> Path:
+    """A private copy of the warehouse for this writer: `<db>.staging` (any left by a killed writer is replaced)."""
+    staging = path.with_name(path.name + ".staging")
+    for leftover in (staging, _wal(staging)):
+        leftover.unlink(missing_ok=True)
+    if path.exists():
+        if _wal(path).exists():
+            # Left by a writer of an older regcost that died: fold it into the file before copying it.
+            duckdb.connect(str(path)).close()
+        shutil.copyfile(path, staging)
+    return staging
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (a power loss after it must not bring the old file back half-way)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -749,6 +749,41 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         GROUP BY ALL;
         """,
     ),
+    (
+        10,
+        "carried parts: what a run could not read, whose last good value it kept (and how old that is)",
+        """
+        -- One row per part a run could not read: the scope, or within a loaded scope a repository's images, pulls,
+        -- tags, lifecycle or repository policy, or one registry setting (part 'registry:<Operation>'). The run's
+        -- snapshot holds the last good value of the part (copied from the snapshot before), read by run
+        -- from_run_id at read_at; from_run_id NULL means there was none: the part is missing.
+        CREATE TABLE carried_parts (
+            run_id BIGINT NOT NULL,
+            account_id VARCHAR,
+            region VARCHAR,
+            part VARCHAR NOT NULL,
+            repository VARCHAR,
+            operation VARCHAR,
+            error_code VARCHAR,
+            message VARCHAR,
+            from_run_id BIGINT,
+            read_at TIMESTAMPTZ
+        );
+
+        -- The carried parts behind the current snapshot: those of each scope's current run, and a whole scope
+        -- whose newest attempt failed (its current snapshot is then an older run's).
+        CREATE VIEW current_carried_parts AS
+        SELECT c.* FROM carried_parts c JOIN latest_scopes USING (run_id, account_id, region)
+        UNION ALL
+        SELECT * FROM (
+            SELECT c.* FROM carried_parts c JOIN runs r USING (run_id)
+            LEFT JOIN latest_scopes s ON s.account_id = c.account_id AND s.region = c.region
+            WHERE c.part = 'scope' AND r.status IN ('complete', 'partial', 'failed')
+              AND (s.run_id IS NULL OR c.run_id > s.run_id)
+            QUALIFY row_number() OVER (PARTITION BY c.account_id, c.region ORDER BY c.run_id DESC) = 1
+        );
+        """,
+    ),
 ]
 
 # How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
@@ -876,6 +911,7 @@ PROFILE_TABLE_NAMES = tuple(name for name, _ in PROFILE_TABLES if name.startswit
 
 # Tables whose rows belong to a run: cleared for a run that died midway.
 RUN_TABLES = (
+    "carried_parts",
     "cost_responses",
     "cost_months",
     "cost_lines",

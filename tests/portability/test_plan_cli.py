@@ -98,12 +98,13 @@ def test_lifecycle_with_a_proposed_policy_reports_bytes_freed_and_saving(collect
     assert any(p["id"] == "ecr.storage.standard" for p in data["prices"])
 
 
-def test_lifecycle_malformed_policy_is_a_finding_not_a_crash(collected_db, tmp_path):
+def test_a_malformed_proposed_policy_is_one_line_and_exit_2_not_a_crash(collected_db, tmp_path):
+    # A proposed policy ECR would reject is bad input (issue #12); collected malformed policies stay findings.
     policy = tmp_path / "bad.json"
     policy.write_text('{"rules": [{"rulePriority": 1}]}')
     result = invoke("lifecycle", "--db", str(collected_db), "--policy", str(policy))
-    assert result.exit_code == 0, result.output
-    assert "malformed policy" in result.output and "selection" in result.output
+    assert result.exit_code == 2, result.output
+    assert "rules[0].selection: missing" in result.output and "Traceback" not in result.output
 
 
 def test_scan_reports_by_file_and_line_and_writes_a_diff(collected_db, tmp_path):

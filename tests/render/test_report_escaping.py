@@ -59,3 +59,31 @@ def test_hostile_scenario_title_is_escaped(collected_db: Path, tmp_path: Path):
     html = render_html(inputs)
     _assert_escaped(html)
     assert html.count(ESCAPED) >= 4  # summary table, details, chart labels (plotly reads escaped HTML) …
+
+
+def test_markdown_shows_a_hostile_title_as_text(collected_db: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    link = "[click](javascript:alert(1))"
+    scenario = tmp_path / "evil.yaml"
+    scenario.write_text(f"name: evil\ntitle: '{EVIL} {link}'\nkind: ecr-cleanup\n")
+    out = CliRunner().invoke(
+        app,
+        [
+            "estimate",
+            "--db",
+            str(collected_db),
+            "--scenario",
+            "ecr",
+            "--scenario",
+            "evil",
+            "--scenario-file",
+            str(scenario),
+        ]
+        + ["-f", "markdown", "--explain", "--draws", "0"],
+    )
+    assert out.exit_code == 0, out.output
+    assert EVIL not in out.output and link not in out.output  # neither a live tag nor a live link
+    assert ESCAPED in out.output and "\\[click\\](javascript:alert(1))" in out.output

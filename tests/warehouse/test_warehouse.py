@@ -104,17 +104,20 @@ def test_a_run_killed_midway_leaves_the_previous_snapshot_and_is_not_confusing(t
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == -9, proc.stderr
 
+    # The killed writer wrote only its staging copy: the warehouse is exactly as run 1 left it.
+    assert db.with_name(db.name + ".staging").exists()
     with Warehouse(db, read_only=True) as reader:
         assert _current_images(reader) == (3, 303)  # run 1: 100 + 101 + 102
-        assert reader.query("SELECT status FROM runs ORDER BY run_id") == [("complete",), ("running",)]
+        assert reader.query("SELECT status FROM runs ORDER BY run_id") == [("complete",)]
 
     with Warehouse(db) as wh:
-        r3 = wh.start_run("ecr", {})  # the next writer marks the dead run aborted and drops its rows
-        assert wh.query("SELECT status FROM runs ORDER BY run_id") == [("complete",), ("aborted",), ("running",)]
-        assert wh.query("SELECT count(*) FROM ecr_images WHERE run_id = 2")[0][0] == 0
+        r3 = wh.start_run("ecr", {})  # the next writer starts from the published file, not the dead staging copy
+        assert wh.query("SELECT status FROM runs ORDER BY run_id") == [("complete",), ("running",)]
+        assert wh.query("SELECT count(*) FROM ecr_images WHERE run_id <> 1")[0][0] == 0
         wh.load_scope(r3, ScopeKey("111111111111", "eu-west-1"), "complete", _tables(r3, 4))
         wh.finish_run(r3, "complete", {})
         assert _current_images(wh) == (4, 406)  # 100 + 101 + 102 + 103
+    assert not db.with_name(db.name + ".staging").exists()
 
 
 def test_a_scope_load_is_all_or_nothing(tmp_path):
