@@ -25,9 +25,9 @@ from analysis.cli.base import (
 from analysis.cli.collect import _print_registries
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse, queries
-from analysis.warehouse.supply_chain import supply_chain_artifacts
 from analysis.warehouse.quality import current_data_quality
 from analysis.warehouse.quality import note as quality_note
+from analysis.warehouse.supply_chain import supply_chain_artifacts
 
 
 @app.command()
