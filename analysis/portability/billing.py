@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.portability.inventory import SCOPE, Inventory, blob_bytes
+from analysis.portability.inventory import SCOPE, Inventory, state_bytes
 from analysis.portability.lifecycle import PolicyProblem, evaluate, parse_policy
 from analysis.pricing import Catalog, tiered_cost
 
@@ -104,14 +104,12 @@ def _bytes_and_saving(out: pd.DataFrame, con: Any, catalog: Catalog) -> tuple[pd
     sub = out.merge(acting, on=SCOPE)
     active_before = sub["image_status"].ne("ARCHIVED")
     kept = sub["action"].ne("expire")
-    active_after = kept & active_before & sub["action"].ne("archive")
-
-    def total(mask: pd.Series) -> pd.Series:
-        b = blob_bytes(con, sub[mask], SCOPE)
-        return acting.merge(b, on=SCOPE, how="left")["bytes"].fillna(0.0).to_numpy()
-
-    all_before, std_before = total(pd.Series(True, index=sub.index)), total(active_before)
-    all_after, std_after = total(kept), total(active_after)
+    states = sub[[*SCOPE, "image_digest"]].assign(
+        active_before=active_before, kept=kept, active_after=kept & active_before & sub["action"].ne("archive")
+    )
+    totals = acting.merge(state_bytes(con, states), on=SCOPE, how="left").fillna(0.0)
+    all_before, std_before = totals["all_before"].to_numpy(), totals["active_before"].to_numpy()
+    all_after, std_after = totals["kept"].to_numpy(), totals["active_after"].to_numpy()
     acting = acting.assign(
         bytes_freed=all_before - all_after,
         std_delta=std_before - std_after,
