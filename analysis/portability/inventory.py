@@ -100,26 +100,22 @@ def _normalise(images: pd.DataFrame) -> pd.DataFrame:
     return images
 
 
-def state_bytes(con: duckdb.DuckDBPyConnection, images: pd.DataFrame) -> pd.DataFrame:
-    """Unique blob bytes per repository (SCOPE) of all of `images` and of each subset its boolean columns mark
+def state_bytes(con: duckdb.DuckDBPyConnection, images: str, flags: list[str]) -> pd.DataFrame:
+    """Unique blob bytes per repository (SCOPE) of all of `images` and of each subset a boolean column marks
     (a blob counted once per repository, as ECR bills). One join with the blobs, whatever the number of subsets:
-    each blob of a repository is in a subset when any image of the subset references it.
+    a blob of a repository is in a subset when any image of the subset references it.
 
-    `images` has SCOPE, image_digest and boolean columns; returns SCOPE + `all_before` + one column per flag."""
-    flags = [c for c in images.columns if c not in (*SCOPE, "image_digest")]
-    con.register("_pp_images", images)
-    try:
-        return con.execute(
-            f"""
-            SELECT account_id, region, repository_name, sum(size)::DOUBLE AS all_before,
-                   {", ".join(f"coalesce(sum(size) FILTER (WHERE {f}), 0)::DOUBLE AS {f}" for f in flags)}
-            FROM (
-                SELECT i.account_id, i.region, i.repository_name, b.blob, any_value(b.size) AS size,
-                       {", ".join(f"bool_or(i.{f}) AS {f}" for f in flags)}
-                FROM _pp_images i JOIN ({BLOBS_OF_IMAGES}) b USING (image_digest)
-                GROUP BY i.account_id, i.region, i.repository_name, b.blob
-            ) GROUP BY ALL
-            """
-        ).df()
-    finally:
-        con.unregister("_pp_images")
+    `images` is a SELECT of SCOPE, image_digest and the `flags` columns; returns SCOPE, `all_before` and one
+    column per flag, in SCOPE order."""
+    return con.execute(
+        f"""
+        SELECT account_id, region, repository_name, sum(size)::DOUBLE AS all_before,
+               {", ".join(f"coalesce(sum(size) FILTER (WHERE {f}), 0)::DOUBLE AS {f}" for f in flags)}
+        FROM (
+            SELECT i.account_id, i.region, i.repository_name, b.blob, any_value(b.size) AS size,
+                   {", ".join(f"bool_or(i.{f}) AS {f}" for f in flags)}
+            FROM ({images}) i JOIN ({BLOBS_OF_IMAGES}) b USING (image_digest)
+            GROUP BY i.account_id, i.region, i.repository_name, b.blob
+        ) GROUP BY ALL ORDER BY ALL
+        """
+    ).df()

@@ -41,9 +41,7 @@ def _selection(rule: Rule) -> str:
     if rule.tag_status == "any":
         return storage
     every = [f"len(list_filter(image_tags, lambda t: starts_with(t, {_lit(p)}))) > 0" for p in rule.prefixes]
-    every += [
-        f"len(list_filter(image_tags, lambda t: t LIKE {_lit(_like(p))} ESCAPE '\\')) > 0" for p in rule.patterns
-    ]
+    every += [f"len(list_filter(image_tags, lambda t: t LIKE {_lit(_like(p))} ESCAPE '\\')) > 0" for p in rule.patterns]
     return " AND ".join([storage, "tagged", *every])
 
 
@@ -80,7 +78,7 @@ def evaluate_all(
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _lc_img AS
             SELECT i.account_id, i.region, i.repository_name, i.image_digest, i.image_tags,
-                   coalesce(i.pushed_at, {_EPOCH}) AS pushed_at, i.last_pull_at, i.last_archived_at,
+                   coalesce(i.pushed_at, {_EPOCH}) AS pushed_at, i.last_pull_at, i.last_archived_at, i.image_status,
                    i.last_activated_at, i.image_status = 'ARCHIVED' AS archived,
                    coalesce(len(i.image_tags), 0) > 0 AS tagged, t.policy_id
             FROM current_ecr_images i JOIN _lc_todo t USING (account_id, region, repository_name)"""

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
 from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import numpy as np

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lifecycle_images import AT, image, rule
+from lifecycle_images import AT, image
 from test_lifecycle_properties import rules_st
 
 from analysis.portability.lifecycle import PolicyProblem, evaluate, parse_policy
@@ -59,7 +59,9 @@ def _estate(repos):
             if parent < len(spec) and child < len(spec) and parent != child:
                 links.append((f"sha256:{r}-{parent:02d}", f"sha256:{r}-{child:02d}"))
     columns = ["account_id", "region", "repository_name", *image("x", [], 0)]
-    return pd.DataFrame(images, columns=columns), pd.DataFrame(sorted(set(links)), columns=["index_digest", "child_digest"])
+    return pd.DataFrame(images, columns=columns), pd.DataFrame(
+        sorted(set(links)), columns=["index_digest", "child_digest"]
+    )
 
 
 def _warehouse(images: pd.DataFrame, links: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -99,11 +101,7 @@ def test_warehouse_evaluation_equals_the_per_repository_oracle(estate):
         )
         out = evaluate(policies[repo.policy_id], mine, links, at=AT).images
         expected.append(out[["image_digest", "action", "rule", "blocked"]])
-    want = (
-        pd.concat(expected).sort_values("image_digest").reset_index(drop=True)
-        if expected
-        else got.iloc[:0]
-    )
+    want = pd.concat(expected).sort_values("image_digest").reset_index(drop=True) if expected else got.iloc[:0]
     assert got["image_digest"].tolist() == want["image_digest"].tolist()
     kept_as_none = got["action"].astype(object).where(got["action"].notna(), None)  # NULL = kept, like the oracle
     assert kept_as_none.tolist() == want["action"].tolist(), (got, want)
