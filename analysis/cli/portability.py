@@ -53,7 +53,7 @@ def lifecycle(
             except OSError as exc:
                 raise UsageError(f"--policy {policy}: cannot read ({exc.strerror})") from None
         with Warehouse(db, read_only=True) as wh:
-            inv = load_inventory(wh)
+            inv = load_inventory(wh, images=False)  # evaluated in the warehouse
             con = wh.con.cursor()
             report = run_lifecycle(
                 inv,
@@ -63,6 +63,7 @@ def lifecycle(
                 proposed=proposed,
                 source=str(policy) if policy else "collected",
                 repositories=repository,
+                keep_outcomes=False,
             )
             con.close()
         if fmt == "json":

@@ -97,7 +97,7 @@ OUTCOME_COLUMNS = [*SCOPE, "image_digest", "image_tags", "pushed_at", "last_pull
 OUTCOME_COLUMNS += ["action", "rule", "blocked"]
 _OUTCOMES = f"""
 SELECT {", ".join("o." + c if c in ("action", "rule", "blocked") else "i." + c for c in OUTCOME_COLUMNS)}
-FROM _lc_out o JOIN _lc_img i USING ({KEY})
+FROM _lc_out o JOIN _lc_img i ON i.rowid = o.rid
 ORDER BY i.account_id, i.region, i.repository_name, i.pushed_at, i.image_digest
 """
 _PER_REPOSITORY = """
@@ -109,10 +109,11 @@ FROM _lc_out GROUP BY ALL ORDER BY ALL
 """
 # Each image of a repository where something is acted on, with the states ECR bills its blobs in, before and after.
 _STATES = f"""
-SELECT {KEY}, NOT i.archived AS active_before, coalesce(o.action, '') <> 'expire' AS kept,
+SELECT {", ".join("i." + k for k in KEY.split(", "))},
+       NOT i.archived AS active_before, coalesce(o.action, '') <> 'expire' AS kept,
        coalesce(o.action, '') NOT IN ('expire', 'archive') AND NOT i.archived AS active_after
-FROM _lc_out o JOIN _lc_img i USING ({KEY})
-WHERE (account_id, region, repository_name) IN (
+FROM _lc_out o JOIN _lc_img i ON i.rowid = o.rid
+WHERE (i.account_id, i.region, i.repository_name) IN (
     SELECT (account_id, region, repository_name) FROM _lc_out WHERE action IS NOT NULL
 )
 """

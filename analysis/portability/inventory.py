@@ -75,15 +75,18 @@ class Inventory:
     pull_window_days: int
 
 
-def load_inventory(warehouse: Warehouse) -> Inventory:
+def load_inventory(warehouse: Warehouse, *, images: bool = True) -> Inventory:
+    """The snapshot; `images=False` leaves images and index children empty (for a command such as `lifecycle`
+    that evaluates them in the warehouse and needs only the repositories here)."""
     con = warehouse.con.cursor()
     try:
         pulls = con.execute(_PULLS).df()
         window = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone()[0]
+        limit = "" if images else " LIMIT 0"
         return Inventory(
             repositories=con.execute(_REPOSITORIES).df(),
-            images=_normalise(con.execute(_IMAGES).df()),
-            children=con.execute(_CHILDREN).df(),
+            images=_normalise(con.execute(_IMAGES + limit).df()),
+            children=con.execute(_CHILDREN + limit).df(),
             registries=con.execute(_REGISTRIES).df(),
             pull_through_cache=con.execute(_PTC).df(),
             pulls=pulls,

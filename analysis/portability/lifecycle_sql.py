@@ -8,7 +8,8 @@ patterns become constant LIKE / starts_with predicates, one per rule (never a re
 index references is not expired (archived) before the index, settled in at most four passes like the oracle.
 
 The statements run on the caller's cursor into temp tables (a read-only warehouse stays read-only):
-`_lc_img` the evaluated images with their policy, `_lc_out` one row per image with action, rule and blocked.
+`_lc_img` the evaluated images with their policy, `_lc_out` one row per image with action, rule and blocked, and
+`rid`: the image's rowid in `_lc_img` (joins on one integer, not on four strings).
 """
 
 from __future__ import annotations
@@ -86,26 +87,29 @@ def evaluate_all(
     finally:
         con.unregister("_lc_todo")
     selects = [
-        f"SELECT {KEY}, {rule.priority} AS priority, {_lit(rule.action)} AS action, {_meets(rule, at)} AS meets "
+        f"SELECT rowid AS rid, {rule.priority} AS priority, {_lit(rule.action)} AS action, {_meets(rule, at)} AS meets "
         f"FROM _lc_img WHERE policy_id = {pid} AND {_selection(rule)}"
         for pid, policy in enumerate(policies)
         if policy is not None
         for rule in policy.rules
     ]
-    selected = " UNION ALL ".join(selects) or f"SELECT {KEY}, 0 AS priority, '' AS action, false AS meets FROM _lc_img"
+    selected = (
+        " UNION ALL ".join(selects) or "SELECT rowid AS rid, 0 AS priority, '' AS action, false AS meets FROM _lc_img"
+    )
     # The first rule that selects an image decides it: it acts when the image meets that rule's count.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _lc_out AS
         WITH sel AS ({selected}),
-        first AS (
-            SELECT * FROM sel
-            QUALIFY priority = min(priority) OVER (PARTITION BY account_id, region, repository_name, image_digest)
+        first AS (  -- priorities are unique within a policy
+            SELECT rid, min(priority) AS priority, arg_min(action, priority) AS action,
+                   arg_min(meets, priority) AS meets
+            FROM sel GROUP BY rid
         )
-        SELECT {", ".join("i." + k for k in KEY.split(", "))},
+        SELECT {", ".join("i." + k for k in KEY.split(", "))}, i.rowid AS rid,
                CASE WHEN f.meets THEN f.action END AS action,
                CASE WHEN f.meets THEN f.priority::DOUBLE END AS rule,
                false AS blocked
-        FROM _lc_img i LEFT JOIN first f USING (account_id, region, repository_name, image_digest)"""
+        FROM _lc_img i LEFT JOIN first f ON f.rid = i.rowid"""
     )
     _hold_children(con)
 
@@ -114,7 +118,7 @@ def _hold_children(con: duckdb.DuckDBPyConnection) -> None:
     """An image referenced by an index is not expired (archived) before the index is expired (archived)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _lc_links AS
-        SELECT DISTINCT p.account_id, p.region, p.repository_name, c.index_digest, c.child_digest
+        SELECT DISTINCT p.rowid AS parent, ch.rowid AS child
         FROM _lc_img p JOIN manifest_children c ON c.index_digest = p.image_digest
         JOIN _lc_img ch ON ch.account_id = p.account_id AND ch.region = p.region
          AND ch.repository_name = p.repository_name AND ch.image_digest = c.child_digest"""
@@ -125,19 +129,14 @@ def _hold_children(con: duckdb.DuckDBPyConnection) -> None:
         blocked = con.execute(
             """
             WITH parent AS (
-                SELECT l.account_id, l.region, l.repository_name, l.child_digest AS image_digest,
+                SELECT l.child AS rid,
                        bool_and(coalesce(o.action = 'expire', false)) AS expired,
                        bool_and(coalesce(o.action IN ('expire', 'archive'), false) OR i.archived) AS archived
-                FROM _lc_links l
-                JOIN _lc_out o ON o.account_id = l.account_id AND o.region = l.region
-                 AND o.repository_name = l.repository_name AND o.image_digest = l.index_digest
-                JOIN _lc_img i ON i.account_id = l.account_id AND i.region = l.region
-                 AND i.repository_name = l.repository_name AND i.image_digest = l.index_digest
-                GROUP BY ALL
+                FROM _lc_links l JOIN _lc_out o ON o.rid = l.parent JOIN _lc_img i ON i.rowid = l.parent
+                GROUP BY l.child
             )
             UPDATE _lc_out o SET action = NULL, rule = NULL, blocked = true FROM parent p
-            WHERE o.account_id = p.account_id AND o.region = p.region AND o.repository_name = p.repository_name
-              AND o.image_digest = p.image_digest
+            WHERE o.rid = p.rid
               AND ((o.action = 'expire' AND NOT p.expired) OR (o.action = 'archive' AND NOT p.archived))
             """
         ).fetchall()[0][0]
