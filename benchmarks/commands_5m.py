@@ -75,7 +75,18 @@ def commands(db: Path, work: Path) -> dict[str, list[str]]:
     }
 
 
-def measure(argv: list[str], db: Path, work: Path, timeout: float) -> dict:
+def _rss(pid: int) -> int:
+    """The child's resident set now (bytes), from /proc; 0 where there is no /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+def measure(argv: list[str], db: Path, work: Path, timeout: float, rss_limit: float = float("inf")) -> dict:
     if "@copy" in argv:  # the rebuild writes: measure it on a copy
         copy = work / "rebuild.duckdb"
         shutil.copyfile(db, copy)
@@ -87,10 +98,12 @@ def measure(argv: list[str], db: Path, work: Path, timeout: float) -> dict:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        if time.perf_counter() > deadline:
+        over = _rss(proc.pid) > rss_limit
+        if over or time.perf_counter() > deadline:
             proc.kill()
             pid, status, usage = os.wait4(proc.pid, 0)
-            return {"seconds": None, "rss": usage.ru_maxrss * 1024, "ok": False, "note": f"stopped at {timeout:.0f} s"}
+            why = f"stopped above {rss_limit / 2**30:.0f} GiB" if over else f"stopped at {timeout:.0f} s"
+            return {"seconds": None, "rss": usage.ru_maxrss * 1024, "ok": False, "note": why}
         time.sleep(0.05)  # polling a child's exit, not synchronising with it
     seconds = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
@@ -105,6 +118,9 @@ def main() -> None:
     ap.add_argument("--label", default="5M images")
     ap.add_argument("--only", action="append", help="measure only these commands (repeatable)")
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument(
+        "--rss-limit-gib", type=float, default=8.0, help="stop a command whose RSS passes this (shared machine)"
+    )
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     rows = []
@@ -116,11 +132,11 @@ def main() -> None:
             if args.only and name not in args.only:
                 continue
             base = measure(small[name], args.baseline, work, args.timeout) if name in small else None
-            m = measure(argv, args.db, work, args.timeout)
+            m = measure(argv, args.db, work, args.timeout, args.rss_limit_gib * 2**30)
             print(json.dumps({"command": name, "large": m, "demo": base}), flush=True)
             rows.append((name, m, base))
     if not args.no_record:
-        record("commands-5m", _table(rows, args.label))
+        record("commands-" + args.label.split()[0].lower(), _table(rows, args.label))
 
 
 def _cell(m: dict | None) -> tuple[str, str]:

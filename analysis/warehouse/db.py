@@ -30,6 +30,10 @@ from analysis.warehouse.schema import (
 )
 
 DEFAULT_DB = "regcost.duckdb"
+# DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
+# took 11–18 GiB. With a limit, its joins and aggregations spill to `<warehouse>.tmp` instead (issue #20).
+MEMORY_LIMIT_ENV = "REGCOST_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class WarehouseError(Exception):
@@ -60,7 +64,7 @@ class Warehouse:
             raise WarehouseError(f"no warehouse at {self.path}: run `regcost collect ecr` or `regcost demo` first")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=_config())
         except duckdb.IOException as exc:
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
         except duckdb.Error as exc:
@@ -74,7 +78,7 @@ class Warehouse:
             # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
             self.con.close()
             Warehouse(self.path).close()
-            self.con = duckdb.connect(str(self.path), read_only=True)
+            self.con = duckdb.connect(str(self.path), read_only=True, config=_config())
         self._check_version()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -333,3 +337,8 @@ def _explain_io_error(path: Path, exc: BaseException) -> str:
     if "not a valid DuckDB" in text or "Invalid" in text or "database file" in text.lower():
         return f"{path} is not a DuckDB warehouse ({_first_line(exc)}); choose another --db"
     return f"cannot open {path}: {_first_line(exc)}"
+
+
+def _config() -> dict[str, str]:
+    """DuckDB settings of every warehouse connection: the memory limit ($REGCOST_MEMORY_LIMIT, e.g. 4GB)."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
