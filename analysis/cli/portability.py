@@ -54,7 +54,7 @@ def lifecycle(
                 raise UsageError(f"--policy {policy}: cannot read ({exc.strerror})") from None
             _check_policy(policy, proposed)
         with Warehouse(db, read_only=True) as wh:
-            inv = load_inventory(wh)
+            inv = load_inventory(wh, images=False)  # evaluated in the warehouse
             con = wh.con.cursor()
             report = run_lifecycle(
                 inv,
@@ -64,6 +64,7 @@ def lifecycle(
                 proposed=proposed,
                 source=str(policy) if policy else "collected",
                 repositories=repository,
+                keep_outcomes=False,
             )
             con.close()
             unread = _unread_policies(wh) if policy is None else []

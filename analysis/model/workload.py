@@ -12,13 +12,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis.model.result import ProfileSummary
-from analysis.warehouse import Warehouse
-from analysis.warehouse.schema import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES
+from analysis.warehouse import Warehouse, queries
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: an average month, for turning window counts into monthly rates
 GROWTH_MONTHS = 12  # push history window for growth
@@ -204,7 +202,7 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
     pull_start = window[0] if window[0] is not None else now
     params = {"growth_start": growth_start, "push_start": _days_before(now, 90), "pull_start": pull_start}
 
-    tables = _profile_tables(con)
+    tables = queries.profile_tables(con)  # the one definition of the aggregates, shared with `status`
     repos = con.execute(_PER_REPO.format(**tables), params).df()
     scopes = con.execute(_PER_SCOPE.format(**tables)).df()
     global_bytes, global_added = con.execute(_GLOBAL.format(**tables), {"growth_start": growth_start}).fetchall()[0]
@@ -266,18 +264,6 @@ def _snapshot_growth_factor(repos: pd.DataFrame, earlier: pd.DataFrame) -> tuple
         f"months earlier in {len(both)} account-region(s) ({measured / 2**30:,.1f} GiB/month), split over "
         "repositories by their push history"
     )
-
-
-def _profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Names of the derived profile tables to read: the warehouse's own while they describe the current
-    snapshot (the usual case: a run's end derives them), else temp tables derived now by the same statements
-    (a warehouse changed since, e.g. manifests loaded outside a run) — slower, never different."""
-    if con.execute(PROFILE_FRESH).fetchall()[0][0]:
-        return {name: name for name in PROFILE_TABLE_NAMES}
-    names = {name: f"_{name}" for name, _ in PROFILE_TABLES}
-    for name, sql in PROFILE_TABLES:  # temp tables live on this cursor only; readers stay read-only
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {names[name]} AS {sql.format(**names)}")
-    return names
 
 
 def _months_before(now: datetime, months: int) -> datetime:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.portability.inventory import SCOPE, Inventory, blob_bytes
-from analysis.portability.lifecycle import PolicyProblem, evaluate, parse_policy
+from analysis.portability.inventory import SCOPE, Inventory, state_bytes
+from analysis.portability.lifecycle import Policy, PolicyProblem, parse_policy
+from analysis.portability.lifecycle_sql import KEY, evaluate_all
 from analysis.pricing import Catalog, tiered_cost
 
 GIB = 2**30
@@ -66,53 +67,67 @@ def run_lifecycle(
     proposed: str | None = None,
     source: str = "collected",
     repositories: list[str] | None = None,
+    keep_outcomes: bool = True,
 ) -> LifecycleReport:
-    """Evaluate every policy on its repository's images (a Python loop per repository, pandas inside)."""
+    """Evaluate every policy on its repository's images, all repositories at once in the warehouse
+    (lifecycle_sql; each distinct policy text parsed once). `keep_outcomes=False` leaves the per-image outcomes
+    in the warehouse (a command that shows only the per-repository figures never reads millions of rows)."""
     todo = policies_to_run(inv, proposed, repositories)
-    images = inv.images.merge(todo[SCOPE], on=SCOPE)
-    by_repo = dict(tuple(images.groupby(SCOPE, sort=False)))
-    children = dict(tuple(inv.children.groupby(SCOPE, sort=False)))
-    empty = images.iloc[:0]
-    outcomes, problems, parsed_cache = [], [], {}
-    for account, region, name, text in todo.itertuples(index=False):
-        if text not in parsed_cache:
-            parsed_cache[text] = parse_policy(text)
-        policy = parsed_cache[text]
-        if isinstance(policy, PolicyProblem):
-            problems.append({"account_id": account, "region": region, "repository_name": name, "reason": str(policy)})
-            continue
-        key = (account, region, name)
-        outcome = evaluate(policy, by_repo.get(key, empty), children.get(key), at=at)
-        outcomes.append(outcome.images)
-    cols = [*images.columns, "action", "rule", "blocked"]
-    result = pd.concat(outcomes, ignore_index=True) if outcomes else pd.DataFrame(columns=cols)
-    repos, prices = _bytes_and_saving(result, con, catalog)
-    return LifecycleReport(at, source, repos, result, problems, prices)
+    texts = list(dict.fromkeys(todo["policy_text"]))
+    parsed = [parse_policy(t) for t in texts]
+    policy_id = pd.Series(range(len(texts)), index=texts, dtype="int64")
+    todo = todo.assign(policy_id=todo["policy_text"].map(policy_id).to_numpy())
+    bad = todo["policy_id"].map(lambda i: isinstance(parsed[i], PolicyProblem)).astype(bool)
+    problems = [
+        {"account_id": a, "region": r, "repository_name": n, "reason": str(parsed[i])}
+        for a, r, n, i in todo.loc[bad, [*SCOPE, "policy_id"]].itertuples(index=False)
+    ]
+    evaluate_all(
+        con, todo.loc[~bad, [*SCOPE, "policy_id"]], [p if isinstance(p, Policy) else None for p in parsed], at=at
+    )
+    repos, prices = _bytes_and_saving(con, catalog)
+    outcomes = con.execute(_OUTCOMES).df() if keep_outcomes else pd.DataFrame(columns=OUTCOME_COLUMNS)
+    if keep_outcomes:
+        outcomes["image_tags"] = outcomes["image_tags"].map(lambda t: list(t) if t is not None else [])
+        outcomes["action"] = outcomes["action"].astype(object).where(outcomes["action"].notna(), None)
+    return LifecycleReport(at, source, repos, outcomes, problems, prices)
 
 
-def _bytes_and_saving(out: pd.DataFrame, con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    if out.empty:
+OUTCOME_COLUMNS = [*SCOPE, "image_digest", "image_tags", "pushed_at", "last_pull_at", "image_status"]
+OUTCOME_COLUMNS += ["action", "rule", "blocked"]
+_OUTCOMES = f"""
+SELECT {", ".join("o." + c if c in ("action", "rule", "blocked") else "i." + c for c in OUTCOME_COLUMNS)}
+FROM _lc_out o JOIN _lc_img i ON i.rowid = o.rid
+ORDER BY i.account_id, i.region, i.repository_name, i.pushed_at, i.image_digest
+"""
+_PER_REPOSITORY = """
+SELECT account_id, region, repository_name, count(*) AS images,
+       count(*) FILTER (WHERE action = 'expire') AS expired,
+       count(*) FILTER (WHERE action = 'archive') AS archived,
+       count(*) FILTER (WHERE blocked) AS held_by_index
+FROM _lc_out GROUP BY ALL ORDER BY ALL
+"""
+# Each image of a repository where something is acted on, with the states ECR bills its blobs in, before and after.
+_STATES = f"""
+SELECT {", ".join("i." + k for k in KEY.split(", "))},
+       NOT i.archived AS active_before, coalesce(o.action, '') <> 'expire' AS kept,
+       coalesce(o.action, '') NOT IN ('expire', 'archive') AND NOT i.archived AS active_after
+FROM _lc_out o JOIN _lc_img i ON i.rowid = o.rid
+WHERE (i.account_id, i.region, i.repository_name) IN (
+    SELECT (account_id, region, repository_name) FROM _lc_out WHERE action IS NOT NULL
+)
+"""
+
+
+def _bytes_and_saving(con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    repos = con.execute(_PER_REPOSITORY).df()
+    if repos.empty:
         cols = [*SCOPE, "images", "expired", "archived", "held_by_index", "bytes_freed", "bytes_to_archive"]
         return pd.DataFrame(columns=[*cols, "monthly_saving"]), []
-    g = out.groupby(SCOPE, sort=True)
-    repos = g.size().rename("images").to_frame()
-    repos["expired"] = g["action"].apply(lambda a: int((a == "expire").sum()))
-    repos["archived"] = g["action"].apply(lambda a: int((a == "archive").sum()))
-    repos["held_by_index"] = g["blocked"].sum().astype(int)
-    repos = repos.reset_index()
-    acting = repos.loc[(repos["expired"] + repos["archived"]) > 0, SCOPE]
-    sub = out.merge(acting, on=SCOPE)
-    active_before = sub["image_status"].ne("ARCHIVED")
-    kept = sub["action"].ne("expire")
-    active_after = kept & active_before & sub["action"].ne("archive")
-
-    def total(mask: pd.Series) -> pd.Series:
-        b = blob_bytes(con, sub[mask], SCOPE)
-        return acting.merge(b, on=SCOPE, how="left")["bytes"].fillna(0.0).to_numpy()
-
-    all_before, std_before = total(pd.Series(True, index=sub.index)), total(active_before)
-    all_after, std_after = total(kept), total(active_after)
-    acting = acting.assign(
+    totals = state_bytes(con, _STATES, ["active_before", "kept", "active_after"])
+    all_before, std_before = totals["all_before"].to_numpy(), totals["active_before"].to_numpy()
+    all_after, std_after = totals["kept"].to_numpy(), totals["active_after"].to_numpy()
+    acting = totals[SCOPE].assign(
         bytes_freed=all_before - all_after,
         std_delta=std_before - std_after,
         arch_delta=(all_before - std_before) - (all_after - std_after),

@@ -77,15 +77,18 @@ class Inventory:
     bound_to_ecr: pd.DataFrame | None = None
 
 
-def load_inventory(warehouse: Warehouse) -> Inventory:
+def load_inventory(warehouse: Warehouse, *, images: bool = True) -> Inventory:
+    """The snapshot; `images=False` leaves images and index children empty (for a command such as `lifecycle`
+    that evaluates them in the warehouse and needs only the repositories here)."""
     con = warehouse.con.cursor()
     try:
         pulls = con.execute(_PULLS).df()
         window = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone()[0]
+        limit = "" if images else " LIMIT 0"
         return Inventory(
             repositories=con.execute(_REPOSITORIES).df(),
-            images=_normalise(con.execute(_IMAGES).df()),
-            children=con.execute(_CHILDREN).df(),
+            images=_normalise(con.execute(_IMAGES + limit).df()),
+            children=con.execute(_CHILDREN + limit).df(),
             registries=con.execute(_REGISTRIES).df(),
             pull_through_cache=con.execute(_PTC).df(),
             pulls=pulls,
@@ -103,20 +106,22 @@ def _normalise(images: pd.DataFrame) -> pd.DataFrame:
     return images
 
 
-def blob_bytes(con: duckdb.DuckDBPyConnection, images: pd.DataFrame, group: list[str]) -> pd.DataFrame:
-    """Unique blob bytes of `images` per `group` (a blob counted once per group, as ECR bills per repository).
+def state_bytes(con: duckdb.DuckDBPyConnection, images: str, flags: list[str]) -> pd.DataFrame:
+    """Unique blob bytes per repository (SCOPE) of all of `images` and of each subset a boolean column marks
+    (a blob counted once per repository, as ECR bills). One join with the blobs, whatever the number of subsets:
+    a blob of a repository is in a subset when any image of the subset references it.
 
-    `images` needs image_digest and the `group` columns; returns group columns + bytes."""
-    con.register("_pp_images", images[[*group, "image_digest"]])
-    try:
-        cols = ", ".join(group)
-        return con.execute(
-            f"""
-            SELECT {cols}, coalesce(sum(size), 0)::DOUBLE AS bytes FROM (
-                SELECT DISTINCT {", ".join("i." + c for c in group)}, b.blob, b.size
-                FROM _pp_images i JOIN ({BLOBS_OF_IMAGES}) b USING (image_digest)
-            ) GROUP BY ALL
-            """
-        ).df()
-    finally:
-        con.unregister("_pp_images")
+    `images` is a SELECT of SCOPE, image_digest and the `flags` columns; returns SCOPE, `all_before` and one
+    column per flag, in SCOPE order."""
+    return con.execute(
+        f"""
+        SELECT account_id, region, repository_name, sum(size)::DOUBLE AS all_before,
+               {", ".join(f"coalesce(sum(size) FILTER (WHERE {f}), 0)::DOUBLE AS {f}" for f in flags)}
+        FROM (
+            SELECT i.account_id, i.region, i.repository_name, b.blob, any_value(b.size) AS size,
+                   {", ".join(f"bool_or(i.{f}) AS {f}" for f in flags)}
+            FROM ({images}) i JOIN ({BLOBS_OF_IMAGES}) b USING (image_digest)
+            GROUP BY i.account_id, i.region, i.repository_name, b.blob
+        ) GROUP BY ALL ORDER BY ALL
+        """
+    ).df()

@@ -26,6 +26,7 @@ import pandas as pd
 from analysis.portability.inventory import BLOBS_OF_IMAGES, SCOPE, Inventory
 from analysis.portability.translate import registry_key
 from analysis.pricing import Catalog, tiered_cost
+from analysis.warehouse import queries
 
 GIB = 2**30
 PILOT = 10
@@ -76,16 +77,12 @@ def repository_table(
         .rename("image_bytes")
     )
     repos = repos.merge(size.reset_index(), on=SCOPE, how="left")
-    con.register("_pp_repos", repos[SCOPE])
-    try:
-        unique = con.execute(
-            f"""SELECT account_id, region, repository_name, sum(size)::DOUBLE AS unique_bytes FROM (
-                    SELECT DISTINCT i.account_id, i.region, i.repository_name, b.blob, b.size
-                    FROM current_ecr_images i JOIN _pp_repos USING (account_id, region, repository_name)
-                    JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest) GROUP BY ALL"""
-        ).df()
-    finally:
-        con.unregister("_pp_repos")
+    # Unique bytes per repository: the profile aggregate the estimate reads (one definition of it).
+    tables = queries.profile_tables(con)
+    unique = con.execute(
+        f"""SELECT account_id, region, repository_name, unique_bytes::DOUBLE AS unique_bytes
+            FROM {tables["profile_repository_storage"]}"""
+    ).df()
     repos = repos.merge(unique, on=SCOPE, how="left")
     repos["unique_bytes"] = repos["unique_bytes"].fillna(0.0)
     cross = repos["repository_policy_text"].fillna("").str.contains(":iam::", regex=False)
@@ -161,17 +158,18 @@ def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
                 FROM current_ecr_images i JOIN _pp_waves w USING (account_id, region, repository_name)
                 JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest
             ),
-            active_first AS (
-                SELECT blob, any_value(size) AS size, min(wave) AS wave, arg_min(region, wave) AS region
-                FROM refs WHERE active GROUP BY blob
-            ),
-            archived_only AS (
-                SELECT blob, any_value(size) AS size, min(wave) AS wave, arg_min(region, wave) AS region
-                FROM refs GROUP BY blob HAVING NOT bool_or(active)
+            -- one pass over the references: the first wave (and its region, the first by name on a tie) that
+            -- copies each blob, among active images, and among all for a blob only archived images reference
+            per_blob AS (
+                SELECT blob, any_value(size) AS size, bool_or(active) AS active,
+                       min({{'w': wave, 'r': region}}) FILTER (WHERE active) AS first_active,
+                       min({{'w': wave, 'r': region}}) AS first_any
+                FROM refs GROUP BY blob
             )
             SELECT wave, region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes FROM (
-                SELECT wave, region, size AS bytes, 0 AS archived FROM active_first
-                UNION ALL SELECT wave, region, 0, size FROM archived_only
+                SELECT first_active.w AS wave, first_active.r AS region, size AS bytes, 0 AS archived
+                FROM per_blob WHERE active
+                UNION ALL SELECT first_any.w, first_any.r, 0, size FROM per_blob WHERE NOT active
             ) GROUP BY wave, region ORDER BY wave, region
             """
         ).df()

@@ -39,6 +39,10 @@ from analysis.warehouse.schema import (
 )
 
 DEFAULT_DB = "regcost.duckdb"
+# DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
+# took 11–18 GiB. With a limit, its joins and aggregations spill to `<warehouse>.tmp` instead (issue #20).
+MEMORY_LIMIT_ENV = "REGCOST_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class WarehouseError(Exception):
@@ -72,11 +76,11 @@ class Warehouse:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if read_only:
-                self.con = duckdb.connect(str(self.path), read_only=True)
+                self.con = duckdb.connect(str(self.path), read_only=True, config=_config())
             else:
                 self._lock = _take_writer_lock(self.path)
                 self._staging = _stage(self.path)
-                self.con = duckdb.connect(str(self._staging))
+                self.con = duckdb.connect(str(self._staging), config=_config())
         except duckdb.IOException as exc:
             self._discard()
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
@@ -95,7 +99,7 @@ class Warehouse:
                 # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
                 self.con.close()
                 Warehouse(self.path).close()
-                self.con = duckdb.connect(str(self.path), read_only=True)
+                self.con = duckdb.connect(str(self.path), read_only=True, config=_config())
             self._check_version()
         except BaseException:
             self.con.close()
@@ -487,3 +491,8 @@ def _explain_io_error(path: Path, exc: BaseException) -> str:
     if "not a valid DuckDB" in text or "Invalid" in text or "database file" in text.lower():
         return f"{path} is not a DuckDB warehouse ({_first_line(exc)}); choose another --db"
     return f"cannot open {path}: {_first_line(exc)}"
+
+
+def _config() -> dict[str, str]:
+    """DuckDB settings of every warehouse connection: the memory limit ($REGCOST_MEMORY_LIMIT, e.g. 4GB)."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
+
 from analysis.warehouse.db import Warehouse
+from analysis.warehouse.schema import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES
 
 # Storage three ways, per (account, region): the naive sum of imageSizeInBytes (double counts shared
 # layers and index children), unique blobs per repository (what ECR bills without blob mounting) and
-# unique blobs across the whole scope. Blobs = layers + config blobs of every image manifest.
+# unique blobs across the whole scope. Blobs = layers, config blobs and the manifests themselves, exactly as
+# the estimate counts them: both read the profile aggregates a finished run derives (schema.PROFILE_TABLES),
+# named by {placeholders} (`profile_tables` says which), never the tens of millions of layer rows again.
 INVENTORY_BY_SCOPE = """
 WITH img AS (SELECT * FROM current_ecr_images),
-blobs AS (
-    SELECT i.account_id, i.region, i.repository_name, l.layer_digest AS blob, l.size
-    FROM img i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
-    UNION ALL
-    SELECT i.account_id, i.region, i.repository_name, m.config_digest, m.config_size
-    FROM img i JOIN manifests m ON m.digest = i.image_digest
-    WHERE m.config_digest IS NOT NULL
-),
 per_repo AS (
-    SELECT account_id, region, sum(size) AS bytes
-    FROM (SELECT DISTINCT account_id, region, repository_name, blob, size FROM blobs)
-    GROUP BY ALL
+    SELECT account_id, region, sum(unique_bytes) AS bytes FROM {profile_repository_storage} GROUP BY ALL
 ),
-per_scope AS (
-    SELECT account_id, region, sum(size) AS bytes
-    FROM (SELECT DISTINCT account_id, region, blob, size FROM blobs)
-    GROUP BY ALL
-),
+per_scope AS (SELECT account_id, region, scope_unique_bytes AS bytes FROM {profile_scope_storage}),
 images AS (
     SELECT account_id, region,
            count(DISTINCT repository_name) AS repositories_with_images,
@@ -48,8 +39,8 @@ SELECT s.account_id, s.region, s.status, s.run_id,
        coalesce(i.untagged_images, 0) AS untagged_images,
        coalesce(i.archived_images, 0) AS archived_images,
        coalesce(i.naive_bytes, 0) AS naive_bytes,
-       coalesce(pr.bytes, 0) AS repository_unique_bytes,
-       coalesce(ps.bytes, 0) AS scope_unique_bytes,
+       coalesce(pr.bytes, 0)::BIGINT AS repository_unique_bytes,
+       coalesce(ps.bytes, 0)::BIGINT AS scope_unique_bytes,
        coalesce(p.pulls, 0) AS pulls
 FROM latest_scopes s
 LEFT JOIN repos r USING (account_id, region)
@@ -61,17 +52,7 @@ ORDER BY s.account_id, s.region
 """
 
 # Globally unique blob bytes: what a single self-hosted registry would store for the whole estate.
-GLOBAL_UNIQUE_BYTES = """
-SELECT coalesce(sum(size), 0) FROM (
-    SELECT DISTINCT blob, size FROM (
-        SELECT l.layer_digest AS blob, l.size FROM current_ecr_images i
-        JOIN manifest_layers l ON l.manifest_digest = i.image_digest
-        UNION ALL
-        SELECT m.config_digest, m.config_size FROM current_ecr_images i
-        JOIN manifests m ON m.digest = i.image_digest WHERE m.config_digest IS NOT NULL
-    )
-)
-"""
+GLOBAL_UNIQUE_BYTES = "SELECT coalesce(sum(bytes), 0) FROM {profile_global_first_push}"
 
 RECENT_RUNS = """
 SELECT run_id, source, status, started_at, finished_at, counts,
@@ -91,12 +72,38 @@ def _dicts(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> l
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Names of the derived profile tables to read: the warehouse's own while they describe the current
+    snapshot (the usual case: a run's end derives them), else temp tables derived now on `con` by the same
+    statements (a warehouse changed since, e.g. manifests loaded outside a run) — slower, never different.
+    Temp tables live on that cursor only, so a read-only reader stays read-only."""
+    if con.execute(PROFILE_FRESH).fetchall()[0][0]:
+        return {name: name for name in PROFILE_TABLE_NAMES}
+    names = {name: f"_{name}" for name, _ in PROFILE_TABLES}
+    for name, sql in PROFILE_TABLES:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {names[name]} AS {sql.format(**names)}")
+    return names
+
+
+def storage_by_scope(warehouse: Warehouse) -> tuple[list[dict[str, Any]], int]:
+    """`inventory_by_scope` and `global_unique_bytes` from one derivation of the profile (when stale)."""
+    con = warehouse.con.cursor()
+    try:
+        tables = profile_tables(con)
+        cur = con.execute(INVENTORY_BY_SCOPE.format(**tables))
+        names = [d[0] for d in cur.description]
+        scopes = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return scopes, int(con.execute(GLOBAL_UNIQUE_BYTES.format(**tables)).fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def inventory_by_scope(warehouse: Warehouse) -> list[dict[str, Any]]:
-    return _dicts(warehouse, INVENTORY_BY_SCOPE)
+    return storage_by_scope(warehouse)[0]
 
 
 def global_unique_bytes(warehouse: Warehouse) -> int:
-    return int(warehouse.con.execute(GLOBAL_UNIQUE_BYTES).fetchall()[0][0])
+    return storage_by_scope(warehouse)[1]
 
 
 def recent_runs(warehouse: Warehouse, limit: int = 10) -> list[dict[str, Any]]:

@@ -1,0 +1,169 @@
+"""Every command over a large warehouse, each a fresh process: wall time and peak RSS (issue #20).
+
+The warehouse comes from `benchmarks/estimate_5m.py --keep --db PATH` (5M images by default; generate it once,
+outside the repository). The commands are run as a user runs them — `regcost status`, `lifecycle --policy`,
+`plan`, `report` (HTML, PDF), the estimate — plus two in-process steps without a CLI of their own: the
+dashboard's first page (its data function `read_snapshot`, no browser) and the end-of-run profile rebuild
+(`Warehouse.refresh_profile_tables`, on a copy so the measured file is not changed). Peak RSS is the child's
+`ru_maxrss` from `os.wait4`; a command is stopped after `--timeout` seconds and reported as such.
+
+    .venv/bin/python benchmarks/commands_5m.py --db /work/bench-5m.duckdb [--baseline demo.duckdb] [--only status]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _record import record  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 30.0
+TARGET_RSS_BYTES = 4 * 10**9
+# Expire untagged images 14 days after push, keep the last 50 tagged (the issue's policy).
+POLICY = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 14,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": ["*"],
+                "countType": "imageCountMoreThan",
+                "countNumber": 50,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+}
+_SNAPSHOT = "from analysis.dashboard.source import read_snapshot; import sys; read_snapshot(sys.argv[1])"
+_REBUILD = "from analysis.warehouse import Warehouse; import sys; Warehouse(sys.argv[1]).refresh_profile_tables()"
+
+
+def commands(db: Path, work: Path) -> dict[str, list[str]]:
+    regcost = [str(Path(sys.executable).parent / "regcost")]
+    policy = work / "policy.json"
+    policy.write_text(json.dumps(POLICY))
+    out = ["--db", str(db)]
+    return {
+        "status": [*regcost, "status", *out],
+        "lifecycle --policy": [*regcost, "lifecycle", "--policy", str(policy), "--at", "2026-12-01", *out],
+        "plan": [*regcost, "plan", "--at", "2026-12-01", "-o", str(work / "plan"), *out],
+        "report --format html": [*regcost, "report", "--format", "html", "-o", str(work / "r"), *out],
+        "report --format pdf": [*regcost, "report", "--format", "pdf", "-o", str(work / "r"), *out],
+        "dashboard first page (read_snapshot)": [sys.executable, "-c", _SNAPSHOT, str(db)],
+        "estimate --draws 0": [*regcost, "estimate", "--draws", "0", *out],
+        "end-of-run profile rebuild": [sys.executable, "-c", _REBUILD, "@copy"],
+    }
+
+
+def _rss(pid: int) -> int:
+    """The child's resident set now (bytes), from /proc; 0 where there is no /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+def measure(argv: list[str], db: Path, work: Path, timeout: float, rss_limit: float = float("inf")) -> dict:
+    if "@copy" in argv:  # the rebuild writes: measure it on a copy
+        copy = work / "rebuild.duckdb"
+        shutil.copyfile(db, copy)
+        argv = [str(copy) if a == "@copy" else a for a in argv]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        over = _rss(proc.pid) > rss_limit
+        if over or time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            why = f"stopped above {rss_limit / 2**30:.0f} GiB" if over else f"stopped at {timeout:.0f} s"
+            return {"seconds": None, "rss": usage.ru_maxrss * 1024, "ok": False, "note": why}
+        time.sleep(0.05)  # polling a child's exit, not synchronising with it
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
+    ok = os.waitstatus_to_exitcode(status) == 0
+    return {"seconds": seconds, "rss": usage.ru_maxrss * 1024, "ok": ok, "note": "" if ok else (err[-1] if err else "")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, required=True, help="the large warehouse (benchmarks/estimate_5m.py --keep)")
+    ap.add_argument("--baseline", type=Path, help="the demo warehouse (regcost demo --db PATH)")
+    ap.add_argument("--label", default="5M images")
+    ap.add_argument("--only", action="append", help="measure only these commands (repeatable)")
+    ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument(
+        "--rss-limit-gib", type=float, default=8.0, help="stop a command whose RSS passes this (shared machine)"
+    )
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="regcost-bench-") as tmp:
+        work = Path(tmp)
+        big = commands(args.db, work)
+        small = commands(args.baseline, work) if args.baseline else {}
+        for name, argv in big.items():
+            if args.only and name not in args.only:
+                continue
+            base = measure(small[name], args.baseline, work, args.timeout) if name in small else None
+            m = measure(argv, args.db, work, args.timeout, args.rss_limit_gib * 2**30)
+            print(json.dumps({"command": name, "large": m, "demo": base}), flush=True)
+            rows.append((name, m, base))
+    if not args.no_record:
+        record("commands-" + args.label.split()[0].lower(), _table(rows, args.label))
+
+
+def _cell(m: dict | None) -> tuple[str, str]:
+    if m is None:
+        return "", ""
+    wall = f"{m['seconds']:.1f} s" if m["seconds"] is not None else m["note"]
+    if m["seconds"] is not None and not m["ok"]:
+        wall += f" (failed: {m['note'][:60]})"
+    return wall, f"{m['rss'] / 2**20:,.0f} MiB"
+
+
+def _table(rows: list, label: str) -> str:
+    lines = [
+        f"## Every command over {label} (`benchmarks/commands_5m.py`)",
+        "",
+        f"Each a fresh process; targets (issue #20): ≤ {TARGET_SECONDS:.0f} s and ≤ 4 GB each.",
+        "",
+        f"| command | wall ({label}) | peak RSS ({label}) | wall (demo) | peak RSS (demo) | target met |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, m, base in rows:
+        met = m["ok"] and m["seconds"] is not None and m["seconds"] <= TARGET_SECONDS and m["rss"] <= TARGET_RSS_BYTES
+        lines.append(
+            f"| `{name}` | {' | '.join(_cell(m))} | {' | '.join(_cell(base)) or ' | '} | {'yes' if met else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
