@@ -297,8 +297,15 @@ def _collect_registry_cmd(
             console.print(f"physical storage: {s['physical_note']}", highlight=False, soft_wrap=True)
         console.print(f"Storage three ways and why they differ: [bold]regcost status --db {db or default_path()}[/]")
         _print_errors(summary.errors)
-    if summary.status == "failed":
-        raise typer.Exit(1)
+        if summary.status == "partial":
+            err.print(
+                "[yellow]partial run[/]: exit status 3 (complete 0, failed 1, partial 3); the parts listed above "
+                "were not read — collect again, or see `regcost status`",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if summary.status in ("failed", "partial"):
+        raise typer.Exit(1 if summary.status == "failed" else 3)
 
 
 UrlOption = Annotated[str, typer.Option("--url", help="Registry base URL, e.g. https://harbor.example.com.")]

@@ -216,7 +216,8 @@ def test_secrets_never_reach_the_warehouse_or_the_logs(harbor, tmp_path, monkeyp
         runner.invoke(app, ["status", "--db", str(db), "--format", "json"]),
         runner.invoke(app, ["status", "--db", str(db)]),
     ]
-    assert [r.exit_code for r in outputs] == [0, 0, 0, 0], [r.output for r in outputs]
+    # both collections are partial on purpose (403s, a 5xx): exit 3, as a scheduler expects; status reads fine
+    assert [r.exit_code for r in outputs] == [3, 3, 0, 0], [r.output for r in outputs]
     # a URL carrying credentials is refused without being echoed
     refused = runner.invoke(
         app, ["collect", "harbor", "--url", f"http://admin:{ADMIN_PASSWORD}@127.0.0.1:1", "--db", str(db)]
@@ -273,3 +274,16 @@ def test_password_sources_are_checked(harbor, tmp_path, monkeypatch):
     assert missing.exit_code == 2 and "NOPE" in missing.output
     neither = runner.invoke(app, base)
     assert neither.exit_code == 2 and "--password-env" in neither.output
+
+
+def test_a_partial_harbor_collection_exits_3_for_a_scheduler(harbor, tmp_path, monkeypatch):
+    # One endpoint failing for good: the run keeps what it read, says what it did not, and a cron job or a
+    # Kubernetes CronJob sees a non-zero status it can alert on (docs/reliability.md: partial = 3).
+    harbor.faults["/system/gc"] = (500, "pq: database is locked")
+    monkeypatch.setenv("HARBOR_PW", ADMIN_PASSWORD)
+    args = ["collect", "harbor", "--url", harbor.url, "--username", "admin", "--password-env", "HARBOR_PW"]
+    result = CliRunner().invoke(app, [*args, "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 3, result.output
+    assert "partial run" in result.output and "GET /system/gc" in result.output
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
+        assert wh.query("SELECT status FROM runs")[0][0] == "partial"
