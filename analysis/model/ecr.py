@@ -363,13 +363,21 @@ def _inter_region_rate(ctx: Ctx, region: str) -> tuple[float, PriceRef]:
 def _scanning_lines(usage: RegionUsage, ctx: Ctx) -> list[Line]:
     if not usage.scanned_pushes_month.sum() and not usage.scanned_tagged_images.sum():
         return []
-    initial, r1 = ctx.flat("inspector.ecr.initial_scan", "image-scan")
-    rescan, r2 = ctx.flat("inspector.ecr.rescan", "image-scan")
-    pushes = usage.scanned_pushes_month.sum()
+    # Inspector is priced per region (each region's own price, or its named stand-in): scans are priced where
+    # the repository is, then summed.
+    initial_by_region = [ctx.flat("inspector.ecr.initial_scan", "image-scan", region=r) for r in usage.regions]
+    rescan_by_region = [ctx.flat("inspector.ecr.rescan", "image-scan", region=r) for r in usage.regions]
+    initial = np.array([price for price, _ in initial_by_region])
+    rescan = np.array([price for price, _ in rescan_by_region])
+    refs = list({(ref.id, ref.location): ref for _, ref in initial_by_region + rescan_by_region}.values())
+    per_region_pushes = np.asarray(usage.scanned_pushes_month, dtype=float)
+    pushes = per_region_pushes.sum()
     duration = ctx.a.inspector_rescan_duration
-    monitored = rescan_monitored(usage.scanned_pushes_month, usage.scanned_tagged_images, duration).sum()
+    monitored_by_region = rescan_monitored(per_region_pushes, usage.scanned_tagged_images, duration)
+    monitored = monitored_by_region.sum()
     rescans = monitored * ctx.a.rescans_per_image_month
-    monthly = over_months(pushes * initial + rescans * rescan, ctx.months)
+    cost = (per_region_pushes * initial).sum() + (monitored_by_region * rescan).sum() * ctx.a.rescans_per_image_month
+    monthly = over_months(cost, ctx.months)
     return [
         Line(
             "Enhanced scanning (Amazon Inspector)",
@@ -377,7 +385,7 @@ def _scanning_lines(usage: RegionUsage, ctx: Ctx) -> list[Line]:
             monthly,
             first(pushes + rescans),
             "image-scan",
-            [r1, r2],
+            refs,
             f"initial scans of new pushes plus rescans of the {monitored:,.0f} tagged images Inspector still "
             f"monitors (re-scan duration {duration})",
         )

@@ -282,3 +282,16 @@ def test_enhanced_scanning_rescans_only_within_inspectors_duration(shipped):
     assert round(scanning("DAYS_14"), 2) == 9.23
     # 180 days: 100 × 180 / 30.4375 = 591.38 images; 9.00 + 591.38 × 0.005 = 9.00 + 2.96 = 11.96
     assert round(scanning("DAYS_180"), 2) == 11.96
+
+
+def test_enhanced_scanning_is_priced_in_each_repositorys_region(shipped):
+    # Inspector's per-scan price differs by region (AWS's price map: initial scan 0.09 in us-east-1, 0.11 in
+    # Tokyo; rescans 0.01 in both). The same estate in both regions, every tagged image monitored (LIFETIME):
+    # us-east-1 100 × 0.09 + 1,000 × 0.5 × 0.01 = 9.00 + 5.00 = 14.00
+    # Tokyo     100 × 0.11 + 1,000 × 0.5 × 0.01 = 11.00 + 5.00 = 16.00   → 30.00 a month
+    estate = {"scanned_pushes_month": 100, "scanned_tagged_images": 1_000}
+    u = usage(us_east_1=estate, ap_northeast_1=estate)
+    c = ctx(shipped, rescans_per_image_month=0.5, inspector_rescan_duration="LIFETIME")
+    line = lines(u, c)["Enhanced scanning (Amazon Inspector)"]
+    assert round(float(line.monthly[0]), 2) == 30.00
+    assert {ref.location for ref in line.prices} >= {"us-east-1", "ap-northeast-1"}
