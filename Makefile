@@ -36,6 +36,6 @@ bench: setup-test
 	.venv/bin/python benchmarks/dashboard_1m.py
 
 clean:
-	rm -f regcost.duckdb regcost-demo.duckdb
+	rm -f regcost.duckdb regcost-demo.duckdb regcost*.duckdb.lock regcost*.duckdb.staging
 	rm -rf dist
-	rm -rf regcost-demo-trail
+	rm -rf regcost-demo-trail regcost-demo-cur
