@@ -74,15 +74,3 @@ def supply_chain_artifacts(warehouse: Warehouse) -> list[dict[str, Any]]:
             rows.append(row)
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(rows, key=lambda r: (r["source"], r["registry"], order.get(r["kind"], len(KINDS))))
-
-
-def summary_line(rows: list[dict[str, Any]], registry: str | None = None) -> str | None:
-    """`2 supply-chain artifact(s) (1 signature 1.2 KiB, 1 sbom 47.1 KiB)` — None when there are none."""
-    from analysis.render.units import human_bytes
-
-    mine = [r for r in rows if registry is None or r["registry"] == registry]
-    if not mine:
-        return None
-    parts = ", ".join(f"{r['count']:,} {r['kind']} {human_bytes(r['bytes'], 'unknown')}" for r in mine)
-    total = sum(r["count"] for r in mine)
-    return f"{total:,} supply-chain artifact(s) ({parts})"
