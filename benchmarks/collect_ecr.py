@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _record import record  # noqa: E402
 
-from analysis.collect import EcrRequest, collect_ecr  # noqa: E402
 from analysis.collectors.aws import AwsSettings  # noqa: E402
 from analysis.collectors.ecr import BATCH_GET_LIMIT, PAGE_SIZE  # noqa: E402
 from analysis.demo.aws import EmulatedAWS  # noqa: E402
 from analysis.demo.estate import Estate, generate_estate  # noqa: E402
+from analysis.pipeline.ecr import EcrRequest, collect_ecr  # noqa: E402
 from analysis.warehouse import ScopeKey, Warehouse  # noqa: E402
 
 ROLE = "OrganizationAccountAccessRole"

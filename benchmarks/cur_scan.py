@@ -86,7 +86,7 @@ COPY (
 SCAN = """
 import json, sys, time
 sys.path.insert(0, {root!r})
-from analysis.collect_costs import collect_cur
+from analysis.pipeline.costs import collect_cur
 from analysis.warehouse import Warehouse
 t0 = time.perf_counter()
 with Warehouse({db!r}) as wh:

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _record import record  # noqa: E402
 
-from analysis.collect import EcrRequest, RunSummary, collect_ecr  # noqa: E402
 from analysis.collectors.aws import AwsSettings  # noqa: E402
 from analysis.demo.aws import EmulatedAWS  # noqa: E402
 from analysis.demo.estate import generate_estate  # noqa: E402
+from analysis.pipeline.ecr import EcrRequest, RunSummary, collect_ecr  # noqa: E402
 from analysis.warehouse import Warehouse  # noqa: E402
 
 REGISTRY_READS = ("DescribeRegistry", "GetRegistryPolicy", "GetRegistryScanningConfiguration")

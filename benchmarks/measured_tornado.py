@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _record import record  # noqa: E402
 
-from analysis.model.estimate import estimate_from_warehouse, run_estimate  # noqa: E402
+from analysis.model.estimate import estimate_from_warehouse
 from analysis.model.scenarios import load_scenarios, pick  # noqa: E402
+from analysis.pipeline.estimate import run_estimate
 from analysis.pricing.catalog import load_catalog  # noqa: E402
 from analysis.warehouse import Warehouse  # noqa: E402
 

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import record  # noqa: E402
 
 from analysis.demo.runner import run_demo  # noqa: E402
+from analysis.pipeline.report import build_inputs  # noqa: E402
 from analysis.render.document import render_document  # noqa: E402
 from analysis.render.pdf import chart_server, chart_svgs  # noqa: E402
-from analysis.report import build_inputs  # noqa: E402
 
 TARGETS = {"html": 3.0, "pdf": 20.0}
 REGCOST = str(Path(sys.executable).parent / "regcost")

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analysis.collect import EcrRequest, RunSummary, collect_ecr
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.ecr import EcrOptions
 from analysis.demo.aws import EmulatedAWS
 from analysis.demo.estate import Estate
+from analysis.pipeline.ecr import EcrRequest, RunSummary, collect_ecr
 from analysis.warehouse import Warehouse
 
 SMALL = {"seed": 11, "repositories": 30, "images": 1_500}

@@ -18,7 +18,7 @@ from analysis import __version__
 from analysis.warehouse import WarehouseError
 
 if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command needs them, not at start-up
-    from analysis.collect import RunSummary
+    from analysis.pipeline.ecr import RunSummary
 
 app = typer.Typer(
     name="regcost",

@@ -21,10 +21,10 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 
 if TYPE_CHECKING:
-    from analysis.collect import RunSummary
+    from analysis.pipeline.ecr import RunSummary
 from analysis.warehouse import Warehouse, default_path
 
 
@@ -87,9 +87,9 @@ def collect_ecr_cmd(
 
     Exit status: 0 complete, 3 partial (what was not read keeps its last good value), 1 failed.
     """
-    from analysis.collect import EcrRequest, collect_ecr
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.ecr import EcrOptions
+    from analysis.pipeline.ecr import EcrRequest, collect_ecr
 
     with _errors_for_people():
         if organization and role_arn:
@@ -134,8 +134,8 @@ def collect_costs_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
-    from analysis.collect_costs import collect_cost_explorer, collect_cur
     from analysis.collectors.aws import AwsSettings
+    from analysis.pipeline.costs import collect_cost_explorer, collect_cur
 
     with _errors_for_people():
         if cost_explorer == (cur is not None):
@@ -206,7 +206,7 @@ def _print_skipped(summary: RunSummary) -> None:
 
 
 def _registry_url(url: str, option: str) -> str:
-    from analysis.collectors.http import has_userinfo
+    from analysis.urls import has_userinfo
 
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"{option} must start with https:// or http://")
@@ -251,8 +251,8 @@ def _collect_registry_cmd(
     fmt: str,
     trust_realm: list[str] | None = None,
 ) -> None:
-    from analysis.collect_registry import collect_registry
     from analysis.collectors.http import Credentials, HttpClient
+    from analysis.pipeline.registry import collect_registry
 
     url = _registry_url(url, "--url")
     if metrics_url:

@@ -24,7 +24,7 @@ from analysis.cli.base import (
 )
 from analysis.cli.collect import _print_registries
 from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
-from analysis.model.estimate import run_estimate
+from analysis.pipeline.estimate import run_estimate
 from analysis.render import render
 from analysis.resources import dashboard_app, shipped_data
 from analysis.warehouse import Warehouse, default_path, queries
@@ -87,8 +87,8 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
+        from analysis.pipeline.report import inputs_for, plan_view, write_reports
         from analysis.portability.plan import migration_days
-        from analysis.report import inputs_for, plan_view, write_reports
 
         demo_plan, plan_files = _demo_plan(db, reports / "harbor")
         # One migration effort everywhere: the estimate takes the plan's engineer-days, the report shows that plan.

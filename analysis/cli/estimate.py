@@ -29,8 +29,9 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.model.estimate import DEFAULT_SEED, run_estimate
+from analysis.model.estimate import DEFAULT_SEED
 from analysis.model.registry_workload import DEFAULT_REGION
+from analysis.pipeline.estimate import run_estimate
 from analysis.render import FORMATS, render
 from analysis.warehouse import Warehouse
 
@@ -195,7 +196,7 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
-    from analysis.report import REPORT_FORMATS, build_inputs, formats_of, write_reports
+    from analysis.pipeline.report import REPORT_FORMATS, build_inputs, formats_of, write_reports
 
     with _errors_for_people():
         if fmt not in REPORT_FORMATS:

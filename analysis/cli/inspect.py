@@ -271,9 +271,8 @@ def pricing_refresh(
     Use the snapshot with --catalog FOLDER: it overrides the shipped AWS entries it covers.
     """
     from analysis.collectors.aws import AwsSettings
+    from analysis.collectors.pricelist import PRICING_ENDPOINT_REGION, PRICING_ENDPOINT_REGION_CN
     from analysis.pricing.refresh import (
-        PRICING_ENDPOINT_REGION,
-        PRICING_ENDPOINT_REGION_CN,
         RefreshError,
         ecr_regions,
         refresh_aws,

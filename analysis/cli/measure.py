@@ -66,9 +66,9 @@ def collect_trail_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """Measure pulls from CloudTrail: pulls, layer fetches, bytes pulled and the layer-cache hit ratio (read-only)."""
-    from analysis.collect_trail import TrailRequest, collect_trail
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.cloudtrail import TrailError
+    from analysis.pipeline.trail import TrailRequest, collect_trail
 
     with _errors_for_people():
         if not (folder or s3 or lookup):
@@ -162,8 +162,8 @@ def collect_network_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """Measure the network path of pulls: VPC endpoints or NAT gateway, per subnet, and what NAT costs (read-only)."""
-    from analysis.collect_network import collect_network
     from analysis.collectors.aws import AwsSettings
+    from analysis.pipeline.network import collect_network
 
     with _errors_for_people():
         if not region:
@@ -231,9 +231,9 @@ def collect_workloads_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """List the workloads that consume images, and the repositories that cannot leave ECR (read-only)."""
-    from analysis.collect_workloads import collect_workloads
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.workloads import READERS
+    from analysis.pipeline.workloads import collect_workloads
 
     with _errors_for_people():
         if not region:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Operations, declare, error_record, new_session
+from analysis.collectors.aws import AwsSettings, error_record, new_session
+from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord
 
 OPERATIONS = declare(

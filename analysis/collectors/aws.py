@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ import botocore.config
 import botocore.exceptions
 from botocore.retries import standard
 
+from analysis.collectors.operations import allowed_operations
 from analysis.collectors.records import ErrorRecord
 
 # Describe*/List* on ECR have unpublished, low throttles (ecr-facts.md §3.8): throttles are retried with
@@ -36,47 +37,6 @@ MAX_BACKOFF_S = 5.0  # one backoff sleep never exceeds this (botocore's own cap 
 # sent fail at once with BudgetExhausted and what they would have read keeps its last good value.
 SCOPE_BUDGET_S = 600.0
 RUN_BUDGET_S = 3_600.0
-
-
-@dataclass(frozen=True)
-class Operations:
-    """The API operations one collector may call, per boto3 service name, with their IAM actions."""
-
-    service: str  # boto3 service name, e.g. "ecr", "cloudwatch"
-    iam_prefix: str  # IAM action prefix, e.g. "ecr", "cloudwatch"
-    operations: tuple[str, ...]  # API operation names as botocore spells them, e.g. "DescribeImages"
-    # An operation authorised by another action (ListImageReferrers → ecr:BatchGetImage).
-    iam_overrides: dict[str, str] = field(default_factory=dict)
-
-    def iam_actions(self) -> list[str]:
-        return sorted({f"{self.iam_prefix}:{self.iam_overrides.get(op, op)}" for op in self.operations})
-
-
-_REGISTRY: dict[str, list[Operations]] = {}
-
-
-def declare(collector: str, *ops: Operations) -> tuple[Operations, ...]:
-    _REGISTRY[collector] = list(ops)
-    return ops
-
-
-def declared() -> dict[str, list[Operations]]:
-    """Every collector's declarations (importing the collectors registers them)."""
-    import analysis.collectors.accounts  # noqa: F401
-    import analysis.collectors.cloudtrail  # noqa: F401
-    import analysis.collectors.cloudwatch  # noqa: F401
-    import analysis.collectors.costs  # noqa: F401
-    import analysis.collectors.cur  # noqa: F401
-    import analysis.collectors.ecr  # noqa: F401
-    import analysis.collectors.network  # noqa: F401
-    import analysis.collectors.pricelist  # noqa: F401
-    import analysis.collectors.workloads  # noqa: F401
-
-    return dict(_REGISTRY)
-
-
-def allowed_operations(service: str) -> frozenset[str]:
-    return frozenset(op for ops in declared().values() for o in ops if o.service == service for op in o.operations)
 
 
 class UndeclaredOperation(RuntimeError):

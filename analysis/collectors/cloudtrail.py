@@ -30,7 +30,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from analysis.collectors.aws import AwsSettings, Operations, declare
+from analysis.collectors.aws import AwsSettings
+from analysis.collectors.operations import Operations, declare
 
 OPERATIONS = declare(
     "cloudtrail",

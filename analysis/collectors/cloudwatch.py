@@ -12,7 +12,8 @@ from typing import Any
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Budget, Operations, Unread, chunks, declare, error_record
+from analysis.collectors.aws import AwsSettings, Budget, Unread, chunks, error_record
+from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord, PullCountRecord
 
 OPERATIONS = declare("cloudwatch", Operations("cloudwatch", "cloudwatch", ("GetMetricData",)))

@@ -20,7 +20,8 @@ from typing import Any
 
 import boto3
 
-from analysis.collectors.aws import AwsSettings, Operations, declare
+from analysis.collectors.aws import AwsSettings
+from analysis.collectors.operations import Operations, declare
 
 OPERATIONS = declare("costs", Operations("ce", "ce", ("GetCostAndUsage",)))
 

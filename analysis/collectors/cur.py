@@ -20,8 +20,9 @@ from typing import Any
 
 import duckdb
 
-from analysis.collectors.aws import AwsSettings, Operations, declare
+from analysis.collectors.aws import AwsSettings
 from analysis.collectors.costs import CODE_OF_REGION, REGION_CODES, USAGE_RULES
+from analysis.collectors.operations import Operations, declare
 
 # ListObjectsV2 is authorised by s3:ListBucket (IAM service authorization reference for Amazon S3).
 OPERATIONS = declare(

@@ -17,17 +17,9 @@ from typing import Any
 
 import boto3
 
-from analysis.collectors.aws import (
-    AwsSettings,
-    Budget,
-    Operations,
-    Unread,
-    chunks,
-    declare,
-    error_record,
-    is_not_found,
-)
+from analysis.collectors.aws import AwsSettings, Budget, Unread, chunks, error_record, is_not_found
 from analysis.collectors.manifests import ACCEPTED_MEDIA_TYPES, ManifestError, ParsedManifest, parse_manifest
+from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import (
     ErrorRecord,
     ImageRecord,

@@ -14,10 +14,12 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+
+from analysis.urls import strip_userinfo
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 TIMEOUT_S = 30.0
@@ -40,18 +42,6 @@ class HttpError(Exception):
 
 class UndeclaredRequest(RuntimeError):
     """A method other than GET/HEAD was attempted: refused before anything is sent."""
-
-
-def strip_userinfo(url: str) -> str:
-    """`https://user:pw@host:443/x` → `https://host:443/x` (the form stored in a run's scope)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-def has_userinfo(url: str) -> bool:
-    return "@" in urlsplit(url).netloc
 
 
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]+@")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.collectors.aws import declared
+from analysis.collectors.operations import declared
 
 
 def iam_policy(role_name: str | None = None) -> dict[str, Any]:

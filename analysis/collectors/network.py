@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.collectors.aws import AwsSettings, Operations, chunks, declare
+from analysis.collectors.aws import AwsSettings, chunks
+from analysis.collectors.operations import Operations, declare
 
 OPERATIONS = declare(
     "network",

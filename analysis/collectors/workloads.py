@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.collectors.aws import AwsSettings, Operations, chunks, declare, error_record
+from analysis.collectors.aws import AwsSettings, chunks, error_record
+from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord
 
 OPERATIONS = declare(

@@ -288,9 +288,9 @@ def _report_downloads(result: EstimateResult) -> None:
     headless Chromium, then layout), too slow to redo on every slider move."""
     identity = json.dumps([result.generated_at.isoformat(), [s.name for s in result.scenarios]])
     if st.button("Build HTML + PDF report", key="report.build", icon=":material/description:", width="stretch"):
+        from analysis.pipeline.report import inputs_for
         from analysis.render.html import render_html
         from analysis.render.pdf import render_pdf
-        from analysis.report import inputs_for
 
         try:
             with st.spinner("Rendering the report (a few seconds)…"):

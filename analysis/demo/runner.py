@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.collect import EcrRequest, RunSummary, collect_ecr
-from analysis.collect_costs import collect_cost_explorer, collect_cur, plan_cost_explorer
 from analysis.collectors.aws import AwsSettings
 from analysis.demo.aws import EmulatedAWS
 from analysis.demo.bill import ce_pages, generate_bill, write_cur2
 from analysis.demo.estate import Estate, generate_estate
+from analysis.pipeline.costs import collect_cost_explorer, collect_cur, plan_cost_explorer
+from analysis.pipeline.ecr import EcrRequest, RunSummary, collect_ecr
 from analysis.warehouse import Warehouse
 
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
@@ -95,11 +95,11 @@ def _collect_measurements(
     import shutil
     from datetime import timedelta
 
-    from analysis.collect_network import collect_network
-    from analysis.collect_trail import TrailRequest, collect_trail
-    from analysis.collect_workloads import collect_workloads
     from analysis.demo import measurements as dm
     from analysis.demo.estate import ACCOUNT_IDS
+    from analysis.pipeline.network import collect_network
+    from analysis.pipeline.trail import TrailRequest, collect_trail
+    from analysis.pipeline.workloads import collect_workloads
 
     region = estate.regions[0]
     kwargs = aws.client_kwargs(region)
@@ -133,9 +133,9 @@ def _collect_harbor(estate: Any, db: Path) -> dict[str, Any]:
     """
     import secrets
 
-    from analysis.collect_registry import collect_registry
     from analysis.collectors.http import Credentials, HttpClient
     from analysis.demo.harbor import FakeHarbor, harbor_from_estate
+    from analysis.pipeline.registry import collect_registry
 
     secret = secrets.token_urlsafe(16)  # a fresh robot secret per demo: never stored, never shown
     with FakeHarbor(harbor_from_estate(estate, robot_secret=secret)) as harbor, Warehouse(db) as wh:

@@ -6,18 +6,15 @@ base case of every scenario, projects it and compares each with the baseline (st
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from analysis.model.assumptions import Assumptions, Range, Share, base
-from analysis.model.costs import Ctx, Line, OneTime, PriceRef, Resolved
-from analysis.model.ecr import EcrOptions, ecr_costs
+from analysis.model.costing import scenario_costs
+from analysis.model.costs import Line, OneTime, PriceRef
 from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
-from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
 from analysis.model.projection import break_even_month, cumulative, npv
 from analysis.model.registry_workload import DEFAULT_REGION, RegistryNotFound, load_registry_profile
 from analysis.model.repositories import baseline_top_repositories
@@ -32,69 +29,15 @@ from analysis.model.result import (
     Recommendation,
     ScenarioResult,
 )
-from analysis.model.scenarios import Scenario, ScenarioError, load_scenarios, pick
-from analysis.model.selfhosted import selfhosted_costs
+from analysis.model.scenarios import Scenario
+from analysis.model.uncertainty import simulate
 from analysis.model.workload import load_profile, summary
-from analysis.pricing import Catalog, load_catalog
+from analysis.pricing import Catalog
 from analysis.warehouse import Warehouse
 from analysis.warehouse.quality import current_data_quality
 from analysis.warehouse.quality import note as quality_note
 
 DEFAULT_SEED = 20261127  # fixed, so a Monte Carlo run is reproducible unless asked otherwise
-
-
-@dataclass
-class ScenarioCosts:
-    scenario: Scenario
-    lines: list[Line]
-    one_time: list[OneTime]
-
-    def monthly_total(self) -> np.ndarray:
-        # Lines mix (months,) and (draws, months) shapes under Monte Carlo: add them by broadcasting.
-        return functools.reduce(np.add, (np.asarray(line.monthly, dtype=float) for line in self.lines))
-
-    def one_time_total(self) -> np.ndarray | float:
-        return sum((np.asarray(o.amount, dtype=float) for o in self.one_time), np.asarray(0.0))
-
-
-def effective_assumptions(scenario: Scenario, inp: ModelInput, shared: Assumptions) -> Assumptions:
-    """The scenario's assumptions with the run-wide ones (horizon, currency, discount rate) and a usage file's
-    measured transfer split imposed, so every scenario is compared on the same terms."""
-    update = {k: getattr(shared, k) for k in ("horizon_months", "currency", "discount_rate_annual")}
-    if inp.consumer_override is not None:
-        update["consumers"] = Share(**inp.consumer_override)
-        update["layer_cache_hit_ratio"] = 0.0
-    return scenario.assumptions.model_copy(update=update)
-
-
-def scenario_costs(
-    scenario: Scenario,
-    inp: ModelInput,
-    catalog: Catalog,
-    shared: Assumptions,
-    n: int | None = None,
-    rng: np.random.Generator | None = None,
-) -> ScenarioCosts:
-    assumptions = effective_assumptions(scenario, inp, shared)
-    ctx = Ctx(catalog, Resolved(assumptions, n, rng), np.arange(1, assumptions.horizon_months + 1, dtype=float))
-    a = ctx.a
-    if scenario.kind == "ecr":
-        return ScenarioCosts(scenario, ecr_costs(inp.usage, ctx), [])
-    if scenario.kind == "ecr-cleanup":
-        return ScenarioCosts(scenario, ecr_costs(inp.usage, ctx, EcrOptions(cleanup=True)), [])
-    sh = scenario.selfhosted
-    assert sh is not None  # validated: selfhosted and hybrid scenarios have a site
-    if scenario.kind == "hybrid":
-        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio
-        lines = ecr_costs(inp.usage, ctx, EcrOptions(egress_factor=kept))
-        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=inp.global_unique_gb * a.proxy_cache_share)
-        for line in proxy:
-            line.component = f"Proxy cache: {line.component}"
-        return ScenarioCosts(scenario, lines + proxy, [proxy_setup(sh, ctx)])
-    lines = selfhosted_costs(inp, sh, ctx)
-    move_traffic(lines, ctx)  # during the dual run ECR still serves part of the pulls: each is paid once
-    lines.append(dual_run(ecr_costs(inp.usage, ctx), ctx))
-    return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))
 
 
 def estimate(
@@ -147,8 +90,6 @@ def estimate(
     as_of = sorted(p.as_of for p in used)
     uncertainty = None
     if draws:
-        from analysis.model.uncertainty import simulate  # uncertainty builds on scenario_costs above
-
         uncertainty = simulate(inp, scenarios, catalog, shared, draws=draws, seed=seed)
     return EstimateResult(
         generated_at=datetime.now(UTC),
@@ -343,75 +284,6 @@ def estimate_from_usage(
         draws=draws,
         seed=seed,
     )
-
-
-def run_estimate(
-    db: Path | None,
-    *,
-    usage: Path | None = None,
-    scenario: list[str] | None = None,
-    scenario_file: list[Path] | None = None,
-    catalog: list[Path] | None = None,
-    horizon: int | None = None,
-    currency: str | None = None,
-    draws: int = 0,
-    seed: int = DEFAULT_SEED,
-    calibrate: bool = False,
-    registry: str | None = None,
-    region: str = DEFAULT_REGION,
-    plan_days: Range | None = None,
-) -> EstimateResult:
-    """The estimate as the CLI, the reports and the dashboard ask for it: names and files in, result out.
-
-    `plan_days`: the migration plan's engineer-days (a caller that built the plan passes it); none: the plan of
-    the warehouse is built here (without a reference scan), so estimate, report and dashboard use one effort.
-
-    `calibrate`: fit the layer-cache hit ratio and consumer split to the collected bill first (calibration.py).
-    `registry`: estimate from a Harbor/OCI collection (its URL or id; "" = the only one) priced in ECR `region`."""
-    scenarios = pick(load_scenarios(scenario_file), scenario)
-    prices = load_catalog(catalog)
-    options = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
-    if usage is not None:
-        if registry is not None:
-            raise ScenarioError("--usage replaces the warehouse: it cannot be combined with --from-registry")
-        if calibrate:
-            raise ScenarioError("--calibrate fits the warehouse's bill: it cannot be combined with --usage")
-        return estimate_from_usage(usage, scenarios, prices, **options)
-    if registry is not None:
-        if calibrate:
-            raise ScenarioError("--calibrate fits ECR's bill: it cannot be combined with --from-registry")
-        options |= {"registry": registry, "region": region}
-    with Warehouse(db, read_only=True) as wh:
-        notes = []
-        explicit = {s.name: set(s.assumptions.model_fields_set) for s in scenarios}  # what the files set
-        if calibrate:
-            from analysis.model.calibration import calibrated  # fitted assumptions replace the scenarios' own
-
-            scenarios, note = calibrated(wh, scenarios)
-            notes.append(note)
-        if registry is None:
-            from analysis.model.measured import measured  # CloudTrail/VPC measurements replace presets (#13)
-
-            scenarios, measured_notes = measured(wh, scenarios, explicit)
-            notes += measured_notes
-        if registry is None and any(s.kind == "selfhosted" for s in scenarios):
-            days = plan_days if plan_days is not None else planned_days(wh)
-            if days is not None:
-                scenarios, note = with_plan_days(scenarios, days)
-                notes.append(note)
-        result = estimate_from_warehouse(wh, scenarios, prices, **options)
-        return result.model_copy(update={"notes": [*result.notes, *notes]}) if notes else result
-
-
-def planned_days(wh: Warehouse) -> Range | None:
-    """The engineer-days of the warehouse's migration plan (analysis/portability/plan.py), or None when the
-    warehouse holds no ECR inventory to plan from."""
-    from datetime import UTC, datetime
-
-    from analysis.portability.plan import build_plan, migration_days  # the plan builds on the model, not back
-
-    plan = build_plan(wh, at=datetime.now(UTC))
-    return migration_days(plan) if len(plan.waves.repositories) else None
 
 
 def with_plan_days(scenarios: list[Scenario], days: Range) -> tuple[list[Scenario], str]:

@@ -36,6 +36,7 @@ from analysis.model.workload import (
     _days_before,
     _months_before,
 )
+from analysis.urls import registry_id
 from analysis.warehouse import Warehouse
 from analysis.warehouse.schema import PROFILE_TABLES
 
@@ -276,8 +277,6 @@ def _pick_registry(known: list[str], wanted: str | None) -> str:
         if len(known) == 1:
             return known[0]
         raise RegistryNotFound(f"{len(known)} registries collected: name one of {', '.join(known)}")
-    from analysis.collect_registry import registry_id  # the collector's own normalisation of a URL
-
     want = registry_id(wanted)
     for k in known:
         if want in (k, k.split("://", 1)[-1]):

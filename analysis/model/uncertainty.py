@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base
-from analysis.model.estimate import scenario_costs
+from analysis.model.costing import scenario_costs
 from analysis.model.inputs import ModelInput
 from analysis.model.projection import break_even_month
 from analysis.model.result import Band, ScenarioUncertainty, TornadoBar, UncertaintyResult

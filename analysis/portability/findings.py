@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.portability.inventory import Inventory
 from analysis.portability.retention import Translation
 from analysis.portability.translate import load_json
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 
 # feature → (fixed days, days per unit, unit, why). [assumption]: no published effort data exists; these are
 # our documented choices for a team that knows Kubernetes and AWS but has not run Harbor (docs/portability.md).

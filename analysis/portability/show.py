@@ -9,7 +9,7 @@ from rich.table import Table
 
 from analysis.portability.billing import LifecycleReport
 from analysis.portability.references import Reference
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 
 GIB = 2**30
 

@@ -39,14 +39,6 @@ from pydantic import ValidationError
 
 from analysis.pricing.catalog import CATALOG_VERSION, REGION_CODE, CatalogFile, format_validation_error
 
-# The API operations this module calls, for the project's IAM-policy builder (action = "pricing:" + name).
-PRICING_OPERATIONS: tuple[str, ...] = ("GetProducts",)
-PRICING_IAM_ACTIONS: tuple[str, ...] = tuple(f"pricing:{op}" for op in PRICING_OPERATIONS)
-# The Price List API is served from us-east-1 (also eu-central-1, ap-south-1); prices for every region come
-# from any of them, so one fixed endpoint keeps results independent of the user's --region.
-PRICING_ENDPOINT_REGION = "us-east-1"
-
-PRICING_ENDPOINT_REGION_CN = "cn-northwest-1"
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 
 ECR_SERVICE = "AmazonECR"
@@ -65,14 +57,6 @@ UNIT_MAP = {"GB-Mo": "GB-month", "GB": "GB", "Hrs": "hour", "Hours": "hour", "Re
 
 class RefreshError(Exception):
     """The Price List answer was empty, ambiguous or not in the expected shape; nothing was written."""
-
-
-def pricing_client(session: Any | None = None, *, china: bool = False) -> Any:
-    """A boto3 `pricing` client on the Price List endpoint (credentials from the standard chain)."""
-    import boto3
-
-    endpoint = PRICING_ENDPOINT_REGION_CN if china else PRICING_ENDPOINT_REGION
-    return (session or boto3.Session()).client("pricing", region_name=endpoint)
 
 
 def ecr_regions(partitions: tuple[str, ...] = PARTITIONS) -> list[str]:

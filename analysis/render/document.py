@@ -23,7 +23,7 @@ from analysis import __version__
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
 from analysis.render.inputs import ReportInputs
 from analysis.render.text import GIB, estate_line, money
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Mode = Literal["html", "pdf"]

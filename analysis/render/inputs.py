@@ -1,7 +1,7 @@
 """What a report renders: the estimate's result object plus the warehouse's data-quality facts, the migration
 plan (a compact view of `regcost plan`) and the self-hosted registries' storage.
 
-Gathered by the report builder (analysis/report.py), which is the only part that reads the warehouse; the
+Gathered by the report builder (analysis/pipeline/report.py), which is the only part that reads the warehouse; the
 renderers take this object and never query anything.
 """
 

@@ -202,7 +202,7 @@ def registry_storage(warehouse: Warehouse) -> list[dict[str, Any]]:
 
 def explain_registry_storage(r: dict[str, Any]) -> list[str]:
     """Why unique blobs, Σ project quota and physical bytes differ (harbor-facts §1.3, §3) — and what is unknown."""
-    from analysis.render.units import human_bytes as b
+    from analysis.units import human_bytes as b
 
     unique, quota = r["unique_blob_bytes"], r.get("quota_sum_bytes")
     lines = []
@@ -250,7 +250,7 @@ def explain_registry_storage(r: dict[str, Any]) -> list[str]:
 
 def _physical_lines(r: dict[str, Any], unique: int | None) -> list[str]:
     """Physical bytes against unique blobs; unknown physical bytes say why and which fallback stands in."""
-    from analysis.render.units import human_bytes as b
+    from analysis.units import human_bytes as b
 
     physical, source = r.get("physical_bytes"), r.get("physical_source")
     if source == "blob_sum" or physical is None:

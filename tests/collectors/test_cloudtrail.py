@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from support import settings_for
 
-from analysis.collect_trail import TrailRequest, collect_trail
 from analysis.collectors import cloudtrail as ct
-from analysis.collectors.aws import allowed_operations
+from analysis.collectors.operations import allowed_operations
 from analysis.demo.cloudtrail import put_lookup_events
 from analysis.demo.estate import ACCOUNT_IDS
+from analysis.pipeline.trail import TrailRequest, collect_trail
 from analysis.warehouse import Warehouse
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "cloudtrail" / "aws-docs-ecr-events.json"

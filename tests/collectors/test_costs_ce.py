@@ -11,8 +11,8 @@ from support import settings_for
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_costs import collect_cost_explorer, plan_cost_explorer
 from analysis.collectors.costs import CeRequest, plan_requests, usage_class, usage_regions, window_months
+from analysis.pipeline.costs import collect_cost_explorer, plan_cost_explorer
 from analysis.warehouse import Warehouse
 
 TODAY = date(2026, 11, 27)

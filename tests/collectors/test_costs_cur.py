@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import settings_for
 
-from analysis.collect_costs import collect_cur
 from analysis.collectors.cur import CurError, NoEcrLines
+from analysis.pipeline.costs import collect_cur
 from analysis.warehouse import Warehouse
 
 TODAY = date(2026, 11, 27)

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_registry import collect_registry
 from analysis.collectors.harbor import ENDPOINTS
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
+from analysis.pipeline.registry import collect_registry
 from analysis.warehouse import Warehouse, queries
 
 ADMIN_PASSWORD = "Adm1n-pa55-never-stored-7f3a"

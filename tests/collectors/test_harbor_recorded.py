@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analysis.collect_registry import collect_registry
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, SpecValidator, sample_data
+from analysis.pipeline.registry import collect_registry
 from analysis.warehouse import Warehouse, queries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "harbor"

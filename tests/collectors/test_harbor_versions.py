@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_registry import collect_registry
 from analysis.collectors.harbor import accessory_kind, parse_version, supports
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
+from analysis.pipeline.registry import collect_registry
 from analysis.warehouse import Warehouse, queries
 from analysis.warehouse.supply_chain import supply_chain_artifacts
 

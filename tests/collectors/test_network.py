@@ -12,13 +12,13 @@ import pytest
 from support import settings_for
 from test_cloudtrail import _layer_fetch, _pull
 
-from analysis.collect_network import collect_network
-from analysis.collect_trail import TrailRequest, collect_trail
 from analysis.collectors import cloudtrail as ct
 from analysis.collectors import network as net
-from analysis.collectors.aws import allowed_operations
+from analysis.collectors.operations import allowed_operations
 from analysis.demo import measurements as dm
 from analysis.demo.estate import ACCOUNT_IDS
+from analysis.pipeline.network import collect_network
+from analysis.pipeline.trail import TrailRequest, collect_trail
 from analysis.warehouse import Warehouse
 
 REGION = "us-east-1"

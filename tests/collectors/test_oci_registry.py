@@ -10,8 +10,8 @@ from registry_process import Pusher, Registry, digest, start_registry
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_registry import collect_registry
 from analysis.collectors.http import HttpClient, UndeclaredRequest
+from analysis.pipeline.registry import collect_registry
 from analysis.warehouse import Warehouse, queries
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/docker-registry"), reason="docker-registry not installed")

@@ -9,7 +9,8 @@ from support import run_collection, settings_for
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collectors.aws import UndeclaredOperation, allowed_operations, declared
+from analysis.collectors.aws import UndeclaredOperation
+from analysis.collectors.operations import allowed_operations, declared
 
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole", "LookupEvents")
 

@@ -119,9 +119,9 @@ def test_a_policy_text_is_rewritten_only_when_something_was_removed():
 
 
 def test_an_oci_registrys_tags_are_redacted_before_they_are_loaded(tmp_path):
-    from analysis.collect_registry import _load
     from analysis.collectors.oci import RegistryResult
     from analysis.collectors.registry_records import RegistryArtifactRecord, RegistryRepositoryRecord
+    from analysis.pipeline.registry import _load
     from analysis.warehouse import Warehouse
 
     planted = "ghp_PLANTEDociTag0123456789abcdefXYZ"

@@ -9,10 +9,10 @@ import boto3
 from botocore.stub import Stubber
 from support import settings_for
 
-from analysis.collect_workloads import collect_workloads
 from analysis.collectors import workloads as wl
-from analysis.collectors.aws import allowed_operations
+from analysis.collectors.operations import allowed_operations
 from analysis.demo.estate import ACCOUNT_IDS
+from analysis.pipeline.workloads import collect_workloads
 from analysis.portability.findings import estate_findings
 from analysis.portability.inventory import load_inventory
 from analysis.warehouse import Warehouse

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from analysis.collect_registry import collect_registry
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.dashboard.format import GIB, money
 from analysis.dashboard.source import read_snapshot
 from analysis.demo.harbor import FakeHarbor, sample_data
+from analysis.pipeline.registry import collect_registry
 from analysis.portability.plan import as_dict, build_plan
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 from analysis.warehouse import Warehouse, queries
 from tests.dashboard.test_dashboard_pages import metric, open_app
 

@@ -11,11 +11,11 @@ from support import SMALL, settings_for, today
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_costs import collect_cost_explorer, collect_cur, plan_cost_explorer
 from analysis.demo.bill import DEMO_TRUTH, ce_pages, generate_bill, usage_type, write_cur2
 from analysis.demo.runner import run_demo
 from analysis.model.assumptions import Assumptions
 from analysis.model.calibration import calibrate_warehouse
+from analysis.pipeline.costs import collect_cost_explorer, collect_cur, plan_cost_explorer
 from analysis.warehouse import Warehouse
 
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from support import settings_for
 
-from analysis.collect_network import collect_network
-from analysis.collect_trail import TrailRequest, collect_trail
 from analysis.demo import measurements as dm
 from analysis.demo.estate import ACCOUNT_IDS
-from analysis.model.estimate import run_estimate
 from analysis.model.measured import bootstrap_ratio
+from analysis.pipeline.estimate import run_estimate
+from analysis.pipeline.network import collect_network
+from analysis.pipeline.trail import TrailRequest, collect_trail
 
 
 def test_bootstrap_of_steady_days_is_narrow_and_of_varied_days_wide():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions
+from analysis.model.costing import scenario_costs
 from analysis.model.ecr import RegionUsage
-from analysis.model.estimate import scenario_costs
 from analysis.model.inputs import ModelInput
 from analysis.model.projection import break_even_month, cumulative, monthly_rate, npv
 from analysis.model.scenarios import load_scenarios

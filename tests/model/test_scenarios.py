@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import analysis.model.estimate as estimate_module
+import analysis.pipeline.estimate as estimate_module
 from analysis.model.assumptions import Range
-from analysis.model.estimate import run_estimate
 from analysis.model.scenarios import ScenarioError, load_scenarios, pick
+from analysis.pipeline.estimate import run_estimate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SCENARIOS = FIXTURES / "scenarios"

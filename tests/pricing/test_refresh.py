@@ -19,8 +19,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from analysis.collectors.pricelist import PRICING_OPERATIONS
 from analysis.pricing import load_catalog, read_catalog_file, shipped_dir
-from analysis.pricing.refresh import PRICING_OPERATIONS, RefreshError, ecr_regions, refresh_aws
+from analysis.pricing.refresh import RefreshError, ecr_regions, refresh_aws
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pricelist"
 TODAY = date(2026, 11, 27)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from analysis.pipeline.report import build_inputs
 from analysis.render.html import render_html
 from analysis.render.pdf import render_pdf
-from analysis.report import build_inputs
 from analysis.warehouse import Warehouse
 
 EVIL = "<script>alert(1)</script>"

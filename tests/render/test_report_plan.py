@@ -10,16 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collect_registry import collect_registry
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
+from analysis.pipeline.registry import collect_registry
+from analysis.pipeline.report import build_inputs, inputs_for
 from analysis.portability.plan import as_dict, build_plan
 from analysis.render.document import days, gib
 from analysis.render.html import render_html
 from analysis.render.inputs import ReportInputs
 from analysis.render.text import money
-from analysis.render.units import human_bytes
-from analysis.report import build_inputs, inputs_for
+from analysis.units import human_bytes
 from analysis.warehouse import Warehouse, queries
 from tests.render.test_reports import visible_text
 
@@ -81,7 +81,7 @@ def test_a_usage_file_report_has_no_plan(tmp_path: Path):
 
 
 def test_harbor_registry_storage_appears_next_to_ecr(harbor_db: Path):
-    from analysis.model.estimate import run_estimate
+    from analysis.pipeline.estimate import run_estimate
 
     inputs = inputs_for(run_estimate(harbor_db, draws=0), harbor_db)
     with Warehouse(harbor_db, read_only=True) as wh:

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from analysis.model.costs import Ctx, Resolved
-from analysis.model.estimate import run_estimate
 from analysis.model.repositories import TOP, repository_costs
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import load_profile
+from analysis.pipeline.estimate import run_estimate
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 

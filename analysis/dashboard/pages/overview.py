@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.dashboard import charts, state, tables
 from analysis.dashboard.format import gib, money
-from analysis.render.units import human_bytes
+from analysis.units import human_bytes
 
 snap = state.require_snapshot()
 result = state.current_result(snap)

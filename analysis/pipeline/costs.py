@@ -1,6 +1,6 @@
 """Run a cost collection: Cost Explorer or a CUR/FOCUS export into the warehouse's cost tables.
 
-The cost-side counterpart of analysis/collect.py: the only place that knows both the cost collectors and the
+The cost-side counterpart of analysis/pipeline/ecr.py: the only place that knows both the cost collectors and the
 warehouse. Every run is a `runs` row (source `costs-ce` or `costs-cur`); what one run loads is written in one
 transaction, so a bad export or a failed request never leaves half a month behind.
 """

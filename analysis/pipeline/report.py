@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.model.estimate import run_estimate
 from analysis.model.result import EstimateResult
+from analysis.pipeline.estimate import run_estimate
 from analysis.render.inputs import (
     DataQuality,
     ErrorInfo,

@@ -1,6 +1,6 @@
 """Run a collection of a self-hosted registry (Harbor, or any OCI registry) and load it into the warehouse.
 
-The self-hosted counterpart of `analysis.collect` (which runs ECR): it alone knows both these collectors and
+The self-hosted counterpart of `analysis.pipeline.ecr` (which runs ECR): it alone knows both these collectors and
 the warehouse. One run per registry: source 'harbor' or 'oci', scope = the URL without credentials. The
 registry's rows, its `registry_snapshots` row and its error rows are loaded in one transaction; a registry
 that could not be read at all loads no snapshot, so its previous one stays current.
@@ -17,7 +17,7 @@ from typing import Any
 
 from analysis.collectors.ecr import ManifestCache
 from analysis.collectors.harbor import HarborAuthError, HarborOptions, collect_harbor
-from analysis.collectors.http import HttpClient, HttpError, strip_userinfo
+from analysis.collectors.http import HttpClient, HttpError
 from analysis.collectors.oci import ManifestInfo, RegistryResult, collect_oci
 from analysis.collectors.records import manifest_tables, to_table
 from analysis.collectors.redact import redact
@@ -33,6 +33,7 @@ from analysis.collectors.registry_records import (
     RegistryErrorRecord,
     RegistryRepositoryRecord,
 )
+from analysis.urls import registry_id, strip_userinfo
 from analysis.warehouse import Warehouse, with_run_id
 
 _EXTRA_TABLES = {
@@ -104,11 +105,6 @@ class RegistryRunSummary:
 
 
 Progress = Callable[[str, int], None]
-
-
-def registry_id(url: str) -> str:
-    """The registry's identity in the warehouse: its URL without credentials, query or trailing slash."""
-    return strip_userinfo(url).split("?", 1)[0].rstrip("/")
 
 
 def collect_registry(

@@ -1,0 +1,54 @@
+"""The read-only operations each collector declares: the one list behind the client guard, `regcost iam-policy`
+and the allow-list test.
+
+A collector module declares its operations at import (`declare`); `declared()` finds every collector by listing
+this package, so adding a collector needs no central import list, and this module imports no collector.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Operations:
+    """The API operations one collector may call, per boto3 service name, with their IAM actions."""
+
+    service: str  # boto3 service name, e.g. "ecr", "cloudwatch"
+    iam_prefix: str  # IAM action prefix, e.g. "ecr", "cloudwatch"
+    operations: tuple[str, ...]  # API operation names as botocore spells them, e.g. "DescribeImages"
+    # An operation authorised by another action (ListImageReferrers → ecr:BatchGetImage).
+    iam_overrides: dict[str, str] = field(default_factory=dict)
+
+    def iam_actions(self) -> list[str]:
+        return sorted({f"{self.iam_prefix}:{self.iam_overrides.get(op, op)}" for op in self.operations})
+
+
+_REGISTRY: dict[str, list[Operations]] = {}
+
+
+def declare(collector: str, *ops: Operations) -> tuple[Operations, ...]:
+    _REGISTRY[collector] = list(ops)
+    return ops
+
+
+@cache
+def _import_collectors() -> None:
+    """Import every module of analysis.collectors once, which registers each one's declarations."""
+    import analysis.collectors as package
+
+    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+
+
+def declared() -> dict[str, list[Operations]]:
+    """Every collector's declarations."""
+    _import_collectors()
+    return dict(_REGISTRY)
+
+
+def allowed_operations(service: str) -> frozenset[str]:
+    return frozenset(op for ops in declared().values() for o in ops if o.service == service for op in o.operations)
