@@ -28,10 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -67,6 +70,19 @@ LIFECYCLE = json.dumps(
         ]
     }
 )
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The load as one transaction on the generator's cursor (as Warehouse.transaction() is on its own)."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    else:
+        con.commit()
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -157,7 +173,8 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
     path.unlink(missing_ok=True)
     with Warehouse(path) as wh:
         run_id = wh.start_run("ecr", {"generator": "benchmarks/estimate_5m.py", "seed": seed})
-        con = wh.con
+        # One cursor for the whole load: the registered Arrow tables and temp tables live on it.
+        con = wh.cursor()
         con.execute("SET preserve_insertion_order = true")
         scopes = pa.table(
             {
@@ -207,7 +224,7 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
             "CASE WHEN s.scope = 0 AND r.repo % 50 = 0 THEN 'docker-hub/library/base-' || r.repo "
             "ELSE t.team || '/svc-' || lpad(r.repo::VARCHAR, 5, '0') END"
         )
-        with wh.transaction():
+        with _transaction(con):
             con.execute(
                 "INSERT INTO run_scopes SELECT $run, account_id, region, 'complete', $now FROM g_scopes", params
             )

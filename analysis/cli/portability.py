@@ -55,7 +55,7 @@ def lifecycle(
             _check_policy(policy, proposed)
         with Warehouse(db, read_only=True) as wh:
             inv = load_inventory(wh, images=False)  # evaluated in the warehouse
-            con = wh.con.cursor()
+            con = wh.cursor()
             report = run_lifecycle(
                 inv,
                 con,

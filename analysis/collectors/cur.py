@@ -315,12 +315,22 @@ def lines_sql(group: FileGroup) -> str:
     """
 
 
-def scan(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
+def scan(path: Path, *, memory_limit: str | None = None) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
     """Detect every file group under `path` and aggregate its ECR lines.
 
     Returns the groups, the aggregated rows (month, account_id, usage_type, usage_class, region, peer_region,
     quantity, unit, cost, currency, line_items) and the column names. Raises CurError naming the bad file.
+    The files are read by a DuckDB of its own, in memory: a collector never runs SQL on the warehouse, and the
+    few hundred aggregated rows are all the warehouse needs (`memory_limit` caps what a multi-GB export may use).
     """
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit} if memory_limit else {})
+    try:
+        return _scan(con, path)
+    finally:
+        con.close()
+
+
+def _scan(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
     # Every file is checked on its own: read together (union_by_name) a foreign file would only add NULLs.
     by_set: dict[tuple[str, str], list[FileGroup]] = {}
     for kind, files in find_files(path).items():

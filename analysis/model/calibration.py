@@ -328,7 +328,7 @@ def load_frames(warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ANN001
     """(model months, actual by component) from the warehouse's current snapshot and cost lines."""
     from analysis.model.workload import load_profile
 
-    con = warehouse.con.cursor()
+    con = warehouse.cursor()
     lines = con.execute(_LINES).df()
     if lines.empty:
         con.close()

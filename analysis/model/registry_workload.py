@@ -180,7 +180,7 @@ def load_registry_profile(
     left out); None when the warehouse holds exactly one registry.
     """
     now = now or datetime.now(UTC)
-    con = warehouse.con.cursor()  # temp tables live on this cursor only; readers stay read-only
+    con = warehouse.cursor()  # temp tables live on this cursor only; readers stay read-only
     try:
         snapshots = con.execute(_SNAPSHOTS).fetchall()
         registry_id = _pick_registry(sorted({s[0] for s in snapshots}), registry)

@@ -195,7 +195,7 @@ class WorkloadProfile:
 
 def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> WorkloadProfile:
     now = now or datetime.now(UTC)
-    con = warehouse.con.cursor()  # temp tables live on this cursor only; readers stay read-only
+    con = warehouse.cursor()  # temp tables live on this cursor only; readers stay read-only
     growth_start = _months_before(now, GROWTH_MONTHS)
     window = con.execute(_PULL_WINDOW).fetchall()[0]
     pull_days = int(window[2] or 0)

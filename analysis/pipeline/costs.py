@@ -20,6 +20,7 @@ from analysis.collectors import cur
 from analysis.collectors.aws import AwsSettings, error_record
 from analysis.collectors.records import TS, ErrorRecord, to_table
 from analysis.warehouse import Warehouse
+from analysis.warehouse.db import memory_limit
 
 LINE_SCHEMA = pa.schema(
     [
@@ -184,9 +185,9 @@ def collect_cur(
                 raise cur.CurError(f"{location}: reading from S3 needs AWS settings")
             with cur.temp_dir() as tmp:
                 cur.download(settings, location, Path(tmp))
-                groups, rows, names = cur.scan(warehouse.con.cursor(), Path(tmp))
+                groups, rows, names = cur.scan(Path(tmp), memory_limit=memory_limit())
         else:
-            groups, rows, names = cur.scan(warehouse.con.cursor(), Path(location))
+            groups, rows, names = cur.scan(Path(location), memory_limit=memory_limit())
         records = [dict(zip(names, r, strict=True)) for r in rows]
         current = ce.month_start(today)
         lines = [

@@ -34,7 +34,7 @@ from analysis.collectors.registry_records import (
     RegistryRepositoryRecord,
 )
 from analysis.urls import registry_id, strip_userinfo
-from analysis.warehouse import Warehouse, with_run_id
+from analysis.warehouse import Warehouse, registry_queries, with_run_id
 
 _EXTRA_TABLES = {
     "harbor_projects": HarborProjectRecord,
@@ -44,39 +44,6 @@ _EXTRA_TABLES = {
     "harbor_gc_runs": HarborGcRecord,
     "registry_accessories": RegistryAccessoryRecord,
 }
-
-# The fallback for physical bytes when Harbor gave none: every distinct blob the run's artifacts and accessories
-# reference (layers, configs, the manifests themselves), summed once. A lower bound: blobs deleted but not yet
-# garbage-collected are not in any manifest.
-_BLOB_SUM = """
-WITH a AS (
-    SELECT image_digest AS digest FROM registry_artifacts WHERE run_id = $run_id AND registry = $registry
-    UNION SELECT accessory_digest FROM registry_accessories WHERE run_id = $run_id AND registry = $registry
-),
-refs AS (
-    SELECT l.layer_digest AS blob, l.size FROM a JOIN manifest_layers l ON l.manifest_digest = a.digest
-    UNION ALL SELECT m.config_digest, m.config_size FROM a JOIN manifests m ON m.digest = a.digest
-    WHERE m.config_digest IS NOT NULL
-    UNION ALL SELECT m.digest, m.manifest_size FROM a JOIN manifests m ON m.digest = a.digest
-)
-SELECT (SELECT sum(size) FROM (SELECT blob, any_value(size) AS size FROM refs GROUP BY blob)),
-       (SELECT count(*) FROM a WHERE digest NOT IN (SELECT digest FROM manifests)),
-       (SELECT count(*) FROM a)
-"""
-
-# What the cache knows of digests this run did not fetch: kind, naive size (manifest + config + layers) and
-# children, so artifact rows of an OCI registry carry sizes without fetching a manifest twice.
-_KNOWN_INFO = """
-SELECT m.digest, m.media_type, CASE WHEN m.is_index THEN NULL ELSE m.artifact_type END,
-       m.manifest_size + coalesce(m.config_size, 0) + coalesce(l.bytes, 0),
-       coalesce(c.children, [])
-FROM manifests m
-LEFT JOIN (SELECT manifest_digest, sum(size) AS bytes FROM manifest_layers
-           WHERE manifest_digest IN (SELECT unnest($d)) GROUP BY ALL) l ON l.manifest_digest = m.digest
-LEFT JOIN (SELECT index_digest, list(child_digest ORDER BY position) AS children FROM manifest_children
-           WHERE index_digest IN (SELECT unnest($d)) GROUP BY ALL) c ON c.index_digest = m.digest
-WHERE m.digest IN (SELECT unnest($d))
-"""
 
 
 @dataclass
@@ -127,7 +94,7 @@ def collect_registry(
         cache = ManifestCache(warehouse.known_manifest_digests())
 
         def lookup(digests: set[str]) -> dict[str, ManifestInfo]:
-            rows = warehouse.con.execute(_KNOWN_INFO, {"d": sorted(digests)}).fetchall()
+            rows = registry_queries.known_manifest_info(warehouse, digests)
             return {r[0]: ManifestInfo(r[1], r[2], int(r[3]), tuple(r[4])) for r in rows}
 
         try:
@@ -218,8 +185,7 @@ def _load(warehouse: Warehouse, run_id: int, result: RegistryResult) -> dict[str
 
 def _blob_sum_fallback(warehouse: Warehouse, run_id: int, result: RegistryResult) -> None:
     """Physical bytes unknown: the blob sums of the manifests stand in, named; without manifests they stay NULL."""
-    params = {"run_id": run_id, "registry": result.registry}
-    total, missing, artifacts = warehouse.con.execute(_BLOB_SUM, params).fetchall()[0]
+    total, missing, artifacts = registry_queries.blob_sum(warehouse, run_id, result.registry)
     note = result.info.get("physical_note") or "Harbor gave no storage total"
     if not total:
         note += "; no manifest could be read either, so physical bytes stay unknown"
@@ -228,8 +194,6 @@ def _blob_sum_fallback(warehouse: Warehouse, run_id: int, result: RegistryResult
         note += "; the blob sums of the manifests stand in (a lower bound: no GC backlog"
         note += f", {missing:,} of {artifacts:,} artifacts without a manifest)" if missing else ")"
     result.info["physical_note"] = note
-    warehouse.con.execute(
-        "UPDATE registry_snapshots SET physical_bytes = ?, physical_source = ?, physical_note = ? "
-        "WHERE run_id = ? AND registry = ?",
-        [result.physical_bytes, result.physical_source, note, run_id, result.registry],
+    registry_queries.set_physical_bytes(
+        warehouse, run_id, result.registry, result.physical_bytes, result.physical_source, note
     )

@@ -80,7 +80,7 @@ class Inventory:
 def load_inventory(warehouse: Warehouse, *, images: bool = True) -> Inventory:
     """The snapshot; `images=False` leaves images and index children empty (for a command such as `lifecycle`
     that evaluates them in the warehouse and needs only the repositories here)."""
-    con = warehouse.con.cursor()
+    con = warehouse.cursor()
     try:
         pulls = con.execute(_PULLS).df()
         window = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone()[0]

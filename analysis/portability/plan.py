@@ -103,7 +103,7 @@ def build_plan(
 ) -> Plan:
     catalog = catalog or load_catalog()
     inv = load_inventory(warehouse)
-    con = warehouse.con.cursor()
+    con = warehouse.cursor()
     try:
         d = design(inv)
         lifecycle = run_lifecycle(inv, con, catalog, at=at)

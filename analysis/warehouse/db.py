@@ -76,11 +76,11 @@ class Warehouse:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if read_only:
-                self.con = duckdb.connect(str(self.path), read_only=True, config=_config())
+                self._con = duckdb.connect(str(self.path), read_only=True, config=_config())
             else:
                 self._lock = _take_writer_lock(self.path)
                 self._staging = _stage(self.path)
-                self.con = duckdb.connect(str(self._staging), config=_config())
+                self._con = duckdb.connect(str(self._staging), config=_config())
         except duckdb.IOException as exc:
             self._discard()
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
@@ -97,12 +97,12 @@ class Warehouse:
                 self.migrate()
             elif self.schema_version() < LATEST_VERSION:
                 # A file written by an older regcost: upgrade it once (briefly as a writer), then read.
-                self.con.close()
+                self._con.close()
                 Warehouse(self.path).close()
-                self.con = duckdb.connect(str(self.path), read_only=True, config=_config())
+                self._con = duckdb.connect(str(self.path), read_only=True, config=_config())
             self._check_version()
         except BaseException:
-            self.con.close()
+            self._con.close()
             self._discard()
             raise
 
@@ -110,11 +110,11 @@ class Warehouse:
     def close(self) -> None:
         """Close; a writer publishes what it committed by replacing the warehouse with its staging file."""
         if self._staging is None:
-            self.con.close()
+            self._con.close()
             return
         try:
-            self.con.execute("CHECKPOINT")  # everything in the staging file itself, none in its WAL
-            self.con.close()
+            self._con.execute("CHECKPOINT")  # everything in the staging file itself, none in its WAL
+            self._con.close()
             os.replace(self._staging, self.path)
             _fsync_dir(self.path.parent)
             self._staging = None
@@ -137,28 +137,36 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for a reader's queries: its temp tables and registered views live on it alone.
+
+        The connection itself stays private: reads go through a cursor or a named query of this package,
+        writes through the methods below and `transaction()`. A cursor sees what has been committed.
+        """
+        return self._con.cursor()
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.con.begin()
+        self._con.begin()
         try:
-            yield self.con
+            yield self._con
         except BaseException:
-            self.con.rollback()
+            self._con.rollback()
             raise
         else:
-            self.con.commit()
+            self._con.commit()
 
     # -- schema ------------------------------------------------------------------------------------
     def schema_version(self) -> int:
-        exists = self.con.execute(
+        exists = self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
         ).fetchall()[0][0]
         if not exists:
             return 0
-        return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
+        return int(self._con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
 
     def _has_tables(self) -> bool:
-        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0])
+        return bool(self._con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0])
 
     def _check_version(self) -> None:
         version = self.schema_version()
@@ -169,7 +177,7 @@ class Warehouse:
             )
 
     def migrate(self) -> None:
-        self.con.execute(
+        self._con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
         )
@@ -186,7 +194,7 @@ class Warehouse:
             applied = True
         # A file upgraded to the profile tables gets them derived now, not at its next collection; a later
         # migration that does not touch what they are derived from leaves them fresh and costs nothing here.
-        if applied and not self.con.execute(PROFILE_FRESH).fetchall()[0][0]:
+        if applied and not self._con.execute(PROFILE_FRESH).fetchall()[0][0]:
             self.refresh_profile_tables()
 
     # -- runs --------------------------------------------------------------------------------------
@@ -197,7 +205,7 @@ class Warehouse:
         opens the file died midway (killed, crashed, power loss). Its complete scopes are discarded too:
         a snapshot is only trusted when the run that wrote it ended.
         """
-        stale = [r[0] for r in self.con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+        stale = [r[0] for r in self._con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
         if not stale:
             return []
         with self.transaction() as con:
@@ -211,7 +219,7 @@ class Warehouse:
 
     def start_run(self, source: str, scope: Mapping[str, Any]) -> int:
         self.abandon_stale_runs()
-        row = self.con.execute(
+        row = self._con.execute(
             "INSERT INTO runs (source, scope, started_at, status, regcost_version) "
             "VALUES (?, ?, ?, 'running', ?) RETURNING run_id",
             [source, json.dumps(scope, sort_keys=True), _now(), __version__],
@@ -224,7 +232,7 @@ class Warehouse:
         Two steps, not one transaction: if deriving fails (disk full, interrupted), the run's data is still
         kept; readers see the profile tables are stale and compute the profile from the raw tables instead.
         """
-        self.con.execute(
+        self._con.execute(
             "UPDATE runs SET status = ?, finished_at = ?, counts = ? WHERE run_id = ?",
             [status, _now(), json.dumps(counts, sort_keys=True), run_id],
         )
@@ -241,7 +249,7 @@ class Warehouse:
         """
         temp = {name: f"_derive_{name}" for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
-        self.con.execute("SET enable_progress_bar = false")
+        self._con.execute("SET enable_progress_bar = false")
         with self.transaction() as con:
             for name, sql in PROFILE_TABLES:
                 select = sql.format(**temp)
@@ -299,7 +307,7 @@ class Warehouse:
 
     def record_failed_scope(self, run_id: int, scope: ScopeKey, operation: str, code: str, message: str) -> None:
         """A scope this run could not read at all: its previous snapshot stays current, and says since when."""
-        self.con.execute(
+        self._con.execute(
             "INSERT INTO carried_parts SELECT $run, $acct, $region, 'scope', NULL, $op, $code, $msg, "
             "s.run_id, s.finished_at FROM (SELECT 1) LEFT JOIN latest_scopes s "
             "ON s.account_id = $acct AND s.region = $region",
@@ -359,11 +367,11 @@ class Warehouse:
 
     # -- reads used by collectors' caches ----------------------------------------------------------
     def known_manifest_digests(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT digest FROM manifests").fetchall()}
+        return {r[0] for r in self._con.execute("SELECT digest FROM manifests").fetchall()}
 
     def latest_repository_settings(self) -> dict[tuple[str, str, str], dict[str, Any]]:
         """Settings of each repository in the current snapshot, for re-use within --settings-max-age."""
-        rows = self.con.execute(
+        rows = self._con.execute(
             "SELECT account_id, region, repository_name, resource_tags, lifecycle_policy_text, "
             "lifecycle_policy_evaluated_at, repository_policy_text, settings_fetched_at "
             "FROM current_ecr_repositories WHERE settings_fetched_at IS NOT NULL"
@@ -381,7 +389,7 @@ class Warehouse:
 
     def latest_registry_settings(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Registry settings and pull-through cache rules of each scope's current snapshot, for re-use."""
-        cur = self.con.execute(
+        cur = self._con.execute(
             "SELECT account_id, region, replication_rules, scanning_configuration, blob_mounting, "
             "pull_time_update_exclusions, registry_policy_text, settings_fetched_at "
             "FROM current_ecr_registries WHERE settings_fetched_at IS NOT NULL"
@@ -390,7 +398,7 @@ class Warehouse:
         out = {
             (r[0], r[1]): {**dict(zip(names, r, strict=True)), "pull_through_cache_rules": []} for r in cur.fetchall()
         }
-        cur = self.con.execute("SELECT * EXCLUDE (run_id) FROM current_ecr_pull_through_cache_rules")
+        cur = self._con.execute("SELECT * EXCLUDE (run_id) FROM current_ecr_pull_through_cache_rules")
         names = [d[0] for d in cur.description]
         for row in cur.fetchall():
             rule = dict(zip(names, row, strict=True))
@@ -398,8 +406,9 @@ class Warehouse:
                 out[(rule["account_id"], rule["region"])]["pull_through_cache_rules"].append(rule)
         return out
 
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql, params or []).fetchall()
+    def query(self, sql: str, params: list[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of one statement, run on the warehouse's own connection (a writer's open transaction included)."""
+        return self._con.execute(sql, params or []).fetchall()
 
 
 # Parts carried as rows: copied from the current snapshot for the unread repositories.
@@ -493,6 +502,11 @@ def _explain_io_error(path: Path, exc: BaseException) -> str:
     return f"cannot open {path}: {_first_line(exc)}"
 
 
+def memory_limit() -> str:
+    """How much memory DuckDB may use before it spills: $REGCOST_MEMORY_LIMIT (e.g. 4GB), or 2GB."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
 def _config() -> dict[str, str]:
-    """DuckDB settings of every warehouse connection: the memory limit ($REGCOST_MEMORY_LIMIT, e.g. 4GB)."""
-    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+    """DuckDB settings of every warehouse connection: the memory limit."""
+    return {"memory_limit": memory_limit()}

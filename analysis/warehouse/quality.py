@@ -45,7 +45,7 @@ def current_data_quality(warehouse: Warehouse, now: datetime | None = None) -> l
     if not _has_table(warehouse):
         return []
     now = now or datetime.now(UTC)
-    cur = warehouse.con.cursor()
+    cur = warehouse.cursor()
     rel = cur.execute(_CURRENT)
     names = [d[0] for d in rel.description]
     out = []

@@ -67,7 +67,7 @@ FROM collection_errors WHERE run_id = ? ORDER BY account_id, region, registry, o
 
 
 def _dicts(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = warehouse.con.execute(sql, params or [])
+    cur = warehouse.cursor().execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -87,7 +87,7 @@ def profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def storage_by_scope(warehouse: Warehouse) -> tuple[list[dict[str, Any]], int]:
     """`inventory_by_scope` and `global_unique_bytes` from one derivation of the profile (when stale)."""
-    con = warehouse.con.cursor()
+    con = warehouse.cursor()
     try:
         tables = profile_tables(con)
         cur = con.execute(INVENTORY_BY_SCOPE.format(**tables))

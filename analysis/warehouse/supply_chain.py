@@ -67,7 +67,7 @@ def supply_chain_artifacts(warehouse: Warehouse) -> list[dict[str, Any]]:
     by source, registry and KINDS."""
     rows: list[dict[str, Any]] = []
     for source, sql in SOURCES.items():
-        for values in warehouse.con.execute(sql).fetchall():
+        for values in warehouse.cursor().execute(sql).fetchall():
             row: dict[str, Any] = {"source": source, **dict(zip(COLUMNS, values, strict=True))}
             for key in ("count", "bytes", "bytes_unknown", "subjects", "repositories"):
                 row[key] = None if row[key] is None else int(row[key])

@@ -342,9 +342,8 @@ lineItem/UsageAmount,pricing/unit,lineItem/UnblendedCost,lineItem/CurrencyCode
 MONTHS_OF = """\
 import json, sys
 from pathlib import Path
-import duckdb
 from analysis.collectors.cur import scan
-groups, rows, names = scan(duckdb.connect(), Path(sys.argv[1]))
+groups, rows, names = scan(Path(sys.argv[1]))
 print(json.dumps(sorted((str(r[names.index("month")]), r[names.index("quantity")]) for r in rows)))
 """
 

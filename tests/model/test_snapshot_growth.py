@@ -67,7 +67,7 @@ def test_two_snapshots_two_months_apart_give_the_net_growth(tmp_path):
         first = _collect(wh, [A], [80])
         second = _collect(wh, [A, B], [80, 5])
         # the first collection happened 61 days before the second
-        wh.con.execute(
+        wh.cursor().execute(
             "UPDATE run_scopes SET finished_at = (SELECT finished_at FROM run_scopes WHERE run_id = ?) "
             "- INTERVAL 61 DAY WHERE run_id = ?",
             [second, first],

@@ -97,7 +97,7 @@ def test_a_run_killed_midway_leaves_the_previous_snapshot_and_is_not_confusing(t
         wh = Warehouse({str(db)!r})
         r = wh.start_run("ecr", {{}})
         wh.load_scope(r, ScopeKey("111111111111", "eu-west-1"), "complete", _tables(r, 9))
-        wh.con.execute("CHECKPOINT")
+        wh.cursor().execute("CHECKPOINT")
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
