@@ -1,11 +1,15 @@
 """Typed records that collectors return, and their Arrow schemas (the warehouse tables' columns).
 
-Collectors build these; the warehouse loads them as Arrow tables in bulk. A record class and its schema
-sit side by side so that a new field is one edit in one place.
+Collectors build these; the warehouse loads them as Arrow tables in bulk. A record's Arrow schema is derived
+from its class (`arrow_schema`), so a new field is one edit on the class plus the migration that adds the column
+(tests/warehouse/test_columns.py fails until both agree).
 """
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -96,90 +100,39 @@ class ErrorRecord:
     occurred_at: datetime
 
 
-SCHEMAS: dict[type, pa.Schema] = {
-    RepositoryRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("repository_name", pa.string()),
-            ("repository_arn", pa.string()),
-            ("repository_uri", pa.string()),
-            ("created_at", TS),
-            ("tag_mutability", pa.string()),
-            ("tag_mutability_exclusions", pa.string()),
-            ("scan_on_push", pa.bool_()),
-            ("encryption_type", pa.string()),
-            ("kms_key", pa.string()),
-            ("resource_tags", pa.string()),
-            ("lifecycle_policy_text", pa.string()),
-            ("lifecycle_policy_evaluated_at", TS),
-            ("repository_policy_text", pa.string()),
-            ("settings_fetched_at", TS),
-        ]
-    ),
-    ImageRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("repository_name", pa.string()),
-            ("image_digest", pa.string()),
-            ("image_tags", pa.list_(pa.string())),
-            ("image_size_bytes", pa.int64()),
-            ("pushed_at", TS),
-            ("last_pull_at", TS),
-            ("image_status", pa.string()),
-            ("manifest_media_type", pa.string()),
-            ("artifact_media_type", pa.string()),
-            ("last_archived_at", TS),
-            ("last_activated_at", TS),
-        ]
-    ),
-    RegistryRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("replication_rules", pa.string()),
-            ("scanning_configuration", pa.string()),
-            ("blob_mounting", pa.string()),
-            ("pull_time_update_exclusions", pa.string()),
-            ("registry_policy_text", pa.string()),
-            ("settings_fetched_at", TS),
-        ]
-    ),
-    PullThroughCacheRuleRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("ecr_repository_prefix", pa.string()),
-            ("upstream_registry_url", pa.string()),
-            ("upstream_registry", pa.string()),
-            ("upstream_repository_prefix", pa.string()),
-            ("credential_arn", pa.string()),
-            ("created_at", TS),
-        ]
-    ),
-    PullCountRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("repository_name", pa.string()),
-            ("day", pa.date32()),
-            ("pulls", pa.float64()),
-        ]
-    ),
-    ErrorRecord: pa.schema(
-        [
-            ("account_id", pa.string()),
-            ("region", pa.string()),
-            ("repository", pa.string()),
-            ("operation", pa.string()),
-            ("error_code", pa.string()),
-            ("message", pa.string()),
-            ("occurred_at", TS),
-        ]
-    ),
+# Python type of a record field → Arrow type of its column (and so of the warehouse column: DuckDB maps
+# string → VARCHAR, int64 → BIGINT, float64 → DOUBLE, bool → BOOLEAN, TS → TIMESTAMPTZ, date32 → DATE).
+# `X | None` is the same column, nullable.
+ARROW_TYPES: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    datetime: TS,
+    date: pa.date32(),
 }
 
+
+def _arrow_type(hint: Any) -> pa.DataType:
+    if isinstance(hint, types.UnionType):
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _arrow_type(inner)
+    if typing.get_origin(hint) is list:
+        return pa.list_(_arrow_type(typing.get_args(hint)[0]))
+    return ARROW_TYPES[hint]
+
+
+@functools.cache
+def arrow_schema(cls: type) -> pa.Schema:
+    """The Arrow schema of a record class, derived from its fields: the columns are declared once, on the class.
+
+    tests/warehouse/test_columns.py checks every record's schema against its warehouse table after migrations.
+    """
+    hints = typing.get_type_hints(cls)
+    return pa.schema([(f.name, _arrow_type(hints[f.name])) for f in fields(cls)])
+
+
+# The manifest cache's rows are built column-wise from parsed manifests (no record class): their columns here.
 MANIFEST_SCHEMAS = {
     "manifests": pa.schema(
         [
@@ -224,8 +177,8 @@ MANIFEST_SCHEMAS = {
 
 def to_table(records: list[Any], cls: type) -> pa.Table:
     """Column-wise conversion: one list per field, then one Arrow array per column (no per-row dicts)."""
-    schema = SCHEMAS[cls]
-    names = [f.name for f in fields(cls)]
+    schema = arrow_schema(cls)
+    names = schema.names
     columns = {name: [getattr(r, name) for r in records] for name in names}
     return pa.table(columns, schema=schema)
 

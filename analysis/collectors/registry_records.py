@@ -1,4 +1,5 @@
-"""Typed records of self-hosted registries (Harbor, any OCI distribution registry) and their Arrow schemas.
+"""Typed records of self-hosted registries (Harbor, any OCI distribution registry); records.arrow_schema gives
+the Arrow schema of each.
 
 Where a concept matches ECR's, the columns are named as in `records.py` (repository_name, image_digest,
 image_tags, image_size_bytes, pushed_at, last_pull_at, manifest_media_type, artifact_media_type), so the
@@ -10,10 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-import pyarrow as pa
-
-from analysis.collectors.records import SCHEMAS, TS
 
 
 @dataclass(slots=True)
@@ -164,149 +161,3 @@ class RegistryErrorRecord:
     error_code: str
     message: str | None
     occurred_at: datetime
-
-
-SCHEMAS.update(
-    {
-        RegistryRepositoryRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("project", pa.string()),
-                ("repository_name", pa.string()),
-                ("created_at", TS),
-                ("updated_at", TS),
-                ("artifact_count", pa.int64()),
-                ("pull_count", pa.int64()),
-                ("tag_count", pa.int64()),
-                ("description", pa.string()),
-            ]
-        ),
-        RegistryArtifactRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("project", pa.string()),
-                ("repository_name", pa.string()),
-                ("image_digest", pa.string()),
-                ("image_tags", pa.list_(pa.string())),
-                ("image_size_bytes", pa.int64()),
-                ("pushed_at", TS),
-                ("last_pull_at", TS),
-                ("manifest_media_type", pa.string()),
-                ("artifact_media_type", pa.string()),
-                ("artifact_type", pa.string()),
-                ("child_digests", pa.list_(pa.string())),
-                ("is_child", pa.bool_()),
-                ("harbor_type", pa.string()),
-            ]
-        ),
-        RegistryAccessoryRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("project", pa.string()),
-                ("repository_name", pa.string()),
-                ("subject_digest", pa.string()),
-                ("accessory_digest", pa.string()),
-                ("kind", pa.string()),
-                ("harbor_type", pa.string()),
-                ("artifact_type", pa.string()),
-                ("size_bytes", pa.int64()),
-                ("created_at", TS),
-            ]
-        ),
-        HarborProjectRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("project_id", pa.int64()),
-                ("name", pa.string()),
-                ("public", pa.bool_()),
-                ("proxy_registry_id", pa.int64()),
-                ("repo_count", pa.int64()),
-                ("owner_name", pa.string()),
-                ("created_at", TS),
-                ("updated_at", TS),
-                ("retention_id", pa.int64()),
-                ("metadata", pa.string()),
-                ("quota_hard_bytes", pa.int64()),
-                ("quota_used_bytes", pa.int64()),
-                ("upstream", pa.string()),
-            ]
-        ),
-        HarborQuotaRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("quota_id", pa.int64()),
-                ("project_id", pa.int64()),
-                ("project_name", pa.string()),
-                ("hard_storage_bytes", pa.int64()),
-                ("used_storage_bytes", pa.int64()),
-                ("created_at", TS),
-                ("updated_at", TS),
-            ]
-        ),
-        HarborPolicyRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("kind", pa.string()),
-                ("project_id", pa.int64()),
-                ("project_name", pa.string()),
-                ("policy_id", pa.string()),
-                ("name", pa.string()),
-                ("enabled", pa.bool_()),
-                ("policy", pa.string()),
-            ]
-        ),
-        HarborRegistryEndpointRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("endpoint_id", pa.int64()),
-                ("name", pa.string()),
-                ("type", pa.string()),
-                ("url", pa.string()),
-                ("status", pa.string()),
-                ("insecure", pa.bool_()),
-                ("credential_type", pa.string()),
-            ]
-        ),
-        HarborGcRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("gc_id", pa.int64()),
-                ("job_name", pa.string()),
-                ("job_kind", pa.string()),
-                ("job_status", pa.string()),
-                ("schedule_type", pa.string()),
-                ("created_at", TS),
-                ("updated_at", TS),
-                ("dry_run", pa.bool_()),
-                ("delete_untagged", pa.bool_()),
-                ("freed_space_bytes", pa.int64()),
-                ("purged_blobs", pa.int64()),
-                ("purged_manifests", pa.int64()),
-                ("job_parameters", pa.string()),
-            ]
-        ),
-        MetricSampleRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("url", pa.string()),
-                ("scraped_at", TS),
-                ("family", pa.string()),
-                ("family_type", pa.string()),
-                ("name", pa.string()),
-                ("labels", pa.string()),
-                ("value", pa.float64()),
-            ]
-        ),
-        RegistryErrorRecord: pa.schema(
-            [
-                ("registry", pa.string()),
-                ("project", pa.string()),
-                ("repository", pa.string()),
-                ("operation", pa.string()),
-                ("error_code", pa.string()),
-                ("message", pa.string()),
-                ("occurred_at", TS),
-            ]
-        ),
-    }
-)

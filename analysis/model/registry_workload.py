@@ -9,7 +9,7 @@ The mapping (docs/harbor.md, "Estimating from a Harbor collection"):
 - `account_id` is the registry's id (its URL without credentials), `region` the AWS region the estate would live
   in on ECR (`--as-region`, default us-east-1): one scope, as if every repository moved to one ECR registry;
   `repository_name` is the full name, project included (`team/app`).
-- Storage is counted as on ECR, by the same statements (schema.PROFILE_TABLES): unique layers, configs and
+- Storage is counted as on ECR, by the same statements (storage_billing.PROFILE_TABLES): unique layers, configs and
   manifests per repository (what ECR bills without blob mounting), per registry and globally (what one
   self-hosted registry stores); an index's children and an artifact's accessories (signatures, SBOMs) inherit
   its tags and pull time. Nothing is archived.
@@ -38,13 +38,13 @@ from analysis.model.workload import (
 )
 from analysis.urls import registry_id
 from analysis.warehouse import Warehouse
-from analysis.warehouse.schema import PROFILE_TABLES
+from analysis.warehouse.storage_billing import PROFILE_TABLES
 
 DEFAULT_REGION = "us-east-1"
 PULL_MIN_GAP_DAYS = 1  # an earlier snapshot must be at least this much older to measure pull rates
 PULL_LOOKBACK_DAYS = 90  # the oldest earlier snapshot within this window is taken (the longest recent window)
 
-# The registry's current artifacts shaped like the ECR path's `img` (schema.PROFILE_TABLES): one row per
+# The registry's current artifacts shaped like the ECR path's `img` (storage_billing.PROFILE_TABLES): one row per
 # artifact, account_id = the registry, region = the ECR region it is priced in. Children of an index inherit
 # its tags and pull time, from the artifact's own list of children and from the manifest cache.
 _IMG = """

@@ -17,12 +17,13 @@ import pandas as pd
 
 from analysis.model.result import ProfileSummary
 from analysis.warehouse import Warehouse, queries
+from analysis.warehouse.storage_billing import blob_refs
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: an average month, for turning window counts into monthly rates
 GROWTH_MONTHS = 12  # push history window for growth
 
 # The blob unions (per repository, per registry, globally) are derived by the warehouse when a run finishes
-# (analysis.warehouse.schema.PROFILE_TABLES: every blob a repository's images reference, with whether an
+# (analysis.warehouse.storage_billing.PROFILE_TABLES: every blob a repository's images reference, with whether an
 # ACTIVE, tagged or pulled image references it; children of an index inherit the index's tags and pull time).
 # The queries below read those aggregates, named by {placeholders}: the warehouse's profile_* tables when they
 # describe the current snapshot, or temp tables derived by the same statements when they do not.
@@ -128,14 +129,7 @@ imgs AS (
 ),
 blobs AS (
     SELECT DISTINCT account_id, region, repository_name, blob, size FROM (
-        SELECT i.account_id, i.region, i.repository_name, l.layer_digest AS blob, l.size
-        FROM imgs i JOIN manifest_layers l ON l.manifest_digest = i.image_digest
-        UNION ALL
-        SELECT i.account_id, i.region, i.repository_name, m.config_digest, m.config_size
-        FROM imgs i JOIN manifests m ON m.digest = i.image_digest WHERE m.config_digest IS NOT NULL
-        UNION ALL
-        SELECT i.account_id, i.region, i.repository_name, m.digest, m.manifest_size
-        FROM imgs i JOIN manifests m ON m.digest = i.image_digest
+        {blob_refs("imgs", "i.account_id, i.region, i.repository_name, ")}
     )
 )
 SELECT o.account_id, o.region, o.old_at, o.cur_at, coalesce(sum(b.size), 0) AS old_bytes

@@ -29,14 +29,8 @@ import duckdb
 import pyarrow as pa
 
 from analysis import __version__
-from analysis.warehouse.schema import (
-    LATEST_VERSION,
-    MIGRATIONS,
-    PROFILE_BASIS_NOW,
-    PROFILE_FRESH,
-    PROFILE_TABLES,
-    RUN_TABLES,
-)
+from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
+from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH, PROFILE_TABLES
 
 DEFAULT_DB = "regcost.duckdb"
 # DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
@@ -244,7 +238,7 @@ class Warehouse:
         The expensive part of the workload profile is the union of blobs per repository, per registry and
         globally: every current image joined with its layers, config and manifest (≈ 7 rows per image).
         It changes only when a run finishes or manifests arrive, so it is computed here, once, and an
-        estimate reads the aggregates (schema.PROFILE_TABLES; readers check `profile_basis` and fall back
+        estimate reads the aggregates (storage_billing.PROFILE_TABLES; readers check `profile_basis` and fall back
         to the same statements when the tables are stale).
         """
         temp = {name: f"_derive_{name}" for name, _ in PROFILE_TABLES if not name.startswith("profile_")}

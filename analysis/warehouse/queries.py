@@ -7,12 +7,12 @@ from typing import Any
 import duckdb
 
 from analysis.warehouse.db import Warehouse
-from analysis.warehouse.schema import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES
+from analysis.warehouse.storage_billing import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES, blob_refs
 
 # Storage three ways, per (account, region): the naive sum of imageSizeInBytes (double counts shared
 # layers and index children), unique blobs per repository (what ECR bills without blob mounting) and
 # unique blobs across the whole scope. Blobs = layers, config blobs and the manifests themselves, exactly as
-# the estimate counts them: both read the profile aggregates a finished run derives (schema.PROFILE_TABLES),
+# the estimate counts them: both read the profile aggregates a finished run derives (storage_billing.PROFILE_TABLES),
 # named by {placeholders} (`profile_tables` says which), never the tens of millions of layer rows again.
 INVENTORY_BY_SCOPE = """
 WITH img AS (SELECT * FROM current_ecr_images),
@@ -121,20 +121,12 @@ def run_errors(warehouse: Warehouse, run_id: int) -> list[dict[str, Any]]:
 # naive_bytes: Σ Harbor's artifact size over artifacts that are not an index's child (an index's size already
 # holds its children's). quota_sum_bytes: Σ Harbor project quota usage (a blob shared by N projects counts N times).
 # physical_bytes: Harbor's global blob table (/statistics or the exporter), deleted-but-not-GC'd blobs included.
-REGISTRY_STORAGE = """
+REGISTRY_STORAGE = f"""
 WITH a AS (
     SELECT registry, image_digest FROM current_registry_artifacts
     UNION SELECT registry, accessory_digest FROM current_registry_accessories
 ),
-refs AS (
-    SELECT a.registry, l.layer_digest AS blob, l.size
-    FROM a JOIN manifest_layers l ON l.manifest_digest = a.image_digest
-    UNION ALL
-    SELECT a.registry, m.config_digest, m.config_size FROM a JOIN manifests m ON m.digest = a.image_digest
-    WHERE m.config_digest IS NOT NULL
-    UNION ALL
-    SELECT a.registry, m.digest, m.manifest_size FROM a JOIN manifests m ON m.digest = a.image_digest
-),
+refs AS ({blob_refs("a", "i.registry, ")}),
 uniq AS (
     SELECT registry, sum(size) AS bytes, count(*) AS blobs
     FROM (SELECT registry, blob, any_value(size) AS size FROM refs GROUP BY registry, blob) GROUP BY registry

@@ -9,21 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.warehouse.db import Warehouse
+from analysis.warehouse.storage_billing import blob_refs
 
 # The fallback for physical bytes when Harbor gave none: every distinct blob the run's artifacts and accessories
 # reference (layers, configs, the manifests themselves), summed once. A lower bound: blobs deleted but not yet
 # garbage-collected are not in any manifest.
-BLOB_SUM = """
+BLOB_SUM = f"""
 WITH a AS (
     SELECT image_digest AS digest FROM registry_artifacts WHERE run_id = $run_id AND registry = $registry
     UNION SELECT accessory_digest FROM registry_accessories WHERE run_id = $run_id AND registry = $registry
 ),
-refs AS (
-    SELECT l.layer_digest AS blob, l.size FROM a JOIN manifest_layers l ON l.manifest_digest = a.digest
-    UNION ALL SELECT m.config_digest, m.config_size FROM a JOIN manifests m ON m.digest = a.digest
-    WHERE m.config_digest IS NOT NULL
-    UNION ALL SELECT m.digest, m.manifest_size FROM a JOIN manifests m ON m.digest = a.digest
-)
+refs AS ({blob_refs("a", digest="digest")})
 SELECT (SELECT sum(size) FROM (SELECT blob, any_value(size) AS size FROM refs GROUP BY blob)),
        (SELECT count(*) FROM a WHERE digest NOT IN (SELECT digest FROM manifests)),
        (SELECT count(*) FROM a)
