@@ -14,10 +14,8 @@ staging file is discarded by the next writer).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ import pyarrow as pa
 
 from analysis import __version__
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
+from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
 from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH, PROFILE_TABLES
 
 DEFAULT_DB = "regcost.duckdb"
@@ -72,9 +71,15 @@ class Warehouse:
             if read_only:
                 self._con = duckdb.connect(str(self.path), read_only=True, config=_config())
             else:
-                self._lock = _take_writer_lock(self.path)
-                self._staging = _stage(self.path)
+                self._lock = take_writer_lock(self.path)
+                self._staging = stage(self.path)
                 self._con = duckdb.connect(str(self._staging), config=_config())
+        except BlockingIOError:
+            self._discard()
+            raise WarehouseError(
+                f"{self.path} is locked by another regcost process writing it (a collection or a migration); wait "
+                "for it to finish or use another --db (readers such as status and the dashboard are never blocked)"
+            ) from None
         except duckdb.IOException as exc:
             self._discard()
             raise WarehouseError(_explain_io_error(self.path, exc)) from None
@@ -110,7 +115,7 @@ class Warehouse:
             self._con.execute("CHECKPOINT")  # everything in the staging file itself, none in its WAL
             self._con.close()
             os.replace(self._staging, self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
             self._staging = None
         finally:
             self._discard()
@@ -118,7 +123,7 @@ class Warehouse:
     def _discard(self) -> None:
         """Drop an unpublished staging file and release the writer lock (after an error, or once published)."""
         if self._staging is not None:
-            for leftover in (self._staging, _wal(self._staging)):
+            for leftover in (self._staging, wal(self._staging)):
                 leftover.unlink(missing_ok=True)
             self._staging = None
         if self._lock is not None:
@@ -438,46 +443,6 @@ LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
     """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
     return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
-
-
-def _wal(path: Path) -> Path:
-    return path.with_name(path.name + ".wal")
-
-
-def _take_writer_lock(path: Path) -> int:
-    """An exclusive lock on `<db>.lock` for the life of the writer (the kernel drops it if the process dies)."""
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise WarehouseError(
-            f"{path} is locked by another regcost process writing it (a collection or a migration); wait for it "
-            "to finish or use another --db (readers such as status and the dashboard are never blocked)"
-        ) from None
-    return fd
-
-
-def _stage(path: Path) -> Path:
-    """A private copy of the warehouse for this writer: `<db>.staging` (any left by a killed writer is replaced)."""
-    staging = path.with_name(path.name + ".staging")
-    for leftover in (staging, _wal(staging)):
-        leftover.unlink(missing_ok=True)
-    if path.exists():
-        if _wal(path).exists():
-            # Left by a writer of an older regcost that died: fold it into the file before copying it.
-            duckdb.connect(str(path)).close()
-        shutil.copyfile(path, staging)
-    return staging
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (a power loss after it must not bring the old file back half-way)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _first_line(exc: BaseException) -> str:
