@@ -1,0 +1,42 @@
+"""analysis/warehouse/storage_billing.py: a blob shared by two images of a repository is billed once, and the
+profile tables a run derives say the same as the statements a reader runs when they are stale."""
+
+from __future__ import annotations
+
+import duckdb
+
+from analysis.warehouse import ScopeKey, Warehouse, queries
+from analysis.warehouse.storage_billing import blob_refs
+from tests.warehouse.blobs import IMAGES, UNIQUE_BYTES, manifest_cache
+from tests.warehouse.test_warehouse import _tables
+
+SCOPE = ScopeKey("111111111111", "eu-west-1")
+
+
+def test_blob_refs_lists_layers_config_and_manifest_of_each_image():
+    con = duckdb.connect()
+    for name, table in manifest_cache().items():
+        con.register(name, table)
+    con.execute(f"CREATE TABLE imgs AS SELECT unnest({IMAGES!r}) AS image_digest")
+    rows = con.execute(f"SELECT blob, size FROM ({blob_refs('imgs')}) ORDER BY blob").fetchall()
+    # image 0: L1, L2, config0, itself; image 1: L1 again, L3, config1, itself — 8 references, L1 twice
+    assert len(rows) == 8
+    assert rows.count(("sha256:L1", 10_000)) == 2
+    assert sum(size for _, size in set(rows)) == UNIQUE_BYTES
+
+
+def test_the_repository_is_billed_its_unique_blobs_fresh_or_stale(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as wh:
+        run = wh.start_run("ecr", {})
+        wh.load_scope(run, SCOPE, "complete", _tables(run, 2))
+        wh.finish_run(run, "complete", {})  # derived before the manifests arrive …
+        wh.load_manifests(manifest_cache())  # … so the profile tables are now stale
+    with Warehouse(db, read_only=True) as wh:
+        (scope,) = queries.inventory_by_scope(wh)
+        assert scope["repository_unique_bytes"] == UNIQUE_BYTES
+        assert queries.global_unique_bytes(wh) == UNIQUE_BYTES
+    with Warehouse(db) as wh:
+        wh.refresh_profile_tables()  # fresh: read from the stored profile tables
+        stored = wh.query("SELECT unique_bytes FROM profile_repository_storage")
+    assert stored == [(UNIQUE_BYTES,)]
