@@ -90,13 +90,21 @@ class PullCountRecord:
 
 
 @dataclass(slots=True)
-class ErrorRecord:
+class ErrorFields:
+    """What could not be read, where, and why: a collection error as collectors record it and reports list it."""
+
     account_id: str | None
     region: str | None
     repository: str | None
     operation: str
     error_code: str
     message: str | None
+
+
+@dataclass(slots=True)
+class ErrorRecord(ErrorFields):
+    """A collection error as loaded into `collection_errors`: its fields and when it happened."""
+
     occurred_at: datetime
 
 

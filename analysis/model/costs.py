@@ -14,37 +14,15 @@ from typing import Any
 import numpy as np
 
 from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, draws
+from analysis.model.result import PriceCitation
 from analysis.pricing import Catalog, PriceEntry, tiered_cost
 
 GIB = float(2**30)  # GB = 2^30 bytes (DESIGN.md), as AWS meters storage
 HOURS_PER_MONTH = 730.0  # the AWS convention for monthly prices from hourly ones (hosting-prices.md)
 
 
-@dataclass(frozen=True)
-class PriceRef:
-    """A catalog entry as used: enough to cite it next to a cost."""
-
-    id: str
-    location: str
-    unit: str
-    currency: str
-    price_text: str
-    source: str
-    as_of: str
-    approximation: str = ""  # "<id> in <region>: approximated by <other>'s price, because …" (catalog.get)
-
-    @classmethod
-    def of(cls, entry: PriceEntry) -> PriceRef:
-        return cls(
-            entry.id,
-            entry.location,
-            entry.unit,
-            entry.currency,
-            entry.tier_summary(),
-            entry.source,
-            entry.as_of.isoformat(),
-            entry.approximation.text() if entry.approximation is not None else "",
-        )
+# A catalog entry as used, cited next to a cost: the result's own PriceCitation, built with PriceRef.of(entry).
+PriceRef = PriceCitation
 
 
 @dataclass

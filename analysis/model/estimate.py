@@ -117,7 +117,7 @@ def _approximation_notes(used: list[PriceRef]) -> list[str]:
 
 
 def _citation(p: PriceRef) -> PriceCitation:
-    return PriceCitation(**p.__dict__)
+    return p  # the cost models cite with the result's own class
 
 
 def _component(line: Line) -> Component:

@@ -7,9 +7,12 @@ Money is float in the model currency, unrounded; renderers round to cents.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from analysis.pricing import PriceEntry
 
 from analysis import __version__
 
@@ -21,6 +24,8 @@ class _Model(BaseModel):
 
 
 class PriceCitation(_Model):
+    """A catalog entry as used: enough to cite it next to a cost (the cost models' PriceRef is this class)."""
+
     id: str
     location: str
     unit: str
@@ -29,6 +34,19 @@ class PriceCitation(_Model):
     source: str
     as_of: str
     approximation: str = ""  # set when the region had no price of its own: whose price stands in, and why
+
+    @classmethod
+    def of(cls, entry: PriceEntry) -> PriceCitation:
+        return cls(
+            id=entry.id,
+            location=entry.location,
+            unit=entry.unit,
+            currency=entry.currency,
+            price_text=entry.tier_summary(),
+            source=entry.source,
+            as_of=entry.as_of.isoformat(),
+            approximation=entry.approximation.text() if entry.approximation is not None else "",
+        )
 
 
 class Component(_Model):

@@ -50,7 +50,7 @@ def gather_quality(warehouse: Warehouse, result: EstimateResult) -> DataQuality:
             for r in runs
         ],
         scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in queries.inventory_by_scope(warehouse)],
-        errors=[ErrorInfo(**e) for e in errors[:MAX_ERRORS]],
+        errors=[ErrorInfo(**{k: e[k] for k in ErrorInfo.__dataclass_fields__}) for e in errors[:MAX_ERRORS]],
         errors_total=len(errors),
     )
 

@@ -7,11 +7,13 @@ renderers take this object and never query anything.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from analysis.collectors.records import ErrorFields
 from analysis.model.result import EstimateResult
 
 
@@ -43,14 +45,11 @@ class ScopeInfo(_Model):
     pulls: float
 
 
-class ErrorInfo(_Model):
+@dataclass(slots=True)
+class ErrorInfo(ErrorFields):
+    """A collection error as the report lists it: the collector's fields (records.ErrorFields) and its run."""
+
     run_id: int
-    account_id: str | None
-    region: str | None
-    repository: str | None
-    operation: str
-    error_code: str
-    message: str | None
 
 
 class DataQuality(_Model):
