@@ -18,6 +18,7 @@ from analysis.model.costs import GIB
 from analysis.model.ecr import RegionUsage, region_usage
 from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile
+from analysis.validation import format_validation_error
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class UsageFile(_Strict):
 
 
 def from_usage_file(path: Path) -> ModelInput:
-    from analysis.model.scenarios import ScenarioError, format_validation_error  # one error type for bad input files
+    from analysis.model.scenarios import ScenarioError, unknown_scenario_field  # one error type for bad input files
 
     try:
         raw = yaml.safe_load(Path(path).read_text())
@@ -87,7 +88,9 @@ def from_usage_file(path: Path) -> ModelInput:
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: is not valid YAML ({exc})") from None
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(path, exc)) from None
+        raise ScenarioError(
+            format_validation_error(path, exc, unknown_key=unknown_scenario_field, first_only=True)
+        ) from None
 
     regions = sorted(spec.regions)
     r = [spec.regions[k] for k in regions]

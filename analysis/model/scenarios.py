@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from analysis.model.assumptions import Assumptions, Share
 from analysis.resources import shipped_data
+from analysis.validation import format_validation_error
 
 DATA_DIR_ENV = "REGCOST_DATA_DIR"
 
@@ -139,35 +140,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# Pydantic names the member of a union (`float | Range`) in an error's location; people know field names only.
-_UNION_TAGS = {"float", "int", "str", "bool", "none", "Range", "Share"}
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if str(p) not in _UNION_TAGS and not str(p).startswith(("function-", "literal["))]
-    return ".".join(parts) or "(top level)"
-
-
-def format_validation_error(path: Path, exc: ValidationError) -> str:
-    """One line: the file, the field path and what was expected. For a union (a number or a range) the
-    branch that matches what was written explains the problem: a mapping was meant as a range."""
-    errors = exc.errors()
-
-    def is_range_branch(e: Any) -> bool:
-        return any("Range" in str(p) for p in e["loc"])
-
-    ranged = [e for e in errors if is_range_branch(e) and isinstance(e.get("input"), dict)]
-    first = (ranged or [e for e in errors if not is_range_branch(e)] or errors)[0]
-    fields = {_field_path(e["loc"]) for e in errors}
-    more = f" (+{len(fields) - 1} more)" if len(fields) > 1 else ""
-    got = first.get("input")
-    got_text = f"; got {got!r}" if not isinstance(got, dict | list) and got is not None else ""
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":  # say what was expected, not only that this key was not
-        close = difflib.get_close_matches(str(first["loc"][-1]), _field_names(), n=1, cutoff=0.6)
-        message = "unknown field" + (f"; did you mean {close[0]!r}?" if close else " (not a scenario field)")
-        got_text = ""
-    return f"{path}: {_field_path(first['loc'])}: {message}{got_text}{more}"
+def unknown_scenario_field(name: str) -> str:
+    """Say what was expected, not only that this key was not: the scenario field it was probably meant to be."""
+    close = difflib.get_close_matches(name, _field_names(), n=1, cutoff=0.6)
+    return "unknown field" + (f"; did you mean {close[0]!r}?" if close else " (not a scenario field)")
 
 
 def _field_names() -> list[str]:
@@ -179,7 +155,9 @@ def _validate(path: Path, raw: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(path, exc)) from None
+        raise ScenarioError(
+            format_validation_error(path, exc, unknown_key=unknown_scenario_field, first_only=True)
+        ) from None
 
 
 def load_scenarios(user_files: list[Path] | None = None) -> dict[str, Scenario]:

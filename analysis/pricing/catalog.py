@@ -28,6 +28,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from analysis.resources import shipped_data
+from analysis.validation import format_validation_error
 
 CATALOG_VERSION = 1
 DATA_DIR_ENV = "REGCOST_DATA_DIR"
@@ -475,59 +476,9 @@ def _construct_mapping(loader: _NoDuplicateKeysLoader, node: yaml.MappingNode, d
 _NoDuplicateKeysLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _format_loc(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _describe(raw: Any, loc: tuple[Any, ...]) -> str:
-    """'prices[3] (id aws.transfer.internet_out)' helps find the entry in a long file."""
-    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(raw, dict):
-        section = raw.get(loc[0])
-        if isinstance(section, list) and loc[1] < len(section) and isinstance(section[loc[1]], dict):
-            entry_id = section[loc[1]].get("id")
-            if entry_id is not None:
-                return f" (id {entry_id})"
-    return ""
-
-
-def format_validation_error(path: Path, raw: Any, exc: ValidationError) -> str:
-    """One line per problem: `file: field.path (id …): what was expected (got …)`."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        message = err["msg"]
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, _SubPathError):
-            loc = loc + tuple(_split_subpath(cause.subpath))
-            message = str(cause)
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (not part of the catalog format; see docs/pricing.md)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        if (
-            "input" in err
-            and err["type"] not in ("missing", "extra_forbidden")
-            and not isinstance(err["input"], dict | list)
-        ):
-            message += f" (got {err['input']!r})"
-        where = _format_loc(loc) or "(top level)"
-        lines.append(f"{path}: {where}{_describe(raw, loc)}: {message}")
-    return "\n".join(lines)
-
-
-def _split_subpath(subpath: str) -> list[Any]:
-    parts: list[Any] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", subpath):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
-    return parts
+def unknown_catalog_key(_name: str) -> str:
+    """What a catalog error says of a key the format does not have."""
+    return "unknown key (not part of the catalog format; see docs/pricing.md)"
 
 
 def read_catalog_file(path: Path) -> CatalogFile:
@@ -552,7 +503,7 @@ def read_catalog_file(path: Path) -> CatalogFile:
     try:
         parsed = CatalogFile.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError(format_validation_error(path, raw, exc)) from exc
+        raise CatalogError(format_validation_error(path, exc, raw, unknown_key=unknown_catalog_key)) from exc
     _check_unique_within(path, parsed)
     for entry in parsed.prices:
         entry._origin = path

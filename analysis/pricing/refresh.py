@@ -37,7 +37,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from analysis.pricing.catalog import CATALOG_VERSION, REGION_CODE, CatalogFile, format_validation_error
+from analysis.pricing.catalog import CATALOG_VERSION, REGION_CODE, CatalogFile, unknown_catalog_key
+from analysis.validation import format_validation_error
 
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 
@@ -101,7 +102,7 @@ def refresh_aws(client: Any, regions: list[str], out_dir: Path, today: date, *, 
     try:
         CatalogFile.model_validate(document)
     except ValidationError as exc:  # a bug here, not the user's: say so with the same field paths as a bad file
-        detail = format_validation_error(target, document, exc)
+        detail = format_validation_error(target, exc, document, unknown_key=unknown_catalog_key)
         raise RefreshError(f"the snapshot would not be a valid catalog file:\n{detail}") from exc
     _write_atomically(target, document, regions, today)
     return target

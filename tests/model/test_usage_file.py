@@ -92,7 +92,7 @@ def test_the_profile_summary_of_a_usage_file(result):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("bad-negative.yaml", "regions.us-east-1.storage_gb: Input should be greater than or equal to 0; got -5"),
+        ("bad-negative.yaml", "regions.us-east-1.storage_gb: Input should be greater than or equal to 0 (got -5)"),
         ("bad-unknown-key.yaml", "regions.us-east-1.transfer_gb_month.intenret: unknown field"),
     ],
 )
