@@ -15,13 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "analysis"
 # Lowest first. A module may import its own package and any lower layer; never a higher one, and never another
 # package of its own layer.
 LAYERS: list[set[str]] = [
-    {
-        "analysis",
-        "resources",
-        "units",
-        "urls",
-        "validation",
-    },  # foundations: version, shipped files, sizes, URLs, input errors
+    {"analysis", "resources", "units", "urls", "validation"},  # foundations: version, files, sizes, URLs, input errors
     {"pricing"},  # prices as data
     {"collectors"},  # read AWS, Harbor, OCI, the bill: records out, nothing stored
     {"warehouse"},  # DuckDB: the one owner of the connection
