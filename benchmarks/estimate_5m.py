@@ -279,7 +279,7 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
                 SELECT 'sha256:' || sha256('i' || i.gid), c.position,
                        'sha256:' || sha256('i' || (i.gid + 1 + c.position)),
                        c.manifest_size, '{MANIFEST}', 'linux', CASE c.position WHEN 0 THEN 'amd64' ELSE 'arm64' END,
-                       CASE c.position WHEN 0 THEN NULL ELSE 'v8' END
+                       CASE c.position WHEN 0 THEN NULL ELSE 'v8' END, NULL, NULL, NULL
                 FROM g_images i
                 JOIN (SELECT gid - 1 - (role - 1) AS parent, role - 1 AS position, manifest_size
                       FROM g_images WHERE role > 0) c ON c.parent = i.gid
@@ -293,7 +293,7 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
                        CASE WHEN role = 0 THEN '{INDEX}' ELSE '{MANIFEST}' END, NULL,
                        CASE WHEN role = 0 THEN NULL ELSE 'sha256:' || sha256('c' || gid) END,
                        CASE WHEN role = 0 THEN NULL ELSE config_size END,
-                       manifest_size, role = 0, $now
+                       manifest_size, role = 0, $now, CASE WHEN role = 0 THEN 'index' ELSE 'image' END, NULL
                 FROM g_images
                 """,
                 {"now": now},
