@@ -38,8 +38,6 @@ ALLOWED: dict[str, str] = {
     "collectors/aws.py": _TODO,
     "collectors/cloudwatch.py": _TODO,
     "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
-    "collectors/records.py": _TODO,
-    "collectors/registry_records.py": _TODO,
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
     "dashboard/pages/inventory.py": _T_DASH + "; today tests/dashboard/test_dashboard_pages.py",
