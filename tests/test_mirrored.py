@@ -49,7 +49,6 @@ ALLOWED: dict[str, str] = {
     "demo/seed.py": _T_DEMO,
     "model/calibration_check.py": _TODO,
     "model/result.py": _T_RESULT,
-    "pipeline/costs.py": _TODO,
     "pipeline/estimate.py": _T_RESULT,
     "pipeline/network.py": _TODO,
     "pipeline/registry.py": _TODO,
