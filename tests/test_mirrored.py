@@ -50,7 +50,6 @@ ALLOWED: dict[str, str] = {
     "model/calibration_check.py": _TODO,
     "model/result.py": _T_RESULT,
     "pipeline/estimate.py": _T_RESULT,
-    "pipeline/network.py": _TODO,
     "pipeline/registry.py": _TODO,
     "pipeline/report.py": _T_RESULT,
     "pipeline/trail.py": _TODO,
