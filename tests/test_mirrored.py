@@ -53,7 +53,6 @@ ALLOWED: dict[str, str] = {
     "pipeline/registry.py": _TODO,
     "pipeline/report.py": _T_RESULT,
     "pipeline/trail.py": _TODO,
-    "pipeline/workloads.py": _TODO,
     "portability/findings.py": _T_SPLIT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
     "portability/show.py": _TODO,
