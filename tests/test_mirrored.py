@@ -52,7 +52,6 @@ ALLOWED: dict[str, str] = {
     "pipeline/estimate.py": _T_RESULT,
     "pipeline/registry.py": _TODO,
     "pipeline/report.py": _T_RESULT,
-    "pipeline/trail.py": _TODO,
     "portability/findings.py": _T_SPLIT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
     "portability/show.py": _TODO,
