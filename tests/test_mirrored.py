@@ -50,7 +50,6 @@ ALLOWED: dict[str, str] = {
     "model/calibration_check.py": _TODO,
     "model/result.py": _T_RESULT,
     "pipeline/estimate.py": _T_RESULT,
-    "pipeline/registry.py": _TODO,
     "pipeline/report.py": _T_RESULT,
     "portability/findings.py": _T_SPLIT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
