@@ -53,7 +53,6 @@ ALLOWED: dict[str, str] = {
     "pipeline/report.py": _T_RESULT,
     "portability/findings.py": _T_SPLIT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
-    "portability/show.py": _TODO,
     "render/document.py": _T_PDF,
     "render/html.py": _T_PDF + "; today tests/render/test_reports.py",
     "render/inputs.py": _T_RESULT,
