@@ -38,7 +38,6 @@ ALLOWED: dict[str, str] = {
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
     "dashboard/pages/inventory.py": _T_DASH + "; today tests/dashboard/test_dashboard_pages.py",
-    "dashboard/source.py": _TODO,
     "dashboard/state.py": _T_DASH,
     "dashboard/tables.py": _T_DASH,
     "demo/aws.py": _T_DEMO + "; today tests/demo/test_emulated_aws.py",
