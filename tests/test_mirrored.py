@@ -46,7 +46,6 @@ ALLOWED: dict[str, str] = {
     "demo/measurements.py": _T_DEMO,
     "demo/runner.py": _T_DEMO,
     "demo/seed.py": _T_DEMO,
-    "model/calibration_check.py": _TODO,
     "model/result.py": _T_RESULT,
     "pipeline/estimate.py": _T_RESULT,
     "pipeline/report.py": _T_RESULT,
