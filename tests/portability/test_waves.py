@@ -16,8 +16,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis.portability.waves import plan_waves
+from analysis.portability.inventory import load_inventory
+from analysis.portability.translate import design
+from analysis.portability.waves import plan_waves, repository_table
 from analysis.pricing import load_catalog
+from analysis.warehouse import Warehouse
 
 GIB = 2**30
 A, B = ("111111111111", "us-east-1"), ("222222222222", "eu-west-1")
@@ -125,3 +128,44 @@ def test_replication_policies_filter_the_waves_names(repos, con, catalog):
     assert team["description"] == "wave 4: copy 2 repositories from ECR 222222222222/eu-west-1 into team"
     (single,) = waves[2]["replication"]
     assert single["filter"] == "med"
+
+
+# -- risk and value of collected repositories (repository_table) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected(collected_db):
+    with Warehouse(collected_db, read_only=True) as wh:
+        inv = load_inventory(wh)
+        con = wh.con.cursor()
+        yield inv, design(inv).mapping, con
+        con.close()
+
+
+def _plain(inv) -> list[str]:
+    """Repositories with no risk of their own: AES256, no policy naming other accounts, not a replica."""
+    r = inv.repositories
+    plain = r[r["encryption_type"].ne("KMS") & ~r["repository_policy_text"].fillna("").str.contains(":iam::")]
+    return sorted(plain["repository_name"])
+
+
+def test_risk_points_and_classes(collected):
+    inv, mapping, con = collected
+    plain = [n for n in _plain(inv) if n in set(mapping[~mapping["replica"] & ~mapping["proxied"]]["repository_name"])]
+    a, b = plain[:2]
+    scope = inv.repositories.set_index("repository_name").loc[[a, b], ["account_id", "region"]]
+    refs = pd.DataFrame(
+        [(*scope.loc[a], a, "literal"), (*scope.loc[a], a, "literal"), (*scope.loc[a], a, "templated")]
+        + [(*scope.loc[b], b, "literal")],
+        columns=["account_id", "region", "repository_name", "form"],
+    )
+    flags = pd.DataFrame(
+        [(*scope.loc[a], a, 1)], columns=["account_id", "region", "repository_name", "lifecycle_inexact"]
+    )
+    table = repository_table(inv, mapping, refs, flags, con).set_index("repository_name")
+    # a: 2 literal (1 each) + 1 templated (2) + an inexact lifecycle translation (1) = 5 → high
+    assert (table.loc[a, "risk_points"], table.loc[a, "risk"]) == (5, "high")
+    # b: 1 literal = 1 → low
+    assert (table.loc[b, "risk_points"], table.loc[b, "risk"]) == (1, "low")
+    assert (table["value_gb"] >= table["unique_bytes"] / GIB).all()  # value: unique GB + GB pulled a month
+    assert not table["replica"].any() and not table["proxied"].any()  # copies and caches are not migrated
