@@ -3,7 +3,7 @@ contains, with the noise, gaps and partial months real bills have; the fit's err
 (the presets' assumptions) and after (the fitted ones), and per parameter against the truth — or "not
 identifiable" where the bill cannot tell (calibration.Fit.not_identifiable).
 
-Used by benchmarks/calibration.py (docs/benchmarks.md) and tests/model/test_calibration.py. Pure: frames in,
+Used by benchmarks/calibration.py (docs/benchmarks.md) and tests/model/test_calibration_check.py. Pure: frames in,
 frames out, a seeded generator.
 """
 

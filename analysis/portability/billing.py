@@ -148,6 +148,7 @@ def _bytes_and_saving(con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[di
     ]
     prices = [
         {"id": e.id, "location": e.location, "price": e.tier_summary(), "unit": e.unit, "source": e.source}
-        for e in {id(e): e for e in [*std_prices.values(), *arch_prices.values()]}.values()
+        # A region without a price of its own borrows another's (a new entry object each time): cite it once.
+        for e in {(e.id, e.location): e for e in [*std_prices.values(), *arch_prices.values()]}.values()
     ]
     return repos.drop(columns=["std_delta", "arch_delta"]), prices

@@ -215,7 +215,6 @@ def print_plan(console: Console, plan: Any, written: dict[str, Any] | None = Non
             ", ".join(x["names"][:3]) + (" …" if len(x["names"]) > 3 else ""),
         )
     console.print(w)
-    print_supply_chain(console, plan.supply_chain)
     tr = s["translations"]
     console.print(
         f"Translation to Harbor: {tr.get('exact', 0)} exact, {tr.get('approximate', 0)} approximate, "

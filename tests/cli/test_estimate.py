@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from analysis.cli import app
 
 runner = CliRunner()
-EXAMPLE_USAGE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "usage.yaml"
+EXAMPLE_USAGE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "usage.yaml"
 
 
 def invoke(*args: str):

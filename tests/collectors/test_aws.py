@@ -1,0 +1,79 @@
+"""The AWS plumbing every collector shares: undeclared operations refused before anything is sent, error rows
+in AWS's own words with keys redacted, wall-clock budgets, one boto3 session per thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import botocore.exceptions
+import pytest
+
+from analysis.collectors.aws import (
+    AwsSettings,
+    Budget,
+    UndeclaredOperation,
+    chunks,
+    error_code,
+    error_message,
+    error_record,
+    is_not_found,
+    thread_session,
+)
+
+CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def client_error(code: str, message: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "DescribeImages")
+
+
+def test_an_undeclared_operation_is_refused_before_it_is_sent():
+    # port 9 (discard) on localhost: were the call sent, it would fail with a connection error instead
+    settings = AwsSettings(endpoint_url="http://127.0.0.1:9", static_credentials=CREDS)
+    ecr = settings.client(settings.base_session(), "ecr", "us-east-1")
+    with pytest.raises(UndeclaredOperation, match="ecr:DeleteRepository is not among the read-only operations"):
+        ecr.delete_repository(repositoryName="payments/api")
+
+
+def test_error_rows_in_aws_words():
+    exc = client_error("RepositoryNotFoundException", "The repository 'x' does not exist\nsecond line")
+    assert error_code(exc) == "RepositoryNotFoundException"
+    assert error_message(exc) == "The repository 'x' does not exist"  # the first line only
+    assert is_not_found(exc, "RepositoryNotFoundException")
+    assert not is_not_found(exc, "ImageNotFoundException")
+    assert error_code(botocore.exceptions.NoCredentialsError()) == "NoCredentials"
+    assert error_code(ValueError("x")) == "ValueError"
+    rec = error_record(exc, "ecr:DescribeImages", account_id="1", region="us-east-1", repository="x")
+    assert (rec.operation, rec.error_code, rec.repository) == ("ecr:DescribeImages", "RepositoryNotFoundException", "x")
+
+
+def test_access_keys_and_session_tokens_never_reach_an_error_row():
+    exc = client_error("SignatureDoesNotMatch", "canonical request AKIAABCDEFGHIJKLMNOP x-amz-security-token:FwoGZX")
+    assert error_message(exc) == "canonical request [redacted] [redacted]"
+
+
+def test_a_scope_budget_ends_with_its_run():
+    run = Budget(0.05, what="run")
+    scope = Budget(600, parent=run)
+    assert scope.remaining() <= 0.05
+    time.sleep(0.06)
+    assert scope.remaining() < 0
+    assert scope.spent_by() == "the run budget of 0 s"  # 0.05 s shown to the second
+    assert Budget(900).spent_by() == "the scope budget of 900 s"
+
+
+def test_chunks():
+    assert list(chunks([1, 2, 3, 4, 5], 2)) == [[1, 2], [3, 4], [5]]
+    assert list(chunks([], 3)) == []
+
+
+def test_each_thread_gets_its_own_equivalent_session():
+    session = AwsSettings(static_credentials=CREDS).base_session()
+    assert thread_session(session) is thread_session(session)
+    other = []
+    t = threading.Thread(target=lambda: other.append(thread_session(session)))
+    t.start()
+    t.join()
+    assert other[0] is not thread_session(session)
+    assert other[0].get_credentials().access_key == "testing"

@@ -1,0 +1,41 @@
+"""The least-privilege policy `regcost iam-policy` prints: every declared action, read-only, nothing more."""
+
+from __future__ import annotations
+
+import re
+
+from analysis.collectors.iam import iam_policy
+from analysis.collectors.operations import declared
+
+# Verbs that only read (s3:GetObject reads the CUR export; ce:GetCostAndUsage and pricing:GetProducts read).
+READ = re.compile(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet|LookupEvents)")
+
+
+def test_one_read_only_statement_for_every_declared_action():
+    (statement,) = iam_policy()["Statement"]
+    assert statement["Sid"] == "RegcostReadOnly"
+    assert statement["Resource"] == "*"  # ECR registry-level reads accept only "*"
+    actions = statement["Action"]
+    assert actions == sorted(set(actions))
+    assert [a for a in actions if not READ.match(a)] == []
+    assert {"ecr:DescribeImages", "ecr:BatchGetImage", "ce:GetCostAndUsage", "cloudtrail:LookupEvents"} <= set(actions)
+    declared_actions = {a for ops in declared().values() for o in ops for a in o.iam_actions()}
+    assert set(actions) == declared_actions - {"sts:GetCallerIdentity", "sts:AssumeRole"}
+
+
+def test_caller_identity_needs_no_permission_and_assume_role_only_with_a_role():
+    policy = iam_policy()
+    actions = policy["Statement"][0]["Action"]
+    assert "sts:GetCallerIdentity" not in actions
+    assert "sts:AssumeRole" not in actions
+    assert policy["Version"] == "2012-10-17"
+
+
+def test_collecting_other_accounts_may_assume_the_named_role_only():
+    assume = iam_policy("RegcostCollector")["Statement"][1]
+    assert assume == {
+        "Sid": "RegcostAssumeCollectorRole",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": "arn:aws:iam::*:role/RegcostCollector",
+    }

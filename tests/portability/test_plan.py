@@ -1,0 +1,63 @@
+"""The migration plan as a module: its effort adds up (set-up + findings + waves), becomes the model's
+`migration_days` range, and is written where `regcost estimate --scenario-file` reads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from support import today
+
+from analysis.model.scenarios import load_scenarios
+from analysis.portability.plan import SETUP_DAYS, build_plan, migration_days, write_plan
+from analysis.warehouse import Warehouse
+
+GITOPS = Path(__file__).resolve().parents[2] / "data" / "demo-gitops"
+
+
+@pytest.fixture(scope="module")
+def plan(collected_db):
+    with Warehouse(collected_db, read_only=True) as wh:
+        return build_plan(wh, scan_paths=[GITOPS], at=today())
+
+
+def test_the_effort_is_set_up_plus_findings_plus_waves(plan):
+    findings = sum(f.effort_days for f in plan.findings)
+    waves = sum(w["engineering_days"] for w in plan.waves.waves)
+    assert SETUP_DAYS == 5.0
+    assert plan.engineer_days() == pytest.approx(5.0 + findings + waves)
+
+
+def test_the_range_runs_from_three_quarters_to_one_and_a_half_times_the_effort(plan):
+    days = migration_days(plan)
+    base = round(plan.engineer_days(), 2)
+    assert days.base == base
+    assert days.low == round(base * 0.75, 2)
+    assert days.high == round(base * 1.5, 2)
+
+
+def test_the_summary_adds_up_the_waves(plan):
+    s = plan.summary()
+    assert s["waves"] == len(plan.waves.waves)
+    assert s["repositories"] == sum(w["repositories"] for w in plan.waves.waves)
+    assert s["bytes_copied"] == pytest.approx(sum(w["bytes_copied"] for w in plan.waves.waves))
+    assert s["payload_calls"] == len(plan.calls)
+    assert s["references"] == len(plan.scan["references"]) > 0  # the demo GitOps folder names ECR images
+
+
+def test_written_plan_feeds_every_self_hosted_preset(plan, tmp_path):
+    written = write_plan(plan, tmp_path)
+    assert set(written) == {"calls", "plan", "harbor-aws", "harbor-eu-cloud", "harbor-onprem"}
+    text = written["harbor-onprem"].read_text()
+    assert text.startswith("# Written by `regcost plan`")
+    doc = yaml.safe_load(text)
+    assert doc["extends"] == "harbor-onprem"
+    assert doc["assumptions"]["migration_days"]["base"] == round(plan.engineer_days(), 2)
+    planned = load_scenarios([written["harbor-onprem"]])["harbor-onprem-planned"]
+    assert planned.assumptions.migration_days.base == round(plan.engineer_days(), 2)
+    saved = json.loads(written["plan"].read_text())
+    assert saved["schema_version"] == 1
+    assert saved["summary"]["engineer_days"] == round(plan.engineer_days(), 2)
+    assert saved["assumptions"] == {"setup_days": 5.0, "range": [0.75, 1.5]}

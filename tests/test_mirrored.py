@@ -1,0 +1,105 @@
+"""Every module with logic has a mirrored test file (issue #17), so a newcomer finds a module's tests by its path:
+
+    analysis/<package>/<module>.py  ↔  tests/<package>/test_<module>.py
+    analysis/<module>.py            ↔  tests/test_<module>.py
+
+"Logic" is a function or a class anywhere in the module; a module of constants, re-exports or a Streamlit page
+script (top-level statements only) needs none. Tests of behaviour across modules (reliability, secrets, docs,
+packaging, architecture) live beside the mirrored ones under names of their own.
+
+ALLOWED lists the modules that have no mirrored test yet, each with its reason; shrink it, never grow it
+without one.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ROOT = REPO / "analysis"
+
+_T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
+_T_DEMO = "the demo's generators are split on branch t-demo (tests/demo/ is theirs)"
+_T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
+_T_SPLIT = "being split on branch t-split (tests come with the split)"
+_T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
+_T_PDF = "rewritten on branch t-pdf"
+
+ALLOWED: dict[str, str] = {
+    "cli/collect.py": _T_RESULT,
+    "cli/demo.py": _T_RESULT,
+    "cli/inspect.py": _T_RESULT,
+    "cli/measure.py": _T_RESULT,
+    "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
+    "dashboard/charts.py": _T_DASH,
+    "dashboard/controls.py": _T_DASH,
+    "dashboard/pages/inventory.py": _T_DASH + "; today tests/dashboard/test_dashboard_pages.py",
+    "dashboard/state.py": _T_DASH,
+    "dashboard/tables.py": _T_DASH,
+    "demo/aws.py": _T_DEMO + "; today tests/demo/test_emulated_aws.py",
+    "demo/cloudtrail.py": _T_DEMO,
+    "demo/harbor.py": _T_DEMO + "; today tests/demo/test_fake_harbor.py",
+    "demo/measurements.py": _T_DEMO,
+    "demo/runner.py": _T_DEMO,
+    "demo/seed.py": _T_DEMO,
+    "pipeline/estimate.py": _T_RESULT,
+    "pipeline/report.py": _T_RESULT,
+    "portability/findings.py": _T_SPLIT,
+    "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
+    "render/document.py": _T_PDF,
+    "render/html.py": _T_PDF + "; today tests/render/test_reports.py",
+    "render/inputs.py": _T_RESULT,
+    "render/pdf.py": _T_PDF + "; today tests/render/test_reports.py",
+    "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
+    "warehouse/db.py": _T_WAREHOUSE + "; today tests/warehouse/test_warehouse.py",
+    "warehouse/quality.py": _T_WAREHOUSE,
+    "warehouse/queries.py": _T_WAREHOUSE,
+    "warehouse/supply_chain.py": _T_WAREHOUSE,
+}
+
+
+def _has_logic(path: Path) -> bool:
+    tree = ast.parse(path.read_text(), str(path))
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(tree))
+
+
+def mirror(module: Path) -> Path:
+    """analysis/model/ecr.py → tests/model/test_ecr.py; a package's __init__.py → tests/<package>/test_<package>.py."""
+    rel = module.relative_to(ROOT)
+    folder = Path("tests", *rel.parts[:-1])
+    stem = (rel.parts[-2] if len(rel.parts) > 1 else "analysis") if module.name == "__init__.py" else module.stem
+    return REPO / folder / f"test_{stem}.py"
+
+
+MODULES = sorted(p for p in ROOT.rglob("*.py") if "_data" not in p.parts and "_app" not in p.parts)
+WITH_LOGIC = [p for p in MODULES if _has_logic(p)]
+
+
+def _key(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_mirror_paths():
+    assert mirror(ROOT / "model" / "ecr.py") == REPO / "tests" / "model" / "test_ecr.py"
+    assert mirror(ROOT / "units.py") == REPO / "tests" / "test_units.py"
+    assert mirror(ROOT / "pricing" / "__init__.py") == REPO / "tests" / "pricing" / "test_pricing.py"
+
+
+def test_every_module_with_logic_has_a_mirrored_test():
+    missing = [
+        f"{_key(p)} → {mirror(p).relative_to(REPO)}"
+        for p in WITH_LOGIC
+        if _key(p) not in ALLOWED and not mirror(p).exists()
+    ]
+    assert not missing, "modules with logic but no mirrored test file:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("key", sorted(ALLOWED))
+def test_the_allow_list_holds_only_what_is_still_missing(key: str):
+    module = ROOT / key
+    assert module.exists(), f"{key} is gone: drop it from ALLOWED"
+    assert _has_logic(module), f"{key} has no logic any more: drop it from ALLOWED"
+    assert not mirror(module).exists(), f"{mirror(module).relative_to(REPO)} exists: drop {key} from ALLOWED"
