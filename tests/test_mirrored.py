@@ -54,7 +54,6 @@ ALLOWED: dict[str, str] = {
     "render/inputs.py": _T_RESULT,
     "render/pdf.py": _T_PDF + "; today tests/render/test_reports.py",
     "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
-    "warehouse/db.py": _T_WAREHOUSE + "; today tests/warehouse/test_warehouse.py",
     "warehouse/quality.py": _T_WAREHOUSE,
     "warehouse/queries.py": _T_WAREHOUSE,
     "warehouse/supply_chain.py": _T_WAREHOUSE,

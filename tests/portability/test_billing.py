@@ -35,7 +35,7 @@ UNTAGGED_14 = {
 def estate(collected_db):
     with Warehouse(collected_db, read_only=True) as wh:
         inv = load_inventory(wh)
-        con = wh.con.cursor()
+        con = wh.cursor()
         yield inv, con
         con.close()
 

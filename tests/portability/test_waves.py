@@ -137,7 +137,7 @@ def test_replication_policies_filter_the_waves_names(repos, con, catalog):
 def collected(collected_db):
     with Warehouse(collected_db, read_only=True) as wh:
         inv = load_inventory(wh)
-        con = wh.con.cursor()
+        con = wh.cursor()
         yield inv, design(inv).mapping, con
         con.close()
 
