@@ -11,7 +11,10 @@ into the cost model through `analysis.portability.plan.migration_days`.
     harbor_payloads.py  the Harbor API payloads, validated against the official Swagger 2.0 spec
     references.py       the scan of every text file for ECR references (by ecosystem and form) and public upstreams
     rewrite.py          the unified diff that repoints references to Harbor
-    findings.py         ECR-specific features in use, what Harbor offers instead, effort; portability scores
+    finding.py          a finding: an ECR-specific feature in use, what Harbor offers instead, its effort (EFFORT)
+    finding_rules.py    one rule per feature, registered with @rule; estate_findings runs them on the inventory
+    findings.py         findings from outside the inventory: supply-chain artifacts, public upstream images
+    scores.py           the portability summary: five rows scored 5 … 1 from counted evidence
     waves.py            migration waves: order, bytes copied, one-time cost
     plan.py             the whole plan, and the engineer-days it gives the cost model
     show.py             tables for the lifecycle, scan and plan commands
