@@ -135,9 +135,6 @@ SIZE_EXEMPT = {
     "analysis/warehouse/schema.py",  # split on branch t-warehouse
     # being split on this branch (t-split): removed from here as each one is done
     "analysis/collectors/harbor.py",
-    "analysis/model/calibration.py",
-    "analysis/model/ecr.py",
-    "analysis/model/registry_workload.py",
     "analysis/pipeline/ecr.py",
     "analysis/portability/harbor_payloads.py",
     "analysis/portability/references.py",
