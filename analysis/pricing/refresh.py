@@ -37,7 +37,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from analysis.pricing.catalog import CATALOG_VERSION, REGION_CODE, CatalogFile, format_validation_error
+from analysis.pricing.catalog_files import format_validation_error
+from analysis.pricing.catalog_format import CATALOG_VERSION, REGION_CODE, CatalogFile
 
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 
