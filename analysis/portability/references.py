@@ -36,9 +36,11 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.portability import reference_files
 from analysis.portability.helm_values import resolve_chart_values
 from analysis.portability.reference import Reference
-from analysis.portability.reference_files import MAX_FILE_BYTES, file_kind, iter_files, read_text
+from analysis.portability.reference_files import MAX_FILE_BYTES as MAX_FILE_BYTES  # read here by cli/portability.py
+from analysis.portability.reference_files import file_kind, iter_files, read_text
 
 REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
 HOST = (
@@ -124,8 +126,9 @@ def scan(paths: Iterable[Path], skipped: list[tuple[str, str]] | None = None) ->
             continue
         if text is None:
             if skipped is not None:
-                big = fp.stat().st_size > MAX_FILE_BYTES
-                skipped.append((rel, f"larger than {MAX_FILE_BYTES:,} bytes" if big else "binary"))
+                limit = reference_files.MAX_FILE_BYTES  # the module's, so that one setting governs both
+                big = fp.stat().st_size > limit
+                skipped.append((rel, f"larger than {limit:,} bytes" if big else "binary"))
             continue
         found = scan_text(rel, text)
         if any(r.parts for r in found):
