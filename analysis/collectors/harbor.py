@@ -119,7 +119,7 @@ def collect_harbor(
     project_rows: list[HarborProjectRecord] = []
     policies: list[HarborPolicyRecord] = []
     parsed_all = []
-    per_repo: list[tuple[str, str, dict[str, list[str]], dict[str, dict[str, Any]]]] = []
+    per_repo: list[Artifacts] = []
     accessories: list[dict[str, Any]] = []
     for prow, ppolicies, repos, parsed, artifacts, accs in per_project:
         project_rows.append(prow)
