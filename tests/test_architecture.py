@@ -124,3 +124,43 @@ def test_the_checker_sees_a_cycle():
     """The cycle finder itself: a test that cannot fail proves nothing."""
     assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+# -- size: a module a newcomer can read, a function whose parts have names (issue #17) ------------------------
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+# analysis/demo/ is exempt (the emulated estate's generators).
+SIZE_EXEMPT: set[str] = set()
+
+
+def _oversized(source: str, where: str) -> list[str]:
+    """The module and the functions (methods and nested ones included) in `source` that are too long."""
+    out = []
+    lines = len(source.splitlines())
+    if lines > MAX_MODULE_LINES:
+        out.append(f"{where}: module of {lines} lines > {MAX_MODULE_LINES}")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                out.append(f"{where}:{node.lineno} {node.name}: {length} lines > {MAX_FUNCTION_LINES}")
+    return out
+
+
+def test_no_long_module_or_function():
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if rel.startswith("analysis/demo/") or rel in SIZE_EXEMPT:
+            continue
+        found += _oversized(path.read_text(), rel)
+    assert not found, "too long (split where the parts have names of their own):\n" + "\n".join(found)
+
+
+def test_the_size_check_sees_a_long_function_and_module():
+    long_function = "def f():\n" + "    x = 1\n" * MAX_FUNCTION_LINES  # def line + 80 body lines = 81
+    assert _oversized(long_function, "m.py") == [f"m.py:1 f: 81 lines > {MAX_FUNCTION_LINES}"]
+    assert _oversized("def f():\n" + "    x = 1\n" * (MAX_FUNCTION_LINES - 1), "m.py") == []
+    long_module = "x = 1\n" * (MAX_MODULE_LINES + 1)
+    assert _oversized(long_module, "m.py") == [f"m.py: module of 501 lines > {MAX_MODULE_LINES}"]

@@ -47,7 +47,6 @@ ALLOWED: dict[str, str] = {
     "demo/seed.py": _T_DEMO,
     "pipeline/estimate.py": _T_RESULT,
     "pipeline/report.py": _T_RESULT,
-    "portability/findings.py": _T_SPLIT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
     "render/document.py": _T_PDF,
     "render/html.py": _T_PDF + "; today tests/render/test_reports.py",

@@ -188,7 +188,7 @@ class HarborData:
 
     def has(self, feature: str) -> bool:
         """Whether the emulated version answers a field or endpoint (the collector's own table of versions)."""
-        from analysis.collectors.harbor import parse_version, supports
+        from analysis.collectors.harbor_api import parse_version, supports
 
         return supports(parse_version(self.version), feature) is not False
 

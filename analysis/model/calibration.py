@@ -175,8 +175,9 @@ class Fit:
         )
 
 
-def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
-    """Least-squares fit of the hit ratio and consumer split to billed transfer (GB) of closed, covered months."""
+def _observations(model: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
+    """One row per (month, region) with both full pull counts and a closed bill: the model's pull GB beside the
+    billed GB of each transfer line (NaN where the bill has no such line)."""
     usable = model[model["covered"] & (model["pull_gb"] > 0)]
     closed = actual[~actual["estimated"]]
     wide = closed.pivot_table(index=["month", "region"], columns="component", values="quantity", aggfunc="sum")
@@ -189,6 +190,12 @@ def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
     for col in ("egress-internet", "inter-region", "regional"):
         if col not in data:
             data[col] = np.nan
+    return data
+
+
+def fit(model: pd.DataFrame, actual: pd.DataFrame, a: Assumptions) -> Fit:
+    """Least-squares fit of the hit ratio and consumer split to billed transfer (GB) of closed, covered months."""
+    data = _observations(model, actual)
     x = data["pull_gb"].to_numpy(float)
     y_int = data["egress-internet"].fillna(0.0).to_numpy(float)
     y_inter = (data["inter-region"].fillna(0.0) - data["replication_gb"]).to_numpy(float)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -191,15 +191,25 @@ def pulled_gb(pull_gb_month: float, ctx: Ctx) -> np.ndarray:
     return pull_gb_month * (1.0 - np.asarray(ctx.a.layer_cache_hit_ratio, dtype=float)) * growth
 
 
+@dataclass
+class _Transfer:
+    """Monthly transfer cost and first-month GB of each line, summed over regions, with the prices used."""
+
+    internet: np.ndarray
+    inter: np.ndarray
+    repl: np.ndarray
+    nat: np.ndarray
+    q_int: float = 0.0
+    q_inter: float = 0.0
+    q_repl: float = 0.0
+    q_nat: float = 0.0
+    refs: dict[str, list[PriceRef]] = field(default_factory=lambda: {"dto": [], "inter": [], "nat": []})
+
+
 def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[Line]:
     a = ctx.a
     allowance_left = ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance)
-    internet = np.zeros_like(ctx.months)
-    inter = np.zeros_like(ctx.months)
-    repl = np.zeros_like(ctx.months)
-    nat = np.zeros_like(ctx.months)
-    q_int = q_inter = q_repl = q_nat = 0.0
-    refs: dict[str, list[PriceRef]] = {"dto": [], "inter": [], "nat": []}
+    t = _Transfer(*(np.zeros_like(ctx.months) for _ in range(4)))
     # Regions with most egress first: an account-wide free allowance is used up where traffic is.
     order = np.argsort(-usage.pull_gb_month, kind="stable")
     via_endpoint: dict[int, np.ndarray] = {}
@@ -221,15 +231,15 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         # What this region's traffic (its other egress first) used of the allowance is gone for the next region.
         used = np.minimum(allowance_here, np.asarray(a.other_internet_egress_gb_month, dtype=float) + out)
         allowance_left = allowance_left - used
-        refs["dto"].append(ref)
-        internet, q_int = internet + cost, q_int + first(out)
+        t.refs["dto"].append(ref)
+        t.internet, t.q_int = t.internet + cost, t.q_int + first(out)
 
         rate, ref = _inter_region_rate(ctx, region)
-        refs["inter"].append(ref)
+        t.refs["inter"].append(ref)
         cross = gb * share["other_region"]
-        inter, q_inter = inter + cross * rate, q_inter + first(cross)
+        t.inter, t.q_inter = t.inter + cross * rate, t.q_inter + first(cross)
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
-        repl, q_repl = repl + replicated * rate, q_repl + first(replicated)
+        t.repl, t.q_repl = t.repl + replicated * rate, t.q_repl + first(replicated)
 
         # Same-region private pulls in VPCs with endpoints skip the NAT for what the endpoints carry (nat_share);
         # pulls from another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
@@ -239,38 +249,42 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         )
         via_endpoint[i] = private_same * a.vpc_endpoint_share
         nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
-        refs["nat"].append(ref)
-        nat, q_nat = nat + via_nat * nat_price, q_nat + first(via_nat)
+        t.refs["nat"].append(ref)
+        t.nat, t.q_nat = t.nat + via_nat * nat_price, t.q_nat + first(via_nat)
+    return _transfer_line_items(t, ctx) + _endpoint_lines(usage, ctx, via_endpoint)
 
+
+def _transfer_line_items(t: _Transfer, ctx: Ctx) -> list[Line]:
+    """The transfer lines of the estimate; replication only when something is replicated."""
     lines = [
         Line(
             "Data transfer out to the internet",
             "transfer",
-            internet,
-            q_int,
+            t.internet,
+            t.q_int,
             "GB",
-            _refs(*refs["dto"]),
+            _refs(*t.refs["dto"]),
             "pulls by consumers outside AWS and in other clouds, tiered per region after the account's other egress",
         ),
         Line(
             "Inter-region transfer (pulls)",
             "transfer",
-            inter,
-            q_inter,
+            t.inter,
+            t.q_inter,
             "GB",
-            _refs(*refs["inter"]),
+            _refs(*t.refs["inter"]),
             "pulls by AWS workloads in another region, at the source region's rate",
         ),
     ]
-    if q_repl:
+    if t.q_repl:
         lines.append(
             Line(
                 "Replication transfer",
                 "transfer",
-                repl,
-                q_repl,
+                t.repl,
+                t.q_repl,
                 "GB",
-                _refs(*refs["inter"]),
+                _refs(*t.refs["inter"]),
                 "new bytes copied to each destination region; destination storage is in that region's line",
             )
         )
@@ -278,15 +292,15 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         Line(
             "NAT gateway processing (ECR pulls)",
             "aws-side",
-            nat,
-            q_nat,
+            t.nat,
+            t.q_nat,
             "GB",
-            _refs(*refs["nat"]),
+            _refs(*t.refs["nat"]),
             f"pulls from private subnets: cross-region ones, and same-region ones but what VPC endpoints carry "
-            f"(vpc_endpoints: {a.vpc_endpoints})",
+            f"(vpc_endpoints: {ctx.a.vpc_endpoints})",
         )
     )
-    return lines + _endpoint_lines(usage, ctx, via_endpoint)
+    return lines
 
 
 def nat_share(a: object) -> float:

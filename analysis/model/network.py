@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.pricing.catalog import Catalog, PriceNotFound
+from analysis.pricing.catalog import Catalog
+from analysis.pricing.catalog_format import PriceNotFound
 
 GB = 2**30
 HOURS_PER_MONTH = 730  # AWS's convention for monthly figures of hourly prices

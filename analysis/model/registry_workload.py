@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pandas as pd
 
 from analysis.model.workload import (
     _GLOBAL,
@@ -219,27 +220,7 @@ def load_registry_profile(
     finally:
         con.close()
 
-    notes = []
-    pull_days = 0
-    if kind == "oci":
-        repos["pulls_in_window"] = 0
-        repos["never_pulled_bytes"] = 0  # no pull times: unknown, not "never"
-        repos["never_pulled_images"] = 0
-        notes.append(
-            f"{registry_id} is a plain OCI registry: it counts no pulls and reports no pull times, so pulls per "
-            "month are 0 and never-pulled bytes unknown (0)"
-        )
-    elif earlier is None:
-        notes.append(
-            f"{registry_id}: one snapshot only, so pulls per month are 0 — collect twice, a few days apart, to "
-            "measure pull rates (Harbor's pull_count is cumulative)"
-        )
-    else:
-        pull_days = max(round(gap_days), 1)
-    per_month = DAYS_PER_MONTH / gap_days if pull_days else 0.0
-    repos["pulls_per_month"] = repos["pulls_in_window"] * per_month
-    repos["pushes_per_month"] = repos["recent_pushes"] * (DAYS_PER_MONTH / 90)
-    repos["growth_bytes_per_month"] = repos["bytes_added_in_window"] / GROWTH_MONTHS
+    notes, pull_days = _add_rates(repos, registry_id, kind, measured=earlier is not None, gap_days=gap_days)
     # A Harbor proxy-cache project is what a pull-through cache rule is on ECR (its repositories live under it).
     repos["pull_through_cache"] = repos["repository_name"].map(lambda n: n.split("/", 1)[0] in proxies).astype(bool)
     repos["replication_destinations"] = [[] for _ in range(len(repos))]
@@ -266,6 +247,35 @@ def load_registry_profile(
         growth_method=method,
         notes=notes,
     )
+
+
+def _add_rates(
+    repos: pd.DataFrame, registry: str, kind: str, *, measured: bool, gap_days: float
+) -> tuple[list[str], int]:
+    """Pulls, pushes and growth per month on each repository row, from the counts over their windows; (notes on
+    what could not be measured, the pull window in days — 0 when pulls are not measured)."""
+    notes: list[str] = []
+    pull_days = 0
+    if kind == "oci":
+        repos["pulls_in_window"] = 0
+        repos["never_pulled_bytes"] = 0  # no pull times: unknown, not "never"
+        repos["never_pulled_images"] = 0
+        notes.append(
+            f"{registry} is a plain OCI registry: it counts no pulls and reports no pull times, so pulls per "
+            "month are 0 and never-pulled bytes unknown (0)"
+        )
+    elif not measured:
+        notes.append(
+            f"{registry}: one snapshot only, so pulls per month are 0 — collect twice, a few days apart, to "
+            "measure pull rates (Harbor's pull_count is cumulative)"
+        )
+    else:
+        pull_days = max(round(gap_days), 1)
+    per_month = DAYS_PER_MONTH / gap_days if pull_days else 0.0
+    repos["pulls_per_month"] = repos["pulls_in_window"] * per_month
+    repos["pushes_per_month"] = repos["recent_pushes"] * (DAYS_PER_MONTH / 90)
+    repos["growth_bytes_per_month"] = repos["bytes_added_in_window"] / GROWTH_MONTHS
+    return notes, pull_days
 
 
 def _pick_registry(known: list[str], wanted: str | None) -> str:

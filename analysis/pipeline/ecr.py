@@ -103,18 +103,7 @@ def collect_ecr(
     scopes: list[dict[str, Any]] = []
     unread_all: list[tuple[str, str, Unread]] = []
     try:
-        try:
-            targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
-        except AccountsError as exc:
-            warehouse.load_errors(_errors_table([_run_error(str(exc))], run_id))
-            raise
-        errors.extend(target_errors)
-        pairs: list[tuple[Target, str]] = []
-        for target in targets:
-            regions, region_errors = resolve_regions(settings, target.session, request.regions)
-            errors.extend(_with_account(region_errors, target.account_id))
-            pairs.extend((target, region) for region in regions)
-        warehouse.load_errors(_errors_table(errors, run_id))
+        pairs = _scope_pairs(warehouse, settings, request, run_id, errors)
         progress("scopes_found", len(pairs))
 
         known = Known(
@@ -156,16 +145,7 @@ def collect_ecr(
                     unread_all.append(
                         (result.account_id, result.region, Unread("scope", None, e.operation, e.error_code, e.message))
                     )
-                scopes.append(
-                    {
-                        "account_id": result.account_id,
-                        "region": result.region,
-                        "status": result.status,
-                        "repositories": len(result.repositories),
-                        "images": len(result.images),
-                        "errors": len(result.errors),
-                    }
-                )
+                scopes.append(_scope_row(result))
                 progress("scope_done", 1)
     except BaseException:
         warehouse.finish_run(run_id, "failed", dict(counts))
@@ -175,6 +155,38 @@ def collect_ecr(
     warehouse.finish_run(run_id, status, dict(counts))
     scopes.sort(key=lambda s: (s["account_id"], s["region"]))
     return RunSummary(run_id, status, dict(counts), scopes, errors, _skipped(unread_all))
+
+
+def _scope_pairs(
+    warehouse: Warehouse, settings: AwsSettings, request: EcrRequest, run_id: int, errors: list[ErrorRecord]
+) -> list[tuple[Target, str]]:
+    """Every (account, region) to collect; the accounts and regions that could not be listed go to `errors` and the
+    warehouse. A failure to list the accounts at all fails the run."""
+    try:
+        targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
+    except AccountsError as exc:
+        warehouse.load_errors(_errors_table([_run_error(str(exc))], run_id))
+        raise
+    errors.extend(target_errors)
+    pairs: list[tuple[Target, str]] = []
+    for target in targets:
+        regions, region_errors = resolve_regions(settings, target.session, request.regions)
+        errors.extend(_with_account(region_errors, target.account_id))
+        pairs.extend((target, region) for region in regions)
+    warehouse.load_errors(_errors_table(errors, run_id))
+    return pairs
+
+
+def _scope_row(result: ScopeResult) -> dict[str, Any]:
+    """One (account, region) as the run summary lists it."""
+    return {
+        "account_id": result.account_id,
+        "region": result.region,
+        "status": result.status,
+        "repositories": len(result.repositories),
+        "images": len(result.images),
+        "errors": len(result.errors),
+    }
 
 
 def _load(

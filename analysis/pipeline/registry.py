@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analysis.collectors.ecr import ManifestCache
-from analysis.collectors.harbor import HarborAuthError, HarborOptions, collect_harbor
+from analysis.collectors.harbor import HarborOptions, collect_harbor
+from analysis.collectors.harbor_api import HarborAuthError
 from analysis.collectors.http import HttpClient, HttpError
 from analysis.collectors.oci import ManifestInfo, RegistryResult, collect_oci
 from analysis.collectors.records import manifest_tables, to_table

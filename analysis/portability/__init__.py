@@ -10,8 +10,14 @@ into the cost model through `analysis.portability.plan.migration_days`.
     translate.py        projects, immutability, replication, pull-through cache → Harbor (the whole design)
     harbor_payloads.py  the Harbor API payloads, validated against the official Swagger 2.0 spec
     references.py       the scan of every text file for ECR references (by ecosystem and form) and public upstreams
+    reference.py        one reference found: file, line, span, kind, form, what it points at
+    reference_files.py  the files a scan reads (binary, large, vendored ones skipped) and each one's ecosystem
+    helm_values.py      templated references in a Helm chart resolved against its values.yaml
     rewrite.py          the unified diff that repoints references to Harbor
-    findings.py         ECR-specific features in use, what Harbor offers instead, effort; portability scores
+    finding.py          a finding: an ECR-specific feature in use, what Harbor offers instead, its effort (EFFORT)
+    finding_rules.py    one rule per feature, registered with @rule; estate_findings runs them on the inventory
+    findings.py         findings from outside the inventory: supply-chain artifacts, public upstream images
+    scores.py           the portability summary: five rows scored 5 … 1 from counted evidence
     waves.py            migration waves: order, bytes copied, one-time cost
     plan.py             the whole plan, and the engineer-days it gives the cost model
     show.py             tables for the lifecycle, scan and plan commands

@@ -144,11 +144,7 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
 
     reg_calls: dict[str, Call] = {}
     for reg in design.registries:
-        body = {k: reg[k] for k in ("name", "type", "url") if k in reg}
-        body["insecure"] = False
-        body["description"] = reg.get("description", "")
-        if "credential" in reg:
-            body["credential"] = reg["credential"]
+        body = _registry_body(reg)
         reg_calls[reg["key"]] = add(f"registry-{reg['key']}", "POST", "/registries", "Registry", body)
     project_calls: dict[str, Call] = {}
     for name, p in sorted(design.projects.items()):
@@ -181,49 +177,67 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
             add(f"immutable-{name}-{i + 1}", "POST", f"/projects/{name}/immutabletagrules", "ImmutableRule", body)
     for wave in waves or []:
         for pol in wave.get("replication", []):
-            body = {
-                "name": pol["name"],
-                "description": pol["description"],
-                "src_registry": {"id": 0},
-                "dest_namespace": pol["project"],
-                "dest_namespace_replace_count": pol["replace_count"],
-                "filters": [{"type": "name", "value": pol["filter"]}],
-                "trigger": {"type": "manual"},
-                "replicate_deletion": False,
-                "override": True,
-                "enabled": True,
-                "speed": -1,
-            }
             add(
                 f"replication-{pol['name']}",
                 "POST",
                 "/replication/policies",
                 "ReplicationPolicy",
-                body,
+                _wave_copy_body(pol),
                 {"/src_registry/id": reg_calls[pol["registry_key"]].name},
                 note=f"wave {wave['wave']}: pull-based copy from ECR; start with POST /replication/executions",
             )
     for pol in design.dr_policies:
-        body = {
-            "name": pol["name"],
-            "description": pol["description"],
-            "dest_registry": {"id": 0},
-            "filters": [{"type": "name", "value": pol["filter"]}],
-            "trigger": {"type": "event_based"},
-            "replicate_deletion": pol["delete"],
-            "override": True,
-            "enabled": True,
-        }
         add(
             f"replication-{pol['name']}",
             "POST",
             "/replication/policies",
             "ReplicationPolicy",
-            body,
+            _dr_body(pol),
             {"/dest_registry/id": reg_calls["harbor-dr"].name},
             note="Harbor-to-Harbor DR (replaces ECR replication)",
         )
     return calls
+
+
+def _registry_body(reg: dict[str, Any]) -> dict[str, Any]:
+    """A registry endpoint (an ECR source, an upstream for a proxy cache, the DR Harbor)."""
+    body = {k: reg[k] for k in ("name", "type", "url") if k in reg}
+    body["insecure"] = False
+    body["description"] = reg.get("description", "")
+    if "credential" in reg:
+        body["credential"] = reg["credential"]
+    return body
+
+
+def _wave_copy_body(pol: dict[str, Any]) -> dict[str, Any]:
+    """A wave's pull-based copy from ECR: started by hand, never deletes, at full speed."""
+    return {
+        "name": pol["name"],
+        "description": pol["description"],
+        "src_registry": {"id": 0},
+        "dest_namespace": pol["project"],
+        "dest_namespace_replace_count": pol["replace_count"],
+        "filters": [{"type": "name", "value": pol["filter"]}],
+        "trigger": {"type": "manual"},
+        "replicate_deletion": False,
+        "override": True,
+        "enabled": True,
+        "speed": -1,
+    }
+
+
+def _dr_body(pol: dict[str, Any]) -> dict[str, Any]:
+    """Event-based push to the DR Harbor, the replacement of an ECR replication rule."""
+    return {
+        "name": pol["name"],
+        "description": pol["description"],
+        "dest_registry": {"id": 0},
+        "filters": [{"type": "name", "value": pol["filter"]}],
+        "trigger": {"type": "event_based"},
+        "replicate_deletion": pol["delete"],
+        "override": True,
+        "enabled": True,
+    }
 
 
 def check(calls: list[Call], *, spec: Path | None = None) -> None:

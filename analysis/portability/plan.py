@@ -25,18 +25,13 @@ import yaml
 from analysis.model.assumptions import Range
 from analysis.portability import references as refs_mod
 from analysis.portability.billing import LifecycleReport, run_lifecycle
-from analysis.portability.findings import (
-    Finding,
-    Score,
-    estate_findings,
-    portability_scores,
-    supply_chain_by_kind,
-    supply_chain_findings,
-    upstream_findings,
-)
+from analysis.portability.finding import Finding
+from analysis.portability.finding_rules import estate_findings
+from analysis.portability.findings import supply_chain_by_kind, supply_chain_findings, upstream_findings
 from analysis.portability.harbor_payloads import Call, build_calls, check, write_calls
 from analysis.portability.inventory import SCOPE, Inventory, load_inventory
 from analysis.portability.retention import RANK, Translation, harbor_deletes
+from analysis.portability.scores import Score, portability_scores
 from analysis.portability.translate import HarborDesign, design
 from analysis.portability.waves import WavePlan, plan_waves, repository_table
 from analysis.pricing import Catalog, load_catalog

@@ -28,15 +28,19 @@ will copy), and every hit has its file, line and column so the rewrite can repoi
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+
+from analysis.portability import reference_files
+from analysis.portability.helm_values import resolve_chart_values
+from analysis.portability.reference import Reference
+from analysis.portability.reference_files import MAX_FILE_BYTES as MAX_FILE_BYTES  # read here by cli/portability.py
+from analysis.portability.reference_files import file_kind, iter_files, read_text
 
 REGION = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d"
 HOST = (
@@ -107,117 +111,6 @@ YAML_KINDS = {
 }
 IMAGE_KEY_KINDS = {"dockerfile", "kubernetes", "compose", "github-workflow", "gitlab-ci", "helm-template"}
 
-SKIP_DIRS = {".git", "node_modules", "vendor", ".terraform", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
-MAX_FILE_BYTES = 2_000_000
-BINARY_SNIFF = 8192
-
-SOURCE_SUFFIXES = {".py", ".js", ".ts", ".mjs", ".java", ".kt", ".rb", ".cs", ".rs", ".scala", ".groovy", ".php"}
-DOC_SUFFIXES = {".md", ".markdown", ".rst", ".txt", ".adoc"}
-SHELL_SUFFIXES = {".sh", ".bash", ".zsh", ".ps1", ".env", ".envrc"}
-
-
-@dataclass(frozen=True)
-class Reference:
-    file: str  # relative to the scan root
-    line: int  # 1-based
-    column: int  # 0-based start of the replaced span
-    end: int  # 0-based end of the replaced span (host/repository, not tag or digest)
-    text: str
-    kind: str  # the file's ecosystem (module docstring)
-    form: str  # literal | helm-split | host | templated | assembled | unparsed | *-resource
-    account_id: str | None = None
-    region: str | None = None
-    repository: str | None = None
-    tag: str | None = None
-    digest: str | None = None
-    fips: bool = False
-    china: bool = False
-    port: int | None = None
-    repo_line: int | None = None  # helm-split: where `repository:` is
-    repo_column: int | None = None
-    repo_end: int | None = None
-    rewritable: bool = False  # host and repository are literal text at [column, end)
-    registry: str = "ecr"  # ecr | ecr-public | docker-hub | ghcr | quay
-    parts: tuple[str, ...] = field(default_factory=tuple)  # templated/assembled: "account=.Values.image.account"
-    resolved: bool = False  # templated parts read from the chart's values.yaml
-
-    @property
-    def templated(self) -> bool:
-        return self.form in ("templated", "assembled", "helm-split")
-
-    @property
-    def upstream(self) -> bool:
-        return self.registry != "ecr"
-
-
-def file_kind(rel: str, text: str) -> str:
-    p = Path(rel)
-    name = p.name.lower()
-    suffix = p.suffix.lower()
-    parts = [x.lower() for x in p.parts]
-    if name in ("dockerfile", "containerfile") or name.endswith(".dockerfile") or name.startswith("dockerfile."):
-        return "dockerfile"
-    if suffix in (".tf", ".tfvars", ".hcl"):
-        return "terraform"
-    if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml"):
-        return "gitlab-ci"
-    if ".github" in parts and "workflows" in parts:
-        return "github-workflow"
-    if name.startswith(("docker-compose", "compose")) and suffix in (".yml", ".yaml"):
-        return "compose"
-    if name in ("kustomization.yaml", "kustomization.yml"):
-        return "kustomize"
-    if suffix in (".json", ".yaml", ".yml", ".template") and (
-        "AWSTemplateFormatVersion" in text or re.search(r"[\"']?Type[\"']?\s*:\s*[\"']?AWS::", text)
-    ):
-        return "cloudformation"
-    if suffix == ".json" and '"containerDefinitions"' in text:
-        return "ecs-task-definition"
-    if "templates" in parts and suffix in (".yaml", ".yml", ".tpl", ".txt"):
-        return "helm-template"
-    if name.startswith("values") and suffix in (".yaml", ".yml"):
-        return "helm-values"
-    if suffix in (".yaml", ".yml") and re.search(r"^apiVersion:", text, re.M) and re.search(r"^kind:", text, re.M):
-        return "kubernetes"
-    if (
-        suffix in SHELL_SUFFIXES
-        or text.startswith("#!/")
-        and re.match(r"#!\S*(?:ba|z|k)?sh\b|#!/usr/bin/env (?:ba)?sh", text)
-    ):
-        return "shell"
-    if name in ("makefile", "gnumakefile") or suffix == ".mk":
-        return "makefile"
-    if suffix == ".go":
-        return "go"
-    if suffix in SOURCE_SUFFIXES:
-        return "cdk" if re.search(r"aws[-_]cdk", text) else "source"
-    if suffix in DOC_SUFFIXES:
-        return "docs"
-    return "other"
-
-
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """(root, file) for every file under each path (a file path is its own root's child)."""
-    for path in paths:
-        path = Path(path)
-        if path.is_file():
-            yield path.parent, path
-            continue
-        for dirpath, dirnames, filenames in os.walk(path):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-            for f in sorted(filenames):
-                yield path, Path(dirpath) / f
-
-
-def read_text(fp: Path) -> str | None:
-    """The file as text, or None when it is too large or binary (a NUL byte early on)."""
-    if fp.stat().st_size > MAX_FILE_BYTES:
-        return None
-    data = fp.read_bytes()
-    if b"\0" in data[:BINARY_SNIFF]:
-        return None
-    return data.decode("utf-8", errors="replace")
-
 
 def scan(paths: Iterable[Path], skipped: list[tuple[str, str]] | None = None) -> list[Reference]:
     """Every reference in the files under `paths`; `skipped` (when given) receives (file, reason) of files not
@@ -233,8 +126,9 @@ def scan(paths: Iterable[Path], skipped: list[tuple[str, str]] | None = None) ->
             continue
         if text is None:
             if skipped is not None:
-                big = fp.stat().st_size > MAX_FILE_BYTES
-                skipped.append((rel, f"larger than {MAX_FILE_BYTES:,} bytes" if big else "binary"))
+                limit = reference_files.MAX_FILE_BYTES  # the module's, so that one setting governs both
+                big = fp.stat().st_size > limit
+                skipped.append((rel, f"larger than {limit:,} bytes" if big else "binary"))
             continue
         found = scan_text(rel, text)
         if any(r.parts for r in found):
@@ -380,56 +274,6 @@ def _expr(value: str) -> str:
     """The expression inside a template part: `{{- .Values.image.region }}` → `.Values.image.region`."""
     inner = re.sub(r"^(?:\{\{-?|\$\{|\$\(|\$|\{|<)\s*|\s*(?:-?\}\}|\}|\)|>)$", "", value)
     return inner.strip() or value
-
-
-def resolve_chart_values(refs: list[Reference], root: Path) -> list[Reference]:
-    """Helm template parts `.Values.a.b` read from the chart's values.yaml (the folder above `templates/`): the
-    chart's default registry becomes known, so the reference joins the estate and counts for its repository."""
-    out = []
-    cache: dict[Path, dict] = {}
-    for ref in refs:
-        rel = Path(ref.file)
-        if not ref.parts or "templates" not in rel.parts:
-            out.append(ref)
-            continue
-        chart = root / Path(*rel.parts[: rel.parts.index("templates")])
-        if chart not in cache:
-            try:
-                loaded = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError):
-                loaded = None
-            cache[chart] = loaded if isinstance(loaded, dict) else {}
-        values = {}
-        for part in ref.parts:
-            name, _, expr = part.partition("=")
-            v = _lookup_values(cache[chart], expr)
-            if v is not None:
-                values[name] = str(v)
-        if not values:
-            out.append(ref)
-            continue
-        out.append(
-            replace(
-                ref,
-                account_id=ref.account_id or values.get("account"),
-                region=ref.region or values.get("region"),
-                fips=ref.fips or "-fips" in values.get("endpoint", ""),
-                china=ref.china or values.get("domain", "").endswith(".cn"),
-                resolved=all(p.partition("=")[0] in values for p in ref.parts),
-            )
-        )
-    return out
-
-
-def _lookup_values(values: dict, expr: str) -> Any:
-    if not expr.startswith(".Values."):
-        return None
-    node: Any = values
-    for key in expr.removeprefix(".Values.").split("."):
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return node if isinstance(node, str | int) else None
 
 
 def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> Reference:

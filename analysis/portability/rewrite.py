@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from analysis.portability.references import Reference
+from analysis.portability.reference import Reference
 from analysis.portability.translate import _project_name, split_name
 
 Mapper = Callable[[str | None, str | None, str], tuple[str, str]]

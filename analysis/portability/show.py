@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis.portability.billing import LifecycleReport
-from analysis.portability.references import Reference
+from analysis.portability.reference import Reference
 from analysis.units import human_bytes
 
 GIB = 2**30

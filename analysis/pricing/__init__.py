@@ -8,19 +8,9 @@
 The format, the override rule and every assumption: docs/pricing.md.
 """
 
-from analysis.pricing.catalog import (
-    Catalog,
-    CatalogError,
-    CatalogFile,
-    FxRate,
-    Parameter,
-    PriceEntry,
-    PriceNotFound,
-    free_allowance_applies,
-    load_catalog,
-    read_catalog_file,
-    shipped_dir,
-)
+from analysis.pricing.catalog import Catalog, free_allowance_applies, load_catalog
+from analysis.pricing.catalog_files import read_catalog_file, shipped_dir
+from analysis.pricing.catalog_format import CatalogError, CatalogFile, FxRate, Parameter, PriceEntry, PriceNotFound
 from analysis.pricing.tiers import free_allowance, tiered_cost
 
 __all__ = [

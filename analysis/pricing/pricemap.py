@@ -383,7 +383,7 @@ def main(argv: list[str]) -> int:
     processed, ebs_path, out = Path(argv[0]), Path(argv[1]), Path(argv[2])
     maps = {f: json.loads((processed / f).read_text()) for f in AS_OF if f != "ebs.json"}
     entries = build_entries(maps, json.loads(ebs_path.read_text()))
-    from analysis.pricing.catalog import read_catalog_file, shipped_dir
+    from analysis.pricing.catalog_files import read_catalog_file, shipped_dir
 
     curated = {(e.id, e.location) for e in read_catalog_file(shipped_dir() / "aws.yaml").prices}
     kept = [e for e in entries if (e["id"], e["region"]) not in curated]

@@ -37,7 +37,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from analysis.pricing.catalog import CATALOG_VERSION, REGION_CODE, CatalogFile, unknown_catalog_key
+from analysis.pricing.catalog_files import unknown_catalog_key
+from analysis.pricing.catalog_format import CATALOG_VERSION, REGION_CODE, CatalogFile
 from analysis.validation import format_validation_error
 
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")

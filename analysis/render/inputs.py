@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from analysis.collectors.records import ErrorFields
 from analysis.model.result import EstimateResult
+from analysis.portability.finding import Finding
 
 
 class _Model(BaseModel):
@@ -78,17 +79,6 @@ class RegistryStorage(_Model):
     explanation: list[str]
 
 
-class FindingView(_Model):
-    feature: str
-    title: str
-    evidence: str
-    count: int
-    harbor: str
-    effort_days: float
-    effort_basis: str
-    where: list[str]
-
-
 class ScoreView(_Model):
     row: str
     score: int
@@ -113,7 +103,7 @@ class PlanView(_Model):
 
     at: datetime
     summary: dict[str, Any]  # Plan.summary(): totals (repositories, waves, bytes_copied, egress_cost, migration_days …)
-    findings: list[FindingView]
+    findings: list[Finding]
     scores: list[ScoreView]
     waves: list[WaveView]
     setup_days: float
@@ -125,7 +115,7 @@ class PlanView(_Model):
         return cls(
             at=plan["at"],
             summary=plan["summary"],
-            findings=[FindingView(**f) for f in plan["findings"]],
+            findings=[Finding(**f) for f in plan["findings"]],
             scores=[ScoreView(**s) for s in plan["scores"]],
             waves=[WaveView(**{k: w[k] for k in fields}) for w in plan["waves"]],
             setup_days=plan["assumptions"]["setup_days"],

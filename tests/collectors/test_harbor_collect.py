@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collectors.harbor import ENDPOINTS
+from analysis.collectors.harbor_api import ENDPOINTS
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
 from analysis.pipeline.registry import collect_registry

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.collectors.harbor import accessory_kind, parse_version, supports
+from analysis.collectors.harbor_api import accessory_kind, parse_version, supports
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
 from analysis.pipeline.registry import collect_registry

@@ -13,7 +13,7 @@ from analysis.collectors import workloads as wl
 from analysis.collectors.operations import allowed_operations
 from analysis.demo.estate import ACCOUNT_IDS
 from analysis.pipeline.workloads import collect_workloads
-from analysis.portability.findings import estate_findings
+from analysis.portability.finding_rules import estate_findings
 from analysis.portability.inventory import load_inventory
 from analysis.warehouse import Warehouse
 

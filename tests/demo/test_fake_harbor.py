@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from analysis.collectors.harbor import ENDPOINTS
+from analysis.collectors.harbor_api import ENDPOINTS
 from analysis.demo.estate import generate_estate
 from analysis.demo.harbor import SPEC_PATH, FakeHarbor, SpecValidator, SpecViolation, harbor_from_estate, sample_data
 

@@ -184,12 +184,12 @@ def test_sprintf_parts_name_the_arguments():
 
 
 def test_binary_and_oversized_files_are_skipped_and_said_so(tmp_path, monkeypatch):
-    from analysis.portability import references
+    from analysis.portability import reference_files, references
 
     (tmp_path / "logo.png").write_bytes(b"\x89PNG\x00\x00" + f"{ECR}/x/y:1".encode())
     (tmp_path / "big.txt").write_text(f"image: {ECR}/x/y:1\n" + "#" * 200)
     (tmp_path / "notes.txt").write_text(f"docker pull {ECR}/x/y:1\n")
-    monkeypatch.setattr(references, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(reference_files, "MAX_FILE_BYTES", 100)
     skipped: list[tuple[str, str]] = []
     refs = references.scan([tmp_path], skipped)
     assert [(r.file, r.kind) for r in refs] == [("notes.txt", "docs")]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from analysis.pricing import CatalogError, PriceNotFound, load_catalog, shipped_dir
-from analysis.pricing.catalog import UNITS
+from analysis.pricing.catalog_format import UNITS
 
 SHIPPED = shipped_dir()
 

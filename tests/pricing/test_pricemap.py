@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.pricing.catalog import CatalogFile
+from analysis.pricing.catalog_format import CatalogFile
 from analysis.pricing.pricemap import AS_OF, build_entries, render
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pricemap"
