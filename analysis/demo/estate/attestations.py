@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from analysis.demo.estate.blobs import _BlobFactory, _hexdigest
 from analysis.demo.estate.builds import _Build, _Repo
@@ -27,63 +28,77 @@ def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
     # Room: the oldest single images, then the oldest pushes' signatures (nothing references either).
     room = sorted((b for b in repo.builds if b.kind == "image"), key=lambda b: b.pushed_at)
     room += sorted((b for b in repo.builds if b.kind == "sig" and b is not sig), key=lambda b: b.pushed_at)
-    if len(room) < 2 or index is None:
+    if len(room) < 2 or index is None or sig is None:  # no signature, no index: nothing to attest
         return False
     singles = room[:2]
     children = [b for b in repo.builds if b.kind == "child" and b.group == index.group]
     doc = json.loads(index.manifest)
     added: list[_Build] = []
     for j, child in enumerate(children):
-        config = _hexdigest(f"attestation-config|{child.digest}")
-        provenance = _hexdigest(f"provenance|{child.digest}")
-        sbom = _hexdigest(f"spdx|{child.digest}")
-        for digest, size in ((config, 241), (provenance, 9_412 + 17 * j), (sbom, 48_733 + 101 * j)):
-            blobs.blobs.setdefault(digest, size)
-        body = {
-            "schemaVersion": 2,
-            "mediaType": MT_OCI_MANIFEST,
-            "config": {"mediaType": MT_OCI_CONFIG, "digest": config, "size": 241},
-            "layers": [
-                {
-                    "mediaType": MT_IN_TOTO,
-                    "digest": d,
-                    "size": blobs.blobs[d],
-                    "annotations": {"in-toto.io/predicate-type": predicate},
-                }
-                for d, predicate in (
-                    (provenance, "https://slsa.dev/provenance/v0.2"),
-                    (sbom, "https://spdx.dev/Document"),
-                )
-            ],
-        }
-        text = json.dumps(body, separators=(",", ":"))
-        doc["manifests"].append(
-            {
-                "mediaType": MT_OCI_MANIFEST,
-                "digest": _hexdigest(text),
-                "size": len(text.encode()),
-                "annotations": {
-                    "vnd.docker.reference.digest": child.digest,
-                    "vnd.docker.reference.type": "attestation-manifest",
-                },
-                "platform": {"architecture": "unknown", "os": "unknown"},
-            }
-        )
-        added.append(
-            _Build(
-                "attestation",
-                _hexdigest(text),
-                text,
-                MT_OCI_MANIFEST,
-                MT_OCI_CONFIG,
-                241 + blobs.blobs[provenance] + blobs.blobs[sbom],
-                index.pushed_at - timedelta(seconds=1),
-                index.group,
-                blobs=(config, provenance, sbom),
-            )
-        )
+        entry, build = _attestation(child, j, index, blobs)
+        doc["manifests"].append(entry)
+        added.append(build)
     index.manifest = json.dumps(doc, separators=(",", ":"))
     index.digest = _hexdigest(index.manifest)
+    cosign = _cosign_signature(sig, index, blobs)
+    drop = {id(b) for b in singles} | {id(sig)}
+    repo.builds = [b for b in repo.builds if id(b) not in drop] + added + [cosign]
+    return True
+
+
+def _attestation(child: _Build, j: int, index: _Build, blobs: _BlobFactory) -> tuple[dict[str, Any], _Build]:
+    """The buildx attestation manifest of one platform image (SLSA provenance + SPDX SBOM layers): its entry in
+    the index (platform unknown/unknown) and the manifest itself. Digests and sizes derive from the child's."""
+    config = _hexdigest(f"attestation-config|{child.digest}")
+    provenance = _hexdigest(f"provenance|{child.digest}")
+    sbom = _hexdigest(f"spdx|{child.digest}")
+    for digest, size in ((config, 241), (provenance, 9_412 + 17 * j), (sbom, 48_733 + 101 * j)):
+        blobs.blobs.setdefault(digest, size)
+    body = {
+        "schemaVersion": 2,
+        "mediaType": MT_OCI_MANIFEST,
+        "config": {"mediaType": MT_OCI_CONFIG, "digest": config, "size": 241},
+        "layers": [
+            {
+                "mediaType": MT_IN_TOTO,
+                "digest": d,
+                "size": blobs.blobs[d],
+                "annotations": {"in-toto.io/predicate-type": predicate},
+            }
+            for d, predicate in (
+                (provenance, "https://slsa.dev/provenance/v0.2"),
+                (sbom, "https://spdx.dev/Document"),
+            )
+        ],
+    }
+    text = json.dumps(body, separators=(",", ":"))
+    entry = {
+        "mediaType": MT_OCI_MANIFEST,
+        "digest": _hexdigest(text),
+        "size": len(text.encode()),
+        "annotations": {
+            "vnd.docker.reference.digest": child.digest,
+            "vnd.docker.reference.type": "attestation-manifest",
+        },
+        "platform": {"architecture": "unknown", "os": "unknown"},
+    }
+    build = _Build(
+        "attestation",
+        _hexdigest(text),
+        text,
+        MT_OCI_MANIFEST,
+        MT_OCI_CONFIG,
+        241 + blobs.blobs[provenance] + blobs.blobs[sbom],
+        index.pushed_at - timedelta(seconds=1),
+        index.group,
+        blobs=(config, provenance, sbom),
+    )
+    return entry, build
+
+
+def _cosign_signature(sig: _Build, index: _Build, blobs: _BlobFactory) -> _Build:
+    """`cosign sign` of the (final) index: a simplesigning payload under the tag `sha256-<hex>.sig`, replacing
+    the sigstore-bundle referrer `sig` (same push time and group)."""
     payload = _hexdigest(f"simplesigning|{index.digest}")
     config = _hexdigest(f"cosign-config|{index.digest}")
     blobs.blobs.setdefault(payload, 252)
@@ -112,6 +127,4 @@ def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
         blobs=(config, payload),
         tags=["sha256-" + index.digest.removeprefix("sha256:") + ".sig"],
     )
-    drop = {id(b) for b in singles} | {id(sig)}
-    repo.builds = [b for b in repo.builds if id(b) not in drop] + added + [cosign]
-    return True
+    return cosign

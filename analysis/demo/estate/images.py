@@ -3,6 +3,7 @@ signatures) and the pull-through cache's upstream indexes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -61,6 +62,18 @@ def _push_times(
     return [datetime.fromtimestamp(base + float(s), UTC) for s in stamps]
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """What every push of one repository shares: its base image, how often it moves to a new one, its formats."""
+
+    runtime: str
+    rt_every: int
+    go: bool  # compiled Go binaries differ per architecture; COPY'd sources do not
+    fmt: str
+    cfg_type: str
+    idx_fmt: str
+
+
 def _make_builds(
     repo: _Repo,
     rng: np.random.Generator,
@@ -87,9 +100,14 @@ def _make_builds(
     cfg_sizes = rng.integers(1_500, 12_000, size=len(times) * 2)
     dep_roll = rng.random(len(times))
     extra_layer = rng.random() < 0.4
-    fmt = MT_OCI_MANIFEST if repo.oci else MT_DOCKER_V2
-    cfg_type = MT_OCI_CONFIG if repo.oci else MT_DOCKER_CONFIG
-    idx_fmt = MT_OCI_INDEX if repo.oci else MT_DOCKER_LIST
+    recipe = _Recipe(
+        runtime,
+        rt_every,
+        repo.lang == "go",
+        MT_OCI_MANIFEST if repo.oci else MT_DOCKER_V2,
+        MT_OCI_CONFIG if repo.oci else MT_DOCKER_CONFIG,
+        MT_OCI_INDEX if repo.oci else MT_DOCKER_LIST,
+    )
     builds: list[_Build] = []
     for i, when in enumerate(times):
         single = i < singles
@@ -101,78 +119,95 @@ def _make_builds(
         # COPY of the same sources onto each arch's parent yields the same layer; compiled Go binaries differ.
         code = blobs.new(int(app_sizes[i]))
         meta = blobs.new(int(rng.integers(200, 4_000))) if extra_layer else None
-        children: list[tuple[str, str, int, str]] = []
         push_archs = archs if multi else ["amd64"]
-        for j, arch in enumerate(push_archs):
-            layers = list(blobs.base_layers(runtime, arch, day, rt_every))
-            layers += [(d, blobs.blobs[d]) for d in dep_digests[arch]]
-            app = code if (repo.lang != "go" or j == 0) else blobs.new(int(app_sizes[i] * 0.97))
-            layers.append((app, blobs.blobs[app]))
-            if meta:
-                layers.append((meta, blobs.blobs[meta]))
-            cfg = blobs.new(int(cfg_sizes[2 * i + j]))
-            text = _manifest(fmt, (cfg, blobs.blobs[cfg]), layers)
-            b = _Build(
-                "child" if multi else "image",
-                _hexdigest(text),
-                text,
-                fmt,
-                cfg_type,
-                blobs.blobs[cfg] + sum(s for _, s in layers),
-                when - timedelta(seconds=len(push_archs) - j) if multi else when,
-                i,
-                arch=arch,
-                blobs=(cfg, *(d for d, _ in layers)),
-            )
-            builds.append(b)
-            children.append((b.digest, fmt, len(text.encode()), arch))
-        head = builds[-1]
-        if multi:
-            text = _index(idx_fmt, children)
-            # ECR reports an index's imageSizeInBytes as the largest child's (ecr-facts.md §2).
-            head = _Build(
-                "index",
-                _hexdigest(text),
-                text,
-                idx_fmt,
-                None,
-                max(c.size for c in builds[-len(push_archs) :]),
-                when,
-                i,
-            )
-            builds.append(head)
+        pushed = _push(recipe, blobs, i, when, day, push_archs, multi, dep_digests, code, meta, app_sizes[i], cfg_sizes)
+        builds += pushed
         if repo.signs and not single:
-            bundle = blobs.new(int(rng.integers(3_800, 6_500)))
-            blobs.blobs.setdefault(EMPTY_CONFIG_DIGEST, 2)
-            subject = {
-                "mediaType": head.media_type,
-                "digest": head.digest,
-                "size": len(head.manifest.encode()),
-            }
-            text = _manifest(
-                MT_OCI_MANIFEST,
-                (EMPTY_CONFIG_DIGEST, 2),
-                [(bundle, blobs.blobs[bundle])],
-                artifact_type=MT_SIGSTORE_BUNDLE,
-                config_type=MT_OCI_EMPTY,
-                layer_type=MT_SIGSTORE_BUNDLE,
-                subject=subject,
-            )
-            builds.append(
-                _Build(
-                    "sig",
-                    _hexdigest(text),
-                    text,
-                    MT_OCI_MANIFEST,
-                    MT_SIGSTORE_BUNDLE,
-                    2 + blobs.blobs[bundle],
-                    when + timedelta(seconds=2),
-                    i,
-                    subject=head.digest,
-                    blobs=(EMPTY_CONFIG_DIGEST, bundle),
-                )
-            )
+            builds.append(_signature(pushed[-1], rng, blobs, when, i))
     repo.builds = builds
+
+
+def _push(
+    recipe: _Recipe,
+    blobs: _BlobFactory,
+    i: int,
+    when: datetime,
+    day: int,
+    push_archs: list[str],
+    multi: bool,
+    dep_digests: dict[str, list[str]],
+    code: str,
+    meta: str | None,
+    app_size: float,
+    cfg_sizes: np.ndarray,
+) -> list[_Build]:
+    """Push `i`: one image per architecture (base layers, dependency layers, the app, an optional metadata
+    layer), and for a multi-arch push the index over them, last."""
+    fmt = recipe.fmt
+    builds: list[_Build] = []
+    children: list[tuple[str, str, int, str]] = []
+    for j, arch in enumerate(push_archs):
+        layers = list(blobs.base_layers(recipe.runtime, arch, day, recipe.rt_every))
+        layers += [(d, blobs.blobs[d]) for d in dep_digests[arch]]
+        app = code if (not recipe.go or j == 0) else blobs.new(int(app_size * 0.97))
+        layers.append((app, blobs.blobs[app]))
+        if meta:
+            layers.append((meta, blobs.blobs[meta]))
+        cfg = blobs.new(int(cfg_sizes[2 * i + j]))
+        text = _manifest(fmt, (cfg, blobs.blobs[cfg]), layers)
+        b = _Build(
+            "child" if multi else "image",
+            _hexdigest(text),
+            text,
+            fmt,
+            recipe.cfg_type,
+            blobs.blobs[cfg] + sum(s for _, s in layers),
+            when - timedelta(seconds=len(push_archs) - j) if multi else when,
+            i,
+            arch=arch,
+            blobs=(cfg, *(d for d, _ in layers)),
+        )
+        builds.append(b)
+        children.append((b.digest, fmt, len(text.encode()), arch))
+    if multi:
+        text = _index(recipe.idx_fmt, children)
+        # ECR reports an index's imageSizeInBytes as the largest child's (ecr-facts.md §2).
+        builds.append(
+            _Build("index", _hexdigest(text), text, recipe.idx_fmt, None, max(c.size for c in builds), when, i)
+        )
+    return builds
+
+
+def _signature(head: _Build, rng: np.random.Generator, blobs: _BlobFactory, when: datetime, i: int) -> _Build:
+    """A sigstore bundle (OCI 1.1 referrer) whose subject is the push's image or index, pushed 2 s after it."""
+    bundle = blobs.new(int(rng.integers(3_800, 6_500)))
+    blobs.blobs.setdefault(EMPTY_CONFIG_DIGEST, 2)
+    subject = {
+        "mediaType": head.media_type,
+        "digest": head.digest,
+        "size": len(head.manifest.encode()),
+    }
+    text = _manifest(
+        MT_OCI_MANIFEST,
+        (EMPTY_CONFIG_DIGEST, 2),
+        [(bundle, blobs.blobs[bundle])],
+        artifact_type=MT_SIGSTORE_BUNDLE,
+        config_type=MT_OCI_EMPTY,
+        layer_type=MT_SIGSTORE_BUNDLE,
+        subject=subject,
+    )
+    return _Build(
+        "sig",
+        _hexdigest(text),
+        text,
+        MT_OCI_MANIFEST,
+        MT_SIGSTORE_BUNDLE,
+        2 + blobs.blobs[bundle],
+        when + timedelta(seconds=2),
+        i,
+        subject=head.digest,
+        blobs=(EMPTY_CONFIG_DIGEST, bundle),
+    )
 
 
 def _make_cache_builds(
