@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 
-from analysis.demo.aws.faults import Call, _Fault, _Storm
+from analysis.demo.aws.faults import Call, Fault, Storm
 
 CALL = Call("ecr", "DescribeImages", "111111111111", "us-east-1")
 
 
-def _fault(**kw: object) -> _Fault:
+def _fault(**kw: object) -> Fault:
     base = dict(
         operation="DescribeImages",
         code="ThrottlingException",
@@ -21,7 +21,7 @@ def _fault(**kw: object) -> _Fault:
         status=400,
         message="slow down",
     )
-    return _Fault(**{**base, **kw})  # type: ignore[arg-type]
+    return Fault(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def test_a_fault_narrowed_to_a_region_account_or_repository_hits_only_there() -> None:
@@ -41,7 +41,7 @@ def test_a_fault_for_n_times_stops_matching_when_used_up() -> None:
 
 
 def test_a_storm_throttles_about_its_rate_of_matching_calls_and_none_other() -> None:
-    storm = _Storm(0.3, frozenset({"ecr"}), None, random.Random(5))
+    storm = Storm(0.3, frozenset({"ecr"}), None, random.Random(5))
     hits = sum(storm.hits(CALL) for _ in range(2_000))
     assert 500 <= hits <= 700  # 0.3 × 2,000 = 600, ± 100 (≈ 5 standard deviations of 20.5)
     assert not any(storm.hits(Call("cloudwatch", "GetMetricData", "1", "us-east-1")) for _ in range(100))

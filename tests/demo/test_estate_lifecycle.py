@@ -8,29 +8,29 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from analysis.demo.estate import generate_estate
-from analysis.demo.estate.builds import _Build, _Repo
-from analysis.demo.estate.lifecycle import _archive, _lifecycle
+from analysis.demo.estate.builds import Build, DraftRepo
+from analysis.demo.estate.lifecycle import archive, lifecycle_policy
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _repo(policy: str | None, builds: list[_Build]) -> _Repo:
-    repo = _Repo(
+def _repo(policy: str | None, builds: list[Build]) -> DraftRepo:
+    repo = DraftRepo(
         "111111111111", "us-east-1", "team/app", "team", "go", len(builds), 0.0, False, True, False, "MUTABLE", policy
     )
     repo.builds = builds
     return repo
 
 
-def _build(group: int, days_ago: int, tags: list[str] | None = None, pulled_days_ago: int | None = None) -> _Build:
-    b = _Build("image", f"sha256:{group:064x}", "{}", "m", None, 10, NOW - timedelta(days=days_ago), group)
+def _build(group: int, days_ago: int, tags: list[str] | None = None, pulled_days_ago: int | None = None) -> Build:
+    b = Build("image", f"sha256:{group:064x}", "{}", "m", None, 10, NOW - timedelta(days=days_ago), group)
     b.tags = tags or []
     b.last_pull = NOW - timedelta(days=pulled_days_ago) if pulled_days_ago is not None else None
     return b
 
 
 def test_an_archive_policy_transitions_untagged_after_90_and_tagged_after_180_days_without_pulls() -> None:
-    rules = json.loads(_lifecycle(_repo("archive", [])) or "")["rules"]
+    rules = json.loads(lifecycle_policy(_repo("archive", [])) or "")["rules"]
     assert [(r["selection"]["tagStatus"], r["selection"]["countNumber"]) for r in rules] == [
         ("untagged", 90),
         ("tagged", 180),
@@ -40,10 +40,10 @@ def test_an_archive_policy_transitions_untagged_after_90_and_tagged_after_180_da
 
 def test_a_keep_last_rule_sits_above_the_current_count_so_it_removed_nothing_listed() -> None:
     builds = [_build(i, 10, [f"git-{i:07x}"]) for i in range(130)]
-    rules = json.loads(_lifecycle(_repo("clean-untagged", builds)) or "")["rules"]
+    rules = json.loads(lifecycle_policy(_repo("clean-untagged", builds)) or "")["rules"]
     # 130 git-* builds → 131 rounded up to the next hundred = 200
     assert rules[1]["selection"]["countNumber"] == 200
-    assert _lifecycle(_repo(None, builds)) is None
+    assert lifecycle_policy(_repo(None, builds)) is None
 
 
 def test_archiving_spares_the_newest_push_and_anything_pulled_recently() -> None:
@@ -52,7 +52,7 @@ def test_archiving_spares_the_newest_push_and_anything_pulled_recently() -> None
     tagged = _build(3, 200, ["v1.0.0"])  # tagged, never pulled: archivable 180 days after its push
     newest = _build(0, 100)  # untagged, never pulled and 100 days old, but the newest push: never archived
     repo = _repo("archive", [stale, recent, tagged, newest])
-    _archive(repo, np.random.default_rng(0), NOW)
+    archive(repo, np.random.default_rng(0), NOW)
     assert [b.status for b in repo.builds] == ["ARCHIVED", "ACTIVE", "ARCHIVED", "ACTIVE"]
     assert stale.archived_at is not None and stale.archived_at > stale.pushed_at + timedelta(days=90)
 

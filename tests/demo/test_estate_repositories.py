@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.demo.estate import ACCOUNT_IDS, generate_estate
-from analysis.demo.estate.repositories import _TEAMS, _image_counts, _names, _plan_repositories
+from analysis.demo.estate.repositories import _TEAMS, _image_counts, _names, plan_repositories
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 
@@ -29,7 +29,7 @@ def test_image_counts_hit_the_budget_exactly_with_replicated_repositories_counte
 
 def test_platform_repositories_live_in_the_management_account_home_region() -> None:
     rng = np.random.default_rng(7)
-    repos = _plan_repositories(rng, 60, 6_000, ACCOUNT_IDS[:3], REGIONS, "eu-west-1", 730, cache_images=6)
+    repos = plan_repositories(rng, 60, 6_000, ACCOUNT_IDS[:3], REGIONS, "eu-west-1", 730, cache_images=6)
     platform = [r for r in repos if r.replicate]
     assert platform and all((r.account, r.region) == (ACCOUNT_IDS[0], "us-east-1") for r in platform)
     # 60 repositories = primaries + the cache repository + one replica per platform repository

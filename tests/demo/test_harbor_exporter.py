@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.demo.harbor import sample_data
-from analysis.demo.harbor.exporter import _exporter_text
+from analysis.demo.harbor.exporter import exporter_text
 
 
 def _samples(text: str, name: str) -> dict[str, float]:
@@ -17,13 +17,13 @@ def _samples(text: str, name: str) -> dict[str, float]:
 
 def test_quota_usage_per_project_is_what_the_project_is_charged() -> None:
     data = sample_data(admin_password="a", robot_secret="r")
-    usage = _samples(_exporter_text(data), "harbor_project_quota_usage_byte")
+    usage = _samples(exporter_text(data), "harbor_project_quota_usage_byte")
     assert usage == {f'{{project_name="{p.name}"}}': float(data.project_usage(p)) for p in data.projects}
 
 
 def test_total_storage_includes_garbage_and_every_family_is_typed() -> None:
     data = sample_data(admin_password="a", robot_secret="r")
-    text = _exporter_text(data)
+    text = exporter_text(data)
     assert _samples(text, "harbor_statistics_total_storage_consumption") == {"": float(data.total_storage())}
     families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
     assert {"harbor_project_quota_usage_byte", "harbor_up", "go_goroutines"} <= families

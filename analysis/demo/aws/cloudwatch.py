@@ -32,7 +32,7 @@ def _cw_index(backend: CloudWatchBackend) -> dict[tuple, tuple[list[datetime], l
     return index
 
 
-def _get_metric_data(
+def get_metric_data(
     self: CloudWatchBackend,
     queries: list[dict[str, Any]],
     start_time: datetime,

@@ -132,7 +132,7 @@ def _detail(img: Image) -> dict[str, Any]:
 
 
 # ---- ECR handlers (bound as ECRResponse methods) -----------------------------------------------------------
-def _describe_repositories(self: ECRResponse) -> ActionResult:
+def describe_repositories(self: ECRResponse) -> ActionResult:
     names = self._get_param("repositoryNames")
     registry_id = self._get_param("registryId")
     max_results, token = self._get_param("maxResults"), self._get_param("nextToken")
@@ -149,7 +149,7 @@ def _describe_repositories(self: ECRResponse) -> ActionResult:
     return ActionResult({"repositories": page, **({"nextToken": nxt} if nxt else {})})
 
 
-def _describe_images(self: ECRResponse) -> ActionResult:
+def describe_images(self: ECRResponse) -> ActionResult:
     name = self._get_param("repositoryName")
     registry_id = self._get_param("registryId")
     image_ids = self._get_param("imageIds")
@@ -176,7 +176,7 @@ def _describe_images(self: ECRResponse) -> ActionResult:
     return ActionResult({"imageDetails": [_detail(i) for i in page], **({"nextToken": nxt} if nxt else {})})
 
 
-def _list_images(self: ECRResponse) -> ActionResult:
+def list_images(self: ECRResponse) -> ActionResult:
     name = self._get_param("repositoryName")
     registry_id = self._get_param("registryId")
     flt = self._get_param("filter")
@@ -201,7 +201,7 @@ def _list_images(self: ECRResponse) -> ActionResult:
     return ActionResult({"imageIds": page, **({"nextToken": nxt} if nxt else {})})
 
 
-def _batch_get_image(self: ECRResponse) -> ActionResult:
+def batch_get_image(self: ECRResponse) -> ActionResult:
     name = self._get_param("repositoryName")
     registry_id = self._get_param("registryId")
     image_ids = self._get_param("imageIds") or []
@@ -244,7 +244,7 @@ def _batch_get_image(self: ECRResponse) -> ActionResult:
     return ActionResult({"images": images, "failures": failures})
 
 
-def _describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
+def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
     rules = list(getattr(self.ecr_backend, "regcost_pull_through_cache_rules", []))
     prefixes = self._get_param("ecrRepositoryPrefixes")
     if prefixes:
@@ -276,7 +276,7 @@ _ACCOUNT_SETTING_DEFAULTS = {
 }
 
 
-def _get_account_setting(self: ECRResponse) -> ActionResult:
+def get_account_setting(self: ECRResponse) -> ActionResult:
     name = self._get_param("name")
     if name not in _ACCOUNT_SETTING_DEFAULTS:
         raise _error("ValidationException", f"Account setting name '{name}' is not valid.")
@@ -286,7 +286,7 @@ def _get_account_setting(self: ECRResponse) -> ActionResult:
     return ActionResult({"name": name, "value": value})
 
 
-def _list_pull_time_update_exclusions(self: ECRResponse) -> ActionResult:
+def list_pull_time_update_exclusions(self: ECRResponse) -> ActionResult:
     arns = list(getattr(self.ecr_backend, "regcost_pull_time_update_exclusions", []))
     page, nxt = _paginate(
         arns,

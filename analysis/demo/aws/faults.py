@@ -15,7 +15,7 @@ class Call:
 
 
 @dataclass
-class _Fault:
+class Fault:
     operation: str
     code: str
     service: str
@@ -38,7 +38,7 @@ class _Fault:
 
 
 @dataclass
-class _Storm:
+class Storm:
     """A share of matching calls answered with a throttling error, drawn from a seeded generator."""
 
     rate: float
@@ -53,4 +53,4 @@ class _Storm:
 
 
 # The throttling error each service answers with (botocore retries both as throttles).
-_THROTTLE_CODES = {"cloudwatch": "Throttling"}
+THROTTLE_CODES = {"cloudwatch": "Throttling"}

@@ -12,15 +12,15 @@ import threading
 from moto.cloudwatch.models import CloudWatchBackend
 from moto.ecr.responses import ECRResponse
 
-from analysis.demo.aws.cloudwatch import _get_metric_data
+from analysis.demo.aws.cloudwatch import get_metric_data
 from analysis.demo.aws.ecr import (
-    _batch_get_image,
-    _describe_images,
-    _describe_pull_through_cache_rules,
-    _describe_repositories,
-    _get_account_setting,
-    _list_images,
-    _list_pull_time_update_exclusions,
+    batch_get_image,
+    describe_images,
+    describe_pull_through_cache_rules,
+    describe_repositories,
+    get_account_setting,
+    list_images,
+    list_pull_time_update_exclusions,
 )
 
 _PATCHED = False
@@ -33,16 +33,16 @@ def install_patches() -> None:
     with _PATCH_LOCK:
         if _PATCHED:
             return
-        ECRResponse.describe_repositories = _describe_repositories  # type: ignore[method-assign]
-        ECRResponse.describe_images = _describe_images  # type: ignore[method-assign]
-        ECRResponse.list_images = _list_images  # type: ignore[method-assign]
-        ECRResponse.batch_get_image = _batch_get_image  # type: ignore[method-assign]
+        ECRResponse.describe_repositories = describe_repositories  # type: ignore[method-assign]
+        ECRResponse.describe_images = describe_images  # type: ignore[method-assign]
+        ECRResponse.list_images = list_images  # type: ignore[method-assign]
+        ECRResponse.batch_get_image = batch_get_image  # type: ignore[method-assign]
         # Operations moto does not implement at all; moto dispatches any method named after the operation.
-        ECRResponse.describe_pull_through_cache_rules = _describe_pull_through_cache_rules  # type: ignore[attr-defined]
-        ECRResponse.get_account_setting = _get_account_setting  # type: ignore[attr-defined]
-        ECRResponse.list_pull_time_update_exclusions = _list_pull_time_update_exclusions  # type: ignore[attr-defined]
+        ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+        ECRResponse.get_account_setting = get_account_setting  # type: ignore[attr-defined]
+        ECRResponse.list_pull_time_update_exclusions = list_pull_time_update_exclusions  # type: ignore[attr-defined]
         CloudWatchBackend._regcost_original_get_metric_data = CloudWatchBackend.get_metric_data  # type: ignore[attr-defined]
-        CloudWatchBackend.get_metric_data = _get_metric_data  # type: ignore[method-assign]
+        CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
         from analysis.demo.aws.cloudtrail import install as install_lookup_events  # LookupEvents (#13)
 
         install_lookup_events()

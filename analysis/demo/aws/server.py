@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import requests
 from moto.server import ThreadedMotoServer
 
-from analysis.demo.aws.faults import _THROTTLE_CODES, Call, _Fault, _Storm
+from analysis.demo.aws.faults import THROTTLE_CODES, Call, Fault, Storm
 from analysis.demo.aws.patches import install_patches
 from analysis.demo.estate.records import ACCOUNT_IDS, Estate
 
@@ -44,9 +44,9 @@ class EmulatedAWS:
         self.latency_ms = float(latency_ms)
         self.calls: list[Call] = []
         self._calls_lock = threading.Lock()
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._faults_lock = threading.Lock()
-        self._storm: _Storm | None = None
+        self._storm: Storm | None = None
         self._op_latency: dict[tuple[str, str], float] = {}
         self._server: ThreadedMotoServer | None = None
         self._creds: dict[str, str] | None = None
@@ -147,9 +147,7 @@ class EmulatedAWS:
     ) -> None:
         """The next `times` matching calls (None = every one) get an AWS error response instead of moto's."""
         with self._faults_lock:
-            self._faults.append(
-                _Fault(operation, code, service, region, account_id, repository, times, status, message)
-            )
+            self._faults.append(Fault(operation, code, service, region, account_id, repository, times, status, message))
 
     def throttle(
         self,
@@ -161,7 +159,7 @@ class EmulatedAWS:
     ) -> None:
         """A throttling storm: each matching call is throttled with probability `rate` (seeded, repeatable)."""
         with self._faults_lock:
-            self._storm = _Storm(
+            self._storm = Storm(
                 rate, frozenset(services), frozenset(operations) if operations else None, random.Random(seed)
             )
 
@@ -180,14 +178,14 @@ class EmulatedAWS:
         with self._faults_lock:
             return self._op_latency.get((call.service, call.operation), 0.0)
 
-    def _throttled(self, call: Call) -> _Fault | None:
+    def _throttled(self, call: Call) -> Fault | None:
         with self._faults_lock:
             if self._storm is None or not self._storm.hits(call):
                 return None
-        code = _THROTTLE_CODES.get(call.service, "ThrottlingException")
-        return _Fault(call.operation, code, call.service, None, None, None, None, 400, "Rate exceeded (injected)")
+        code = THROTTLE_CODES.get(call.service, "ThrottlingException")
+        return Fault(call.operation, code, call.service, None, None, None, None, 400, "Rate exceeded (injected)")
 
-    def _take_fault(self, call: Call, repository: str | None) -> _Fault | None:
+    def _take_fault(self, call: Call, repository: str | None) -> Fault | None:
         with self._faults_lock:
             for fault in self._faults:
                 if fault.matches(call, repository):
@@ -270,7 +268,7 @@ def _s3_operation(environ: dict[str, Any]) -> str:
 
 
 def _error_response(
-    fault: _Fault, call: Call, protocol: str, environ: dict[str, Any], start_response: Callable
+    fault: Fault, call: Call, protocol: str, environ: dict[str, Any], start_response: Callable
 ) -> Iterable[bytes]:
     request_id = str(uuid.uuid4())
     status = f"{fault.status} {'Bad Request' if fault.status < 500 else 'Internal Server Error'}"

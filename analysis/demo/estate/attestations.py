@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from analysis.demo.estate.blobs import _BlobFactory, _hexdigest
-from analysis.demo.estate.builds import _Build, _Repo
+from analysis.demo.estate.blobs import BlobFactory, hexdigest
+from analysis.demo.estate.builds import Build, DraftRepo
 from analysis.demo.estate.records import (
     MT_COSIGN_SIMPLESIGNING,
     MT_IN_TOTO,
@@ -17,7 +17,7 @@ from analysis.demo.estate.records import (
 )
 
 
-def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
+def attest_newest_release(repo: DraftRepo, blobs: BlobFactory) -> bool:
     """Give the newest signed multi-arch push of `repo` one buildx attestation manifest per platform (SLSA
     provenance + SPDX SBOM layers; index children with platform unknown/unknown) and replace its sigstore-bundle
     referrer by a cosign `sha256-<index>.sig` tag. Two of the oldest single images or signatures make room, so the
@@ -33,25 +33,25 @@ def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
     singles = room[:2]
     children = [b for b in repo.builds if b.kind == "child" and b.group == index.group]
     doc = json.loads(index.manifest)
-    added: list[_Build] = []
+    added: list[Build] = []
     for j, child in enumerate(children):
         entry, build = _attestation(child, j, index, blobs)
         doc["manifests"].append(entry)
         added.append(build)
     index.manifest = json.dumps(doc, separators=(",", ":"))
-    index.digest = _hexdigest(index.manifest)
+    index.digest = hexdigest(index.manifest)
     cosign = _cosign_signature(sig, index, blobs)
     drop = {id(b) for b in singles} | {id(sig)}
     repo.builds = [b for b in repo.builds if id(b) not in drop] + added + [cosign]
     return True
 
 
-def _attestation(child: _Build, j: int, index: _Build, blobs: _BlobFactory) -> tuple[dict[str, Any], _Build]:
+def _attestation(child: Build, j: int, index: Build, blobs: BlobFactory) -> tuple[dict[str, Any], Build]:
     """The buildx attestation manifest of one platform image (SLSA provenance + SPDX SBOM layers): its entry in
     the index (platform unknown/unknown) and the manifest itself. Digests and sizes derive from the child's."""
-    config = _hexdigest(f"attestation-config|{child.digest}")
-    provenance = _hexdigest(f"provenance|{child.digest}")
-    sbom = _hexdigest(f"spdx|{child.digest}")
+    config = hexdigest(f"attestation-config|{child.digest}")
+    provenance = hexdigest(f"provenance|{child.digest}")
+    sbom = hexdigest(f"spdx|{child.digest}")
     for digest, size in ((config, 241), (provenance, 9_412 + 17 * j), (sbom, 48_733 + 101 * j)):
         blobs.blobs.setdefault(digest, size)
     body = {
@@ -74,7 +74,7 @@ def _attestation(child: _Build, j: int, index: _Build, blobs: _BlobFactory) -> t
     text = json.dumps(body, separators=(",", ":"))
     entry = {
         "mediaType": MT_OCI_MANIFEST,
-        "digest": _hexdigest(text),
+        "digest": hexdigest(text),
         "size": len(text.encode()),
         "annotations": {
             "vnd.docker.reference.digest": child.digest,
@@ -82,9 +82,9 @@ def _attestation(child: _Build, j: int, index: _Build, blobs: _BlobFactory) -> t
         },
         "platform": {"architecture": "unknown", "os": "unknown"},
     }
-    build = _Build(
+    build = Build(
         "attestation",
-        _hexdigest(text),
+        hexdigest(text),
         text,
         MT_OCI_MANIFEST,
         MT_OCI_CONFIG,
@@ -96,11 +96,11 @@ def _attestation(child: _Build, j: int, index: _Build, blobs: _BlobFactory) -> t
     return entry, build
 
 
-def _cosign_signature(sig: _Build, index: _Build, blobs: _BlobFactory) -> _Build:
+def _cosign_signature(sig: Build, index: Build, blobs: BlobFactory) -> Build:
     """`cosign sign` of the (final) index: a simplesigning payload under the tag `sha256-<hex>.sig`, replacing
     the sigstore-bundle referrer `sig` (same push time and group)."""
-    payload = _hexdigest(f"simplesigning|{index.digest}")
-    config = _hexdigest(f"cosign-config|{index.digest}")
+    payload = hexdigest(f"simplesigning|{index.digest}")
+    config = hexdigest(f"cosign-config|{index.digest}")
     blobs.blobs.setdefault(payload, 252)
     blobs.blobs.setdefault(config, 233)
     body = {
@@ -119,7 +119,7 @@ def _cosign_signature(sig: _Build, index: _Build, blobs: _BlobFactory) -> _Build
     text = json.dumps(body, separators=(",", ":"))
     cosign = replace(
         sig,
-        digest=_hexdigest(text),
+        digest=hexdigest(text),
         manifest=text,
         artifact_type=MT_OCI_CONFIG,
         size=233 + 252,

@@ -30,14 +30,14 @@ _RUNTIME: dict[str, tuple[str, list[float]]] = {
     "nginx": ("debian12-slim", [41.0, 0.6, 0.001, 0.001, 0.001]),
 }
 _OS_EVERY = 35
-_RT_EVERY = 21
+RT_EVERY = 21
 
 
-def _hexdigest(text: str) -> str:
+def hexdigest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-class _BlobFactory:
+class BlobFactory:
     """Deterministic blob digests and sizes; base-image layers are seed-independent, like public images."""
 
     def __init__(self, rng: np.random.Generator) -> None:
@@ -73,7 +73,7 @@ class _BlobFactory:
             ("rt", runtime, rt_v, rt_sizes),
         ):
             for i, mb in enumerate(sizes):
-                d = _hexdigest(f"{kind}|{name}|{arch}|{version}|{i}")
+                d = hexdigest(f"{kind}|{name}|{arch}|{version}|{i}")
                 jitter = 1.0 + 0.03 * ((int(d[7:15], 16) % 2001) / 1000.0 - 1.0)
                 size = max(int(mb * MB * scale * jitter), 32)
                 self.blobs.setdefault(d, size)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 
 @dataclass
-class _Build:
+class Build:
     """One CI push: a single image, a multi-arch index (+ children) or a signature artifact."""
 
     kind: str  # "image" | "index" | "child" | "sig"
@@ -28,7 +28,7 @@ class _Build:
 
 
 @dataclass
-class _Repo:
+class DraftRepo:
     account: str
     region: str
     name: str
@@ -43,9 +43,9 @@ class _Repo:
     policy_kind: str | None  # "clean-untagged", "keep-last", "archive", "expire-untagged-only", "keep-any"
     replicate: bool = False
     cache: bool = False
-    builds: list[_Build] = field(default_factory=list)
+    builds: list[Build] = field(default_factory=list)
 
 
-def _sec(ts: datetime | None) -> datetime | None:
+def whole_seconds(ts: datetime | None) -> datetime | None:
     """Whole seconds: what the API round-trips exactly (JSON epoch timestamps), so specs compare equal."""
     return ts.replace(microsecond=0) if ts is not None else None

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from analysis.demo.estate.attestations import _attest_newest_release
-from analysis.demo.estate.blobs import _BlobFactory
-from analysis.demo.estate.builds import _Repo, _sec
-from analysis.demo.estate.images import _make_builds, _make_cache_builds
-from analysis.demo.estate.lifecycle import _archive
-from analysis.demo.estate.pulls import _pulls
+from analysis.demo.estate.attestations import attest_newest_release
+from analysis.demo.estate.blobs import BlobFactory
+from analysis.demo.estate.builds import DraftRepo, whole_seconds
+from analysis.demo.estate.images import make_builds, make_cache_builds
+from analysis.demo.estate.lifecycle import archive
+from analysis.demo.estate.pulls import repository_pulls
 from analysis.demo.estate.records import (
     ACCOUNT_IDS,
     DEFAULT_NOW,
@@ -24,9 +24,9 @@ from analysis.demo.estate.records import (
     ImageSpec,
     PullCount,
 )
-from analysis.demo.estate.registries import _registries
-from analysis.demo.estate.repositories import _cache_repository, _plan_repositories, _replicas, _repo_spec
-from analysis.demo.estate.tags import _assign_tags
+from analysis.demo.estate.registries import registry_specs
+from analysis.demo.estate.repositories import cache_repository, plan_repositories, replicas_of, repository_spec
+from analysis.demo.estate.tags import assign_tags
 
 
 def generate_estate(
@@ -55,24 +55,24 @@ def generate_estate(
         "eu-west-1" if "eu-west-1" in region_list[1:] else (region_list[1] if len(region_list) > 1 else None)
     )
     start = now - timedelta(days=history_days)
-    blobs = _BlobFactory(rng)
+    blobs = BlobFactory(rng)
     cache_images = 6
-    repos = _plan_repositories(
+    repos = plan_repositories(
         rng, repositories, images, account_ids, region_list, replica_region, history_days, cache_images
     )
     _push_history(repos, rng, blobs, start, now, history_days)
-    cache = _cache_repository(mgmt, home, cache_images, history_days)
-    _make_cache_builds(cache, rng, blobs, start, now)
+    cache = cache_repository(mgmt, home, cache_images, history_days)
+    make_cache_builds(cache, rng, blobs, start, now)
     repos.append(cache)
-    replicas = _replicas(repos, rng, replica_region) if replica_region else []
+    replicas = replicas_of(repos, rng, replica_region) if replica_region else []
     all_repos = repos + replicas
     pull_counts = _pull_history(all_repos, rng, now, start, metric_days)
     # One release built the way `docker buildx build --attest type=provenance --sbom=true` + `cosign sign` leave
     # it: attestation manifests in the index and a cosign `.sig` tag. After every random draw: seeds stay stable.
     for repo in repos:
-        if repo.multi_arch and repo.oci and repo.signs and not repo.replicate and _attest_newest_release(repo, blobs):
+        if repo.multi_arch and repo.oci and repo.signs and not repo.replicate and attest_newest_release(repo, blobs):
             break
-    repo_specs = [_repo_spec(repo, rng, start, account_ids, replica=repo in replicas) for repo in all_repos]
+    repo_specs = [repository_spec(repo, rng, start, account_ids, replica=repo in replicas) for repo in all_repos]
     image_specs, manifest_blobs = _image_specs(all_repos)
     return Estate(
         now=now,
@@ -81,7 +81,7 @@ def generate_estate(
         regions=region_list,
         repositories=repo_specs,
         images=image_specs,
-        registries=_registries(account_ids, region_list, mgmt, home, replica_region, start, now),
+        registries=registry_specs(account_ids, region_list, mgmt, home, replica_region, start, now),
         pull_counts=pull_counts,
         blobs=blobs.blobs,
         manifest_blobs=manifest_blobs,
@@ -89,7 +89,7 @@ def generate_estate(
 
 
 def _push_history(
-    repos: list[_Repo], rng: np.random.Generator, blobs: _BlobFactory, start: datetime, now: datetime, days: int
+    repos: list[DraftRepo], rng: np.random.Generator, blobs: BlobFactory, start: datetime, now: datetime, days: int
 ) -> None:
     """Every repository's CI pushes over the history, then their tags."""
     day_idx = np.arange(days)
@@ -97,13 +97,13 @@ def _push_history(
     # CI pushes: ~4x fewer at weekends; activity grows ~2.2x over the history (invented assumptions).
     day_w = np.where(weekday < 5, 1.0, 0.25) * np.exp(np.log(2.2) * day_idx / days)
     for repo in repos:
-        _make_builds(repo, rng, blobs, start, now, day_idx, day_w)
+        make_builds(repo, rng, blobs, start, now, day_idx, day_w)
     for repo in repos:
-        _assign_tags(repo, rng, now)
+        assign_tags(repo, rng, now)
 
 
 def _pull_history(
-    repos: list[_Repo], rng: np.random.Generator, now: datetime, start: datetime, metric_days: int
+    repos: list[DraftRepo], rng: np.random.Generator, now: datetime, start: datetime, metric_days: int
 ) -> list[PullCount]:
     """Daily pull counts over the metric window and each image's last pull; then the archiving those allow."""
     metric_start = (now - timedelta(days=metric_days)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -111,13 +111,13 @@ def _pull_history(
     m_weekday = np.array([(metric_start + timedelta(days=d)).weekday() for d in range(n_mdays)])
     pull_counts: list[PullCount] = []
     for repo in repos:
-        pull_counts.extend(_pulls(repo, rng, now, metric_start, n_mdays, m_weekday, start))
+        pull_counts.extend(repository_pulls(repo, rng, now, metric_start, n_mdays, m_weekday, start))
         if repo.policy_kind == "archive":
-            _archive(repo, rng, now)
+            archive(repo, rng, now)
     return pull_counts
 
 
-def _image_specs(repos: list[_Repo]) -> tuple[list[ImageSpec], dict[str, tuple[str, ...]]]:
+def _image_specs(repos: list[DraftRepo]) -> tuple[list[ImageSpec], dict[str, tuple[str, ...]]]:
     """Each build as ECR lists it, and each manifest's blobs (so totals need no JSON parsing)."""
     image_specs: list[ImageSpec] = []
     manifest_blobs: dict[str, tuple[str, ...]] = {}
@@ -135,10 +135,10 @@ def _image_specs(repos: list[_Repo]) -> tuple[list[ImageSpec], dict[str, tuple[s
                     artifact_media_type=b.artifact_type,
                     tags=list(b.tags),
                     size_in_bytes=b.size,
-                    pushed_at=_sec(b.pushed_at),
-                    last_pull_at=_sec(b.last_pull),
+                    pushed_at=whole_seconds(b.pushed_at),
+                    last_pull_at=whole_seconds(b.last_pull),
                     status=b.status,
-                    last_archived_at=_sec(b.archived_at),
+                    last_archived_at=whole_seconds(b.archived_at),
                     subject_digest=b.subject,
                 )
             )

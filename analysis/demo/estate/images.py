@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from analysis.demo.estate.blobs import _RT_EVERY, _BlobFactory, _hexdigest
-from analysis.demo.estate.builds import _Build, _Repo
-from analysis.demo.estate.manifests import _index, _manifest
+from analysis.demo.estate.blobs import RT_EVERY, BlobFactory, hexdigest
+from analysis.demo.estate.builds import Build, DraftRepo
+from analysis.demo.estate.manifests import index_document, manifest_document
 from analysis.demo.estate.records import (
     EMPTY_CONFIG_DIGEST,
     MB,
@@ -74,10 +74,10 @@ class _Recipe:
     idx_fmt: str
 
 
-def _make_builds(
-    repo: _Repo,
+def make_builds(
+    repo: DraftRepo,
     rng: np.random.Generator,
-    blobs: _BlobFactory,
+    blobs: BlobFactory,
     start: datetime,
     now: datetime,
     day_idx: np.ndarray,
@@ -85,7 +85,7 @@ def _make_builds(
 ) -> None:
     runtime, dep_mb, app_mb, app_sigma = _LANG[repo.lang]
     platform_base = repo.name.startswith("platform/base-")
-    rt_every = _RT_EVERY if rng.random() < 0.6 else 90  # tracks the latest base vs. pins it for a quarter
+    rt_every = RT_EVERY if rng.random() < 0.6 else 90  # tracks the latest base vs. pins it for a quarter
     n_deps = 0 if dep_mb == 0 or platform_base else int(rng.integers(1, 3))
     dep_change = float(rng.uniform(0.08, 0.25))
     archs = ["amd64", "arm64"] if repo.multi_arch else ["amd64"]
@@ -108,7 +108,7 @@ def _make_builds(
         MT_OCI_CONFIG if repo.oci else MT_DOCKER_CONFIG,
         MT_OCI_INDEX if repo.oci else MT_DOCKER_LIST,
     )
-    builds: list[_Build] = []
+    builds: list[Build] = []
     for i, when in enumerate(times):
         single = i < singles
         multi = repo.multi_arch and not single
@@ -129,7 +129,7 @@ def _make_builds(
 
 def _push(
     recipe: _Recipe,
-    blobs: _BlobFactory,
+    blobs: BlobFactory,
     i: int,
     when: datetime,
     day: int,
@@ -140,11 +140,11 @@ def _push(
     meta: str | None,
     app_size: float,
     cfg_sizes: np.ndarray,
-) -> list[_Build]:
+) -> list[Build]:
     """Push `i`: one image per architecture (base layers, dependency layers, the app, an optional metadata
     layer), and for a multi-arch push the index over them, last."""
     fmt = recipe.fmt
-    builds: list[_Build] = []
+    builds: list[Build] = []
     children: list[tuple[str, str, int, str]] = []
     for j, arch in enumerate(push_archs):
         layers = list(blobs.base_layers(recipe.runtime, arch, day, recipe.rt_every))
@@ -154,10 +154,10 @@ def _push(
         if meta:
             layers.append((meta, blobs.blobs[meta]))
         cfg = blobs.new(int(cfg_sizes[2 * i + j]))
-        text = _manifest(fmt, (cfg, blobs.blobs[cfg]), layers)
-        b = _Build(
+        text = manifest_document(fmt, (cfg, blobs.blobs[cfg]), layers)
+        b = Build(
             "child" if multi else "image",
-            _hexdigest(text),
+            hexdigest(text),
             text,
             fmt,
             recipe.cfg_type,
@@ -170,15 +170,13 @@ def _push(
         builds.append(b)
         children.append((b.digest, fmt, len(text.encode()), arch))
     if multi:
-        text = _index(recipe.idx_fmt, children)
+        text = index_document(recipe.idx_fmt, children)
         # ECR reports an index's imageSizeInBytes as the largest child's (ecr-facts.md §2).
-        builds.append(
-            _Build("index", _hexdigest(text), text, recipe.idx_fmt, None, max(c.size for c in builds), when, i)
-        )
+        builds.append(Build("index", hexdigest(text), text, recipe.idx_fmt, None, max(c.size for c in builds), when, i))
     return builds
 
 
-def _signature(head: _Build, rng: np.random.Generator, blobs: _BlobFactory, when: datetime, i: int) -> _Build:
+def _signature(head: Build, rng: np.random.Generator, blobs: BlobFactory, when: datetime, i: int) -> Build:
     """A sigstore bundle (OCI 1.1 referrer) whose subject is the push's image or index, pushed 2 s after it."""
     bundle = blobs.new(int(rng.integers(3_800, 6_500)))
     blobs.blobs.setdefault(EMPTY_CONFIG_DIGEST, 2)
@@ -187,7 +185,7 @@ def _signature(head: _Build, rng: np.random.Generator, blobs: _BlobFactory, when
         "digest": head.digest,
         "size": len(head.manifest.encode()),
     }
-    text = _manifest(
+    text = manifest_document(
         MT_OCI_MANIFEST,
         (EMPTY_CONFIG_DIGEST, 2),
         [(bundle, blobs.blobs[bundle])],
@@ -196,9 +194,9 @@ def _signature(head: _Build, rng: np.random.Generator, blobs: _BlobFactory, when
         layer_type=MT_SIGSTORE_BUNDLE,
         subject=subject,
     )
-    return _Build(
+    return Build(
         "sig",
-        _hexdigest(text),
+        hexdigest(text),
         text,
         MT_OCI_MANIFEST,
         MT_SIGSTORE_BUNDLE,
@@ -210,22 +208,22 @@ def _signature(head: _Build, rng: np.random.Generator, blobs: _BlobFactory, when
     )
 
 
-def _make_cache_builds(
-    repo: _Repo, rng: np.random.Generator, blobs: _BlobFactory, start: datetime, now: datetime
+def make_cache_builds(
+    repo: DraftRepo, rng: np.random.Generator, blobs: BlobFactory, start: datetime, now: datetime
 ) -> None:
     """Upstream nginx indexes as a pull-through cache stores them: index + every referenced platform image."""
-    builds: list[_Build] = []
+    builds: list[Build] = []
     for g, (tag, age) in enumerate((("1.27.2", 200), ("1.27.3", 95))):
         when = now - timedelta(days=age, hours=float(rng.uniform(0, 20)))
         day = int((when - start).total_seconds() // 86_400)
         children = []
         for j, arch in enumerate(("amd64", "arm64")):
-            layers = blobs.base_layers("nginx", arch, day, _RT_EVERY)
+            layers = blobs.base_layers("nginx", arch, day, RT_EVERY)
             cfg = blobs.new(int(rng.integers(7_000, 9_000)))
-            text = _manifest(MT_OCI_MANIFEST, (cfg, blobs.blobs[cfg]), layers)
-            b = _Build(
+            text = manifest_document(MT_OCI_MANIFEST, (cfg, blobs.blobs[cfg]), layers)
+            b = Build(
                 "child",
-                _hexdigest(text),
+                hexdigest(text),
                 text,
                 MT_OCI_MANIFEST,
                 MT_OCI_CONFIG,
@@ -237,10 +235,10 @@ def _make_cache_builds(
             )
             builds.append(b)
             children.append((b.digest, MT_OCI_MANIFEST, len(text.encode()), arch))
-        text = _index(MT_OCI_INDEX, children)
-        head = _Build(
+        text = index_document(MT_OCI_INDEX, children)
+        head = Build(
             "index",
-            _hexdigest(text),
+            hexdigest(text),
             text,
             MT_OCI_INDEX,
             None,

@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from analysis.demo.estate.builds import _Build, _Repo
+from analysis.demo.estate.builds import Build, DraftRepo
 
 
 def _round_up(n: int, step: int) -> int:
     return max(step, -(-n // step) * step)
 
 
-def _lifecycle(repo: _Repo) -> str | None:
+def lifecycle_policy(repo: DraftRepo) -> str | None:
     builds = repo.builds
     if repo.policy_kind is None:
         return None
@@ -99,10 +99,10 @@ def _lifecycle(repo: _Repo) -> str | None:
 _ARCHIVE_AFTER = {"untagged": 90, "tagged": 180}
 
 
-def _archive(repo: _Repo, rng: np.random.Generator, now: datetime) -> None:
+def archive(repo: DraftRepo, rng: np.random.Generator, now: datetime) -> None:
     """Apply the repository's archive rules as ECR would have: index groups move together (a child cannot be
     archived before the index that references it), within a day of becoming eligible."""
-    groups: dict[int, list[_Build]] = defaultdict(list)
+    groups: dict[int, list[Build]] = defaultdict(list)
     for b in repo.builds:
         groups[b.group].append(b)
     newest_group = max(groups, key=lambda g: max(b.pushed_at for b in groups[g]))

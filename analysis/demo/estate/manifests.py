@@ -17,7 +17,7 @@ from analysis.demo.estate.records import (
 )
 
 
-def _manifest(media_type: str, config: tuple[str, int], layers: list[tuple[str, int]], **extra: Any) -> str:
+def manifest_document(media_type: str, config: tuple[str, int], layers: list[tuple[str, int]], **extra: Any) -> str:
     if media_type == MT_DOCKER_V2:
         body = {
             "schemaVersion": 2,
@@ -43,7 +43,7 @@ def _manifest(media_type: str, config: tuple[str, int], layers: list[tuple[str, 
     return json.dumps(body, separators=(",", ":"))
 
 
-def _index(media_type: str, children: list[tuple[str, str, int, str]]) -> str:
+def index_document(media_type: str, children: list[tuple[str, str, int, str]]) -> str:
     entries = []
     for digest, child_type, size, arch in children:
         platform = {"architecture": arch, "os": "linux"}

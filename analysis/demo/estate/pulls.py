@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from analysis.demo.estate.builds import _Repo
+from analysis.demo.estate.builds import DraftRepo
 from analysis.demo.estate.records import PullCount
 
 
-def _pulls(
-    repo: _Repo,
+def repository_pulls(
+    repo: DraftRepo,
     rng: np.random.Generator,
     now: datetime,
     metric_start: datetime,

@@ -8,7 +8,7 @@ from typing import Any
 from analysis.demo.estate.records import RegistrySpec
 
 
-def _registries(
+def registry_specs(
     accounts: list[str],
     regions: list[str],
     mgmt: str,

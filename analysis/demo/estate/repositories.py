@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from analysis.demo.estate.builds import _Repo
-from analysis.demo.estate.lifecycle import _lifecycle
+from analysis.demo.estate.builds import DraftRepo
+from analysis.demo.estate.lifecycle import lifecycle_policy
 from analysis.demo.estate.records import RepositorySpec
 
 _TEAMS: dict[str, list[str]] = {
@@ -75,7 +75,7 @@ def _lang_for(team: str, service: str, rng: np.random.Generator) -> str:
     return str(rng.choice(["python", "python", "node", "jvm", "go", "go", "python-alpine"]))
 
 
-def _plan_repositories(
+def plan_repositories(
     rng: np.random.Generator,
     repositories: int,
     images: int,
@@ -84,7 +84,7 @@ def _plan_repositories(
     replica_region: str | None,
     history_days: int,
     cache_images: int,
-) -> list[_Repo]:
+) -> list[DraftRepo]:
     """The primary repositories (platform ones first), before any push: names, scope, size and settings. The
     pull-through-cache repository and the replicas are added later; `repositories` counts them too."""
     n_platform = 0
@@ -100,7 +100,7 @@ def _plan_repositories(
     counts = _image_counts(rng, len(names), n_platform, images - cache_images, cap=0.12 * images)
     size_pct = np.argsort(np.argsort(counts)) / max(len(counts) - 1, 1)
     mgmt, home = account_ids[0], regions[0]
-    repos: list[_Repo] = []
+    repos: list[DraftRepo] = []
     for i, (team, service, name) in enumerate(names):
         platform = i < n_platform
         acct = mgmt if platform else account_ids[acct_pick[i]]
@@ -167,7 +167,7 @@ def _draft(
     size_pct: float,
     platform: bool,
     history_days: int,
-) -> _Repo:
+) -> DraftRepo:
     """One repository's settings: language, age (bigger repositories are older), mutability, lifecycle policy
     kind, multi-arch, OCI or Docker manifests, signing."""
     lang = _lang_for(team, service, rng)
@@ -189,7 +189,7 @@ def _draft(
             policy = "expire-untagged-only"
         elif p < 0.50:
             policy = "keep-any"
-    return _Repo(
+    return DraftRepo(
         account=acct,
         region=region,
         name=name,
@@ -206,9 +206,9 @@ def _draft(
     )
 
 
-def _cache_repository(mgmt: str, home: str, n_images: int, history_days: int) -> _Repo:
+def cache_repository(mgmt: str, home: str, n_images: int, history_days: int) -> DraftRepo:
     """The pull-through cache repository (docker-hub/library/nginx)."""
-    return _Repo(
+    return DraftRepo(
         account=mgmt,
         region=home,
         name="docker-hub/library/nginx",
@@ -225,12 +225,12 @@ def _cache_repository(mgmt: str, home: str, n_images: int, history_days: int) ->
     )
 
 
-def _replicas(repos: list[_Repo], rng: np.random.Generator, replica_region: str) -> list[_Repo]:
+def replicas_of(repos: list[DraftRepo], rng: np.random.Generator, replica_region: str) -> list[DraftRepo]:
     """The replica region's copies of the replicated repositories (created by replication, default settings)."""
-    replicas: list[_Repo] = []
+    replicas: list[DraftRepo] = []
     for repo in repos:
         if repo.replicate:
-            copy = _Repo(
+            copy = DraftRepo(
                 account=repo.account,
                 region=replica_region,
                 name=repo.name,
@@ -252,8 +252,8 @@ def _replicas(repos: list[_Repo], rng: np.random.Generator, replica_region: str)
     return replicas
 
 
-def _repo_spec(
-    repo: _Repo, rng: np.random.Generator, start: datetime, accounts: list[str], replica: bool
+def repository_spec(
+    repo: DraftRepo, rng: np.random.Generator, start: datetime, accounts: list[str], replica: bool
 ) -> RepositorySpec:
     first_push = min((b.pushed_at for b in repo.builds), default=start)
     created = min(start + timedelta(days=repo.created_day), first_push - timedelta(minutes=5)).replace(microsecond=0)
@@ -321,6 +321,6 @@ def _repo_spec(
         encryption_type="KMS" if kms else "AES256",
         kms_key=kms_key,
         resource_tags=tags,
-        lifecycle_policy=_lifecycle(repo),
+        lifecycle_policy=lifecycle_policy(repo),
         repository_policy=policy,
     )

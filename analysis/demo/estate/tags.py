@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from analysis.demo.estate.builds import _Build, _Repo
+from analysis.demo.estate.builds import Build, DraftRepo
 
 
-def _assign_tags(repo: _Repo, rng: np.random.Generator, now: datetime) -> None:
+def assign_tags(repo: DraftRepo, rng: np.random.Generator, now: datetime) -> None:
     heads = [b for b in repo.builds if b.kind in ("image", "index")]
     if not heads:
         return
@@ -23,7 +23,7 @@ def _assign_tags(repo: _Repo, rng: np.random.Generator, now: datetime) -> None:
     shas = rng.bytes(4 * len(heads)).hex()
     seen: set[str] = set()
     roll = rng.random((len(heads), 3))
-    releases: list[_Build] = []
+    releases: list[Build] = []
     for i, b in enumerate(heads):
         if roll[i, 0] < p_sha or (untagged_ok_until and b.pushed_at < untagged_ok_until):
             sha = shas[8 * i : 8 * i + 7]

@@ -9,14 +9,14 @@ from typing import Any
 from analysis.demo.harbor.projects import FakeArtifact, sha
 
 # ---- builders ------------------------------------------------------------------------------------------------
-_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def image_manifest(layers: list[tuple[str, int]], config: tuple[str, int]) -> bytes:
     body = {
         "schemaVersion": 2,
-        "mediaType": _OCI_MANIFEST,
+        "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config[0], "size": config[1]},
         "layers": [
             {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": s} for d, s in layers
@@ -29,10 +29,10 @@ def index_manifest(children: list[bytes]) -> bytes:
     arch = ["amd64", "arm64", "s390x"]
     body = {
         "schemaVersion": 2,
-        "mediaType": _OCI_INDEX,
+        "mediaType": OCI_INDEX,
         "manifests": [
             {
-                "mediaType": _OCI_MANIFEST,
+                "mediaType": OCI_MANIFEST,
                 "digest": sha(c),
                 "size": len(c),
                 "platform": {"os": "linux", "architecture": arch[i]},
@@ -51,12 +51,12 @@ def accessory_manifest(subject: bytes, artifact_type: str | None, layer: tuple[s
         if artifact_type
         else {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob("cosign-cfg"), "size": 233}
     )
-    body: dict[str, Any] = {"schemaVersion": 2, "mediaType": _OCI_MANIFEST}
+    body: dict[str, Any] = {"schemaVersion": 2, "mediaType": OCI_MANIFEST}
     if artifact_type:
         body["artifactType"] = artifact_type
     body["config"] = config
     body["layers"] = [{"mediaType": layer[0], "digest": layer[1], "size": layer[2]}]
-    body["subject"] = {"mediaType": _OCI_MANIFEST, "digest": sha(subject), "size": len(subject)}
+    body["subject"] = {"mediaType": OCI_MANIFEST, "digest": sha(subject), "size": len(subject)}
     return json.dumps(body).encode()
 
 
@@ -69,8 +69,8 @@ def signed_with_sbom(image: FakeArtifact, day: datetime) -> list[FakeArtifact]:
         image.manifest, "application/spdx+json", ("application/spdx+json", blob("sbom-" + image.digest), 48_000)
     )
     return [
-        FakeArtifact(sha(sig), sig, _OCI_MANIFEST, [], day, subject=image.digest, accessory_type="signature.cosign"),
-        FakeArtifact(sha(sbom), sbom, _OCI_MANIFEST, [], day, subject=image.digest, accessory_type="subject.accessory"),
+        FakeArtifact(sha(sig), sig, OCI_MANIFEST, [], day, subject=image.digest, accessory_type="signature.cosign"),
+        FakeArtifact(sha(sbom), sbom, OCI_MANIFEST, [], day, subject=image.digest, accessory_type="subject.accessory"),
     ]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from analysis.demo.harbor.projects import HarborData
 
 
-def _exporter_text(data: HarborData) -> str:
+def exporter_text(data: HarborData) -> str:
     """What Harbor's exporter serves (harbor-facts §2.2), plus a Go runtime family collectors should skip."""
     lines = ["# HELP go_goroutines Number of goroutines.", "# TYPE go_goroutines gauge", "go_goroutines 42"]
 

@@ -14,7 +14,7 @@ from analysis.demo.harbor.projects import FakeArtifact, FakeProject, FakeReposit
 
 
 @dataclass
-class _Page:
+class Page:
     items: list[Any]
 
 
@@ -62,8 +62,8 @@ def _project_json(data: HarborData, p: FakeProject) -> dict[str, Any]:
     return out
 
 
-def _r_projects(data: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> _Page:
-    return _Page([_project_json(data, p) for p in data.projects])
+def _r_projects(data: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> Page:
+    return Page([_project_json(data, p) for p in data.projects])
 
 
 def _r_summary(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> dict[str, Any]:
@@ -82,8 +82,8 @@ def _r_summary(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) ->
     return out
 
 
-def _r_quotas(data: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> _Page:
-    return _Page(
+def _r_quotas(data: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> Page:
+    return Page(
         [
             {
                 "id": 100 + p.project_id,
@@ -98,9 +98,9 @@ def _r_quotas(data: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> _Pag
     )
 
 
-def _r_repositories(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> _Page:
+def _r_repositories(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> Page:
     p = _project(data, params["project_name"])
-    return _Page(
+    return Page(
         [
             {
                 "id": 1000 * p.project_id + i,
@@ -133,13 +133,13 @@ def _accessory_json(data: HarborData, r: FakeRepository, acc: FakeArtifact) -> d
     }
 
 
-def _r_accessories(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> _Page:
+def _r_accessories(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> Page:
     _p, r = _repository(data, params)
     ref = unquote(params["reference"])
-    return _Page([_accessory_json(data, r, a) for a in r.artifacts if a.subject == ref])
+    return Page([_accessory_json(data, r, a) for a in r.artifacts if a.subject == ref])
 
 
-def _r_artifacts(data: HarborData, params: dict, query: dict, _u: FakeUser | None) -> _Page:
+def _r_artifacts(data: HarborData, params: dict, query: dict, _u: FakeUser | None) -> Page:
     p, r = _repository(data, params)
     items = []
     # Accessories are not listed on their own (Harbor: accessory.Display() is false for cosign, notation, SBOMs).
@@ -192,7 +192,7 @@ def _r_artifacts(data: HarborData, params: dict, query: dict, _u: FakeUser | Non
                 for i, t in enumerate(a.tags)
             ]
         items.append(item)
-    return _Page(items)
+    return Page(items)
 
 
 def _r_retention(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> dict[str, Any]:
@@ -202,8 +202,8 @@ def _r_retention(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) 
     raise KeyError(f"retention {params['id']}")
 
 
-def _r_immutable(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> _Page:
-    return _Page(_project(data, params["project_name_or_id"]).immutable_rules)
+def _r_immutable(data: HarborData, params: dict, _q: dict, _u: FakeUser | None) -> Page:
+    return Page(_project(data, params["project_name_or_id"]).immutable_rules)
 
 
 def _r_statistics(data: HarborData, _p: dict, _q: dict, user: FakeUser | None) -> dict[str, Any]:
@@ -248,7 +248,7 @@ def _r_health(_d: HarborData, _p: dict, _q: dict, _u: FakeUser | None) -> dict[s
     return {"status": "healthy", "components": [{"name": n, "status": "healthy"} for n in names]}
 
 
-_ROUTES = {
+ROUTES = {
     "/systeminfo": _r_systeminfo,
     "/health": _r_health,
     "/statistics": _r_statistics,
@@ -260,8 +260,8 @@ _ROUTES = {
     "/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories": _r_accessories,
     "/retentions/{id}": _r_retention,
     "/projects/{project_name_or_id}/immutabletagrules": _r_immutable,
-    "/replication/policies": lambda d, *_: _Page(d.replication_policies),
-    "/registries": lambda d, *_: _Page(d.registries),
-    "/system/gc": lambda d, *_: _Page(d.gc_history),
-    "/scanners": lambda d, *_: _Page(d.scanners),
+    "/replication/policies": lambda d, *_: Page(d.replication_policies),
+    "/registries": lambda d, *_: Page(d.registries),
+    "/system/gc": lambda d, *_: Page(d.gc_history),
+    "/scanners": lambda d, *_: Page(d.scanners),
 }

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analysis.demo.harbor.artifacts import (
-    _OCI_INDEX,
-    _OCI_MANIFEST,
+    OCI_INDEX,
+    OCI_MANIFEST,
     blob,
     image_manifest,
     index_manifest,
@@ -47,7 +47,7 @@ def _img(app: str, size: int, tags: list[str], day: int, pulled: int | None = No
     return FakeArtifact(
         sha(body),
         body,
-        _OCI_MANIFEST,
+        OCI_MANIFEST,
         tags,
         t0 + timedelta(days=day),
         t0 + timedelta(days=pulled) if pulled is not None else None,
@@ -65,13 +65,13 @@ def _multi_arch_release() -> list[FakeArtifact]:
     index = FakeArtifact(
         sha(idx),
         idx,
-        _OCI_INDEX,
+        OCI_INDEX,
         ["1.0", "latest"],
         t0 + timedelta(days=20),
         t0 + timedelta(days=40),
         children=[sha(amd), sha(arm)],
     )
-    children = [FakeArtifact(sha(b), b, _OCI_MANIFEST, [], t0 + timedelta(days=20)) for b in (amd, arm)]
+    children = [FakeArtifact(sha(b), b, OCI_MANIFEST, [], t0 + timedelta(days=20)) for b in (amd, arm)]
     return [index, *children]
 
 

@@ -27,9 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from analysis.demo.harbor.exporter import _exporter_text
+from analysis.demo.harbor.exporter import exporter_text
 from analysis.demo.harbor.projects import FakeUser, HarborData
-from analysis.demo.harbor.routes import _ROUTES, _Page
+from analysis.demo.harbor.routes import ROUTES, Page
 from analysis.demo.harbor.spec import API, MAX_PAGE_SIZE, SpecValidator, SpecViolation
 
 
@@ -150,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path.startswith(API + "/"):
             self._api_request(parts.path[len(API) :], query)
         elif parts.path == "/metrics":
-            self._send(200, _exporter_text(h.data).encode(), "text/plain; version=0.0.4")
+            self._send(200, exporter_text(h.data).encode(), "text/plain; version=0.0.4")
         elif parts.path == "/service/token":
             who = h.user(self.headers.get("Authorization"))
             if who is None:
@@ -214,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         if template in h.corrupt:
             self._api(200, h.corrupt[template], template)
             return
-        handler = _ROUTES.get(template)
+        handler = ROUTES.get(template)
         if handler is None:
             self._send(404, b"", "text/plain")
             return
@@ -223,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
         except KeyError as exc:
             self._error(404, "NOT_FOUND", f"{exc.args[0]} not found", template)
             return
-        if isinstance(result, _Page):
+        if isinstance(result, Page):
             self._page(result.items, template, path, query)
         else:
             self._api(200, result, template)
