@@ -29,6 +29,8 @@ class Build:
 
 @dataclass
 class DraftRepo:
+    """A repository being generated: its settings first, then the builds the generator's steps add."""
+
     account: str
     region: str
     name: str
