@@ -26,7 +26,7 @@ from _record import record  # noqa: E402
 from analysis.collectors import cloudtrail as ct  # noqa: E402
 from analysis.collectors.aws import AwsSettings  # noqa: E402
 from analysis.demo.aws import EmulatedAWS  # noqa: E402
-from analysis.demo.cloudtrail import put_lookup_events  # noqa: E402
+from analysis.demo.aws.cloudtrail import put_lookup_events  # noqa: E402
 from analysis.demo.estate import ACCOUNT_IDS  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "cloudtrail" / "aws-docs-ecr-events.json"

@@ -14,8 +14,8 @@ from typing import Any
 
 from analysis.collectors.aws import AwsSettings
 from analysis.demo.aws import EmulatedAWS
-from analysis.demo.bill import ce_pages, generate_bill, write_cur2
 from analysis.demo.estate import Estate, generate_estate
+from analysis.demo.estate.bill import ce_pages, generate_bill, write_cur2
 from analysis.pipeline.costs import collect_cost_explorer, collect_cur, plan_cost_explorer
 from analysis.pipeline.ecr import EcrRequest, RunSummary, collect_ecr
 from analysis.warehouse import Warehouse

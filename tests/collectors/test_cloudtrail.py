@@ -15,7 +15,7 @@ from support import settings_for
 
 from analysis.collectors import cloudtrail as ct
 from analysis.collectors.operations import allowed_operations
-from analysis.demo.cloudtrail import put_lookup_events
+from analysis.demo.aws.cloudtrail import put_lookup_events
 from analysis.demo.estate import ACCOUNT_IDS
 from analysis.pipeline.trail import TrailRequest, collect_trail
 from analysis.warehouse import Warehouse

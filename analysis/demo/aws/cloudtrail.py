@@ -1,7 +1,7 @@
 """CloudTrail `LookupEvents` for the emulated AWS: moto 5.2.5 answers it with HTTP 500 (measurement-facts.md §6).
 
 Event history is held on moto's own CloudTrail backend of each (account, region), so moto's reset clears it.
-The answer follows botocore's `cloudtrail` model (checked by tests/demo/test_emulated_cloudtrail.py): one
+The answer follows botocore's `cloudtrail` model (checked by tests/collectors/test_cloudtrail.py): one
 lookup attribute, MaxResults 1..50 (default 50), newest first, `CloudTrailEvent` as a JSON string, a
 `NextToken` only when more events remain and valid only with the same parameters.
 """

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.collectors.costs import CODE_OF_REGION, CeRequest, add_months, month_start, window_months
-from analysis.demo.estate import MT_DOCKER_LIST, MT_OCI_INDEX, Estate
+from analysis.demo.estate.records import MT_DOCKER_LIST, MT_OCI_INDEX, Estate
 
 GIB = float(2**30)
 

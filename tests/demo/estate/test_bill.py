@@ -11,7 +11,7 @@ from support import SMALL, settings_for, today
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.demo.bill import DEMO_TRUTH, ce_pages, generate_bill, usage_type, write_cur2
+from analysis.demo.estate.bill import DEMO_TRUTH, ce_pages, generate_bill, usage_type, write_cur2
 from analysis.demo.runner import run_demo
 from analysis.model.assumptions import Assumptions
 from analysis.model.calibration import calibrate_warehouse

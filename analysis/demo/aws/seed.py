@@ -3,7 +3,7 @@
 Going through the HTTP API would be honest but far too slow (moto's put_image is ~117/s and linear in the
 repository size), and moto's own validators reject parts of the current ECR grammar (archive lifecycle
 rules). So the seed writes the same objects moto's handlers would have created, then the response patches in
-`analysis.demo.aws` serve them. Everything written here is read back over real HTTP by the tests.
+`analysis.demo.aws.server` serve them. Everything written here is read back over real HTTP by the tests.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from moto.iam.models import iam_backends
 from moto.organizations import models as org_models
 from moto.organizations.models import organizations_backends
 
-from analysis.demo.estate import Estate, ImageSpec, RepositorySpec
+from analysis.demo.estate.records import Estate, ImageSpec, RepositorySpec
 
 DEMO_USER = "regcost-demo"
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
