@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from analysis import __version__
+from analysis.cli import inspect  # noqa: F401  (status, iam-policy, pricing: listed before the demo's commands)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -22,12 +23,7 @@ from analysis.cli.base import (
     app,
     console,
 )
-from analysis.cli.collect import _print_registries
-from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
-from analysis.pipeline.estimate import run_estimate
-from analysis.render import render
 from analysis.resources import dashboard_app, shipped_data
-from analysis.warehouse import Warehouse, default_path, queries
 
 DEMO_GITOPS = shipped_data() / "demo-gitops"  # shipped with regcost; the demo's plan scans it for references
 
@@ -38,6 +34,8 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
 ) -> None:
     """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
+    from analysis.warehouse import default_path
+
     with _errors_for_people():
         app_file = dashboard_app()
         if not app_file.exists():
@@ -87,17 +85,23 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
-        from analysis.pipeline.report import inputs_for, plan_view, write_reports
-        from analysis.portability.plan import migration_days
+        from analysis.pipeline.report import write_reports
+        from analysis.pipeline.request import EstimateRequest
+        from analysis.pipeline.result import read_estate, run
+        from analysis.portability.plan import write_plan
+        from analysis.render import render
 
-        demo_plan, plan_files = _demo_plan(db, reports / "harbor")
-        # One migration effort everywhere: the estimate takes the plan's engineer-days, the report shows that plan.
-        estimate_result = run_estimate(db, draws=10_000, plan_days=migration_days(demo_plan))
-        view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
-        written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
+        # One request, one result: the estimate, the plan it takes its effort from (scanning the GitOps folder
+        # shipped for the demo) and the report all come from it; the plan's Harbor payloads are written too.
+        request = EstimateRequest(db=db, draws=10_000, scan_paths=(DEMO_GITOPS,) if DEMO_GITOPS.exists() else ())
+        estate = read_estate(request)
+        estimate_result = run(request, estate)
+        assert estate.plan is not None  # a collected ECR estate always has a plan
+        demo_plan, plan_files = estate.plan, write_plan(estate.plan, reports / "harbor")
+        written = write_reports(estimate_result, reports, name="demo-report")
         if fmt == "json":
             payload = {"schema_version": 1, "regcost_version": __version__, **result}
-            payload["estimate"] = json.loads(estimate_result.model_dump_json())
+            payload["estimate"] = json.loads(render(estimate_result, "json"))
             payload["reports"] = [str(p) for p in written]
             payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
             console.print_json(json.dumps(payload, default=str))
@@ -109,6 +113,10 @@ def demo(
             f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
             f"{sum(result['api_calls'].values()):,} API calls)"
         )
+        from analysis.cli.collect import _print_registries
+        from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
+        from analysis.warehouse import Warehouse, queries
+
         with Warehouse(db, read_only=True) as wh:
             _print_scopes(*scopes_and_unique_bytes(wh))
             _print_registries(queries.registry_storage(wh))
@@ -131,18 +139,6 @@ def demo(
         console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
         console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)
         _print_demo_plan(demo_plan, plan_files, db)
-
-
-def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
-    """The migration plan of the demo estate, scanning the GitOps folder shipped for it (data/demo-gitops)."""
-    from datetime import UTC, datetime
-
-    from analysis.portability.plan import build_plan, write_plan
-
-    gitops = DEMO_GITOPS
-    with Warehouse(db, read_only=True) as wh:
-        result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
-    return result, write_plan(result, out)
 
 
 def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:

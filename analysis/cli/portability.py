@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,8 +21,9 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.pricing import load_catalog
-from analysis.warehouse import Warehouse, default_path
+
+if TYPE_CHECKING:
+    from analysis.warehouse import Warehouse
 
 
 @app.command()
@@ -43,6 +44,8 @@ def lifecycle(
     from analysis.portability.billing import run_lifecycle
     from analysis.portability.inventory import load_inventory
     from analysis.portability.show import lifecycle_json, print_lifecycle
+    from analysis.pricing import load_catalog
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         _check_format(fmt)
@@ -110,6 +113,7 @@ def scan(
     from analysis.portability import references
     from analysis.portability.rewrite import default_mapper, mapper_from, rewrite_files, unified_diff
     from analysis.portability.show import print_references, references_json
+    from analysis.warehouse import Warehouse, default_path
 
     with _errors_for_people():
         _check_format(fmt)
@@ -169,6 +173,7 @@ def plan(
     """Migration plan to Harbor: findings, portability scores, waves with bytes and cost, Harbor API payloads."""
     from analysis.portability.plan import as_dict, build_plan, write_plan
     from analysis.portability.show import print_plan
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         _check_format(fmt)

@@ -1,4 +1,4 @@
-"""`estimate_from_usage`: a hand-written usage file (tests/fixtures/usage/calculator.yaml) through the whole
+"""`estimate`: a hand-written usage file (tests/fixtures/usage/calculator.yaml) through the whole
 estimate, compared with what the AWS Pricing Calculator gives for the same inputs.
 
 The AWS Pricing Calculator (calculator.aws, "Amazon Elastic Container Registry" plus "Data Transfer"), shipped
@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 from analysis.model.costs import GIB
-from analysis.model.estimate import estimate_from_usage
-from analysis.model.inputs import from_usage_file
+from analysis.model.estimate import estimate
+from analysis.model.inputs import from_usage_file, usage_summary
 from analysis.model.scenarios import ScenarioError, load_scenarios, pick
 from analysis.pricing import load_catalog
 
@@ -102,3 +102,9 @@ def test_a_bad_usage_file_is_refused(name, expected):
         from_usage_file(path)
     assert str(err.value).startswith(f"{path}: ")
     assert expected in str(err.value)
+
+
+def estimate_from_usage(path, scenarios, catalog):
+    """The estimate of a usage file with these scenario objects (the model's core, as `run` calls it)."""
+    inp = from_usage_file(path)
+    return estimate(inp, usage_summary(inp), scenarios, catalog)

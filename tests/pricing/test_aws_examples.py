@@ -5,7 +5,7 @@ The sources are documents in which AWS computed the charges (tests/fixtures/aws-
 * Asia Pacific (Singapore) and US West (Oregon): a real AWS bill for May 2025 (line items: rate, quantity, amount);
 * China (Ningxia), in CNY: the cost table of an AWS Solutions implementation guide, June 2023.
 
-ECR storage and inter-region transfer go through the whole estimate (`estimate_from_usage`, calculator terms: no
+ECR storage and inter-region transfer go through the whole estimate (`estimate`, calculator terms: no
 NAT gateway, no free allowance, no growth); the other bill lines check the catalog price of the same region times
 the billed quantity. AWS rounds each bill line to the cent; so do we, per line.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.model.estimate import estimate_from_usage
+from analysis.model.estimate import estimate
+from analysis.model.inputs import from_usage_file, usage_summary
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.pricing import load_catalog
 
@@ -129,3 +130,9 @@ def test_ningxia_s3_requests_to_the_table_s_own_precision(catalog) -> None:
     put = catalog.get("aws.s3.requests.put", region="cn-northwest-1")
     get = catalog.get("aws.s3.requests.get", region="cn-northwest-1")
     assert round(2 * put.price, 4) == 0.0081 and round(4 * get.price, 4) == 0.0054
+
+
+def estimate_from_usage(path, scenarios, catalog):
+    """The estimate of a usage file with these scenario objects (the model's core, as `run` calls it)."""
+    inp = from_usage_file(path)
+    return estimate(inp, usage_summary(inp), scenarios, catalog)

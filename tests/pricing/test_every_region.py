@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.model.estimate import estimate_from_usage
+from analysis.model.estimate import estimate
+from analysis.model.inputs import from_usage_file, usage_summary
 from analysis.model.scenarios import load_scenarios
 from analysis.pricing import load_catalog
 from analysis.pricing.refresh import ecr_regions
@@ -174,3 +175,9 @@ def test_the_cli_estimates_all_regions_at_once_and_explains_the_stand_ins(tmp_pa
     assert explained.exit_code == 0, explained.output
     # Next to the price in the explain table, not only in the notes below it.
     assert "APPROXIMATED:" in explained.output
+
+
+def estimate_from_usage(path, scenarios, catalog):
+    """The estimate of a usage file with these scenario objects (the model's core, as `run` calls it)."""
+    inp = from_usage_file(path)
+    return estimate(inp, usage_summary(inp), scenarios, catalog)
