@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+import analysis.cli.inspect  # noqa: F401  (status, iam-policy, pricing: listed before the demo's commands)
 from analysis import __version__
-from analysis.cli import inspect  # noqa: F401  (status, iam-policy, pricing: listed before the demo's commands)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
