@@ -21,8 +21,6 @@ import typer
 from typer._click import exceptions as click_errors  # typer ships its own Click
 from typer.core import TyperGroup
 
-from analysis import __version__
-
 if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command needs them, not at start-up
     from rich.console import Console
 
@@ -131,6 +129,8 @@ class UsageError(Exception):
 
 def _print_version(wanted: bool) -> None:
     if wanted:
+        from analysis import __version__
+
         sys.stdout.write(f"regcost {__version__}\n")
         raise typer.Exit()
 

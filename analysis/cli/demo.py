@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 import analysis.cli.inspect  # noqa: F401  (status, iam-policy, pricing: listed before the demo's commands)
-from analysis import __version__
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -100,6 +99,8 @@ def demo(
         demo_plan, plan_files = estate.plan, write_plan(estate.plan, reports / "harbor")
         written = write_reports(estimate_result, reports, name="demo-report")
         if fmt == "json":
+            from analysis import __version__
+
             payload = {"schema_version": 1, "regcost_version": __version__, **result}
             payload["estimate"] = json.loads(render(estimate_result, "json"))
             payload["reports"] = [str(p) for p in written]
