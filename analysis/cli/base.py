@@ -100,7 +100,7 @@ class _LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
@@ -108,7 +108,16 @@ class _LazyConsole:
             if options.pop("piped_width", None) and not sys.stdout.isatty():
                 options["width"] = 160
             self._console = Console(**options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+
+def _real(lazy: Console) -> Console:
+    """The rich Console behind a lazy one: rich's own objects (a progress bar) need the real thing."""
+    proxy = cast(Any, lazy)
+    return cast("Console", proxy.made()) if isinstance(proxy, _LazyConsole) else lazy
 
 
 # Piped output (CI logs, `| less`) is not squeezed to 80 columns: tables stay readable.
@@ -205,7 +214,7 @@ def _run_with_progress(work: Callable[[Callable[[str, int], None]], RunSummary],
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=_real(err),
         transient=True,
     ) as bar:
         scopes = bar.add_task("regions", total=None)
@@ -292,7 +301,7 @@ def _steps(total: int, quiet: bool = False) -> Iterator[Callable[[str], None]]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=_real(err), transient=True
     ) as bar:
         task = bar.add_task("", total=total)
 

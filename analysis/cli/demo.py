@@ -19,6 +19,7 @@ from analysis.cli.base import (
     _gib,
     _print_errors,
     _run_with_progress,
+    _steps,
     app,
     console,
 )
@@ -93,11 +94,19 @@ def demo(
         # One request, one result: the estimate, the plan it takes its effort from (scanning the GitOps folder
         # shipped for the demo) and the report all come from it; the plan's Harbor payloads are written too.
         request = EstimateRequest(db=db, draws=10_000, scan_paths=(DEMO_GITOPS,) if DEMO_GITOPS.exists() else ())
-        estate = read_estate(request)
-        estimate_result = run(request, estate)
-        assert estate.plan is not None  # a collected ECR estate always has a plan
-        demo_plan, plan_files = estate.plan, write_plan(estate.plan, reports / "harbor")
-        written = write_reports(estimate_result, reports, name="demo-report")
+        with _steps(4, quiet=fmt == "json") as step:
+            step("reading the estate and building the migration plan")
+            estate = read_estate(request)
+            step("estimating (10,000 Monte Carlo draws)")
+            estimate_result = run(request, estate)
+            assert estate.plan is not None  # a collected ECR estate always has a plan
+            demo_plan, plan_files = estate.plan, write_plan(estate.plan, reports / "harbor")
+            written = write_reports(
+                estimate_result,
+                reports,
+                name="demo-report",
+                on_step=lambda f: step(f"rendering the {f.upper()} report"),
+            )
         if fmt == "json":
             from analysis import __version__
 

@@ -17,6 +17,7 @@ from analysis.cli.base import (
     _at,
     _check_format,
     _errors_for_people,
+    _steps,
     app,
     console,
     err,
@@ -180,9 +181,12 @@ def plan(
         missing = [str(p) for p in scan_paths or [] if not p.exists()]
         if missing:
             raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
-        with Warehouse(db, read_only=True) as wh:
-            result = build_plan(wh, scan_paths=scan_paths, at=_at(at), wave_size=wave_size)
-        written = write_plan(result, output)
+        with _steps(2) as step:
+            step("building the migration plan" + (" and scanning for references" if scan_paths else ""))
+            with Warehouse(db, read_only=True) as wh:
+                result = build_plan(wh, scan_paths=scan_paths, at=_at(at), wave_size=wave_size)
+            step("writing the Harbor payloads")
+            written = write_plan(result, output)
         if fmt == "json":
             files = {k: str(v) for k, v in written.items()}
             console.print_json(json.dumps(as_dict(result) | {"files": files}, default=str))
