@@ -143,7 +143,7 @@ def demo(
         console.print()
         sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
         console.print(
-            f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --explain[/] "
+            f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --scan {DEMO_GITOPS} --explain[/] "
             f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
         )
         console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")

@@ -37,6 +37,22 @@ if TYPE_CHECKING:
     from analysis.pipeline.request import EstimateRequest
 
 
+ScanOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--scan",
+        help="Scan these files or folders for image references: the migration plan, and the effort the "
+        "self-hosted scenarios price, count them (repeatable; default: no scan).",
+    ),
+]
+
+
+def _check_scan(scan_paths: list[Path] | None) -> None:
+    missing = [str(p) for p in scan_paths or [] if not p.exists()]
+    if missing:
+        raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
+
+
 def _request(**fields: Any) -> EstimateRequest:
     """The flags as the one request every estimate starts from (analysis/pipeline/request.py)."""
     from analysis.pipeline.request import EstimateRequest
@@ -77,10 +93,12 @@ def estimate(
     as_region: Annotated[
         str, typer.Option("--as-region", help="With --from-registry: the AWS region the estate would live in on ECR.")
     ] = DEFAULT_REGION,
+    scan_paths: ScanOption = None,
     db: DbOption = None,
 ) -> None:
     """Project what each scenario costs month by month, and when a migration pays back."""
     with _errors_for_people():
+        _check_scan(scan_paths)
         from analysis.pipeline.result import run
         from analysis.render import render
 
@@ -98,6 +116,7 @@ def estimate(
             calibrate=calibrate,
             registry=from_registry,
             region=as_region,
+            scan_paths=scan_paths,
         )
         with _steps(1, quiet=output is None and not draws) as step:
             step("estimating" + (f" ({draws:,} Monte Carlo draws)" if draws else ""))
@@ -208,23 +227,14 @@ def report(
     seed: SeedOption = DEFAULT_SEED,
     at: AsOfOption = None,
     calibrate: CalibrateOption = False,
-    scan_paths: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--scan",
-            help="Scan these files or folders for image references for the migration plan (repeatable; "
-            "default: no scan).",
-        ),
-    ] = None,
+    scan_paths: ScanOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
     with _errors_for_people():
         if not name or Path(name).name != name:
             raise UsageError(f"--name {name!r}: expected a file name without folders")
-        missing = [str(p) for p in scan_paths or [] if not p.exists()]
-        if missing:
-            raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
+        _check_scan(scan_paths)
         from analysis.pipeline.report import formats_of, write_reports
         from analysis.pipeline.result import run
 

@@ -45,8 +45,14 @@ def effort_line(result: Result) -> str | None:
         return None
     title = result.estimate.scenario(e.scenario).title
     spread = f" ({days(e.low)}–{days(e.high)})" if e.low is not None and e.high is not None else ""
+    scanned = result.plan.scanned if result.plan is not None else []
+    plan = (
+        f"from the migration plan (regcost plan; references scanned in {', '.join(scanned)})"
+        if scanned
+        else "from the migration plan (regcost plan; no reference scan: --scan PATH adds the references' effort)"
+    )
     origin = {
-        "migration plan": "from the migration plan (regcost plan)",
+        "migration plan": plan,
         "scenario file": "set by the scenario file",
         "scenario assumptions": "from the scenario's assumptions (base + per 100 repositories)",
     }.get(e.source, e.source)
