@@ -191,9 +191,9 @@ def _explain(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, ScenarioError | CatalogError):
         return 2, str(exc)
     if isinstance(exc, ValidationError):  # a request that cannot be estimated (analysis/pipeline/request.py)
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        return 2, f"{where}: {first['msg']}"
+        problem = exc.errors()[0]
+        where = ".".join(str(x) for x in problem["loc"])
+        return 2, f"{where}: {problem['msg']}"
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return 1, f"{exc}; list profiles with `aws configure list-profiles`"
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
@@ -237,7 +237,7 @@ def _print_errors(errors: list[Any]) -> None:
     if not errors:
         return
     err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
-    grouped: dict[tuple[str, str], list[Any]] = {}
+    grouped: dict[tuple[Any, Any], list[Any]] = {}
     for e in errors:
         get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k, None)
         grouped.setdefault((get("operation"), get("error_code")), []).append(get)

@@ -27,28 +27,30 @@ class EstimateRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    db: Path | None = Field(None, description="Warehouse file; None: $REGCOST_DB or ./regcost.duckdb.")
-    usage: Path | None = Field(None, description="Hand-written usage file instead of the warehouse (what-if).")
+    db: Path | None = Field(default=None, description="Warehouse file; None: $REGCOST_DB or ./regcost.duckdb.")
+    usage: Path | None = Field(default=None, description="Hand-written usage file instead of the warehouse (what-if).")
     scenarios: tuple[str, ...] = Field(
-        (), description="Scenario names; empty: every preset. The first is the baseline."
+        default=(), description="Scenario names; empty: every preset. The first is the baseline."
     )
     scenario_files: tuple[Path, ...] = ()
     catalogs: tuple[Path, ...] = ()
-    horizon: int | None = Field(None, ge=1, le=120, description="Months to project; None: the baseline's.")
+    horizon: int | None = Field(default=None, ge=1, le=120, description="Months to project; None: the baseline's.")
     currency: str | None = None
-    draws: int = Field(0, ge=0, description="Monte Carlo draws (0: the base case only).")
+    draws: int = Field(default=0, ge=0, description="Monte Carlo draws (0: the base case only).")
     seed: int = DEFAULT_SEED
     at: datetime | None = Field(
-        None,
+        default=None,
         description="Evaluate the estate as of this time (growth window, plan, data-quality ages). None: when the "
         "newest collection finished (a usage file: now).",
     )
-    calibrate: bool = Field(False, description="Fit the layer-cache hit ratio and consumer split to the bill first.")
-    registry: str | None = Field(
-        None, description="Estimate a collected Harbor/OCI registry (URL or id; '' = the only one)."
+    calibrate: bool = Field(
+        default=False, description="Fit the layer-cache hit ratio and consumer split to the bill first."
     )
-    region: str = Field(DEFAULT_REGION, description="With `registry`: the ECR region it would live in.")
-    scan_paths: tuple[Path, ...] = Field((), description="Folders scanned for image references by the plan.")
+    registry: str | None = Field(
+        default=None, description="Estimate a collected Harbor/OCI registry (URL or id; '' = the only one)."
+    )
+    region: str = Field(default=DEFAULT_REGION, description="With `registry`: the ECR region it would live in.")
+    scan_paths: tuple[Path, ...] = Field(default=(), description="Folders scanned for image references by the plan.")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="Assumptions set by hand for every scenario ({name: value}; consumers: {share: value}).",

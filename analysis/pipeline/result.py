@@ -288,7 +288,7 @@ def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
 
 def gather_registries(warehouse: Warehouse) -> list[RegistryStorage]:
     return [
-        RegistryStorage(**{k: r.get(k) for k in RegistryStorage.model_fields})
+        RegistryStorage.model_validate({k: r.get(k) for k in RegistryStorage.model_fields})
         for r in queries.registry_storage(warehouse)
     ]
 

@@ -244,8 +244,16 @@ def _csv(full: Result) -> str:
     writer.writerow(["scenario", "title", "component", "group", "month", "cost", "currency", "quantity", "unit"])
     cur = result.currency
 
-    def row(s: ScenarioResult, component: str, group: str, month: object, cost: float, *qty: object) -> None:
-        quantity = (round(float(qty[0]), 2), qty[1]) if qty and qty[0] is not None else ("", "")
+    def row(
+        s: ScenarioResult,
+        component: str,
+        group: str,
+        month: object,
+        cost: float,
+        qty: float | None = None,
+        unit: str | None = None,
+    ) -> None:
+        quantity = (round(qty, 2), unit or "") if qty is not None else ("", "")
         writer.writerow([_cell(v) for v in (s.name, s.title, component, group, month, round(cost, 2), cur, *quantity)])
 
     for s in result.scenarios:
