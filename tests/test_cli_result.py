@@ -117,4 +117,7 @@ def test_the_clis_own_defaults_are_the_models():
     from analysis.render import FORMATS
 
     assert base.DEFAULT_SEED == DEFAULT_SEED and base.DEFAULT_REGION == DEFAULT_REGION
-    assert base.ESTIMATE_FORMATS == FORMATS and base.REPORT_FORMATS == REPORT_CHOICES
+    assert base.ESTIMATE_FORMATS == FORMATS and base.REPORT_CHOICES == REPORT_CHOICES
+    for command, choices in (("estimate", FORMATS), ("report", REPORT_CHOICES)):  # what --help lists
+        shown = runner.invoke(app, [command, "--help"]).output
+        assert f"<{'|'.join(choices)}>" in shown, command

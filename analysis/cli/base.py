@@ -26,12 +26,12 @@ if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command need
 
     from analysis.pipeline.ecr import RunSummary
 
-# Defaults the options show, without importing the model at start-up (tests/test_cli_startup.py checks them
-# against analysis.model.estimate.DEFAULT_SEED, registry_workload.DEFAULT_REGION and analysis.render.FORMATS).
+# Defaults and choices the options show, without importing the model at start-up (tests/test_cli_result.py checks
+# them against the model's DEFAULT_SEED and DEFAULT_REGION, analysis.render.FORMATS and pipeline.report's choices).
 DEFAULT_SEED = 20261127
 DEFAULT_REGION = "us-east-1"
 ESTIMATE_FORMATS = ("table", "json", "csv", "markdown")
-REPORT_FORMATS = ("html", "pdf", "both")
+REPORT_CHOICES = ("html", "pdf", "both")
 
 
 def _say_error(message: str) -> None:
@@ -347,8 +347,3 @@ CalibrateOption = Annotated[
     bool,
     typer.Option("--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."),
 ]
-
-
-def _check_currency(currency: str | None) -> None:
-    if currency is not None and currency not in ("USD", "EUR"):
-        raise UsageError(f"--currency {currency}: expected USD or EUR")
