@@ -30,7 +30,11 @@ UPDATE = os.environ.get("REGCOST_UPDATE_GOLDEN") == "1"
 
 
 def golden_request() -> EstimateRequest:
-    return EstimateRequest(usage=USAGE, draws=500, at=AT)
+    # three scenarios over a year: every kind of row (monthly, one-time, summary, percentiles) in files a
+    # reviewer can read
+    return EstimateRequest(
+        usage=USAGE, scenarios=("ecr", "harbor-eu-cloud", "hybrid-proxy"), horizon=12, draws=500, at=AT
+    )
 
 
 def pinned(result: Result) -> Result:
