@@ -121,3 +121,13 @@ def test_the_clis_own_defaults_are_the_models():
     for command, choices in (("estimate", FORMATS), ("report", REPORT_CHOICES)):  # what --help lists
         shown = runner.invoke(app, [command, "--help"]).output
         assert f"<{'|'.join(choices)}>" in shown, command
+
+
+def test_regcost_plan_is_the_plan_the_estimate_took(collected_db: Path, tmp_path: Path):
+    plan = runner.invoke(app, ["plan", "--db", str(collected_db), "-o", str(tmp_path), "-f", "json"])
+    assert plan.exit_code == 0, plan.output
+    shown = json.loads(plan.output)
+    estimate = _estimate(collected_db)
+    when = {datetime.fromisoformat(t) for t in (shown["at"], estimate["migration_plan"]["at"], estimate["as_of"])}
+    assert len(when) == 1  # one date: the newest collection
+    assert shown["summary"]["migration_days"]["base"] == estimate["effort"]["days"]

@@ -326,7 +326,7 @@ AsOfOption = Annotated[
         "--at",
         help="Evaluate the estate as of this date (YYYY-MM-DD or ISO 8601, UTC): the growth window and the "
         "migration plan end there. Default: when the newest collection finished, so the same warehouse gives "
-        "the same numbers whenever it is read.",
+        "the same numbers whenever it is read (estimate, report and plan alike).",
     ),
 ]
 

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from analysis.cli.base import (
+    AsOfOption,
     AtOption,
     DbOption,
     FormatOption,
     UsageError,
+    _as_of,
     _at,
     _check_format,
     _errors_for_people,
@@ -167,11 +169,12 @@ def plan(
         Path, typer.Option("--output", "-o", help="Folder for the Harbor payloads, plan.json and scenario overrides.")
     ] = Path("reports/harbor"),
     wave_size: Annotated[int, typer.Option(help="Most repositories in one wave (the pilot wave has 10).", min=1)] = 50,
-    at: AtOption = None,
+    at: AsOfOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Migration plan to Harbor: findings, portability scores, waves with bytes and cost, Harbor API payloads."""
+    from analysis.pipeline.result import last_collected
     from analysis.portability.plan import as_dict, build_plan, write_plan
     from analysis.portability.show import print_plan
     from analysis.warehouse import Warehouse
@@ -184,7 +187,9 @@ def plan(
         with _steps(2) as step:
             step("building the migration plan" + (" and scanning for references" if scan_paths else ""))
             with Warehouse(db, read_only=True) as wh:
-                result = build_plan(wh, scan_paths=scan_paths, at=_at(at), wave_size=wave_size)
+                # as of the newest collection unless --at: the same plan the estimate and the report take
+                when = _as_of(at) or last_collected(wh)
+                result = build_plan(wh, scan_paths=scan_paths, at=when, wave_size=wave_size)
             step("writing the Harbor payloads")
             written = write_plan(result, output)
         if fmt == "json":
