@@ -34,6 +34,7 @@ bench: setup-test
 	.venv/bin/python benchmarks/cur_scan.py
 	.venv/bin/python benchmarks/report_demo.py
 	.venv/bin/python benchmarks/dashboard_1m.py
+	.venv/bin/python benchmarks/cli_startup.py
 
 clean:
 	rm -f regcost.duckdb regcost-demo.duckdb regcost*.duckdb.lock regcost*.duckdb.staging

@@ -1,4 +1,4 @@
-"""Estimate over a 5,000,000-image warehouse: wall time and peak memory of `estimate_from_warehouse`.
+"""Estimate over a 5,000,000-image warehouse: wall time and peak memory of `run(EstimateRequest(db=...))`.
 
 The warehouse is generated straight into DuckDB through the warehouse's own schema (numpy arrays → Arrow →
 `INSERT … SELECT`, digests hashed by DuckDB): no per-row Python, and not the demo generator (for ≤ 100k).
@@ -9,7 +9,7 @@ across repositories, config blobs, 90 days of pull counts for repositories that 
 builds them) and one registry with BLOB_MOUNTING=ENABLED.
 
 The estimate is then run in fresh subprocesses (the generator's memory does not count): open the warehouse
-read-only → `estimate_from_warehouse` over every preset scenario → result object. Peak memory is that
+read-only → `run(EstimateRequest(db=...))` over every preset scenario → result object. Peak memory is that
 subprocess's `ru_maxrss`. Figures go to docs/benchmarks.md (section `estimate-5m`).
 
     .venv/bin/python benchmarks/estimate_5m.py [--images 5000000] [--repositories 20000] [--db PATH] [--keep]
@@ -378,17 +378,14 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
 
 
 def measure(db: Path) -> dict[str, Any]:
-    """Run in a fresh process: open read-only → estimate over every preset scenario → result object."""
-    from analysis.model.estimate import estimate_from_warehouse
-    from analysis.model.scenarios import load_scenarios, pick
-    from analysis.pricing import load_catalog
+    """Run in a fresh process: open read-only → estimate over every preset scenario (with the migration plan
+    that gives the self-hosted scenarios their effort) → result object, as `regcost estimate --draws 0` does."""
+    from analysis.pipeline.request import EstimateRequest
+    from analysis.pipeline.result import run
 
-    scenarios = pick(load_scenarios(None), None)
-    catalog = load_catalog(None)
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    with Warehouse(db, read_only=True) as wh:
-        result = estimate_from_warehouse(wh, scenarios, catalog)
+    result = run(EstimateRequest(db=db)).estimate
     seconds = time.perf_counter() - t0
     hwm = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM"))
     return {

@@ -11,6 +11,7 @@ estimates the preset scenarios twice with the same Monte Carlo draws and seed: o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -18,11 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _record import record  # noqa: E402
 
-from analysis.model.estimate import estimate_from_warehouse
-from analysis.model.scenarios import load_scenarios, pick  # noqa: E402
-from analysis.pipeline.estimate import run_estimate
-from analysis.pricing.catalog import load_catalog  # noqa: E402
-from analysis.warehouse import Warehouse  # noqa: E402
+from analysis.pipeline.request import EstimateRequest  # noqa: E402
+from analysis.pipeline.result import read_estate, run  # noqa: E402
 
 MEASURED = ("layer_cache_hit_ratio", "private_subnet_share", "vpc_endpoint_share")
 TARGETS = ("hybrid-proxy", "harbor-eu-cloud")
@@ -34,10 +32,11 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2000)
     args = parser.parse_args()
 
-    def both(names: list[str] | None):
-        with Warehouse(args.db, read_only=True) as wh:
-            preset = estimate_from_warehouse(wh, pick(load_scenarios(), names), load_catalog(), draws=args.draws)
-        return preset, run_estimate(args.db, scenario=names, draws=args.draws)
+    def both(names: list[str]):
+        request = EstimateRequest(db=args.db, scenarios=tuple(names), draws=args.draws)
+        estate = read_estate(request)
+        preset = run(request, dataclasses.replace(estate, measurements=[])).estimate  # as if nothing was measured
+        return preset, run(request, estate).estimate
 
     rows = []
     for target in TARGETS:

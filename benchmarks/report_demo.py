@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import record  # noqa: E402
 
 from analysis.demo.runner import run_demo  # noqa: E402
-from analysis.pipeline.report import build_inputs  # noqa: E402
+from analysis.pipeline.request import EstimateRequest  # noqa: E402
+from analysis.pipeline.result import run  # noqa: E402
 from analysis.render.document import render_document  # noqa: E402
 from analysis.render.pdf import chart_server, chart_svgs  # noqa: E402
 
@@ -51,7 +52,7 @@ def html_in_process(db: Path) -> float:
     from analysis.render.html import render_html
 
     t0 = time.perf_counter()
-    render_html(build_inputs(db, draws=10_000))
+    render_html(run(EstimateRequest(db=db, draws=10_000)))
     return time.perf_counter() - t0
 
 
@@ -60,7 +61,7 @@ def pdf_split(db: Path) -> dict[str, float]:
     from weasyprint import HTML
 
     t0 = time.perf_counter()
-    inputs = build_inputs(db, draws=10_000)
+    inputs = run(EstimateRequest(db=db, draws=10_000))
     t1 = time.perf_counter()
     with chart_server():
         t2 = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import click
 import typer.main
 
@@ -15,6 +17,16 @@ def commands(cmd: click.Command, path: list[str], ctx: click.Context):
             yield from commands(sub, [*path, name], click.Context(sub, parent=ctx, info_name=name))
     else:
         yield path, cmd
+
+
+def _choices(param: click.Parameter) -> tuple[str, ...]:
+    """The values a Literal-typed option takes (typer turns `Literal[...]` into a choice)."""
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
+    for arg in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(arg) is typing.Literal:
+            return tuple(str(a) for a in typing.get_args(arg))
+    return ()
 
 
 def main() -> None:
@@ -34,7 +46,9 @@ def main() -> None:
                 default = (
                     f" Default: `{p.default}`." if p.default not in (None, False, [], ()) and p.show_default else ""
                 )
-                print(f"| {names} | {(p.help or '').replace('|', '/')}{default} |")
+                choices = _choices(p)
+                among = f" One of: {', '.join(f'`{c}`' for c in choices)}." if choices else ""
+                print(f"| {names} | {(p.help or '').replace('|', '/')}{among}{default} |")
             print()
 
 

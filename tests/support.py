@@ -90,3 +90,13 @@ def serving_dashboard(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+
+
+def estimate_from_usage(path: Path, scenarios: list, catalog: object):
+    """The estimate of a usage file with these scenario objects (the model's core, as `pipeline.result.run` calls
+    it): for tests that hand the model scenario objects rather than files."""
+    from analysis.model.estimate import estimate
+    from analysis.model.inputs import from_usage_file, usage_summary
+
+    inp = from_usage_file(path)
+    return estimate(inp, usage_summary(inp), scenarios, catalog)

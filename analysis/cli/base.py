@@ -1,48 +1,135 @@
 """The shared parts of the `regcost` command: the Typer apps, consoles, common options, and errors for
 people — one line saying what went wrong and what to do, exit code 1 (2 for bad usage); tracebacks only
-with --debug."""
+with --debug. Click's own usage errors (an unknown option, a value not among the choices) are said the
+same way.
+
+Start-up is kept to the CLI framework's own: this module and the command modules import typer, click and the
+standard library only; pandas, DuckDB, the model and rich's renderables load inside the commands that use
+them (benchmarks/cli_startup.py measures `regcost --help`).
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from analysis import __version__
-from analysis.warehouse import WarehouseError
+from typer._click import exceptions as click_errors  # typer ships its own Click
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command needs them, not at start-up
+    from rich.console import Console
+
     from analysis.pipeline.ecr import RunSummary
 
-app = typer.Typer(
+# Defaults and choices the options show, without importing the model at start-up (tests/test_cli_result.py checks
+# them against the model's DEFAULT_SEED and DEFAULT_REGION, analysis.render.FORMATS and pipeline.report's choices).
+DEFAULT_SEED = 20261127
+DEFAULT_REGION = "us-east-1"
+ESTIMATE_FORMATS = ("table", "json", "csv", "markdown")
+REPORT_CHOICES = ("html", "pdf", "both")
+
+
+def _say_error(message: str) -> None:
+    """The one style of every error: `error: what went wrong; what to do` on stderr (red when a terminal)."""
+    label = "\033[1;31merror:\033[0m" if sys.stderr.isatty() else "error:"
+    sys.stderr.write(f"{label} {message}\n")
+    sys.stderr.flush()
+
+
+class _Group(TyperGroup):
+    """Click's usage errors in regcost's style (one line, what to do, exit code 2) instead of a usage block."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
+        except click_errors.NoArgsIsHelpError as exc:  # `regcost collect` alone: the help, as asked
+            sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
+            code = exc.exit_code
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "regcost"
+            message = exc.format_message().replace("Value error, ", "").rstrip(".")
+            _say_error(f"{message}; see `{where} --help`")
+            code = exc.exit_code
+        except click_errors.ClickException as exc:
+            _say_error(exc.format_message())
+            code = exc.exit_code
+        except typer.Abort:
+            _say_error("aborted")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _typer(**kwargs: Any) -> typer.Typer:
+    # Plain Click help: rich's help renderer alone takes three times the framework's import time.
+    return typer.Typer(cls=_Group, rich_markup_mode=None, no_args_is_help=True, **kwargs)
+
+
+app = _typer(
     name="regcost",
     help="What your container registry costs on AWS ECR, what it would cost self-hosted (Harbor), "
     "and what it takes to move.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-collect_app = typer.Typer(help="Collect inventories and usage into the warehouse.", no_args_is_help=True)
+collect_app = _typer(help="Collect inventories and usage into the warehouse.")
 app.add_typer(collect_app, name="collect")
-pricing_app = typer.Typer(help="The price catalog: what is in force, and refreshing AWS prices.", no_args_is_help=True)
+pricing_app = _typer(help="The price catalog: what is in force, and refreshing AWS prices.")
 app.add_typer(pricing_app, name="pricing")
 
+
+class _LazyConsole:
+    """A rich Console made on first use: rich's console costs start-up time that `--help` need not pay."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def made(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            options = dict(self._options)
+            if options.pop("piped_width", None) and not sys.stdout.isatty():
+                options["width"] = 160
+            self._console = Console(**options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+
+def _real(lazy: Console) -> Console:
+    """The rich Console behind a lazy one: rich's own objects (a progress bar) need the real thing."""
+    proxy = cast(Any, lazy)
+    return cast("Console", proxy.made()) if isinstance(proxy, _LazyConsole) else lazy
+
+
 # Piped output (CI logs, `| less`) is not squeezed to 80 columns: tables stay readable.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+console = cast("Console", _LazyConsole(piped_width=True))
+err = cast("Console", _LazyConsole(stderr=True))
 _state = {"debug": False}
 
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Warehouse file (DuckDB). Default: $REGCOST_DB or ./regcost.duckdb.", show_default=False),
 ]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+FormatOption = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="Output format.")]
 
 
 class UsageError(Exception):
@@ -51,7 +138,9 @@ class UsageError(Exception):
 
 def _print_version(wanted: bool) -> None:
     if wanted:
-        console.print(f"regcost {__version__}", highlight=False)
+        from analysis import __version__
+
+        sys.stdout.write(f"regcost {__version__}\n")
         raise typer.Exit()
 
 
@@ -79,7 +168,7 @@ def _errors_for_people() -> Iterator[None]:
         if _state["debug"]:
             raise
         code, message = _explain(exc)
-        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        _say_error(message)
         raise typer.Exit(code) from None
 
 
@@ -87,6 +176,7 @@ def _explain(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, UsageError):
         return 2, str(exc)
     import botocore.exceptions
+    from pydantic import ValidationError
 
     from analysis.collectors.accounts import AccountsError
     from analysis.collectors.cur import CurError
@@ -94,11 +184,16 @@ def _explain(exc: Exception) -> tuple[int, str]:
     from analysis.model.estimate import EmptyWarehouse
     from analysis.model.scenarios import ScenarioError
     from analysis.pricing import CatalogError
+    from analysis.warehouse import WarehouseError
 
     if isinstance(exc, WarehouseError | AccountsError | EmptyWarehouse | CurError | CalibrationError):
         return 1, str(exc)
     if isinstance(exc, ScenarioError | CatalogError):
         return 2, str(exc)
+    if isinstance(exc, ValidationError):  # a request that cannot be estimated (analysis/pipeline/request.py)
+        problem = exc.errors()[0]
+        where = ".".join(str(x) for x in problem["loc"])
+        return 2, f"{where}: {problem['msg']}"
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return 1, f"{exc}; list profiles with `aws configure list-profiles`"
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
@@ -112,12 +207,14 @@ def _explain(exc: Exception) -> tuple[int, str]:
 def _run_with_progress(work: Callable[[Callable[[str, int], None]], RunSummary], quiet: bool) -> RunSummary:
     if quiet or not sys.stderr.isatty():
         return work(lambda _e, _n: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=_real(err),
         transient=True,
     ) as bar:
         scopes = bar.add_task("regions", total=None)
@@ -140,7 +237,7 @@ def _print_errors(errors: list[Any]) -> None:
     if not errors:
         return
     err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
-    grouped: dict[tuple[str, str], list[Any]] = {}
+    grouped: dict[tuple[Any, Any], list[Any]] = {}
     for e in errors:
         get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k, None)
         grouped.setdefault((get("operation"), get("error_code")), []).append(get)
@@ -168,11 +265,19 @@ CatalogOption = Annotated[
 ]
 
 
-def _at(text: str | None) -> Any:
-    from datetime import UTC, datetime
+def _at(text: str | None) -> datetime:
+    """`--at` as a UTC time; now when not given."""
+    from datetime import UTC
+
+    return _as_of(text) or datetime.now(UTC)
+
+
+def _as_of(text: str | None) -> datetime | None:
+    """`--at` as a UTC time; None when not given (the command's own default)."""
+    from datetime import UTC
 
     if text is None:
-        return datetime.now(UTC)
+        return None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -181,8 +286,29 @@ def _at(text: str | None) -> Any:
 
 
 def _check_format(fmt: str) -> None:
+    """Click checks the choices already; kept for callers that build a format themselves."""
     if fmt not in ("table", "json"):
         raise UsageError(f"--format {fmt}: expected table or json")
+
+
+@contextmanager
+def _steps(total: int, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """Progress for work that takes seconds (a report, a plan): a spinner naming the step under way, on
+    stderr when it is a terminal; `step(text)` moves to the next step."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _text: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=_real(err), transient=True
+    ) as bar:
+        task = bar.add_task("", total=total)
+
+        def step(text: str) -> None:
+            bar.update(task, description=text, advance=0 if not bar.tasks[task].description else 1)
+
+        yield step
 
 
 def _gib(n: float) -> str:
@@ -194,6 +320,15 @@ def _gib(n: float) -> str:
 AtOption = Annotated[
     str | None, typer.Option("--at", help="Evaluate as of this date (YYYY-MM-DD or ISO 8601, UTC). Default: now.")
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Evaluate the estate as of this date (YYYY-MM-DD or ISO 8601, UTC): the growth window and the "
+        "migration plan end there. Default: when the newest collection finished, so the same warehouse gives "
+        "the same numbers whenever it is read (estimate, report and plan alike).",
+    ),
+]
 
 
 # Options of the model's commands (estimate, report) --------------------------------------------------
@@ -201,7 +336,9 @@ HorizonOption = Annotated[int | None, typer.Option(help="Months to project (defa
 UsageFileOption = Annotated[
     Path | None, typer.Option("--usage", help="Hand-written usage YAML instead of the warehouse (what-if).")
 ]
-CurrencyOption = Annotated[str | None, typer.Option(help="USD or EUR (default: the baseline scenario's).")]
+CurrencyOption = Annotated[
+    Literal["USD", "EUR"] | None, typer.Option(help="Currency (default: the baseline scenario's).")
+]
 DrawsOption = Annotated[
     int, typer.Option(help="Monte Carlo draws over the assumptions' ranges (0: the base case only).", min=0)
 ]
@@ -210,8 +347,3 @@ CalibrateOption = Annotated[
     bool,
     typer.Option("--calibrate", help="Fit the layer-cache hit ratio and consumer split to the collected bill first."),
 ]
-
-
-def _check_currency(currency: str | None) -> None:
-    if currency is not None and currency not in ("USD", "EUR"):
-        raise UsageError(f"--currency {currency}: expected USD or EUR")

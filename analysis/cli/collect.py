@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from analysis.cli.base import (
     DbOption,
@@ -21,11 +20,9 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.units import human_bytes
 
 if TYPE_CHECKING:
     from analysis.pipeline.ecr import RunSummary
-from analysis.warehouse import Warehouse, default_path
 
 
 def _known_regions() -> set[str]:
@@ -90,6 +87,7 @@ def collect_ecr_cmd(
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.ecr import EcrOptions
     from analysis.pipeline.ecr import EcrRequest, collect_ecr
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if organization and role_arn:
@@ -136,6 +134,7 @@ def collect_costs_cmd(
     """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
     from analysis.collectors.aws import AwsSettings
     from analysis.pipeline.costs import collect_cost_explorer, collect_cur
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if cost_explorer == (cur is not None):
@@ -165,6 +164,8 @@ def collect_costs_cmd(
 
 
 def _print_summary(summary: RunSummary, fmt: str) -> None:
+    from rich.table import Table
+
     if fmt == "json":
         console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
         return
@@ -253,6 +254,8 @@ def _collect_registry_cmd(
 ) -> None:
     from analysis.collectors.http import Credentials, HttpClient
     from analysis.pipeline.registry import collect_registry
+    from analysis.units import human_bytes
+    from analysis.warehouse import Warehouse, default_path
 
     url = _registry_url(url, "--url")
     if metrics_url:
@@ -405,6 +408,8 @@ def collect_oci_cmd(
 
 def _physical_cell(r: dict[str, Any]) -> str:
     """Physical bytes with their source when it is not /statistics; unknown says so (never 0)."""
+    from analysis.units import human_bytes
+
     if r["physical_bytes"] is None:
         return "unknown"
     named = {"exporter": " (exporter)", "blob_sum": " (blob sums, lower bound)"}
@@ -413,6 +418,10 @@ def _physical_cell(r: dict[str, Any]) -> str:
 
 def _print_registries(registries: list[dict[str, Any]]) -> None:
     """Self-hosted registries: the three storage numbers, and why they differ (harbor-facts §3)."""
+    from rich.table import Table
+
+    from analysis.units import human_bytes
+
     if not registries:
         return
     table = Table(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from analysis import __version__
+import analysis.cli.inspect  # noqa: F401  (status, iam-policy, pricing: listed before the demo's commands)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -19,15 +19,11 @@ from analysis.cli.base import (
     _gib,
     _print_errors,
     _run_with_progress,
+    _steps,
     app,
     console,
 )
-from analysis.cli.collect import _print_registries
-from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
-from analysis.pipeline.estimate import run_estimate
-from analysis.render import render
 from analysis.resources import dashboard_app, shipped_data
-from analysis.warehouse import Warehouse, default_path, queries
 
 DEMO_GITOPS = shipped_data() / "demo-gitops"  # shipped with regcost; the demo's plan scans it for references
 
@@ -38,6 +34,8 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
 ) -> None:
     """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
+    from analysis.warehouse import default_path
+
     with _errors_for_people():
         app_file = dashboard_app()
         if not app_file.exists():
@@ -87,62 +85,39 @@ def demo(
             latency_ms=latency_ms,
             progress_runner=lambda work: _run_with_progress(work, quiet=fmt == "json"),
         )
-        from analysis.pipeline.report import inputs_for, plan_view, write_reports
-        from analysis.portability.plan import migration_days
+        from analysis.pipeline.report import write_reports
+        from analysis.pipeline.request import EstimateRequest
+        from analysis.pipeline.result import read_estate, run
+        from analysis.portability.plan import write_plan
+        from analysis.render import render
 
-        demo_plan, plan_files = _demo_plan(db, reports / "harbor")
-        # One migration effort everywhere: the estimate takes the plan's engineer-days, the report shows that plan.
-        estimate_result = run_estimate(db, draws=10_000, plan_days=migration_days(demo_plan))
-        view = plan_view(demo_plan, [DEMO_GITOPS])  # the report shows the plan just built, not a second one
-        written = write_reports(inputs_for(estimate_result, db, plan=view), reports, name="demo-report")
+        # One request, one result: the estimate, the plan it takes its effort from (scanning the GitOps folder
+        # shipped for the demo) and the report all come from it; the plan's Harbor payloads are written too.
+        request = EstimateRequest(db=db, draws=10_000, scan_paths=(DEMO_GITOPS,) if DEMO_GITOPS.exists() else ())
+        with _steps(4, quiet=fmt == "json") as step:
+            step("reading the estate and building the migration plan")
+            estate = read_estate(request)
+            step("estimating (10,000 Monte Carlo draws)")
+            estimate_result = run(request, estate)
+            assert estate.plan is not None  # a collected ECR estate always has a plan
+            demo_plan, plan_files = estate.plan, write_plan(estate.plan, reports / "harbor")
+            written = write_reports(
+                estimate_result,
+                reports,
+                name="demo-report",
+                on_step=lambda f: step(f"rendering the {f.upper()} report"),
+            )
         if fmt == "json":
+            from analysis import __version__
+
             payload = {"schema_version": 1, "regcost_version": __version__, **result}
-            payload["estimate"] = json.loads(estimate_result.model_dump_json())
+            payload["estimate"] = json.loads(render(estimate_result, "json"))
             payload["reports"] = [str(p) for p in written]
             payload["plan"] = {**demo_plan.summary(), "files": {k: str(v) for k, v in plan_files.items()}}
             console.print_json(json.dumps(payload, default=str))
             return
-        console.print(
-            f"[bold]Demo estate[/] seed {seed}: {result['seeded']['repositories']:,} repositories, "
-            f"{result['seeded']['images']:,} images in {len(result['accounts'])} accounts × "
-            f"{len(result['regions'])} regions (generated {result['timings']['generate_s']:.1f}s, "
-            f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
-            f"{sum(result['api_calls'].values()):,} API calls)"
-        )
-        with Warehouse(db, read_only=True) as wh:
-            _print_scopes(*scopes_and_unique_bytes(wh))
-            _print_registries(queries.registry_storage(wh))
-        _print_errors(result["errors"])
-        bill = result.get("costs", {})
-        if bill:
-            ce_run, cur_run = bill["cost_explorer"], bill["cur"]
-            console.print(
-                f"Bill: {len(ce_run['months'])} months from Cost Explorer ({ce_run['billed_requests']} emulated "
-                f"requests), a CUR 2.0 export at {cur_run['path']} ({result['timings'].get('costs_s', 0):.1f}s). "
-                f"Compare and fit: [bold]regcost calibrate --fit --db {db}[/]",
-                highlight=False,
-            )
-        console.print()
-        sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
-        console.print(
-            f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --explain[/] "
-            f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
-        )
-        console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
-        console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)
+        _print_summary(db, seed, result, estimate_result, written)
         _print_demo_plan(demo_plan, plan_files, db)
-
-
-def _demo_plan(db: Path, out: Path) -> tuple[Any, dict[str, Path]]:
-    """The migration plan of the demo estate, scanning the GitOps folder shipped for it (data/demo-gitops)."""
-    from datetime import UTC, datetime
-
-    from analysis.portability.plan import build_plan, write_plan
-
-    gitops = DEMO_GITOPS
-    with Warehouse(db, read_only=True) as wh:
-        result = build_plan(wh, scan_paths=[gitops] if gitops.exists() else None, at=datetime.now(UTC))
-    return result, write_plan(result, out)
 
 
 def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:
@@ -155,3 +130,41 @@ def _print_demo_plan(result: Any, files: dict[str, Path], db: Path) -> None:
         f"Details: [bold]regcost plan --db {db} --scan {DEMO_GITOPS}[/]",
         highlight=False,
     )
+
+
+def _print_summary(db: Path, seed: int, result: dict[str, Any], estimate_result: Any, written: list[Path]) -> None:
+    """What the demo made and collected, the estimate's table, and where to go next."""
+    from analysis.render import render
+
+    console.print(
+        f"[bold]Demo estate[/] seed {seed}: {result['seeded']['repositories']:,} repositories, "
+        f"{result['seeded']['images']:,} images in {len(result['accounts'])} accounts × "
+        f"{len(result['regions'])} regions (generated {result['timings']['generate_s']:.1f}s, "
+        f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
+        f"{sum(result['api_calls'].values()):,} API calls)"
+    )
+    from analysis.cli.collect import _print_registries
+    from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
+    from analysis.warehouse import Warehouse, queries
+
+    with Warehouse(db, read_only=True) as wh:
+        _print_scopes(*scopes_and_unique_bytes(wh))
+        _print_registries(queries.registry_storage(wh))
+    _print_errors(result["errors"])
+    bill = result.get("costs", {})
+    if bill:
+        ce_run, cur_run = bill["cost_explorer"], bill["cur"]
+        console.print(
+            f"Bill: {len(ce_run['months'])} months from Cost Explorer ({ce_run['billed_requests']} emulated "
+            f"requests), a CUR 2.0 export at {cur_run['path']} ({result['timings'].get('costs_s', 0):.1f}s). "
+            f"Compare and fit: [bold]regcost calibrate --fit --db {db}[/]",
+            highlight=False,
+        )
+    console.print()
+    sys.stdout.write(render(estimate_result, "table", width=console.width or 160))
+    console.print(
+        f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --scan {DEMO_GITOPS} --explain[/] "
+        f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
+    )
+    console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
+    console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)

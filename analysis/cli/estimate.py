@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.table import Table
 
 from analysis.cli.base import (
+    DEFAULT_REGION,
+    DEFAULT_SEED,
+    AsOfOption,
     CalibrateOption,
     CatalogOption,
     CurrencyOption,
@@ -23,24 +25,52 @@ from analysis.cli.base import (
     SeedOption,
     UsageError,
     UsageFileOption,
-    _check_currency,
+    _as_of,
     _errors_for_people,
+    _steps,
     app,
     console,
     err,
 )
-from analysis.model.estimate import DEFAULT_SEED
-from analysis.model.registry_workload import DEFAULT_REGION
-from analysis.pipeline.estimate import run_estimate
-from analysis.render import FORMATS, render
-from analysis.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from analysis.pipeline.request import EstimateRequest
+
+
+ScanOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--scan",
+        help="Scan these files or folders for image references: the migration plan, and the effort the "
+        "self-hosted scenarios price, count them (repeatable; default: no scan).",
+    ),
+]
+
+
+def _check_scan(scan_paths: list[Path] | None) -> None:
+    missing = [str(p) for p in scan_paths or [] if not p.exists()]
+    if missing:
+        raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
+
+
+def _request(**fields: Any) -> EstimateRequest:
+    """The flags as the one request every estimate starts from (analysis/pipeline/request.py)."""
+    from analysis.pipeline.request import EstimateRequest
+
+    given = {k: v for k, v in fields.items() if v is not None}
+    for name in ("scenarios", "scenario_files", "catalogs", "scan_paths"):
+        if name in given:
+            given[name] = tuple(given[name])
+    return EstimateRequest(**given)
 
 
 @app.command()
 def estimate(
     scenario: ScenarioOption = None,
     horizon: HorizonOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "table",
+    fmt: Annotated[
+        Literal["table", "json", "csv", "markdown"], typer.Option("--format", "-f", help="Output format.")
+    ] = "table",
     explain: Annotated[bool, typer.Option("--explain", help="Per component: quantity × unit price = cost.")] = False,
     usage: UsageFileOption = None,
     scenario_file: ScenarioFileOption = None,
@@ -48,6 +78,7 @@ def estimate(
     currency: CurrencyOption = None,
     draws: DrawsOption = 10_000,
     seed: SeedOption = DEFAULT_SEED,
+    at: AsOfOption = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     calibrate: CalibrateOption = False,
     from_registry: Annotated[
@@ -62,27 +93,34 @@ def estimate(
     as_region: Annotated[
         str, typer.Option("--as-region", help="With --from-registry: the AWS region the estate would live in on ECR.")
     ] = DEFAULT_REGION,
+    scan_paths: ScanOption = None,
     db: DbOption = None,
 ) -> None:
     """Project what each scenario costs month by month, and when a migration pays back."""
     with _errors_for_people():
-        if fmt not in FORMATS:
-            raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-        _check_currency(currency)
-        result = run_estimate(
-            db,
+        _check_scan(scan_paths)
+        from analysis.pipeline.result import run
+        from analysis.render import render
+
+        request = _request(
+            db=db,
             usage=usage,
-            scenario=scenario,
-            scenario_file=scenario_file,
-            catalog=catalog,
+            scenarios=scenario,
+            scenario_files=scenario_file,
+            catalogs=catalog,
             horizon=horizon,
             currency=currency,
             draws=draws,
             seed=seed,
+            at=_as_of(at),
             calibrate=calibrate,
             registry=from_registry,
             region=as_region,
+            scan_paths=scan_paths,
         )
+        with _steps(1, quiet=output is None and not draws) as step:
+            step("estimating" + (f" ({draws:,} Monte Carlo draws)" if draws else ""))
+            result = run(request)
         text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
         if output is not None:
             output.write_text(text)
@@ -102,8 +140,11 @@ def calibrate(
 ) -> None:
     """The model's past months against the bill (storage, internet egress, inter-region); with --fit, the
     assumptions that explain the bill. Use them with `regcost estimate --calibrate`."""
+    from rich.table import Table
+
     from analysis.model.calibration import calibrate_warehouse
     from analysis.model.scenarios import load_scenarios, pick
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         assumptions = pick(load_scenarios(scenario_file), ["ecr"])[0].assumptions
@@ -171,12 +212,12 @@ def _base(value: Any) -> str:
 @app.command()
 def report(
     scenario: ScenarioOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html, pdf or both.")] = "both",
+    fmt: Annotated[Literal["html", "pdf", "both"], typer.Option("--format", "-f", help="Report format.")] = "both",
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder the reports are written to.")] = Path(
         "reports"
     ),
     name: Annotated[str, typer.Option(help="File name of the reports, without extension.")] = "regcost-report",
-    paper: Annotated[str, typer.Option(help="PDF paper size: a4 or letter.")] = "a4",
+    paper: Annotated[Literal["a4", "letter"], typer.Option(help="PDF paper size.")] = "a4",
     horizon: HorizonOption = None,
     usage: UsageFileOption = None,
     scenario_file: ScenarioFileOption = None,
@@ -184,43 +225,39 @@ def report(
     currency: CurrencyOption = None,
     draws: DrawsOption = 10_000,
     seed: SeedOption = DEFAULT_SEED,
+    at: AsOfOption = None,
     calibrate: CalibrateOption = False,
-    scan_paths: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--scan",
-            help="Scan these files or folders for image references for the migration plan (repeatable; "
-            "default: no scan).",
-        ),
-    ] = None,
+    scan_paths: ScanOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the estimate as a self-contained HTML report and a PDF (A4 or Letter) for the people who decide."""
-    from analysis.pipeline.report import REPORT_FORMATS, build_inputs, formats_of, write_reports
-
     with _errors_for_people():
-        if fmt not in REPORT_FORMATS:
-            raise UsageError(f"--format {fmt}: expected one of {', '.join(REPORT_FORMATS)}")
-        if paper not in ("a4", "letter"):
-            raise UsageError(f"--paper {paper}: expected a4 or letter")
-        _check_currency(currency)
         if not name or Path(name).name != name:
             raise UsageError(f"--name {name!r}: expected a file name without folders")
-        missing = [str(p) for p in scan_paths or [] if not p.exists()]
-        if missing:
-            raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
-        inputs = build_inputs(
-            db,
+        _check_scan(scan_paths)
+        from analysis.pipeline.report import formats_of, write_reports
+        from analysis.pipeline.result import run
+
+        request = _request(
+            db=db,
             usage=usage,
-            scan_paths=scan_paths or (),
-            scenario=scenario,
-            scenario_file=scenario_file,
-            catalog=catalog,
+            scan_paths=scan_paths,
+            scenarios=scenario,
+            scenario_files=scenario_file,
+            catalogs=catalog,
             horizon=horizon,
             currency=currency,
             draws=draws,
             seed=seed,
+            at=_as_of(at),
             calibrate=calibrate,
         )
-        for path in write_reports(inputs, output, formats_of(fmt), paper=paper, name=name):
+        formats = formats_of(fmt)
+        with _steps(1 + len(formats)) as step:
+            step("estimating and building the migration plan")
+            result = run(request)
+            written = write_reports(
+                result, output, formats, paper=paper, name=name, on_step=lambda f: step(f"rendering the {f.upper()}")
+            )
+        for path in written:
             console.print(f"wrote [bold]{path}[/]", highlight=False)

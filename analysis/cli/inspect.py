@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from analysis.cli.base import (
     CatalogOption,
@@ -22,17 +21,20 @@ from analysis.cli.base import (
     console,
     pricing_app,
 )
-from analysis.cli.collect import _print_registries
-from analysis.pricing import load_catalog
-from analysis.warehouse import Warehouse, queries
-from analysis.warehouse.quality import current_data_quality
-from analysis.warehouse.quality import note as quality_note
-from analysis.warehouse.supply_chain import supply_chain_artifacts
+
+if TYPE_CHECKING:
+    from analysis.warehouse import Warehouse
 
 
 @app.command()
 def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
+    from analysis.cli.collect import _print_registries
+    from analysis.warehouse import Warehouse, queries
+    from analysis.warehouse.quality import current_data_quality
+    from analysis.warehouse.quality import note as quality_note
+    from analysis.warehouse.supply_chain import supply_chain_artifacts
+
     with _errors_for_people(), Warehouse(db, read_only=True) as wh:
         runs = queries.recent_runs(wh)
         scopes, global_unique = scopes_and_unique_bytes(wh)
@@ -44,7 +46,8 @@ def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
             payload = {
                 "schema_version": 1,
                 "warehouse": str(wh.path),
-                "runs": runs,
+                # counts are stored as JSON text: given as an object, never a string holding JSON
+                "runs": [{**r, "counts": json.loads(r["counts"]) if r["counts"] else {}} for r in runs],
                 "scopes": scopes,
                 "global_unique_bytes": global_unique,
                 "registries": registries,
@@ -74,6 +77,8 @@ def _print_supply_chain(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title="Runs", title_justify="left")
     for col in ("run", "source", "status", "started", "took", "images", "errors"):
         table.add_column(col)
@@ -104,6 +109,8 @@ GROUP BY account_id, region
 
 def scopes_and_unique_bytes(wh: Warehouse) -> tuple[list[dict[str, Any]], int | None]:
     """The current snapshot per scope and the global unique bytes, unknown where manifests are missing."""
+    from analysis.warehouse import queries
+
     scopes = queries.inventory_by_scope(wh)
     global_unique = _unknown_when_missing(scopes, _images_without_manifest(wh), queries.global_unique_bytes(wh))
     return scopes, global_unique
@@ -135,6 +142,8 @@ def _unique_gib(n: float | None, lower_bound: bool) -> str:
 
 
 def _print_scopes(scopes: list[dict[str, Any]], global_unique: int | None) -> None:
+    from rich.table import Table
+
     table = Table(
         title="Current snapshot",
         title_justify="left",
@@ -209,6 +218,10 @@ def pricing_show(
     fmt: FormatOption = "table",
 ) -> None:
     """Every price in force, its unit, currency, source and date, and which file it came from."""
+    from rich.table import Table
+
+    from analysis.pricing import load_catalog
+
     with _errors_for_people():
         prices = load_catalog(catalog)
         rows = [r for r in prices.as_rows() if not grep or grep in r["id"]]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from analysis.cli.base import (
     DbOption,
@@ -21,7 +20,6 @@ from analysis.cli.base import (
     console,
     err,
 )
-from analysis.warehouse import Warehouse
 
 ProfileOption = Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")]
 EndpointOption = Annotated[
@@ -69,6 +67,7 @@ def collect_trail_cmd(
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.cloudtrail import TrailError
     from analysis.pipeline.trail import TrailRequest, collect_trail
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if not (folder or s3 or lookup):
@@ -102,6 +101,8 @@ def collect_trail_cmd(
 
 
 def _print_trail(summary) -> None:  # noqa: ANN001 (TrailSummary, imported lazily)
+    from rich.table import Table
+
     for c in summary.checks:
         mark = "[green]holds pulls[/]" if c["can_hold_pulls"] else "[bold red]cannot hold pulls[/]"
         console.print(f"trail {c['name']} ({c['account_id']} {c['region']}): {mark} — {c['reason']}")
@@ -164,6 +165,7 @@ def collect_network_cmd(
     """Measure the network path of pulls: VPC endpoints or NAT gateway, per subnet, and what NAT costs (read-only)."""
     from analysis.collectors.aws import AwsSettings
     from analysis.pipeline.network import collect_network
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if not region:
@@ -178,6 +180,8 @@ def collect_network_cmd(
 
 
 def _print_network(summary) -> None:  # noqa: ANN001 (NetworkSummary, imported lazily)
+    from rich.table import Table
+
     table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
     heads = (
         "region",
@@ -231,9 +235,12 @@ def collect_workloads_cmd(
     fmt: FormatOption = "table",
 ) -> None:
     """List the workloads that consume images, and the repositories that cannot leave ECR (read-only)."""
+    from rich.table import Table
+
     from analysis.collectors.aws import AwsSettings
     from analysis.collectors.workloads import READERS
     from analysis.pipeline.workloads import collect_workloads
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if not region:

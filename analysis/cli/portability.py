@@ -5,24 +5,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from analysis.cli.base import (
+    AsOfOption,
     AtOption,
     DbOption,
     FormatOption,
     UsageError,
+    _as_of,
     _at,
     _check_format,
     _errors_for_people,
+    _steps,
     app,
     console,
     err,
 )
-from analysis.pricing import load_catalog
-from analysis.warehouse import Warehouse, default_path
+
+if TYPE_CHECKING:
+    from analysis.warehouse import Warehouse
 
 
 @app.command()
@@ -43,6 +47,8 @@ def lifecycle(
     from analysis.portability.billing import run_lifecycle
     from analysis.portability.inventory import load_inventory
     from analysis.portability.show import lifecycle_json, print_lifecycle
+    from analysis.pricing import load_catalog
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         _check_format(fmt)
@@ -110,6 +116,7 @@ def scan(
     from analysis.portability import references
     from analysis.portability.rewrite import default_mapper, mapper_from, rewrite_files, unified_diff
     from analysis.portability.show import print_references, references_json
+    from analysis.warehouse import Warehouse, default_path
 
     with _errors_for_people():
         _check_format(fmt)
@@ -162,22 +169,29 @@ def plan(
         Path, typer.Option("--output", "-o", help="Folder for the Harbor payloads, plan.json and scenario overrides.")
     ] = Path("reports/harbor"),
     wave_size: Annotated[int, typer.Option(help="Most repositories in one wave (the pilot wave has 10).", min=1)] = 50,
-    at: AtOption = None,
+    at: AsOfOption = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Migration plan to Harbor: findings, portability scores, waves with bytes and cost, Harbor API payloads."""
+    from analysis.pipeline.result import last_collected
     from analysis.portability.plan import as_dict, build_plan, write_plan
     from analysis.portability.show import print_plan
+    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         _check_format(fmt)
         missing = [str(p) for p in scan_paths or [] if not p.exists()]
         if missing:
             raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
-        with Warehouse(db, read_only=True) as wh:
-            result = build_plan(wh, scan_paths=scan_paths, at=_at(at), wave_size=wave_size)
-        written = write_plan(result, output)
+        with _steps(2) as step:
+            step("building the migration plan" + (" and scanning for references" if scan_paths else ""))
+            with Warehouse(db, read_only=True) as wh:
+                # as of the newest collection unless --at: the same plan the estimate and the report take
+                when = _as_of(at) or last_collected(wh)
+                result = build_plan(wh, scan_paths=scan_paths, at=when, wave_size=wave_size)
+            step("writing the Harbor payloads")
+            written = write_plan(result, output)
         if fmt == "json":
             files = {k: str(v) for k, v in written.items()}
             console.print_json(json.dumps(as_dict(result) | {"files": files}, default=str))

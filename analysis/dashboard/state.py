@@ -32,12 +32,12 @@ from analysis.dashboard.source import (
     read_plan,
     read_snapshot,
 )
-from analysis.model.assumptions import Range, Share
-from analysis.model.estimate import estimate, with_plan_days
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
+from analysis.pipeline.request import EstimateRequest, apply_overrides
+from analysis.pipeline.result import Estate, read_estate, run
 from analysis.pricing import Catalog, load_catalog
-from analysis.render import render
+from analysis.render import Result, render
 from analysis.warehouse import WarehouseError, default_path
 
 RECHECK_SECONDS = 10.0
@@ -159,79 +159,53 @@ def edits() -> dict[str, Any]:
     return dict(st.session_state.get(EDITS, {}))
 
 
-def _with_base(current: Any, value: Any) -> Any:
-    """A new base value; a range keeps its bounds (widened to include the value) for the uncertainty stage."""
-    if isinstance(current, Range) and isinstance(value, int | float) and not isinstance(value, bool):
-        return Range(low=min(current.low, value), base=value, high=max(current.high, value), dist=current.dist)
-    return value
-
-
 def apply_edits(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     """The scenario with the on-screen assumptions in place of its own (an edit applies to every scenario)."""
-    a = scenario.assumptions
-    update: dict[str, Any] = {}
-    for name, value in changes.items():
-        current = getattr(a, name)
-        if name == "consumers":
-            update[name] = Share(**{k: _with_base(getattr(current, k), v) for k, v in value.items()})
-        else:
-            update[name] = _with_base(current, value)
-    return scenario.model_copy(update={"assumptions": a.model_copy(update=update)})
+    return apply_overrides(scenario, changes)
 
 
 def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
     return [apply_edits(s, changes) for s in pick(presets(), names)]
 
 
-def _measured(path: str, scenarios: list[Scenario], changes: dict[str, Any]) -> tuple[list[Scenario], list[str]]:
-    """What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
-    edited on screen is the user's and stays."""
-    from analysis.model.measured import measured
-    from analysis.warehouse import Warehouse
-
-    explicit = {
-        s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), [x.name for x in scenarios])
-    }
-    with Warehouse(path, read_only=True) as wh:
-        return measured(wh, scenarios, explicit)
+@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse …")
+def _estate_for(path: str, fp: tuple[Any, ...]) -> Estate:
+    """What `regcost estimate` reads from the warehouse, once per finished collection (analysis/pipeline/result.py)."""
+    return read_estate(EstimateRequest(db=Path(path)), catalog())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(
-    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0
-) -> EstimateResult:
-    snap = _snapshot_for(path, fp)
-    assert snap.model_input is not None and snap.profile_summary is not None
-    changes = json.loads(changes_json)
-    scenarios, notes = _measured(path, scenarios_for(list(names), changes), changes)
-    # One migration effort everywhere: the plan's engineer-days, as `regcost estimate` and the report use them.
-    plan = migration_plan(snap) if any(s.kind == "selfhosted" for s in scenarios) else None
-    if plan is not None:
-        scenarios, note = with_plan_days(scenarios, Range(**plan["summary"]["migration_days"]))
-        notes.append(note)
-    result = estimate(
-        snap.model_input,
-        snap.profile_summary,
-        scenarios,
-        catalog(),
-        warehouse=path,
-        runs=snap.run_ids,
-        draws=draws,
-    )
-    return result.model_copy(update={"notes": [*result.notes, *notes]}) if notes else result
+def _estimate(path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0) -> Result:
+    """`regcost estimate` with the scenarios and assumptions on screen: the same request, the same `run`."""
+    request = EstimateRequest(db=Path(path), scenarios=names, overrides=json.loads(changes_json), draws=draws)
+    return run(request, _estate_for(path, fp))
+
+
+FULL = "regcost.full"  # {generated_at: the whole result}: what the downloads render
+
+
+def _shown(full: Result) -> EstimateResult:
+    st.session_state.setdefault(FULL, {})[full.estimate.generated_at.isoformat()] = full
+    return full.estimate
 
 
 def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
     """The estimate on screen with Monte Carlo percentiles and the tornado (cached per combination)."""
     with st.spinner("Drawing…"):
-        return _estimate(
-            snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws
+        return _shown(
+            _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws)
         )
 
 
 def current_result(snap: Snapshot) -> EstimateResult:
     """The estimate for the scenarios and assumptions on screen (cached per combination)."""
-    return _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True))
+    return _shown(_estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True)))
+
+
+def full_result(result: EstimateResult) -> Result:
+    """The whole result (plan, effort, data quality) an estimate on screen belongs to."""
+    found = st.session_state.get(FULL, {}).get(result.generated_at.isoformat())
+    return found if found is not None else Result(estimate=result)
 
 
 # -- the migration plan ------------------------------------------------------------------------------------
@@ -269,7 +243,7 @@ def downloads(result: EstimateResult) -> None:
         for label, fmt, mime, ext in DOWNLOADS:
             st.download_button(
                 label,
-                data=render(result, fmt),
+                data=render(full_result(result), fmt),
                 file_name=f"regcost-estimate.{ext}",
                 mime=mime,
                 key=f"download.{fmt}",
@@ -288,14 +262,12 @@ def _report_downloads(result: EstimateResult) -> None:
     headless Chromium, then layout), too slow to redo on every slider move."""
     identity = json.dumps([result.generated_at.isoformat(), [s.name for s in result.scenarios]])
     if st.button("Build HTML + PDF report", key="report.build", icon=":material/description:", width="stretch"):
-        from analysis.pipeline.report import inputs_for
-        from analysis.render.html import render_html
-        from analysis.render.pdf import render_pdf
+        from analysis.render import render_bytes
 
         try:
             with st.spinner("Rendering the report (a few seconds)…"):
-                inputs = inputs_for(result, Path(db_path()) if result.warehouse else None)
-                st.session_state[REPORT_KEY] = (identity, render_html(inputs).encode(), render_pdf(inputs))
+                full = full_result(result)
+                st.session_state[REPORT_KEY] = (identity, render_bytes(full, "html"), render_bytes(full, "pdf"))
         except WarehouseError as exc:
             st.warning(f"The report needs the warehouse for a moment: {exc}. Try again when the collection ends.")
     built = st.session_state.get(REPORT_KEY)

@@ -1,22 +1,23 @@
-"""Run the scenarios over one input and build the result object.
+"""Run the scenarios over one input and build the estimate.
 
 `scenario_costs` is the vectorised core (it takes draws for the uncertainty stage); `estimate` runs the
-base case of every scenario, projects it and compares each with the baseline (stay on ECR).
+base case of every scenario, projects it and compares each with the baseline (stay on ECR). Everything the
+estimate holds is handed in or computed here: nothing is added to it afterwards. Reading the warehouse or a
+usage file, and the migration plan's effort, are the pipeline's (analysis/pipeline/result.py: `run`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
 from analysis.model.assumptions import Assumptions, Range, Share, base
-from analysis.model.costing import scenario_costs
+from analysis.model.costing import ScenarioCosts, scenario_costs
 from analysis.model.costs import Line, OneTime, PriceRef
-from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
+from analysis.model.inputs import ModelInput
 from analysis.model.projection import break_even_month, cumulative, npv
-from analysis.model.registry_workload import DEFAULT_REGION, RegistryNotFound, load_registry_profile
 from analysis.model.repositories import baseline_top_repositories
 from analysis.model.result import (
     AssumptionRow,
@@ -31,11 +32,8 @@ from analysis.model.result import (
 )
 from analysis.model.scenarios import Scenario
 from analysis.model.uncertainty import simulate
-from analysis.model.workload import load_profile, summary
+from analysis.model.workload import WorkloadProfile
 from analysis.pricing import Catalog
-from analysis.warehouse import Warehouse
-from analysis.warehouse.quality import current_data_quality
-from analysis.warehouse.quality import note as quality_note
 
 DEFAULT_SEED = 20261127  # fixed, so a Monte Carlo run is reproducible unless asked otherwise
 
@@ -52,47 +50,38 @@ def estimate(
     runs: list[int] | None = None,
     draws: int = 0,
     seed: int = DEFAULT_SEED,
+    as_of: datetime | None = None,
+    workload: WorkloadProfile | None = None,
+    data_quality: Sequence[DataQuality] = (),
+    notes: Sequence[str] = (),
 ) -> EstimateResult:
     """The base case of every scenario, compared with the first (the baseline); with `draws`, Monte Carlo
-    percentiles, the probability of beating the baseline and a tornado as well."""
+    percentiles, the probability of beating the baseline and a tornado as well.
+
+    `as_of`: the date the estate is evaluated at (the growth window ends there); `workload`: the warehouse's
+    profile, to rank the costliest repositories (none for a usage file); `data_quality`: the parts of the
+    snapshot carried or missing; `notes`: the caller's, after the estimate's own (data quality, measurements,
+    calibration, the plan's effort)."""
     baseline = scenarios[0]
     shared = baseline.assumptions
     overrides = {k: v for k, v in (("horizon_months", horizon_months), ("currency", currency)) if v is not None}
     shared = shared.model_copy(update=overrides)
 
     costs = [scenario_costs(s, inp, catalog, shared) for s in scenarios]
-    base_monthly = costs[0].monthly_total()
-    base_cum = cumulative(base_monthly)
-    results = []
-    used: list[PriceRef] = []
-    for c in costs:
-        monthly = c.monthly_total()
-        one_time = float(c.one_time_total())
-        cum = cumulative(monthly, one_time)
-        be = int(break_even_month(cum, base_cum)) if c is not costs[0] else 0
-        results.append(
-            ScenarioResult(
-                name=c.scenario.name,
-                title=c.scenario.title,
-                kind=c.scenario.kind,
-                description=c.scenario.description,
-                components=[_component(line) for line in c.lines],
-                one_time=[_one_time(o) for o in c.one_time],
-                monthly_total=monthly.tolist(),
-                cumulative=cum.tolist(),
-                horizon_tco=float(cum[-1]),
-                npv=float(npv(monthly, base(shared.discount_rate_annual), one_time)),
-                break_even_month=be or None,
-                savings_vs_baseline=float(base_cum[-1] - cum[-1]),
-            )
-        )
-        used += [p for line in c.lines for p in line.prices] + [p for o in c.one_time for p in o.prices]
-    as_of = sorted(p.as_of for p in used)
+    base_cum = cumulative(costs[0].monthly_total())
+    results = [_scenario_result(c, base_cum, shared, baseline=c is costs[0]) for c in costs]
+    used = [p for c in costs for line in c.lines for p in line.prices] + [
+        p for c in costs for o in c.one_time for p in o.prices
+    ]
+    priced = sorted(p.as_of for p in used)
     uncertainty = None
     if draws:
         uncertainty = simulate(inp, scenarios, catalog, shared, draws=draws, seed=seed)
+    top = baseline_top_repositories(workload, baseline, catalog, shared.currency) if workload is not None else []
+    now = datetime.now(UTC)
     return EstimateResult(
-        generated_at=datetime.now(UTC),
+        generated_at=now,
+        as_of=as_of or now,
         currency=shared.currency,
         horizon_months=shared.horizon_months,
         discount_rate_annual=base(shared.discount_rate_annual),
@@ -104,9 +93,33 @@ def estimate(
         recommendation=_recommend(results, shared.currency, shared.horizon_months),
         assumptions=_assumption_rows(scenarios),
         catalog_files=[str(f) for f in catalog.files],
-        catalog_as_of={"oldest": as_of[0], "newest": as_of[-1]} if as_of else {},
-        notes=list(inp.notes) + _approximation_notes(used),
+        catalog_as_of={"oldest": priced[0], "newest": priced[-1]} if priced else {},
+        notes=[*inp.notes, *_approximation_notes(used), *notes],
         uncertainty=uncertainty,
+        top_repositories=top,
+        data_quality=list(data_quality),
+    )
+
+
+def _scenario_result(c: ScenarioCosts, base_cum: np.ndarray, shared: Assumptions, *, baseline: bool) -> ScenarioResult:
+    """One scenario's totals over the horizon, against the baseline's cumulative cost."""
+    monthly = c.monthly_total()
+    one_time = float(c.one_time_total())
+    cum = cumulative(monthly, one_time)
+    be = 0 if baseline else int(break_even_month(cum, base_cum))
+    return ScenarioResult(
+        name=c.scenario.name,
+        title=c.scenario.title,
+        kind=c.scenario.kind,
+        description=c.scenario.description,
+        components=[_component(line) for line in c.lines],
+        one_time=[_one_time(o) for o in c.one_time],
+        monthly_total=monthly.tolist(),
+        cumulative=cum.tolist(),
+        horizon_tco=float(cum[-1]),
+        npv=float(npv(monthly, base(shared.discount_rate_annual), one_time)),
+        break_even_month=be or None,
+        savings_vs_baseline=float(base_cum[-1] - cum[-1]),
     )
 
 
@@ -208,82 +221,6 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
                 )
             )
     return rows
-
-
-def estimate_from_warehouse(
-    warehouse: Warehouse,
-    scenarios: list[Scenario],
-    catalog: Catalog,
-    *,
-    horizon_months: int | None = None,
-    currency: str | None = None,
-    draws: int = 0,
-    seed: int = DEFAULT_SEED,
-    registry: str | None = None,
-    region: str = DEFAULT_REGION,
-) -> EstimateResult:
-    """The estimate of the warehouse's current snapshot (the CLI, reports and dashboard all start here).
-
-    `registry`: estimate from that self-hosted registry's snapshot (Harbor/OCI, its URL or id) instead of ECR's,
-    priced on ECR as if it lived in `region` (registry_workload.py)."""
-    if registry is not None:
-        try:
-            profile = load_registry_profile(warehouse, registry or None, region=region)
-        except RegistryNotFound as exc:
-            raise EmptyWarehouse(f"{warehouse.path}: {exc}") from None
-    else:
-        profile = load_profile(warehouse)
-    if profile.repositories.empty:
-        raise EmptyWarehouse(
-            f"{warehouse.path} holds no collected repositories of {registry} yet: run `regcost collect harbor`"
-            if registry is not None
-            else f"{warehouse.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
-        )
-    runs = sorted({int(r) for r in profile.scopes["run_id"].dropna()})
-    result = estimate(
-        from_profile(profile),
-        summary(profile),
-        scenarios,
-        catalog,
-        horizon_months=horizon_months,
-        currency=currency,
-        warehouse=str(warehouse.path),
-        runs=runs,
-        draws=draws,
-        seed=seed,
-    )
-    top = baseline_top_repositories(profile, scenarios[0], catalog, result.currency)
-    quality = current_data_quality(warehouse) if registry is None else []
-    return result.model_copy(
-        update={
-            "top_repositories": top,
-            "data_quality": [DataQuality(**{k: d[k] for k in DataQuality.model_fields}) for d in quality],
-            "notes": [*result.notes, *(quality_note(d) for d in quality)],
-        }
-    )
-
-
-def estimate_from_usage(
-    path: Path,
-    scenarios: list[Scenario],
-    catalog: Catalog,
-    *,
-    horizon_months: int | None = None,
-    currency: str | None = None,
-    draws: int = 0,
-    seed: int = DEFAULT_SEED,
-) -> EstimateResult:
-    inp = from_usage_file(path)
-    return estimate(
-        inp,
-        usage_summary(inp),
-        scenarios,
-        catalog,
-        horizon_months=horizon_months,
-        currency=currency,
-        draws=draws,
-        seed=seed,
-    )
 
 
 def with_plan_days(scenarios: list[Scenario], days: Range) -> tuple[list[Scenario], str]:

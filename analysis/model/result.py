@@ -216,6 +216,9 @@ class EstimateResult(_Model):
     uncertainty: UncertaintyResult | None = None  # with draws > 0
     # Parts of the snapshot carried from an earlier read or missing (added in schema 1; empty: all read).
     data_quality: list[DataQuality] = []
+    # The date the estate was evaluated at: the growth window ends here (`--at`; default: when the newest
+    # collection finished, so the same warehouse gives the same numbers whenever it is read). Added in schema 1.
+    as_of: datetime | None = None
 
     def scenario(self, name: str) -> ScenarioResult:
         return next(s for s in self.scenarios if s.name == name)

@@ -1,8 +1,10 @@
-"""What a report renders: the estimate's result object plus the warehouse's data-quality facts, the migration
-plan (a compact view of `regcost plan`) and the self-hosted registries' storage.
+"""The one result every renderer takes: the estimate (with its uncertainty and costliest repositories), the
+migration plan it took its effort from, the effort itself, the warehouse's data-quality facts and the self-hosted
+registries' storage.
 
-Gathered by the report builder (analysis/pipeline/report.py), which is the only part that reads the warehouse; the
-renderers take this object and never query anything.
+Built once by `analysis.pipeline.result.run(request)`, the only part that reads the warehouse; the renderers
+(table, JSON, CSV, Markdown, HTML, PDF, the dashboard's downloads) take this object and never query anything.
+`ReportInputs` is its older name, kept for the HTML/PDF renderers.
 """
 
 from __future__ import annotations
@@ -98,11 +100,38 @@ class WaveView(_Model):
     engineering_days: float
 
 
+class Days(_Model):
+    """Engineer-days as a range (the plan's effort: low, base, high)."""
+
+    low: float
+    base: float
+    high: float
+
+
+class PlanSummary(_Model):
+    """`Plan.summary()`: the plan's totals."""
+
+    repositories: int
+    projects: int
+    waves: int
+    bytes_copied: float
+    egress_cost: float  # USD: the catalog's AWS internet-out price
+    engineer_days: float
+    migration_days: Days
+    payload_calls: int
+    translations: dict[str, int]
+    references: int | None  # None: nothing scanned
+    upstream_references: int | None
+    supply_chain_artifacts: dict[str, dict[str, int]]
+    ecr_expires_harbor_keeps: int
+    harbor_deletes_ecr_keeps: int
+
+
 class PlanView(_Model):
-    """The migration plan as `analysis.portability.plan.as_dict` gives it, reduced to what the report shows."""
+    """The migration plan as `analysis.portability.plan.as_dict` gives it, reduced to what a report shows."""
 
     at: datetime
-    summary: dict[str, Any]  # Plan.summary(): totals (repositories, waves, bytes_copied, egress_cost, migration_days …)
+    summary: PlanSummary
     findings: list[Finding]
     scores: list[ScoreView]
     waves: list[WaveView]
@@ -123,9 +152,34 @@ class PlanView(_Model):
         )
 
 
-class ReportInputs(_Model):
-    result: EstimateResult
+PlanResult = PlanView  # the typed plan a result holds
+
+
+class Effort(_Model):
+    """The migration's engineering effort, the one figure every output shows: the plan's when there is a plan
+    (and the scenarios took it), else what the recommended (or first self-hosted) scenario assumed."""
+
+    scenario: str  # whose one-time "Migration engineering" it is
+    days: float
+    low: float | None = None
+    high: float | None = None
+    source: str  # "migration plan" | "scenario assumptions" | "scenario file"
+
+
+class Result(_Model):
+    """One request's answer, everything any output shows."""
+
+    estimate: EstimateResult
     quality: DataQuality | None = None  # None: the estimate came from a usage file
     plan: PlanView | None = None  # the migration plan of the warehouse's ECR estate (None: usage file)
+    effort: Effort | None = None  # None: no self-hosted scenario was estimated
     registries: list[RegistryStorage] = []  # self-hosted registries collected into the warehouse
     title: str = "Container registry cost: AWS ECR or self-hosted Harbor"
+
+    @property
+    def result(self) -> EstimateResult:
+        """The estimate, by the name the report templates use."""
+        return self.estimate
+
+
+ReportInputs = Result  # the HTML/PDF renderers' name for it

@@ -1,53 +1,62 @@
-"""The estimate as a terminal table, JSON, CSV or Markdown, from the one result object.
+"""The result as a terminal table, JSON, CSV or Markdown (the text renderers of analysis/render/__init__.py).
 
-Money is rounded to cents here and only here; the result keeps full precision.
+Every figure goes through the formatters in analysis/render/format.py; money is rounded there and only there.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
+from analysis.render.format import GIB, break_even_spread, days, money, pct
+from analysis.render.format import break_even as _break_even
+from analysis.render.inputs import Result
 
-FORMATS = ("table", "json", "csv", "markdown")
-GIB = float(2**30)
+__all__ = ["GIB", "TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
+
+TEXT_FORMATS = ("table", "json", "csv", "markdown")
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): prefix a quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def render(result: EstimateResult, fmt: str, *, explain: bool = False, width: int = 160) -> str:
+def render_text(result: Result, fmt: str, *, explain: bool = False, width: int = 160) -> str:
     if fmt == "json":
-        return result.model_dump_json(indent=2)
+        return _json(result)
     if fmt == "csv":
         return _csv(result)
     if fmt == "markdown":
         return _markdown(result, explain)
     if fmt == "table":
         return _table(result, explain, width)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(TEXT_FORMATS)}")
 
 
-def pct(share: float) -> str:
-    """0 % and 100 % only when exact: 0.2 % of draws is not "never"."""
-    if 0 < share < 0.01 or 0.99 < share < 1:
-        return f"{share:.1%}"
-    return f"{share:.0%}"
-
-
-def money(value: float, currency: str = "") -> str:
-    text = f"{value:,.2f}"
-    return f"{currency} {text}" if currency else text
-
-
-def _break_even(s: ScenarioResult, baseline: str) -> str:
-    if s.name == baseline:
-        return "baseline"
-    return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
+def effort_line(result: Result) -> str | None:
+    """The migration effort in one sentence (the same figure the scenarios priced), or None without one."""
+    e = result.effort
+    if e is None:
+        return None
+    title = result.estimate.scenario(e.scenario).title
+    spread = f" ({days(e.low)}–{days(e.high)})" if e.low is not None and e.high is not None else ""
+    scanned = result.plan.scanned if result.plan is not None else []
+    plan = (
+        f"from the migration plan (regcost plan; references scanned in {', '.join(scanned)})"
+        if scanned
+        else "from the migration plan (regcost plan; no reference scan: --scan PATH adds the references' effort)"
+    )
+    origin = {
+        "migration plan": plan,
+        "scenario file": "set by the scenario file",
+        "scenario assumptions": "from the scenario's assumptions (base + per 100 repositories)",
+    }.get(e.source, e.source)
+    return f"Migration effort: {days(e.days)} engineer-days{spread} for {title}, {origin}"
 
 
 def estate_line(result: EstimateResult) -> str:
@@ -89,11 +98,14 @@ def _headers(result: EstimateResult) -> list[str]:
     return ["scenario", "month 1", f"month {h}", "one-time", f"{h}-month TCO", "saves vs baseline", "break-even", "NPV"]
 
 
-def _table(result: EstimateResult, explain: bool, width: int) -> str:
+def _table(full: Result, explain: bool, width: int) -> str:
+    result = full.estimate
     console = Console(width=width, record=True, file=io.StringIO(), force_terminal=False)
     console.print(
         f"[bold]regcost estimate[/] — {result.horizon_months} months, {result.currency}, discount rate "
-        f"{result.discount_rate_annual:.0%}/year" + (f", warehouse {result.warehouse}" if result.warehouse else "")
+        f"{result.discount_rate_annual:.0%}/year"
+        + (f", warehouse {result.warehouse}" if result.warehouse else "")
+        + (f", as of {_as_of(result)}" if result.warehouse else "")
     )
     console.print(estate_line(result), highlight=False)
     table = Table(title_justify="left")
@@ -104,6 +116,8 @@ def _table(result: EstimateResult, explain: bool, width: int) -> str:
     console.print(table)
     console.print(f"[bold]Recommendation:[/] {result.recommendation.headline}", highlight=False)
     console.print(f"  {result.recommendation.reason}", highlight=False)
+    if (effort := effort_line(full)) is not None:
+        console.print(effort, highlight=False)
     if result.uncertainty is not None:
         console.print(_uncertainty_table(result))
         console.print(_tornado_table(result))
@@ -119,17 +133,12 @@ def _table(result: EstimateResult, explain: bool, width: int) -> str:
 
 def _uncertainty_rows(result: EstimateResult) -> list[list[str]]:
     u = result.uncertainty
+    assert u is not None
     titles = {s.name: s.title for s in result.scenarios}
     rows = []
     for s in u.scenarios:
-        be = s.break_even
         beats = "—" if s.p_beats_baseline is None else pct(s.p_beats_baseline)
-        if s.p_beats_baseline is None:
-            payback = "baseline"
-        elif be["p50"] is None:
-            payback = "never within horizon"
-        else:
-            payback = f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} (never: {pct(be['never'])})"
+        payback = break_even_spread(s, u.draws)
         t = s.horizon_tco
         rows.append([titles.get(s.name, s.name), money(t["p10"]), money(t["p50"]), money(t["p90"]), beats, payback])
     return rows
@@ -142,6 +151,7 @@ def _uncertainty_headers(result: EstimateResult) -> list[str]:
 
 def _uncertainty_table(result: EstimateResult) -> Table:
     u = result.uncertainty
+    assert u is not None
     table = Table(
         title=f"Uncertainty: {u.draws:,} draws over {len(u.ranged_assumptions)} ranged assumptions (seed {u.seed})",
         title_justify="left",
@@ -154,6 +164,7 @@ def _uncertainty_table(result: EstimateResult) -> Table:
 
 
 def _tornado_rows(result: EstimateResult, top: int = 8) -> list[list[str]]:
+    assert result.uncertainty is not None
     return [
         [b.assumption, f"{b.low:g} → {b.high:g}", money(b.savings_at_low), money(b.savings_at_high), money(b.swing)]
         for b in [b for b in result.uncertainty.tornado if b.swing > 0.005][:top]
@@ -166,6 +177,7 @@ def _tornado_headers() -> list[str]:
 
 def _tornado_table(result: EstimateResult) -> Table:
     u = result.uncertainty
+    assert u is not None
     title = next((s.title for s in result.scenarios if s.name == u.tornado_scenario), u.tornado_scenario)
     table = Table(
         title=f"What moves the answer most: {title} savings vs the baseline, one assumption at a time",
@@ -222,22 +234,51 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(result: EstimateResult) -> str:
-    """Long format, one row per scenario × component × month: pivots cleanly in a spreadsheet."""
+def _csv(full: Result) -> str:
+    """Long format, one row per scenario × component × month (pivots cleanly in a spreadsheet), then the
+    one-time costs (month 0, with their quantity: the migration's engineer-days) and per scenario the summary
+    figures (group "summary", no month): horizon TCO, savings, NPV and, with draws, P10/P50/P90 of the TCO."""
+    result = full.estimate
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["scenario", "title", "component", "group", "month", "cost", "currency"])
+    writer.writerow(["scenario", "title", "component", "group", "month", "cost", "currency", "quantity", "unit"])
+    cur = result.currency
+
+    def row(
+        s: ScenarioResult,
+        component: str,
+        group: str,
+        month: object,
+        cost: float,
+        qty: float | None = None,
+        unit: str | None = None,
+    ) -> None:
+        quantity = (round(qty, 2), unit or "") if qty is not None else ("", "")
+        writer.writerow([_cell(v) for v in (s.name, s.title, component, group, month, round(cost, 2), cur, *quantity)])
+
     for s in result.scenarios:
         for c in s.components:
             for month, cost in enumerate(c.monthly, start=1):
-                writer.writerow(
-                    [_cell(v) for v in (s.name, s.title, c.component, c.group, month, round(cost, 2), result.currency)]
-                )
+                row(s, c.component, c.group, month, cost)
         for o in s.one_time:
-            writer.writerow(
-                [_cell(v) for v in (s.name, s.title, o.component, "one-time", 0, round(o.amount, 2), result.currency)]
-            )
+            row(s, o.component, "one-time", 0, o.amount, o.quantity, o.unit)
+    spread = {u.name: u.horizon_tco for u in result.uncertainty.scenarios} if result.uncertainty else {}
+    for s in result.scenarios:
+        row(s, f"{result.horizon_months}-month TCO", "summary", "", s.horizon_tco)
+        if s.name != result.baseline:
+            row(s, "saves vs baseline", "summary", "", s.savings_vs_baseline)
+        row(s, "NPV", "summary", "", s.npv)
+        for p in ("p10", "p50", "p90") if s.name in spread else ():
+            row(s, f"{p.upper()} {result.horizon_months}-month TCO", "summary", "", spread[s.name][p])
     return out.getvalue()
+
+
+def _json(full: Result) -> str:
+    """The estimate as it always was (schema_version 1), then the effort and the migration plan it came from."""
+    payload: dict[str, Any] = full.estimate.model_dump(mode="json")
+    payload["effort"] = full.effort.model_dump(mode="json") if full.effort is not None else None
+    payload["migration_plan"] = full.plan.model_dump(mode="json") if full.plan is not None else None
+    return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
 # Text from outside (scenario titles, notes, repository names) is shown, never run: HTML in Markdown is live
@@ -262,7 +303,8 @@ def _md_table(headers: list[str], rows: list[list[str]], numeric: set[int] | Non
     return "\n".join(lines)
 
 
-def _markdown(result: EstimateResult, explain: bool) -> str:
+def _markdown(full: Result, explain: bool) -> str:
+    result = full.estimate
     parts = [
         f"### regcost estimate — {result.horizon_months} months, {_md_escape(result.currency)}",
         "",
@@ -273,6 +315,8 @@ def _markdown(result: EstimateResult, explain: bool) -> str:
         f"**Recommendation:** {_md_escape(result.recommendation.headline)}. "
         f"{_md_escape(result.recommendation.reason)}.",
     ]
+    if (effort := effort_line(full)) is not None:
+        parts += ["", _md_escape(effort) + "."]
     if result.uncertainty is not None:
         u = result.uncertainty
         parts += [
@@ -306,9 +350,13 @@ def _markdown(result: EstimateResult, explain: bool) -> str:
     parts += [
         "",
         f"<sub>Prices as of {result.catalog_as_of.get('oldest', '?')} – "
-        f"{result.catalog_as_of.get('newest', '?')}; generated {result.generated_at:%Y-%m-%d %H:%M} UTC by "
-        "regcost.</sub>",
+        f"{result.catalog_as_of.get('newest', '?')}; estate as of {_as_of(result)}; generated "
+        f"{result.generated_at:%Y-%m-%d %H:%M} UTC by regcost.</sub>",
     ]
     for note in result.notes:
         parts.append(f"\n> note: {_md_escape(note)}")
     return "\n".join(parts) + "\n"
+
+
+def _as_of(result: EstimateResult) -> str:
+    return f"{result.as_of:%Y-%m-%d %H:%M} UTC" if result.as_of else "?"

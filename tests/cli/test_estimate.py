@@ -75,8 +75,12 @@ def test_csv_is_long_format_and_safe_in_a_spreadsheet(collected_db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(result.output)))
     titles = {r["title"] for r in rows if r["scenario"] == "evil"}
     assert titles == {'\'=HYPERLINK("http://x")'}
-    months = {int(r["month"]) for r in rows if r["scenario"] == "ecr"}
+    months = {int(r["month"]) for r in rows if r["scenario"] == "ecr" and r["group"] != "summary"}
     assert months == set(range(1, 37))
+    # the summary rows carry totals (filter them out before summing): the months add up to the TCO
+    ecr = [r for r in rows if r["scenario"] == "ecr"]
+    tco = next(float(r["cost"]) for r in ecr if r["component"] == "36-month TCO")
+    assert sum(float(r["cost"]) for r in ecr if r["group"] != "summary") == pytest.approx(tco, abs=0.01 * 36 * 10)
 
 
 def test_markdown_for_a_pull_request_comment(collected_db):

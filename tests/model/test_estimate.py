@@ -1,4 +1,4 @@
-"""`estimate_from_usage`: a hand-written usage file (tests/fixtures/usage/calculator.yaml) through the whole
+"""`estimate`: a hand-written usage file (tests/fixtures/usage/calculator.yaml) through the whole
 estimate, compared with what the AWS Pricing Calculator gives for the same inputs.
 
 The AWS Pricing Calculator (calculator.aws, "Amazon Elastic Container Registry" plus "Data Transfer"), shipped
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import estimate_from_usage
 
 from analysis.model.costs import GIB
-from analysis.model.estimate import estimate_from_usage
 from analysis.model.inputs import from_usage_file
 from analysis.model.scenarios import ScenarioError, load_scenarios, pick
 from analysis.pricing import load_catalog

@@ -14,8 +14,9 @@ from support import settings_for
 from analysis.demo import measurements as dm
 from analysis.demo.estate import ACCOUNT_IDS
 from analysis.model.measured import bootstrap_ratio
-from analysis.pipeline.estimate import run_estimate
 from analysis.pipeline.network import collect_network
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.pipeline.trail import TrailRequest, collect_trail
 
 
@@ -54,7 +55,7 @@ def _row(result, name):
 
 
 def test_measured_values_replace_presets_and_show_their_origin(measured_db):
-    result = run_estimate(measured_db, scenario=["ecr", "hybrid-proxy"])
+    result = run(EstimateRequest(db=measured_db, scenarios=("ecr", "hybrid-proxy"))).estimate
     hit = _row(result, "layer_cache_hit_ratio")
     assert hit.source.startswith("measured: CloudTrail") and "10 days" in hit.source and "bootstrap" in hit.source
     # The demo's truth is 0.85 per layer (preset 0.6); 600 pulls measure it within a few points.
@@ -70,7 +71,7 @@ def test_measured_values_replace_presets_and_show_their_origin(measured_db):
 def test_a_scenario_files_own_value_is_kept_and_said(measured_db, tmp_path):
     own = tmp_path / "mine.yaml"
     own.write_text("name: mine\ntitle: Mine\nextends: ecr\nassumptions:\n  layer_cache_hit_ratio: 0.5\n")
-    result = run_estimate(measured_db, scenario=["ecr", "mine"], scenario_file=[own])
+    result = run(EstimateRequest(db=measured_db, scenarios=("ecr", "mine"), scenario_files=(own,))).estimate
     mine = next(r for r in result.assumptions if r.scenario == "mine" and r.name == "layer_cache_hit_ratio")
     assert mine.base == "0.5" and not mine.source.startswith("measured")
     assert any(
@@ -80,7 +81,7 @@ def test_a_scenario_files_own_value_is_kept_and_said(measured_db, tmp_path):
 
 def test_the_tornado_swing_of_a_measured_assumption_shrinks(measured_db, collected_db):
     def swing(db, name):
-        result = run_estimate(db, scenario=["ecr", "hybrid-proxy"], draws=200)
+        result = run(EstimateRequest(db=db, scenarios=("ecr", "hybrid-proxy"), draws=200)).estimate
         return next(b.swing for b in result.uncertainty.tornado if b.assumption == name)
 
     assert swing(measured_db, "layer_cache_hit_ratio") < swing(collected_db, "layer_cache_hit_ratio")

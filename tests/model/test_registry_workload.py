@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.model.estimate import EmptyWarehouse, estimate_from_warehouse
+from analysis.model.estimate import EmptyWarehouse
 from analysis.model.registry_workload import RegistryNotFound, load_registry_profile
-from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import DAYS_PER_MONTH, summary
-from analysis.pricing import load_catalog
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.warehouse import Warehouse, queries, with_run_id
 
 MIB = 2**20
@@ -269,12 +269,13 @@ def test_oci_registry_has_no_growth_and_no_pulls(tmp_path):
 
 
 def test_unknown_registry_is_said_plainly(harbor_db):
-    with Warehouse(harbor_db, read_only=True) as wh:
-        with pytest.raises(RegistryNotFound, match="no collected registry https://other.test"):
-            load_registry_profile(wh, "https://other.test")
-        scenarios = pick(load_scenarios(None), ["ecr"])
-        with pytest.raises(EmptyWarehouse, match="collected are https://harbor.test"):
-            estimate_from_warehouse(wh, scenarios, load_catalog(None), registry="https://other.test")
+    with (
+        Warehouse(harbor_db, read_only=True) as wh,
+        pytest.raises(RegistryNotFound, match="no collected registry https://other.test"),
+    ):
+        load_registry_profile(wh, "https://other.test")
+    with pytest.raises(EmptyWarehouse, match="collected are https://harbor.test"):
+        run(EstimateRequest(db=harbor_db, scenarios=("ecr",), registry="https://other.test"))
 
 
 def test_cli_estimate_from_registry_prices_the_estate_on_ecr(harbor_db):

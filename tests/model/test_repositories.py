@@ -14,7 +14,8 @@ from analysis.model.costs import Ctx, Resolved
 from analysis.model.repositories import TOP, repository_costs
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import load_profile
-from analysis.pipeline.estimate import run_estimate
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -22,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_repository_costs_add_up_to_the_baseline_bill_lines(collected_db: Path):
-    result = run_estimate(collected_db)
+    result = run(EstimateRequest(db=collected_db)).estimate
     baseline = result.scenario(result.baseline)
     with Warehouse(collected_db, read_only=True) as wh:
-        profile = load_profile(wh)
+        profile = load_profile(wh, now=result.as_of)
     scenario = pick(load_scenarios(None), ["ecr"])[0]
     ctx = Ctx(load_catalog(None), Resolved(scenario.assumptions), np.arange(1.0, 37.0))
     costs = repository_costs(profile, ctx)
@@ -43,5 +44,5 @@ def test_repository_costs_add_up_to_the_baseline_bill_lines(collected_db: Path):
 
 
 def test_a_usage_file_has_no_repositories_to_rank():
-    result = run_estimate(None, usage=ROOT / "docs" / "examples" / "usage.yaml")
+    result = run(EstimateRequest(usage=ROOT / "docs" / "examples" / "usage.yaml")).estimate
     assert result.top_repositories == []

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support import estimate_from_usage
 
 from analysis import __version__
-from analysis.model.estimate import estimate_from_usage
 from analysis.model.result import SCHEMA_VERSION, EstimateResult
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.pricing import load_catalog

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import analysis.pipeline.estimate as estimate_module
 from analysis.model.assumptions import Range
 from analysis.model.scenarios import ScenarioError, load_scenarios, pick
-from analysis.pipeline.estimate import run_estimate
+from analysis.pipeline import result as result_module
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SCENARIOS = FIXTURES / "scenarios"
@@ -97,10 +98,13 @@ def test_an_extends_cycle_is_named(tmp_path):
 
 def test_nothing_is_computed_from_a_bad_file(monkeypatch):
     computed = []
-    monkeypatch.setattr(estimate_module, "estimate_from_usage", lambda *a, **k: computed.append(a))
-    monkeypatch.setattr(estimate_module, "estimate_from_warehouse", lambda *a, **k: computed.append(a))
+    monkeypatch.setattr(result_module, "estimate", lambda *a, **k: computed.append(a))
+    monkeypatch.setattr(result_module, "read_estate", lambda *a, **k: computed.append(a))
+    request = EstimateRequest(
+        usage=FIXTURES / "usage" / "calculator.yaml", scenario_files=(SCENARIOS / "bad-shares.yaml",)
+    )
     with pytest.raises(ScenarioError, match="bad-shares.yaml"):
-        run_estimate(None, usage=FIXTURES / "usage" / "calculator.yaml", scenario_file=[SCENARIOS / "bad-shares.yaml"])
+        run(request)
     assert computed == []
 
 

@@ -5,7 +5,7 @@ The sources are documents in which AWS computed the charges (tests/fixtures/aws-
 * Asia Pacific (Singapore) and US West (Oregon): a real AWS bill for May 2025 (line items: rate, quantity, amount);
 * China (Ningxia), in CNY: the cost table of an AWS Solutions implementation guide, June 2023.
 
-ECR storage and inter-region transfer go through the whole estimate (`estimate_from_usage`, calculator terms: no
+ECR storage and inter-region transfer go through the whole estimate (`estimate`, calculator terms: no
 NAT gateway, no free allowance, no growth); the other bill lines check the catalog price of the same region times
 the billed quantity. AWS rounds each bill line to the cent; so do we, per line.
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import estimate_from_usage
 
-from analysis.model.estimate import estimate_from_usage
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.pricing import load_catalog
 

@@ -13,10 +13,10 @@ import math
 from pathlib import Path
 
 import pytest
+from support import estimate_from_usage
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.model.estimate import estimate_from_usage
 from analysis.model.scenarios import load_scenarios
 from analysis.pricing import load_catalog
 from analysis.pricing.refresh import ecr_regions

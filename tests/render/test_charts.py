@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import estimate_from_usage
 
-from analysis.model.estimate import estimate_from_usage
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.pricing import load_catalog
 from analysis.render.charts import (

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.pipeline.report import build_inputs
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.render.html import render_html
 from analysis.render.pdf import render_pdf
 from analysis.warehouse import Warehouse
@@ -43,7 +44,7 @@ def _assert_escaped(html: str) -> None:
 
 
 def test_hostile_repository_name_is_escaped(evil_db: Path, charts_server: None, tmp_path: Path, pdf_text):
-    inputs = build_inputs(evil_db, draws=0)
+    inputs = run(EstimateRequest(db=evil_db))
     assert EVIL in [t.repository for t in inputs.result.top_repositories]
     _assert_escaped(render_html(inputs))
     pdf = tmp_path / "r.pdf"
@@ -54,7 +55,7 @@ def test_hostile_repository_name_is_escaped(evil_db: Path, charts_server: None, 
 def test_hostile_scenario_title_is_escaped(collected_db: Path, tmp_path: Path):
     scenario = tmp_path / "evil.yaml"
     scenario.write_text(f"name: evil\ntitle: '{EVIL}'\nkind: ecr-cleanup\ndescription: '{EVIL} again'\n")
-    inputs = build_inputs(collected_db, scenario=["ecr", "evil"], scenario_file=[scenario], draws=0)
+    inputs = run(EstimateRequest(db=collected_db, scenarios=("ecr", "evil"), scenario_files=(scenario,)))
     assert inputs.result.scenarios[1].title == EVIL
     html = render_html(inputs)
     _assert_escaped(html)

@@ -13,7 +13,8 @@ from analysis.cli import app
 from analysis.collectors.http import Credentials, HttpClient
 from analysis.demo.harbor import FakeHarbor, sample_data
 from analysis.pipeline.registry import collect_registry
-from analysis.pipeline.report import build_inputs, inputs_for
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.portability.plan import as_dict, build_plan
 from analysis.render.document import days, gib
 from analysis.render.html import render_html
@@ -30,7 +31,7 @@ ADMIN = "Adm1n-report-test-pw"
 
 @pytest.fixture(scope="module")
 def inputs(collected_db: Path) -> ReportInputs:
-    return build_inputs(collected_db, draws=0)
+    return run(EstimateRequest(db=collected_db))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def harbor_db(collected_db: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 def test_plan_in_the_report_is_the_plan_regcost_plan_builds(collected_db: Path, inputs: ReportInputs, html: str):
     with Warehouse(collected_db, read_only=True) as wh:
-        expected = as_dict(build_plan(wh, at=inputs.result.generated_at))
+        expected = as_dict(build_plan(wh, at=inputs.result.as_of))
     assert expected["findings"] and expected["waves"]
     assert inputs.plan is not None and inputs.plan.scanned == []
     assert [f.model_dump() for f in inputs.plan.findings] == expected["findings"]
@@ -75,15 +76,13 @@ def test_plan_in_the_report_is_the_plan_regcost_plan_builds(collected_db: Path, 
 
 def test_a_usage_file_report_has_no_plan(tmp_path: Path):
     usage = Path(__file__).resolve().parents[2] / "docs" / "examples" / "usage.yaml"
-    inputs = build_inputs(None, usage=usage, draws=0)
+    inputs = run(EstimateRequest(usage=usage))
     assert inputs.plan is None and inputs.registries == []
     assert "Migration plan" not in visible_text(render_html(inputs))
 
 
 def test_harbor_registry_storage_appears_next_to_ecr(harbor_db: Path):
-    from analysis.pipeline.estimate import run_estimate
-
-    inputs = inputs_for(run_estimate(harbor_db, draws=0), harbor_db)
+    inputs = run(EstimateRequest(db=harbor_db))
     with Warehouse(harbor_db, read_only=True) as wh:
         [expected] = queries.registry_storage(wh)
     assert expected["quota_sum_bytes"] is not None and expected["physical_bytes"] is not None

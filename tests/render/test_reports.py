@@ -170,7 +170,7 @@ def test_pdf_pages_are_not_blank(reports: Path, tmp_path: Path, name: str):
 def test_report_refuses_unknown_paper_and_format(collected_db: Path, tmp_path: Path):
     runner = CliRunner()
     bad_paper = runner.invoke(app, ["report", "--db", str(collected_db), "-o", str(tmp_path), "--paper", "a3"])
-    assert bad_paper.exit_code == 2 and "a4 or letter" in bad_paper.output
+    assert bad_paper.exit_code == 2 and "'a3' is not one of 'a4', 'letter'" in bad_paper.output
     bad_format = runner.invoke(app, ["report", "--db", str(collected_db), "-o", str(tmp_path), "--format", "docx"])
-    assert bad_format.exit_code == 2 and "html, pdf, both" in bad_format.output
+    assert bad_format.exit_code == 2 and "'docx' is not one of 'html', 'pdf', 'both'" in bad_format.output
     assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,302 @@
+"""One request → one result: `run(request)` is the only way to an estimate (the CLI's `estimate`, `report`,
+`demo` and the dashboard all call it).
+
+Two steps, so that a caller can cache the slow one:
+
+    estate = read_estate(request)      # the warehouse (or usage file), read once: profile, data quality,
+                                       # registries, measurements, the bill, the migration plan
+    result = run(request, estate)      # the scenarios, assumptions and draws over it (0.05–0.3 s, more with draws)
+
+`read_estate` depends only on `request.estate_key()` (warehouse, usage file, date, calibration, registry,
+scan paths): the dashboard keeps one per finished collection and re-runs `run` as the assumptions move.
+
+The migration plan is built once, here, and gives the self-hosted scenarios their engineer-days; the result
+holds that plan and that effort, so every output shows one figure. Nothing is added to a result after `run`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from analysis.model.assumptions import Range
+from analysis.model.estimate import EmptyWarehouse, estimate, with_plan_days
+from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
+from analysis.model.result import DataQuality as SnapshotGap
+from analysis.model.result import EstimateResult, ProfileSummary
+from analysis.model.scenarios import Scenario, load_scenarios, pick
+from analysis.model.workload import WorkloadProfile, summary
+from analysis.pipeline.request import EstimateRequest, apply_overrides
+from analysis.pricing import Catalog, load_catalog
+from analysis.render.inputs import (
+    DataQuality,
+    Effort,
+    ErrorInfo,
+    PlanResult,
+    RegistryStorage,
+    Result,
+    RunInfo,
+    ScopeInfo,
+)
+from analysis.warehouse import Warehouse, queries
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.model.measured import Measurement
+    from analysis.portability.plan import Plan
+
+MAX_ERRORS = 200  # a report lists this many collection errors; the total is always given
+ENGINEERING = "Migration engineering"  # the one-time component that carries the migration effort (model/migration.py)
+
+
+@dataclass(frozen=True)
+class Estate:
+    """What the warehouse or the usage file says, independent of scenarios, assumptions and draws."""
+
+    source: Literal["warehouse", "usage file"]
+    at: datetime
+    model_input: ModelInput
+    summary: ProfileSummary
+    workload: WorkloadProfile | None = None  # None: a usage file
+    warehouse: str | None = None
+    runs: list[int] = field(default_factory=list)
+    gaps: list[SnapshotGap] = field(default_factory=list)  # parts of the snapshot carried or missing
+    gap_notes: list[str] = field(default_factory=list)
+    quality: DataQuality | None = None
+    registries: list[RegistryStorage] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)  # CloudTrail / VPC (#13)
+    bill: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (model months, actual): with `calibrate`
+    plan: Plan | None = None  # the migration plan of the ECR estate (None: a usage file or a registry)
+    plan_view: PlanResult | None = None
+
+
+def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
+    """The estimate, its uncertainty, the plan and its effort, and the data quality: one result.
+
+    `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now."""
+    request.check()
+    scenarios = pick(load_scenarios(list(request.scenario_files) or None), list(request.scenarios) or None)
+    scenarios = [apply_overrides(s, request.overrides) for s in scenarios]
+    prices = load_catalog(list(request.catalogs) or None)
+    estate = estate if estate is not None else read_estate(request, prices)
+    scenarios, notes = _adjusted(request, estate, scenarios)
+    result = estimate(
+        estate.model_input,
+        estate.summary,
+        scenarios,
+        prices,
+        horizon_months=request.horizon,
+        currency=request.currency,
+        warehouse=estate.warehouse,
+        runs=estate.runs,
+        draws=request.draws,
+        seed=request.seed,
+        as_of=estate.at,
+        workload=estate.workload,
+        data_quality=estate.gaps,
+        notes=[*estate.gap_notes, *notes],
+    )
+    return Result(
+        estimate=result,
+        quality=estate.quality,
+        plan=estate.plan_view,
+        effort=_effort(result, scenarios, estate),
+        registries=estate.registries,
+    )
+
+
+def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario]) -> tuple[list[Scenario], list[str]]:
+    """The scenarios with what the warehouse knows: the bill's fit (`calibrate`), the measurements, the plan's
+    effort. A value a scenario file (or the person, by hand) sets is theirs and stays."""
+    notes: list[str] = []
+    if estate.source != "warehouse":
+        return scenarios, notes
+    # what the files and the person set, before anything is fitted or measured
+    explicit = {s.name: set(s.assumptions.model_fields_set) | set(request.overrides) for s in scenarios}
+    if estate.bill is not None:
+        from analysis.model.calibration import fit
+
+        fitted = fit(*estate.bill, scenarios[0].assumptions)
+        scenarios = [s.model_copy(update={"assumptions": fitted.assumptions(s.assumptions)}) for s in scenarios]
+        notes.append(fitted.note())
+    if estate.measurements:
+        from analysis.model.measured import apply
+
+        scenarios, measured_notes = apply(scenarios, estate.measurements, explicit)
+        notes += measured_notes
+    days = plan_days(estate)
+    if days is not None and any(s.kind == "selfhosted" for s in scenarios):
+        scenarios, note = with_plan_days(scenarios, days)
+        notes.append(note)
+    return scenarios, notes
+
+
+def plan_days(estate: Estate) -> Range | None:
+    """The plan's engineer-days, or None when there is no plan or nothing in it to migrate."""
+    if estate.plan is None or not len(estate.plan.waves.repositories):
+        return None
+    from analysis.portability.plan import migration_days
+
+    return migration_days(estate.plan)
+
+
+def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -> Effort | None:
+    """The recommended scenario's migration effort (or the first self-hosted one's), and where it comes from."""
+    by_name = {s.name: s for s in scenarios}
+    candidates = [result.scenario(result.recommendation.scenario), *result.scenarios]
+    for s in candidates:
+        engineering = next((o for o in s.one_time if o.component == ENGINEERING and o.quantity is not None), None)
+        if engineering is None:
+            continue
+        assert engineering.quantity is not None
+        days = by_name[s.name].assumptions.migration_days
+        planned = plan_days(estate)
+        if planned is not None and isinstance(days, Range) and days == planned:
+            return Effort(
+                scenario=s.name, days=engineering.quantity, low=days.low, high=days.high, source="migration plan"
+            )
+        if days is not None:
+            return Effort(scenario=s.name, days=engineering.quantity, source="scenario file")
+        return Effort(scenario=s.name, days=engineering.quantity, source="scenario assumptions")
+    return None
+
+
+# -- reading the estate ---------------------------------------------------------------------------------
+def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Estate:
+    """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once)."""
+    request.check()
+    if request.usage is not None:
+        inp = from_usage_file(request.usage)
+        return Estate(
+            source="usage file", at=request.at or datetime.now(UTC), model_input=inp, summary=usage_summary(inp)
+        )
+    with Warehouse(request.db, read_only=True) as wh:
+        at = request.at or last_collected(wh)
+        workload = _workload(wh, request, at)
+        runs = sorted({int(r) for r in workload.scopes["run_id"].dropna()})
+        ecr = request.registry is None
+        gaps = _gaps(wh, at) if ecr else []
+        plan = None
+        if ecr:
+            from analysis.portability.plan import build_plan
+
+            plan = build_plan(wh, scan_paths=list(request.scan_paths) or None, at=at, catalog=catalog)
+        return Estate(
+            source="warehouse",
+            at=at,
+            model_input=from_profile(workload),
+            summary=summary(workload),
+            workload=workload,
+            warehouse=str(wh.path),
+            runs=runs,
+            gaps=[g for g, _ in gaps],
+            gap_notes=[n for _, n in gaps],
+            quality=gather_quality(wh, runs),
+            registries=gather_registries(wh),
+            measurements=_measurements(wh) if ecr else [],
+            bill=_bill(wh) if request.calibrate else None,
+            plan=plan,
+            plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
+        )
+
+
+def last_collected(wh: Warehouse) -> datetime:
+    """When the newest finished collection ended: the default as-of date (now when nothing has finished)."""
+    row = wh.query("SELECT max(finished_at) FROM runs WHERE status <> 'running'")
+    ended = row[0][0] if row else None
+    if ended is None:
+        return datetime.now(UTC)
+    return ended if ended.tzinfo else ended.replace(tzinfo=UTC)
+
+
+def _workload(wh: Warehouse, request: EstimateRequest, at: datetime) -> WorkloadProfile:
+    if request.registry is not None:
+        from analysis.model.registry_workload import RegistryNotFound, load_registry_profile
+
+        try:
+            profile = load_registry_profile(wh, request.registry or None, region=request.region, now=at)
+        except RegistryNotFound as exc:
+            raise EmptyWarehouse(f"{wh.path}: {exc}") from None
+    else:
+        from analysis.model.workload import load_profile
+
+        profile = load_profile(wh, now=at)
+    if profile.repositories.empty:
+        raise EmptyWarehouse(
+            f"{wh.path} holds no collected repositories of {request.registry} yet: run `regcost collect harbor`"
+            if request.registry is not None
+            else f"{wh.path} holds no collected repositories yet: run `regcost collect ecr` or `regcost demo`"
+        )
+    return profile
+
+
+def _gaps(wh: Warehouse, at: datetime) -> list[tuple[SnapshotGap, str]]:
+    from analysis.warehouse.quality import current_data_quality, note
+
+    return [
+        (SnapshotGap(**{k: d[k] for k in SnapshotGap.model_fields}), note(d)) for d in current_data_quality(wh, now=at)
+    ]
+
+
+def _measurements(wh: Warehouse) -> list[Measurement]:
+    """What CloudTrail and the VPCs measured (analysis/model/measured.py), to replace presets."""
+    from analysis.model.measured import hit_ratio, load_days, network_shares
+
+    pulls, net, window = load_days(wh)
+    found: list[Measurement] = []
+    if pulls is not None and (m := hit_ratio(pulls, window)) is not None:
+        found.append(m)
+    if net is not None:
+        found += network_shares(net, window)
+    return found
+
+
+def _bill(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from analysis.model.calibration import load_frames
+
+    return load_frames(wh)
+
+
+def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
+    runs = queries.recent_runs(warehouse)
+    errors: list[dict[str, Any]] = []
+    for run_id in runs_used:
+        errors += [{"run_id": run_id, **e} for e in queries.run_errors(warehouse, run_id)]
+    return DataQuality(
+        warehouse=str(warehouse.path),
+        runs=[
+            RunInfo(
+                run_id=r["run_id"],
+                source=r["source"],
+                status=r["status"],
+                started_at=r["started_at"],
+                finished_at=r["finished_at"],
+                images=int((json.loads(r["counts"]) if r["counts"] else {}).get("images", 0)),
+                errors=r["errors"],
+            )
+            for r in runs
+        ],
+        scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in queries.inventory_by_scope(warehouse)],
+        errors=[ErrorInfo(**{k: e[k] for k in ErrorInfo.__dataclass_fields__}) for e in errors[:MAX_ERRORS]],
+        errors_total=len(errors),
+    )
+
+
+def gather_registries(warehouse: Warehouse) -> list[RegistryStorage]:
+    return [
+        RegistryStorage.model_validate({k: r.get(k) for k in RegistryStorage.model_fields})
+        for r in queries.registry_storage(warehouse)
+    ]
+
+
+def plan_result(plan: Plan, scan_paths: tuple[Path, ...] | list[Path] = ()) -> PlanResult:
+    """A built `Plan` as the result's typed plan (what the outputs show of `regcost plan`)."""
+    from analysis.portability.plan import as_dict
+
+    return PlanResult.from_plan_dict(
+        json.loads(json.dumps(as_dict(plan), default=str)), [str(p) for p in scan_paths] if plan.scan else []
+    )

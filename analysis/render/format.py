@@ -1,0 +1,72 @@
+"""The formatters every output shares: money to the cent, shares, engineer-days, break-even months and their
+percentiles. A number reads the same in the table, the Markdown, the CSV's labels, the HTML and the PDF.
+
+Money is rounded here and only here; the result keeps full precision.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from analysis.model.result import ScenarioResult, ScenarioUncertainty
+
+GIB = float(2**30)
+# Percentiles of the break-even month need draws that break even: below this many, the months are withheld
+# and the count is said instead (P10 of 2 draws is one of the two, not a tenth of anything).
+MIN_BREAK_EVEN_DRAWS = 100
+
+
+def money(value: float, currency: str = "") -> str:
+    text = f"{value:,.2f}"
+    return f"{currency} {text}" if currency else text
+
+
+def pct(share: float) -> str:
+    """0 % and 100 % only when exact: 0.2 % of draws is not "never"."""
+    if 0 < share < 0.01 or 0.99 < share < 1:
+        return f"{share:.1%}"
+    return f"{share:.0%}"
+
+
+def days(x: float) -> str:
+    """Engineer-days (two decimals at most, no trailing zeros)."""
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def gib(n: float, digits: int = 1) -> str:
+    return f"{n / GIB:,.{digits}f}"
+
+
+def count(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def when(t: datetime | None) -> str:
+    return f"{t:%Y-%m-%d %H:%M} UTC" if t else "—"
+
+
+def break_even(s: ScenarioResult, baseline: str) -> str:
+    if s.name == baseline:
+        return "baseline"
+    return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
+
+
+def break_even_draws(s: ScenarioUncertainty, draws: int) -> int:
+    """How many draws paid back within the horizon."""
+    never = s.break_even.get("never")
+    return 0 if never is None else round(draws * (1 - never))
+
+
+def break_even_spread(s: ScenarioUncertainty, draws: int) -> str:
+    """The break-even month over the draws, or why there is none: percentiles only from enough draws."""
+    if s.p_beats_baseline is None:
+        return "baseline"
+    reached = break_even_draws(s, draws)
+    be = s.break_even
+    if reached == 0 or be.get("p50") is None:
+        return "never within horizon"
+    if reached < MIN_BREAK_EVEN_DRAWS:
+        return f"{reached:,} of {draws:,} draws break even: too few for percentiles"
+    return (
+        f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} ({reached:,} of {draws:,} draws break even)"
+    )

@@ -1,0 +1,133 @@
+"""The CLI as one request → one result: `estimate` and `report` agree to the cent whenever they run, `--at`
+moves both alike, and the command starts, fails and reports in one style."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from analysis.cli import app
+from analysis.render.format import money
+
+runner = CliRunner()
+
+
+def _estimate(db: Path, *args: str) -> dict:
+    result = runner.invoke(app, ["estimate", "--db", str(db), "-f", "json", "--draws", "0", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_estimate_is_evaluated_as_of_the_last_collection_not_the_clock(collected_db: Path):
+    from analysis.warehouse import Warehouse
+
+    with Warehouse(collected_db, read_only=True) as wh:
+        [[finished]] = wh.query("SELECT max(finished_at) FROM runs WHERE status <> 'running'")
+    first = _estimate(collected_db)
+    again = _estimate(collected_db)
+    assert datetime.fromisoformat(first["as_of"]) == finished.astimezone(UTC)
+    # two runs at two moments: the same numbers (the growth window no longer slides with the clock)
+    assert [s["horizon_tco"] for s in first["scenarios"]] == [s["horizon_tco"] for s in again["scenarios"]]
+
+
+def test_at_moves_estimate_and_report_alike(collected_db: Path, tmp_path: Path):
+    later = "2027-06-01"
+    data = _estimate(collected_db, "--at", later)
+    assert data["as_of"].startswith(later)
+    assert data["migration_plan"]["at"].startswith(later)  # the plan is evaluated at the same date
+    report = runner.invoke(
+        app,
+        ["report", "--db", str(collected_db), "-o", str(tmp_path), "-f", "html", "--draws", "0", "--at", later],
+    )
+    assert report.exit_code == 0, report.output
+    text = unescape(re.sub(r"<[^>]+>", " ", (tmp_path / "regcost-report.html").read_text()))
+    for s in data["scenarios"]:  # the report shows the estimate's TCO to the cent
+        assert money(s["horizon_tco"]) in text, s["name"]
+
+
+def test_one_migration_effort_in_the_estimate_and_its_plan(collected_db: Path):
+    data = _estimate(collected_db)
+    plan_days = data["migration_plan"]["summary"]["migration_days"]
+    assert data["effort"]["source"] == "migration plan"
+    assert data["effort"]["days"] == plan_days["base"]
+    for s in data["scenarios"]:
+        engineering = [o for o in s["one_time"] if o["component"] == "Migration engineering"]
+        if engineering:  # every self-hosted scenario priced the plan's engineer-days
+            assert engineering[0]["quantity"] == plan_days["base"], s["name"]
+
+
+def test_a_bad_at_is_one_line(collected_db: Path):
+    result = runner.invoke(app, ["estimate", "--db", str(collected_db), "--at", "next tuesday"])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip() == "error: --at next tuesday: expected a date such as 2026-11-01 or 2026-11-01T12:00:00"
+    )
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and re.fullmatch(r"regcost \S+\n", result.output)
+
+
+def test_a_value_outside_the_choices_is_one_line_in_our_style():
+    result = runner.invoke(app, ["estimate", "--format", "xml"])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: ") and "'table', 'json', 'csv', 'markdown'" in line
+    assert line.endswith("see `regcost estimate --help`")
+
+
+def test_help_lists_the_format_choices():
+    result = runner.invoke(app, ["estimate", "--help"])
+    assert result.exit_code == 0 and "table|json|csv|markdown" in result.output
+
+
+def test_status_json_holds_objects_not_json_strings(collected_db: Path):
+    result = runner.invoke(app, ["status", "--db", str(collected_db), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.output)["runs"]
+    assert runs and all(isinstance(r["counts"], dict) for r in runs)
+    assert runs[0]["counts"].get("images", 0) > 0
+
+
+def test_help_imports_no_data_library():
+    """`regcost --help` loads typer and our command modules only: no pandas, DuckDB, numpy or model."""
+    code = (
+        "import sys; from analysis.cli import app\n"
+        "heavy = ('pandas', 'duckdb', 'numpy', 'pyarrow', 'boto3', 'analysis.model', 'analysis.warehouse',"
+        " 'rich.table')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_clis_own_defaults_are_the_models():
+    from analysis.cli import base
+    from analysis.model.estimate import DEFAULT_SEED
+    from analysis.model.registry_workload import DEFAULT_REGION
+    from analysis.pipeline.report import REPORT_CHOICES
+    from analysis.render import FORMATS
+
+    assert base.DEFAULT_SEED == DEFAULT_SEED and base.DEFAULT_REGION == DEFAULT_REGION
+    assert base.ESTIMATE_FORMATS == FORMATS and base.REPORT_CHOICES == REPORT_CHOICES
+    for command, choices in (("estimate", FORMATS), ("report", REPORT_CHOICES)):  # what --help lists
+        shown = runner.invoke(app, [command, "--help"]).output
+        assert f"<{'|'.join(choices)}>" in shown, command
+
+
+def test_regcost_plan_is_the_plan_the_estimate_took(collected_db: Path, tmp_path: Path):
+    plan = runner.invoke(app, ["plan", "--db", str(collected_db), "-o", str(tmp_path), "-f", "json"])
+    assert plan.exit_code == 0, plan.output
+    shown = json.loads(plan.output)
+    estimate = _estimate(collected_db)
+    when = {datetime.fromisoformat(t) for t in (shown["at"], estimate["migration_plan"]["at"], estimate["as_of"])}
+    assert len(when) == 1  # one date: the newest collection
+    assert shown["summary"]["migration_days"]["base"] == estimate["effort"]["days"]
