@@ -140,7 +140,7 @@ def _print_errors(errors: list[Any]) -> None:
     if not errors:
         return
     err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
-    grouped: dict[tuple[str, str], list[Any]] = {}
+    grouped: dict[tuple[Any, Any], list[Any]] = {}  # (operation, error code): records and dicts alike
     for e in errors:
         get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k, None)
         grouped.setdefault((get("operation"), get("error_code")), []).append(get)

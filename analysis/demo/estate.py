@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -467,7 +468,7 @@ def generate_estate(
     repositories: int = 400,
     images: int = 40_000,
     accounts: int = 3,
-    regions: tuple[str, ...] = ("us-east-1", "eu-west-1", "eu-central-1"),
+    regions: Sequence[str] = ("us-east-1", "eu-west-1", "eu-central-1"),
     now: datetime | None = None,
     history_days: int = 730,
     metric_days: int = 90,
@@ -707,7 +708,7 @@ def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
     # Room: the oldest single images, then the oldest pushes' signatures (nothing references either).
     room = sorted((b for b in repo.builds if b.kind == "image"), key=lambda b: b.pushed_at)
     room += sorted((b for b in repo.builds if b.kind == "sig" and b is not sig), key=lambda b: b.pushed_at)
-    if len(room) < 2 or index is None:
+    if len(room) < 2 or index is None or sig is None:  # an index found means a sig was
         return False
     singles = room[:2]
     children = [b for b in repo.builds if b.kind == "child" and b.group == index.group]
@@ -797,6 +798,10 @@ def _attest_newest_release(repo: _Repo, blobs: _BlobFactory) -> bool:
     return True
 
 
+@overload
+def _sec(ts: datetime) -> datetime: ...
+@overload
+def _sec(ts: None) -> None: ...
 def _sec(ts: datetime | None) -> datetime | None:
     """Whole seconds: what the API round-trips exactly (JSON epoch timestamps), so specs compare equal."""
     return ts.replace(microsecond=0) if ts is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from analysis.model.assumptions import Range
 from analysis.model.estimate import DEFAULT_SEED, estimate_from_usage, estimate_from_warehouse, with_plan_days
@@ -44,7 +45,7 @@ def run_estimate(
     `registry`: estimate from a Harbor/OCI collection (its URL or id; "" = the only one) priced in ECR `region`."""
     scenarios = pick(load_scenarios(scenario_file), scenario)
     prices = load_catalog(catalog)
-    options = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
+    options: dict[str, Any] = {"horizon_months": horizon, "currency": currency, "draws": draws, "seed": seed}
     if usage is not None:
         if registry is not None:
             raise ScenarioError("--usage replaces the warehouse: it cannot be combined with --from-registry")

@@ -90,11 +90,13 @@ def collect_trail(
         session = settings.base_session() if settings else None
         account = (
             caller_account(settings, session)
-            if settings and (request.check_regions or request.lookup_regions)
+            if settings and session and (request.check_regions or request.lookup_regions)
             else None
         )
         for region in request.check_regions:
             try:
+                if settings is None or account is None:
+                    raise ct.TrailError("DescribeTrails needs AWS access: pass --profile")
                 checks += ct.check_trails(settings, session, account, region)
             except Exception as exc:  # one region's refusal is data; the others still count
                 errors.append(error_record(exc, "cloudtrail:DescribeTrails", account_id=account, region=region))

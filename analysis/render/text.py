@@ -119,6 +119,7 @@ def _table(result: EstimateResult, explain: bool, width: int) -> str:
 
 def _uncertainty_rows(result: EstimateResult) -> list[list[str]]:
     u = result.uncertainty
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     titles = {s.name: s.title for s in result.scenarios}
     rows = []
     for s in u.scenarios:
@@ -129,7 +130,9 @@ def _uncertainty_rows(result: EstimateResult) -> list[list[str]]:
         elif be["p50"] is None:
             payback = "never within horizon"
         else:
-            payback = f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} (never: {pct(be['never'])})"
+            payback = (
+                f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} (never: {pct(be['never'] or 0.0)})"
+            )
         t = s.horizon_tco
         rows.append([titles.get(s.name, s.name), money(t["p10"]), money(t["p50"]), money(t["p90"]), beats, payback])
     return rows
@@ -142,6 +145,7 @@ def _uncertainty_headers(result: EstimateResult) -> list[str]:
 
 def _uncertainty_table(result: EstimateResult) -> Table:
     u = result.uncertainty
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     table = Table(
         title=f"Uncertainty: {u.draws:,} draws over {len(u.ranged_assumptions)} ranged assumptions (seed {u.seed})",
         title_justify="left",
@@ -154,9 +158,11 @@ def _uncertainty_table(result: EstimateResult) -> Table:
 
 
 def _tornado_rows(result: EstimateResult, top: int = 8) -> list[list[str]]:
+    u = result.uncertainty
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     return [
         [b.assumption, f"{b.low:g} → {b.high:g}", money(b.savings_at_low), money(b.savings_at_high), money(b.swing)]
-        for b in [b for b in result.uncertainty.tornado if b.swing > 0.005][:top]
+        for b in [b for b in u.tornado if b.swing > 0.005][:top]
     ]
 
 
@@ -166,6 +172,7 @@ def _tornado_headers() -> list[str]:
 
 def _tornado_table(result: EstimateResult) -> Table:
     u = result.uncertainty
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     title = next((s.title for s in result.scenarios if s.name == u.tornado_scenario), u.tornado_scenario)
     table = Table(
         title=f"What moves the answer most: {title} savings vs the baseline, one assumption at a time",

@@ -493,6 +493,6 @@ def _explain_io_error(path: Path, exc: BaseException) -> str:
     return f"cannot open {path}: {_first_line(exc)}"
 
 
-def _config() -> dict[str, str]:
+def _config() -> dict[str, str | bool | int | float | list[str]]:  # the type duckdb.connect takes
     """DuckDB settings of every warehouse connection: the memory limit ($REGCOST_MEMORY_LIMIT, e.g. 4GB)."""
     return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
