@@ -140,6 +140,6 @@ def first(x: np.ndarray | float) -> float:
     return float(np.mean(arr[..., 0]))
 
 
-def over_months(x: Any, months: np.ndarray) -> np.ndarray:
+def over_months(x: Drawn, months: np.ndarray) -> np.ndarray:
     """Broadcast a per-month constant (scalar or (draws, 1)) to the months axis."""
     return np.asarray(x, dtype=float) * np.ones_like(months)

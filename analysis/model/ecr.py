@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.model.costs import GIB, HOURS_PER_MONTH, Ctx, Line, PriceRef, first, over_months
-from analysis.model.resolved import ResolvedShare
+from analysis.model.resolved import Drawn, ResolvedAssumptions, ResolvedShare
 from analysis.model.workload import WorkloadProfile
 from analysis.pricing import free_allowance_applies
 
@@ -290,11 +290,11 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
     return lines + _endpoint_lines(usage, ctx, via_endpoint)
 
 
-def nat_share(a: object) -> float:
+def nat_share(a: ResolvedAssumptions) -> Drawn:
     """Share of a same-region private pull's bytes that still cross the NAT in a VPC with the chosen endpoints:
     all of them without endpoints, the ECR API calls with only the (free) S3 gateway, none with both."""
-    choice = a.vpc_endpoints  # type: ignore[attr-defined]
-    return {"none": 1.0, "s3-gateway": a.api_bytes_share, "ecr-interface": 0.0}[choice]  # type: ignore[attr-defined]
+    shares: dict[str, Drawn] = {"none": 1.0, "s3-gateway": a.api_bytes_share, "ecr-interface": 0.0}
+    return shares[a.vpc_endpoints]
 
 
 def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.ndarray]) -> list[Line]:
