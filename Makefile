@@ -10,17 +10,23 @@ setup-test:
 demo: setup
 	.venv/bin/regcost demo
 
+# What CI runs (.ci/run is `make test`): lint and types first, they fail in seconds; then the tests.
 # ~/.local/bin: where bootstrap puts uv when it had to install it (tests/test_packaging.py builds with uv).
 test: setup-test
+	.venv/bin/ruff check analysis tests benchmarks
+	.venv/bin/ruff format --check analysis tests benchmarks
+	.venv/bin/mypy analysis
 	PATH="$$HOME/.local/bin:$$PATH" .venv/bin/python -m pytest
 
 # The wheel and sdist users install (`pipx install dist/regcost-*.whl`); the run-time files ride inside the package.
 dist:
 	PATH="$$HOME/.local/bin:$$PATH" uv build --out-dir dist
 
+# The checks `make test` starts with, without the tests.
 lint: setup-test
 	.venv/bin/ruff check analysis tests benchmarks
 	.venv/bin/ruff format --check analysis tests benchmarks
+	.venv/bin/mypy analysis
 
 format: setup-test
 	.venv/bin/ruff format analysis tests benchmarks

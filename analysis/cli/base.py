@@ -117,7 +117,7 @@ class _LazyConsole:
 def _real(lazy: Console) -> Console:
     """The rich Console behind a lazy one: rich's own objects (a progress bar) need the real thing."""
     proxy = cast(Any, lazy)
-    return cast("Console", proxy.made()) if isinstance(proxy, _LazyConsole) else lazy
+    return proxy.made() if isinstance(proxy, _LazyConsole) else lazy
 
 
 # Piped output (CI logs, `| less`) is not squeezed to 80 columns: tables stay readable.
@@ -237,7 +237,7 @@ def _print_errors(errors: list[Any]) -> None:
     if not errors:
         return
     err.print(f"[yellow]{len(errors)} part(s) skipped[/] — recorded in collection_errors; the rest was collected:")
-    grouped: dict[tuple[Any, Any], list[Any]] = {}
+    grouped: dict[tuple[Any, Any], list[Any]] = {}  # (operation, error code): records and dicts alike
     for e in errors:
         get = e.get if isinstance(e, dict) else lambda k, e=e: getattr(e, k, None)
         grouped.setdefault((get("operation"), get("error_code")), []).append(get)

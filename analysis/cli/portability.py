@@ -114,7 +114,7 @@ def scan(
 ) -> None:
     """Find ECR image references by file and line, join them to the collected repositories, optionally rewrite them."""
     from analysis.portability import references
-    from analysis.portability.rewrite import default_mapper, mapper_from, rewrite_files, unified_diff
+    from analysis.portability.rewrite import Mapper, default_mapper, mapper_from, rewrite_files, unified_diff
     from analysis.portability.show import print_references, references_json
     from analysis.warehouse import Warehouse, default_path
 
@@ -129,7 +129,8 @@ def scan(
             raise UsageError("--rewrite-to takes one folder (the diff's paths are relative to it)")
         skipped: list[tuple[str, str]] = []
         found = references.scan(paths, skipped)
-        joined, mapper = None, default_mapper
+        joined = None
+        mapper: Mapper = default_mapper
         path = db or default_path()
         if path.exists():
             from analysis.portability.inventory import load_inventory

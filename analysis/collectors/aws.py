@@ -142,10 +142,13 @@ class AwsSettings:
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS},
             max_pool_connections=self.max_pool_connections,
-            user_agent_appid="regcost",
+            user_agent_appid="regcost",  # type: ignore[call-arg]  # botocore has it since 1.31; its stubs do not
         )
         own = thread_session(session)
-        client = own.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config)
+        # boto3-stubs overload client() per literal service name; `service` is chosen at run time.
+        client = own.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=self.endpoint_url, config=config
+        )
         client.meta.events.register("before-call", _guard(service, allowed_operations(service)))
         _budgeted_retries(client, budget)
         return client
@@ -173,7 +176,7 @@ class _AlwaysQuota:
 
 class _Backoff(standard.ExponentialBackoff):
     _DEFAULT_BACKOFF_CONFIG = {
-        **standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG,
+        **standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG,  # type: ignore[attr-defined]  # private; not in stubs
         "throttling_base_scale": THROTTLE_BASE_S,
     }
 
@@ -240,9 +243,14 @@ def _budgeted_retries(client: Any, budget: Budget | None) -> None:
     throttling = standard.ThrottlingErrorDetector(adapter)
     policy = standard.RetryPolicy(
         retry_checker=standard.StandardRetryConditions(max_attempts=RETRY_ATTEMPTS),
-        retry_backoff=_Backoff(max_backoff=MAX_BACKOFF_S, service_name=service, throttling_detector=throttling),
+        retry_backoff=_Backoff(
+            max_backoff=MAX_BACKOFF_S,  # type: ignore[arg-type]  # the stubs say int; botocore only takes a min()
+            service_name=service,
+            throttling_detector=throttling,
+        ),
     )
-    inner = standard.RetryHandler(policy, adapter, _AlwaysQuota(), service_name=service)
+    # Duck-typed: RetryHandler only calls the quota's acquire_retry_quota (the stubs ask for a RetryQuota).
+    inner = standard.RetryHandler(policy, adapter, _AlwaysQuota(), service_name=service)  # type: ignore[arg-type]
     limiter = _Limiter()
 
     def needs_retry(**kwargs: Any) -> float | None:
@@ -259,7 +267,7 @@ def _budgeted_retries(client: Any, budget: Budget | None) -> None:
 
     client.meta.events.register(f"needs-retry.{service}", needs_retry, unique_id=f"regcost-retry-{service}")
     client.meta.events.register(f"before-send.{service}", limiter.before_send, unique_id=f"regcost-limit-{service}")
-    client.limiter = limiter  # type: ignore[attr-defined]  (tests and benchmarks read its rate)
+    client.limiter = limiter  # tests and benchmarks read its rate
     if budget is not None:
 
         def check_budget(model: Any, **_: Any) -> None:

@@ -244,6 +244,7 @@ def focus_usage_type(group: FileGroup) -> str:
     description (or, for storage, the unit) says. Unrecognised lines keep `<code>-Unmapped-<SkuId>` (usage class
     other), so they stay apart and in their region."""
     cs = group.columns
+    assert cs.description is not None and cs.region is not None  # a standard FOCUS mapping names both
     col = _ident
     description = f"coalesce(CAST({col(cs.description)} AS VARCHAR), '')"
     unit = f"coalesce(CAST({col(cs.unit)} AS VARCHAR), '')" if cs.unit and cs.unit in group.available else "''"

@@ -121,7 +121,11 @@ class ParsedManifest:
         """image | index | artifact | attestation | signature | sbom | referrer (see KINDS)."""
         if self.is_index:
             return "index"
-        types = {self.artifact_type, self.config_media_type, *(x.media_type for x in self.layers)} - {None}
+        types = {
+            t
+            for t in (self.artifact_type, self.config_media_type, *(x.media_type for x in self.layers))
+            if t is not None
+        }
         predicates = {a.get("in-toto.io/predicate-type", "") for a in self.layer_annotations}
         predicates.add(self.annotations.get("dev.sigstore.bundle.predicateType", ""))
         if types & SBOM_TYPES or any(p.startswith(SBOM_PREDICATES) for p in predicates):

@@ -140,8 +140,8 @@ def classify(
     out: list[SubnetPath] = []
     for subnet in subnets:
         vpc = subnet["VpcId"]
-        table = explicit.get(subnet["SubnetId"]) or main.get(vpc)
-        routes = (table or {}).get("Routes", [])
+        chosen = explicit.get(subnet["SubnetId"]) or main.get(vpc)
+        routes = (chosen or {}).get("Routes", [])
         default_path, nat_id = _default_route(routes, live_nats)
         via_s3_endpoint = any(
             r.get("DestinationPrefixListId") in s3_lists and str(r.get("GatewayId", "")).startswith("vpce-")
@@ -155,7 +155,7 @@ def classify(
                 vpc_id=vpc,
                 subnet_id=subnet["SubnetId"],
                 availability_zone=subnet.get("AvailabilityZone"),
-                route_table_id=(table or {}).get("RouteTableId"),
+                route_table_id=(chosen or {}).get("RouteTableId"),
                 layer_path="gateway-endpoint" if via_s3_endpoint else default_path,
                 registry_path="interface-endpoint" if dkr else default_path,
                 nat_gateway_id=nat_id,

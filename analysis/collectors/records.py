@@ -98,7 +98,7 @@ class ErrorFields:
     repository: str | None
     operation: str
     error_code: str
-    message: str | None
+    message: str  # error_message(): never empty (the exception type when it says nothing)
 
 
 @dataclass(slots=True)
@@ -193,9 +193,9 @@ def to_table(records: list[Any], cls: type) -> pa.Table:
 
 def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Table]:
     """Arrow tables for the `manifests`, `manifest_layers` and `manifest_children` tables."""
-    m = {k: [] for k in MANIFEST_SCHEMAS["manifests"].names}
-    layers = {k: [] for k in MANIFEST_SCHEMAS["manifest_layers"].names}
-    children = {k: [] for k in MANIFEST_SCHEMAS["manifest_children"].names}
+    m: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifests"].names}
+    layers: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifest_layers"].names}
+    children: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifest_children"].names}
     for p in parsed:
         m["digest"].append(p.digest)
         m["media_type"].append(p.media_type)

@@ -78,7 +78,7 @@ def parse_image(uri: str) -> dict[str, Any]:
 def ref(
     account_id: str, region: str, service: str, resource: str, uri: str | None, note: str | None = None
 ) -> WorkloadRef:
-    parsed = (
+    parsed: dict[str, Any] = (
         parse_image(uri)
         if uri
         else {

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 import streamlit as st
+from pydantic import BaseModel
 
 from analysis.dashboard.format import gib
 from analysis.dashboard.source import Snapshot
 from analysis.dashboard.state import EDITS, SELECTED, catalog, edits, presets
-from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base
+from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base, field_extra
 
 GROUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("Projection", ("horizon_months", "discount_rate_annual", "currency"), True),
@@ -102,9 +103,9 @@ class Spec:
     preset: Any  # the baseline's value (a Range, number, str, bool or None)
 
 
-def spec(name: str, model: type = Assumptions, preset_of: Any = None) -> Spec:
+def spec(name: str, model: type[BaseModel] = Assumptions, preset_of: Any = None) -> Spec:
     field = model.model_fields[name]
-    extra = field.json_schema_extra or {}
+    extra = field_extra(field)
     return Spec(
         name=name,
         label=LABELS.get(name, name.replace("_", " ").capitalize()),
@@ -153,6 +154,7 @@ def _widget(s: Spec, current: Any, currency: str, context: str = "") -> Any:
     help_text = f"{s.description}\n\nSource: {s.source}"
     field = Assumptions.model_fields[s.name]
     choices = get_args(field.annotation) if field.annotation is not None else ()
+    value: Any  # what the widget gives back: bool, str, int or float
     if isinstance(s.preset, bool):
         _seed(key, bool(current))
         value = st.checkbox(label, key=key, help=help_text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from analysis.dashboard.format import break_even
 from analysis.model.result import EstimateResult
@@ -11,7 +12,7 @@ from analysis.model.result import EstimateResult
 _MONEY = {"USD": "dollar", "EUR": "euro"}
 
 
-def money_column(label: str, currency: str, help: str | None = None) -> st.column_config.NumberColumn:
+def money_column(label: str, currency: str, help: str | None = None) -> ColumnConfig:
     return st.column_config.NumberColumn(label, format=_MONEY.get(currency, "%,.2f"), help=help)
 
 

@@ -7,10 +7,11 @@ from — an assumption is a documented choice, never a hidden constant (docs/sce
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic.fields import FieldInfo
 
 
 class Range(BaseModel):
@@ -39,7 +40,19 @@ def base(value: Value) -> float:
     return value.base if isinstance(value, Range) else float(value)
 
 
-def _field(default: Value, unit: str, source: str, description: str, **kw) -> object:
+# The choices a scenario makes by name (ResolvedAssumptions carries them through unchanged).
+Currency = Literal["USD", "EUR"]
+FreeAllowance = Literal["none", "ecr_page_1gb", "aws_wide_100gb"]
+InterRegionCharging = Literal["source_region_once", "internet_rate_both_sides"]
+VpcEndpoints = Literal["none", "s3-gateway", "ecr-interface"]
+RescanDuration = Literal["DAYS_14", "DAYS_30", "DAYS_60", "DAYS_90", "DAYS_180", "LIFETIME"]
+
+_T = TypeVar("_T")
+
+
+def _field(default: _T, unit: str, source: str, description: str, **kw: Any) -> _T:
+    """A field with its unit and source. Typed as its default (like pydantic's own `Field`, which returns Any),
+    so mypy checks the default against the field's annotation."""
     return Field(default=default, description=description, json_schema_extra={"unit": unit, "source": source}, **kw)
 
 
@@ -89,7 +102,7 @@ class Assumptions(BaseModel):
         "assumption: a typical corporate cost of capital (7–10 %)",
         "Annual rate for the net present value of monthly costs.",
     )
-    currency: Literal["USD", "EUR"] = _field(
+    currency: Currency = _field(
         "USD", "ISO 4217", "convention", "Currency of every output; other prices are converted with fx.yaml."
     )
     consumers: Share = Field(default_factory=Share, description="Where pull traffic goes (fractions adding up to 1).")
@@ -114,13 +127,13 @@ class Assumptions(BaseModel):
         "your bill (AWS DTO tiers aggregate across services)",
         "The account's other data transfer out in the same tiers: it moves the registry's egress into cheaper tiers.",
     )
-    free_allowance: Literal["none", "ecr_page_1gb", "aws_wide_100gb"] = _field(
+    free_allowance: FreeAllowance = _field(
         "none",
         "catalog candidate",
         "catalog parameter aws.transfer.internet_out.free_allowance",
         "Which free data-transfer-out allowance to apply (the AWS Pricing Calculator applies none).",
     )
-    inter_region_charging: Literal["source_region_once", "internet_rate_both_sides"] = _field(
+    inter_region_charging: InterRegionCharging = _field(
         "source_region_once",
         "catalog candidate",
         "catalog parameter aws.transfer.inter_region.charged_sides",
@@ -132,7 +145,7 @@ class Assumptions(BaseModel):
         "assumption: EKS/ECS nodes usually run in private subnets",
         "Share of AWS-side pulls made from private subnets, whose internet-bound traffic crosses a NAT gateway.",
     )
-    vpc_endpoints: Literal["none", "s3-gateway", "ecr-interface"] = _field(
+    vpc_endpoints: VpcEndpoints = _field(
         "s3-gateway",
         "choice",
         "docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html; aws.amazon.com/privatelink/pricing",
@@ -172,7 +185,7 @@ class Assumptions(BaseModel):
         "assumption: continuous scanning rescans when new CVEs affect an image",
         "Enhanced-scanning rescans per monitored image per month (only where the registry scans ENHANCED).",
     )
-    inspector_rescan_duration: Literal["DAYS_14", "DAYS_30", "DAYS_60", "DAYS_90", "DAYS_180", "LIFETIME"] = _field(
+    inspector_rescan_duration: RescanDuration = _field(
         "DAYS_14",
         "Inspector setting",
         "docs.aws.amazon.com/inspector/latest/user/scanning_resources_configure_duration_setting_ecr.html "
@@ -299,6 +312,12 @@ class Assumptions(BaseModel):
     proxied_consumer_share: Value = _field(
         1.0, "fraction", "assumption", "Hybrid: share of internet/other-cloud pull traffic that goes through the proxy."
     )
+
+
+def field_extra(field: FieldInfo) -> dict[str, JsonValue]:
+    """What `_field` recorded beside the description (unit, source); empty for a field without it."""
+    extra = field.json_schema_extra
+    return extra if isinstance(extra, dict) else {}
 
 
 # Assumptions whose default (None) is a catalog parameter's low/base/high range.

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.model.assumptions import Assumptions, Share
-from analysis.model.costs import Ctx, Line, OneTime, Resolved
+from analysis.model.costs import Ctx, Line, OneTime
 from analysis.model.ecr import EcrOptions, ecr_costs
 from analysis.model.inputs import ModelInput
 from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.scenarios import Scenario
 from analysis.model.selfhosted import selfhosted_costs
 from analysis.pricing import Catalog
@@ -47,10 +48,12 @@ def scenario_costs(
     catalog: Catalog,
     shared: Assumptions,
     n: int | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
 ) -> ScenarioCosts:
     assumptions = effective_assumptions(scenario, inp, shared)
-    ctx = Ctx(catalog, Resolved(assumptions, n, rng), np.arange(1, assumptions.horizon_months + 1, dtype=float))
+    ctx = Ctx(
+        catalog, ResolvedAssumptions.of(assumptions, n, rng), np.arange(1, assumptions.horizon_months + 1, dtype=float)
+    )
     a = ctx.a
     if scenario.kind == "ecr":
         return ScenarioCosts(scenario, ecr_costs(inp.usage, ctx), [])

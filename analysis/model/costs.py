@@ -1,4 +1,4 @@
-"""Shared pieces of the cost models: priced lines, the pricing context, resolved assumptions.
+"""Shared pieces of the cost models: priced lines and the pricing context (catalog, resolved assumptions, months).
 
 A cost model returns `Line`s. A line is one component of a scenario's cost (storage, egress, labour …) as
 an array over months — shape (months,) for the estimate, (draws, months) under Monte Carlo — with the
@@ -7,13 +7,13 @@ month-1 quantity and the prices it used, so `--explain` can show quantity × uni
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, draws
+from analysis.model.assumptions import CATALOG_PARAMETERS, Range
+from analysis.model.resolved import Drawn, ResolvedAssumptions
 from analysis.model.result import PriceCitation
 from analysis.pricing import Catalog, PriceEntry, tiered_cost
 
@@ -50,48 +50,12 @@ class OneTime:
     note: str = ""
 
 
-class Resolved:
-    """Assumptions as numbers: floats for the estimate, arrays of shape (draws, 1) for Monte Carlo.
-
-    Each assumption draws from its own stream, seeded by (seed, its name): the same assumption gets the same
-    draws in every scenario (common random numbers), so comparisons between scenarios carry no extra noise
-    from sampling, and adding an assumption does not reshuffle the others.
-    """
-
-    def __init__(
-        self, assumptions: Assumptions, n: int | None = None, rng: np.random.Generator | int | None = None
-    ) -> None:
-        self.source = assumptions
-        self.n = n
-        self.seed = int(rng.integers(2**62)) if isinstance(rng, np.random.Generator) else rng
-        for name in type(assumptions).model_fields:
-            setattr(self, name, self.resolve(name, getattr(assumptions, name)))
-
-    def stream(self, name: str) -> np.random.Generator | None:
-        if self.n is None or self.seed is None:
-            return None
-        return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
-
-    def resolve(self, name: str, value: Any) -> Any:
-        if isinstance(value, Share):
-            parts = {k: self.resolve(f"{name}.{k}", getattr(value, k)) for k in type(value).model_fields}
-            if self.n is None:
-                return parts
-            # Shares drawn independently no longer add up to 1: rescale each draw so they do.
-            total = sum(np.asarray(v, dtype=float) for v in parts.values())
-            return {k: np.asarray(v, dtype=float) / total for k, v in parts.items()}
-        if isinstance(value, Range | float | int) and not isinstance(value, bool):
-            drawn = draws(value, self.n, self.stream(name))
-            return drawn[:, None] if isinstance(drawn, np.ndarray) else drawn
-        return value
-
-
 @dataclass
 class Ctx:
     """Everything a cost model needs besides the workload: catalog, currency, months, assumptions."""
 
     catalog: Catalog
-    a: Resolved
+    a: ResolvedAssumptions
     months: np.ndarray  # 1.0 … H
 
     @property
@@ -109,8 +73,8 @@ class Ctx:
         if entry.is_tiered:
             raise ValueError(f"{id} is tiered; use tiered()")
         if entry.unit == "hour" and unit == "month":
-            return float(entry.price) * HOURS_PER_MONTH * fx, PriceRef.of(entry)
-        return float(entry.in_unit(unit).price) * fx, PriceRef.of(entry)
+            return flat_price(entry) * HOURS_PER_MONTH * fx, PriceRef.of(entry)
+        return flat_price(entry.in_unit(unit)) * fx, PriceRef.of(entry)
 
     def tiered(
         self,
@@ -130,13 +94,20 @@ class Ctx:
     def parameter(self, id: str, candidate: str | None = None) -> float:
         return self.catalog.parameter(id).value(candidate)
 
-    def assumption_or_parameter(self, name: str) -> Any:
+    def assumption_or_parameter(self, name: str) -> Drawn:
         """An assumption the scenario set, else its catalog parameter's low/base/high range, resolved."""
-        value = getattr(self.a, name)
+        value: Drawn | None = getattr(self.a, name)
         if value is not None:
             return value
         low, mid, high = self.catalog.parameter(CATALOG_PARAMETERS[name]).low_base_high()
         return self.a.resolve(name, Range(low=low, base=mid, high=high))
+
+
+def flat_price(entry: PriceEntry) -> float:
+    """The price of a flat (untiered) entry; the catalog gives each entry exactly one of price and tiers."""
+    if entry.price is None:
+        raise ValueError(f"{entry.id} is tiered; use tiered()")
+    return float(entry.price)
 
 
 def first(x: np.ndarray | float) -> float:
@@ -147,6 +118,6 @@ def first(x: np.ndarray | float) -> float:
     return float(np.mean(arr[..., 0]))
 
 
-def over_months(x: Any, months: np.ndarray) -> np.ndarray:
+def over_months(x: Drawn, months: np.ndarray) -> np.ndarray:
     """Broadcast a per-month constant (scalar or (draws, 1)) to the months axis."""
     return np.asarray(x, dtype=float) * np.ones_like(months)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.model.costs import GIB, HOURS_PER_MONTH, Ctx, Line, PriceRef, first, over_months
+from analysis.model.resolved import Drawn, ResolvedAssumptions, ResolvedShare
 from analysis.model.workload import WorkloadProfile
 from analysis.pricing import free_allowance_applies
 
@@ -39,10 +40,10 @@ class RegionUsage:
     # Measured split of transfer by destination per region (a usage file states it); None: the assumption.
     consumer_shares: dict[str, np.ndarray] | None = None
 
-    def shares(self, assumed: dict[str, object], i: int) -> dict[str, object]:
+    def shares(self, assumed: ResolvedShare, i: int) -> ResolvedShare:
         if self.consumer_shares is None:
             return assumed
-        return {k: float(v[i]) for k, v in self.consumer_shares.items()}
+        return ResolvedShare(**{k: float(v[i]) for k, v in self.consumer_shares.items()})
 
 
 def region_usage(profile: WorkloadProfile) -> RegionUsage:
@@ -209,7 +210,8 @@ class _Transfer:
 def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[Line]:
     a = ctx.a
     allowance_left = ctx.parameter("aws.transfer.internet_out.free_allowance", a.free_allowance)
-    t = _Transfer(*(np.zeros_like(ctx.months) for _ in range(4)))
+    zero = np.zeros_like(ctx.months, dtype=float)
+    t = _Transfer(internet=zero, inter=zero.copy(), repl=zero.copy(), nat=zero.copy())
     # Regions with most egress first: an account-wide free allowance is used up where traffic is.
     order = np.argsort(-usage.pull_gb_month, kind="stable")
     via_endpoint: dict[int, np.ndarray] = {}
@@ -217,7 +219,7 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         region = usage.regions[i]
         share = usage.shares(a.consumers, i)
         gb = pulled_gb(usage.pull_gb_month[i], ctx)
-        out = gb * (share["internet"] + share["other_cloud"]) * options.egress_factor
+        out = gb * (share.internet + share.other_cloud) * options.egress_factor
         # The AWS-wide free allowance does not cover China and GovCloud (their partitions bill from the first GB).
         allowance_here = allowance_left if free_allowance_applies(region) else 0.0
         cost, ref = ctx.tiered(
@@ -236,16 +238,16 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
 
         rate, ref = _inter_region_rate(ctx, region)
         t.refs["inter"].append(ref)
-        cross = gb * share["other_region"]
+        cross = gb * share.other_region
         t.inter, t.q_inter = t.inter + cross * rate, t.q_inter + first(cross)
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
         t.repl, t.q_repl = t.repl + replicated * rate, t.q_repl + first(replicated)
 
         # Same-region private pulls in VPCs with endpoints skip the NAT for what the endpoints carry (nat_share);
         # pulls from another region cannot use the local endpoints and always cross the pulling VPC's NAT gateway.
-        private_same = gb * a.private_subnet_share * share["same_region"]
+        private_same = gb * a.private_subnet_share * share.same_region
         via_nat = private_same * (1.0 - a.vpc_endpoint_share * (1.0 - nat_share(a))) + (
-            gb * a.private_subnet_share * share["other_region"]
+            gb * a.private_subnet_share * share.other_region
         )
         via_endpoint[i] = private_same * a.vpc_endpoint_share
         nat_price, ref = ctx.flat("aws.nat.processing", "GB", region=region)
@@ -303,11 +305,11 @@ def _transfer_line_items(t: _Transfer, ctx: Ctx) -> list[Line]:
     return lines
 
 
-def nat_share(a: object) -> float:
+def nat_share(a: ResolvedAssumptions) -> Drawn:
     """Share of a same-region private pull's bytes that still cross the NAT in a VPC with the chosen endpoints:
     all of them without endpoints, the ECR API calls with only the (free) S3 gateway, none with both."""
-    choice = a.vpc_endpoints  # type: ignore[attr-defined]
-    return {"none": 1.0, "s3-gateway": a.api_bytes_share, "ecr-interface": 0.0}[choice]  # type: ignore[attr-defined]
+    shares: dict[str, Drawn] = {"none": 1.0, "s3-gateway": a.api_bytes_share, "ecr-interface": 0.0}
+    return shares[a.vpc_endpoints]
 
 
 def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.ndarray]) -> list[Line]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from analysis.model.assumptions import Assumptions, Range, Share, base
+from analysis.model.assumptions import Assumptions, Range, Share, base, field_extra
 from analysis.model.costing import ScenarioCosts, scenario_costs
 from analysis.model.costs import Line, OneTime, PriceRef
 from analysis.model.inputs import ModelInput
@@ -196,14 +196,14 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
         value = getattr(a, name)
         if shared is not None and value == getattr(shared, name):
             continue
-        extra = field.json_schema_extra or {}
+        extra = field_extra(field)
         items = (
             [(f"{name}.{k}", getattr(value, k), type(value).model_fields[k]) for k in type(value).model_fields]
             if isinstance(value, Share)
             else [(name, value, field)]
         )
         for label, v, f in items:
-            e = f.json_schema_extra or extra
+            e = field_extra(f) or extra
             rows.append(
                 AssumptionRow(
                     scenario=scenario,

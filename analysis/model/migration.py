@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.model.costs import Ctx, Line, OneTime, first
+from analysis.model.costs import Ctx, Line, OneTime, PriceRef, first
 from analysis.model.inputs import ModelInput
 from analysis.model.scenarios import SelfHosted
 from analysis.model.selfhosted import labour_rate
@@ -23,14 +23,14 @@ def migration_costs(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> list[OneTime]:
 def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
     amount: np.ndarray | float = 0.0
     gb_total = 0.0
-    refs = []
+    refs: list[PriceRef] = []
     # Globally unique bytes apportioned to the regions that hold them (ModelInput.unique_gb_by_region).
     for region, gb in inp.unique_gb_by_region.items():
         if sh.site.kind == "aws":
             if region == sh.site.region:
                 continue  # same-region copy into S3 is free
             rate, ref = ctx.flat("aws.transfer.inter_region", "GB", region=region)
-            cost = gb * rate
+            cost: np.ndarray | float = gb * rate
         else:
             cost, ref = ctx.tiered(
                 "aws.transfer.internet_out",
@@ -53,13 +53,13 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
 def _engineering(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
     a = ctx.a
     repositories = inp.repositories
-    planned = a.migration_days is not None  # from `regcost plan` (analysis.portability.plan.migration_days)
+    planned = a.migration_days  # from `regcost plan` (analysis.portability.plan.migration_days)
     days = (
-        a.migration_days
-        if planned
+        planned
+        if planned is not None
         else (a.migration_days_base + a.migration_days_per_100_repositories * repositories / 100.0)
     )
-    note = "from the migration plan (regcost plan)" if planned else f"{repositories:,} repositories"
+    note = "from the migration plan (regcost plan)" if planned is not None else f"{repositories:,} repositories"
     return _engineer_days("Migration engineering", days, sh, ctx, note)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.model.costs import flat_price
 from analysis.pricing.catalog import Catalog
 from analysis.pricing.catalog_format import PriceNotFound
 
@@ -56,14 +57,14 @@ def nat_cost(path: RegionPath, catalog: Catalog) -> NatCost:
     notes = []
     try:
         nat = catalog.get("aws.nat.processing", region=path.region)
-        nat_cost_month: float | None = gb_month * nat.price
+        nat_cost_month: float | None = gb_month * flat_price(nat)
         notes.append(f"NAT USD {nat.price}/GB ({nat.source}, {nat.as_of})")
     except PriceNotFound:
         nat_cost_month = None
         notes.append(f"no NAT price for {path.region} in the catalog")
     try:
         hourly = catalog.get("aws.vpce.interface.hourly", region=path.region)
-        interface: float | None = 2 * path.interface_azs * hourly.price * HOURS_PER_MONTH
+        interface: float | None = 2 * path.interface_azs * flat_price(hourly) * HOURS_PER_MONTH
         notes.append(f"interface endpoint USD {hourly.price}/AZ-hour ({hourly.source}, {hourly.as_of})")
     except PriceNotFound:
         interface = None

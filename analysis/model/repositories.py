@@ -11,12 +11,14 @@ region is given in full here.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.model.costs import Ctx, Line, Resolved
+from analysis.model.costs import Ctx, Line
 from analysis.model.ecr import RegionUsage, ecr_costs, region_usage
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.result import RepositoryCost
 from analysis.model.scenarios import Scenario
 from analysis.model.workload import WorkloadProfile
@@ -70,7 +72,7 @@ def baseline_top_repositories(
 ) -> list[RepositoryCost]:
     """The costliest repositories priced with the baseline scenario's base-case assumptions."""
     assumptions = baseline.assumptions.model_copy(update={"currency": currency})
-    ctx = Ctx(catalog, Resolved(assumptions), np.arange(1, assumptions.horizon_months + 1, dtype=float))
+    ctx = Ctx(catalog, ResolvedAssumptions.of(assumptions), np.arange(1, assumptions.horizon_months + 1, dtype=float))
     return top_repositories(profile, ctx, n)
 
 
@@ -95,7 +97,7 @@ def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
 
 
 def _one_region(usage: RegionUsage, i: int) -> RegionUsage:
-    sliced: dict[str, object] = {"regions": [usage.regions[i]]}
+    sliced: dict[str, Any] = {"regions": [usage.regions[i]]}
     for f in dataclasses.fields(usage):
         value = getattr(usage, f.name)
         if isinstance(value, np.ndarray):

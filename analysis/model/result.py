@@ -7,7 +7,7 @@ Money is float in the model currency, unrounded; renderers round to cents.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from analysis import __version__
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class _Model(BaseModel):

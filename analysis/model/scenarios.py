@@ -65,6 +65,13 @@ class Site(_Strict):
             raise ValueError(f"kind {self.kind!r} needs 'site' (a catalog site such as hetzner-fsn1)")
         return self
 
+    @property
+    def home(self) -> str:
+        """The AWS region (kind aws) or catalog site (the others) the registry runs in."""
+        home = self.region if self.kind == "aws" else self.site
+        assert home is not None  # _located
+        return home
+
 
 class Storage(_Strict):
     backend: Literal["object", "block"] = Field(description="Object storage (S3-compatible) or block volumes.")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.model.costs import HOURS_PER_MONTH, Ctx, Line, PriceRef, first, over_months
+from analysis.model.costs import HOURS_PER_MONTH, Ctx, Line, PriceRef, first, flat_price, over_months
 from analysis.model.ecr import RegionUsage, pulled_gb, stock
 from analysis.model.inputs import ModelInput
+from analysis.model.resolved import Drawn
 from analysis.model.scenarios import Resource, SelfHosted
 
 
@@ -23,7 +24,7 @@ def labour_rate(ctx: Ctx, sh: SelfHosted) -> tuple[np.ndarray | float, PriceRef 
     return rate, ref
 
 
-def selfhosted_costs(inp: ModelInput, sh: SelfHosted, ctx: Ctx, *, proxy_gb: float | None = None) -> list[Line]:
+def selfhosted_costs(inp: ModelInput, sh: SelfHosted, ctx: Ctx, *, proxy_gb: Drawn | None = None) -> list[Line]:
     """Monthly lines of a Harbor site. `proxy_gb` set: a pull-through cache of that size, not the whole estate."""
     a = ctx.a
     lines = _compute(sh, ctx)
@@ -48,7 +49,7 @@ def _where(sh: SelfHosted, location: str | None = None) -> dict[str, str]:
     if location is not None:
         is_region = location.count("-") >= 2 and location[-1].isdigit()  # us-east-1, not hetzner-fsn1
         return {"region": location} if is_region else {"site": location}
-    return {"region": sh.site.region} if sh.site.kind == "aws" else {"site": sh.site.site}
+    return {"region" if sh.site.kind == "aws" else "site": sh.site.home}
 
 
 def _site_price(ctx: Ctx, sh: SelfHosted, id: str, unit: str, location: str | None = None) -> tuple[float, PriceRef]:
@@ -69,8 +70,9 @@ def _resource_monthly(r: Resource, sh: SelfHosted, ctx: Ctx) -> tuple[float | np
         # (onprem.pue applies to metered electricity in your own room only).
         monthly = capex * fx / months + capex * fx * support / 12 + watts / 1000 * kw_price
         return monthly, [ref]
+    assert r.price is not None  # Resource._one_kind: a price unless an on-prem server
     entry, fx = ctx.price(r.price, **_where(sh, r.location))
-    per = entry.price * (HOURS_PER_MONTH if entry.unit == "hour" else 1.0) * fx
+    per = flat_price(entry) * (HOURS_PER_MONTH if entry.unit == "hour" else 1.0) * fx
     if entry.unit not in ("month", "hour"):
         raise ValueError(f"resource {r.price}: unit {entry.unit!r} is not a monthly or hourly price")
     return per, [PriceRef.of(entry)]
@@ -82,7 +84,9 @@ def _compute(sh: SelfHosted, ctx: Ctx) -> list[Line]:
     names = list(dict.fromkeys(r.line or default for r in sh.resources))
     lines = []
     for name in names:
-        total, refs, units = 0.0, [], 0.0
+        total: float | np.ndarray = 0.0
+        refs: list[PriceRef] = []
+        units = 0.0
         members = [r for r in sh.resources if (r.line or default) == name]
         for r in members:
             monthly, r_refs = _resource_monthly(r, sh, ctx)
@@ -146,12 +150,12 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
     a, share = ctx.a, ctx.a.consumers
     lines: list[Line] = []
     total = pulled_gb(float(usage.pull_gb_month.sum()), ctx)
-    aws_share = share["same_region"] + share["other_region"]
-    outside = share["internet"] + share["other_cloud"]
+    aws_share = share.same_region + share.other_region
+    outside = share.internet + share.other_cloud
     if sh.site.kind == "aws":
         return _traffic_on_aws(usage, sh, ctx, total)
 
-    local = share["internet"] * a.site_local_share
+    local = share.internet * a.site_local_share
     leaving = total * (aws_share + outside - local)
     if sh.egress_price:
         billable = np.maximum(leaving - _included(sh, ctx, "egress", "GB"), 0.0)
@@ -169,15 +173,15 @@ def _traffic(usage: RegionUsage, sh: SelfHosted, ctx: Ctx) -> list[Line]:
         )
     # AWS workloads now pull from outside AWS: their private subnets reach the internet through NAT gateways.
     nat_gb = total * aws_share * a.private_subnet_share
-    price, ref = _weighted_nat(usage, ctx)
+    nat_price, nat_ref = _weighted_nat(usage, ctx)
     lines.append(
         Line(
             "NAT gateway processing (AWS workloads pulling from the site)",
             "aws-side",
-            nat_gb * price,
+            nat_gb * nat_price,
             first(nat_gb),
             "GB",
-            [ref],
+            [nat_ref] if nat_ref else [],  # no ECR region: nothing priced
             "inbound traffic through a NAT gateway is processed and billed",
         )
     )
@@ -191,13 +195,13 @@ def _traffic_on_aws(usage: RegionUsage, sh: SelfHosted, ctx: Ctx, total: np.ndar
     AZs. Either way private-subnet consumers in other regions, and same-region ones fetching S3 URLs without
     an S3 gateway endpoint, go through their NAT gateway."""
     a, share = ctx.a, ctx.a.consumers
-    home = sh.site.region
+    home = sh.site.home
     redirect = sh.storage.backend == "object" and sh.storage.redirect
     via = "from S3 (pre-signed redirect)" if redirect else "through Harbor's nodes"
     same = np.zeros_like(ctx.months)  # same-region pulls of the home region, at its own (measured) split
     for i, region in enumerate(usage.regions):
         if region == home:
-            same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i)["same_region"]
+            same = same + pulled_gb(usage.pull_gb_month[i], ctx) * usage.shares(share, i).same_region
     lines: list[Line] = []
     if not redirect:
         cross_az, ref_az = ctx.flat("aws.transfer.cross_az", "GB", region=home)
@@ -214,7 +218,7 @@ def _traffic_on_aws(usage: RegionUsage, sh: SelfHosted, ctx: Ctx, total: np.ndar
                 "redirect off: billed out of one AZ and into the other, 2 × the per-GB price",
             )
         )
-    other = total * (share["same_region"] + share["other_region"]) - same
+    other = total * (share.same_region + share.other_region) - same
     rate, ref_ir = ctx.flat("aws.transfer.inter_region", "GB", region=home)
     lines.append(
         Line(
@@ -227,7 +231,7 @@ def _traffic_on_aws(usage: RegionUsage, sh: SelfHosted, ctx: Ctx, total: np.ndar
             f"AWS workloads outside the Harbor region, {via}, including those ECR served locally before",
         )
     )
-    out = total * (share["internet"] + share["other_cloud"])
+    out = total * (share.internet + share.other_cloud)
     cost, ref = ctx.tiered(
         "aws.transfer.internet_out",
         out,
@@ -275,7 +279,7 @@ def _s3_gets(usage: RegionUsage, ctx: Ctx, home: str, total: np.ndarray) -> Line
     )
 
 
-def _weighted_nat(usage: RegionUsage, ctx: Ctx) -> tuple[float, PriceRef]:
+def _weighted_nat(usage: RegionUsage, ctx: Ctx) -> tuple[float, PriceRef | None]:
     """NAT processing price weighted by where the pulls happen."""
     weights = usage.pull_gb_month / usage.pull_gb_month.sum() if usage.pull_gb_month.sum() else None
     total, ref = 0.0, None

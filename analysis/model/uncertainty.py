@@ -2,7 +2,7 @@
 
 Vectorised over draws: each assumption is an array of shape (draws, 1) and the same cost functions as the
 estimate run once per scenario — no Python loop per draw. Common random numbers: an assumption draws the same
-values in every scenario (costs.Resolved), so "scenario X beats the baseline" compares like with like.
+values in every scenario (resolved.Sampler), so "scenario X beats the baseline" compares like with like.
 """
 
 from __future__ import annotations

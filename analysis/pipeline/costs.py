@@ -132,8 +132,9 @@ def collect_cost_explorer(
     ok = ce.CeResult()
     errors: list[ErrorRecord] = []
     try:
-        session = settings.base_session() if requests else None
+        session = settings.base_session() if requests else None  # nothing due: no credentials needed
         for req in requests:
+            assert session is not None
             try:
                 result = ce.fetch(settings, session, [req])
             except Exception as exc:  # a failed span is recorded; the spans before it are kept

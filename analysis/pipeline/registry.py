@@ -88,7 +88,7 @@ def collect_registry(
     """Collect one registry (kind 'harbor' or 'oci') as one run."""
     progress = progress or (lambda _e, _n: None)
     registry = registry_id(client.base_url)
-    scope = {"url": registry, "metrics_url": strip_userinfo(metrics_url) if metrics_url else None}
+    scope: dict[str, Any] = {"url": registry, "metrics_url": strip_userinfo(metrics_url) if metrics_url else None}
     scope["manifests"] = manifests
     run_id = warehouse.start_run(kind, scope)
     try:

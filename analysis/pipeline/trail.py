@@ -90,11 +90,13 @@ def collect_trail(
         session = settings.base_session() if settings else None
         account = (
             caller_account(settings, session)
-            if settings and (request.check_regions or request.lookup_regions)
+            if settings and session and (request.check_regions or request.lookup_regions)
             else None
         )
         for region in request.check_regions:
             try:
+                if settings is None or account is None:
+                    raise ct.TrailError("DescribeTrails needs AWS access: pass --profile")
                 checks += ct.check_trails(settings, session, account, region)
             except Exception as exc:  # one region's refusal is data; the others still count
                 errors.append(error_record(exc, "cloudtrail:DescribeTrails", account_id=account, region=region))
@@ -106,13 +108,7 @@ def collect_trail(
         if request.s3_url:
             if settings is None:
                 raise ct.TrailError("reading s3:// needs AWS access: pass --profile (or run inside AWS)")
-            with tempfile.TemporaryDirectory(prefix="regcost-trail-") as tmp:
-                region = (request.check_regions or request.lookup_regions or ["us-east-1"])[0]
-                copied = ct.download_trail(
-                    settings, session, region, request.s3_url, request.start, request.end, Path(tmp)
-                )
-                say(f"{copied} log files copied from {request.s3_url}")
-                table, n = ct.read_trail_folder(Path(tmp), request.start, request.end, say)
+            table, n = _read_s3(settings, session, request, say)
             parts.append(_with_source(table, "trail-s3"))
             sources.append("trail-s3")
             files += n
@@ -148,6 +144,16 @@ def collect_trail(
         errors,
         repository_measurements(warehouse),
     )
+
+
+def _read_s3(settings: AwsSettings, session: Any, request: TrailRequest, say: Say) -> tuple[pa.Table, int]:
+    """The trail's delivery under `s3://…`, copied to a temporary folder and read like a local one."""
+    assert request.s3_url is not None
+    with tempfile.TemporaryDirectory(prefix="regcost-trail-") as tmp:
+        region = (request.check_regions or request.lookup_regions or ["us-east-1"])[0]
+        copied = ct.download_trail(settings, session, region, request.s3_url, request.start, request.end, Path(tmp))
+        say(f"{copied} log files copied from {request.s3_url}")
+        return ct.read_trail_folder(Path(tmp), request.start, request.end, say)
 
 
 def _lookup(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.model.costs import flat_price
 from analysis.portability.inventory import SCOPE, Inventory, state_bytes
 from analysis.portability.lifecycle import Policy, PolicyProblem, parse_policy
 from analysis.portability.lifecycle_sql import KEY, evaluate_all
@@ -141,7 +142,7 @@ def _bytes_and_saving(con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[di
     # Archive tiers aggregate over the account's archive storage; the first tier (0–150 TB) is the one that
     # applies to nearly every estate, so a repository's archive change is priced at it.
     repos["monthly_saving"] = [
-        row.std_delta / GIB * float(std_prices[row.region].in_unit("GB-month").price)
+        row.std_delta / GIB * flat_price(std_prices[row.region].in_unit("GB-month"))
         + float(tiered_cost(max(row.arch_delta, 0.0) / GIB, arch_prices[row.region].in_unit("GB-month").tier_pairs()))
         - float(tiered_cost(max(-row.arch_delta, 0.0) / GIB, arch_prices[row.region].in_unit("GB-month").tier_pairs()))
         for row in repos.itertuples()

@@ -150,7 +150,7 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
     for name, p in sorted(design.projects.items()):
         if name == "library" and p.proxy is None:
             continue  # Harbor's built-in project
-        body: dict[str, Any] = {
+        body = {
             "project_name": name,
             "metadata": {"public": "false", "auto_scan": str(p.auto_scan).lower()},
         }
@@ -201,7 +201,7 @@ def build_calls(design: Any, waves: list[dict[str, Any]] | None = None) -> list[
 
 def _registry_body(reg: dict[str, Any]) -> dict[str, Any]:
     """A registry endpoint (an ECR source, an upstream for a proxy cache, the DR Harbor)."""
-    body = {k: reg[k] for k in ("name", "type", "url") if k in reg}
+    body: dict[str, Any] = {k: reg[k] for k in ("name", "type", "url") if k in reg}
     body["insecure"] = False
     body["description"] = reg.get("description", "")
     if "credential" in reg:

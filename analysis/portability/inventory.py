@@ -83,7 +83,7 @@ def load_inventory(warehouse: Warehouse, *, images: bool = True) -> Inventory:
     con = warehouse.cursor()
     try:
         pulls = con.execute(_PULLS).df()
-        window = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone()[0]
+        (window,) = con.execute("SELECT count(DISTINCT day) FROM current_ecr_pull_counts").fetchone() or (0,)
         limit = "" if images else " LIMIT 0"
         return Inventory(
             repositories=con.execute(_REPOSITORIES).df(),

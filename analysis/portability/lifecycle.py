@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -181,11 +181,12 @@ def _parse_rule(raw: Any, where: str) -> Rule | list[str]:
         out.append(f"{where}: archived images can only be expired")
     if out:
         return out
+    # No error above: each value passed its check, so it has the type the rule declares.
     return Rule(
-        priority=prio,
-        tag_status=status,
-        count_type=count_type,
-        count_number=number,
+        priority=cast(int, prio),
+        tag_status=cast(TagStatus, status),
+        count_type=cast(CountType, count_type),
+        count_number=cast(int, number),
         action="archive" if kind == "transition" else "expire",
         prefixes=tuple(prefixes or ()),
         patterns=tuple(patterns or ()),

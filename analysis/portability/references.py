@@ -219,7 +219,7 @@ def _sibling_tag(ref: Reference, lines: list[str], i: int) -> Reference:
         if kv and j != i and kv.group("key") in keys and kv.group("indent") == own.group("indent"):
             value = kv.group("value")
             if value and "{" not in value:
-                return replace(ref, **{"tag" if kv.group("key") == keys[0] else "digest": value})
+                return replace(ref, tag=value) if kv.group("key") == keys[0] else replace(ref, digest=value)
     return ref
 
 
@@ -283,7 +283,7 @@ def _split(rel: str, lines: list[str], i: int, m: re.Match[str], kind: str) -> R
     repo_line = repo_col = repo_end = None
     own = KEY_VALUE.match(lines[i]) if kind in YAML_KINDS else None
     indent = len(own.group("indent")) if own else None
-    if own is not None:
+    if own is not None and indent is not None:
         for j in list(range(i - 1, max(-1, i - 12), -1)) + list(range(i + 1, min(len(lines), i + 12))):
             kv = KEY_VALUE.match(lines[j])
             if kv is None:
@@ -371,6 +371,7 @@ def _cfn_resource(rel: str, lines: list[str], i: int, m: re.Match[str]) -> Refer
 def _upstream_line(rel: str, line: str, i: int, kind: str, stages: set[str]) -> list[Reference]:
     """Public upstream images: by host, or (Dockerfile `FROM`, an `image:` key) without one — Docker Hub."""
     out = []
+    m: re.Match[str] | None
     for m in UPSTREAM.finditer(line):
         out.append(
             Reference(

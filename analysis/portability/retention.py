@@ -203,6 +203,7 @@ def _complement(
     patterns = sorted({_selector(r)[0][1] for r in tagged})
     pattern = patterns[0] if len(patterns) == 1 else "{" + ",".join(patterns) + "}"
     hr = HarborRule("always", None, "excludes", pattern if patterns else "", False, repositories)
+    status: Status
     if not patterns:  # no tagged rule at all: keep every tagged image
         hr = HarborRule("always", None, *ALL_TAGGED, repositories)
         status, note = "exact", ""
@@ -247,13 +248,13 @@ def fit_to_limit(rules: list[HarborRule], project: str) -> tuple[list[HarborRule
     if len(out) > MAX_HARBOR_RULES:
         by_shape: dict[tuple, HarborRule] = {}
         for r in out:
-            key = (r.template, r.decoration, r.pattern, r.untagged)
-            prev = by_shape.get(key)
+            shape = (r.template, r.decoration, r.pattern, r.untagged)
+            prev = by_shape.get(shape)
             if prev is None:
-                by_shape[key] = r
+                by_shape[shape] = r
             else:
                 param = max(p for p in (prev.param, r.param) if p is not None) if prev.param or r.param else None
-                by_shape[key] = replace(prev, param=param, repositories=prev.repositories + r.repositories)
+                by_shape[shape] = replace(prev, param=param, repositories=prev.repositories + r.repositories)
         out = list(by_shape.values())
         notes.append(
             Translation(

@@ -43,7 +43,7 @@ def keep_apart(refs: list[Reference], mapper: Mapper) -> Mapper:
     """`mapper`, but two source registries never share a Harbor path: the first source to claim a path keeps it
     (sources the warehouse mapped first, then by account, region), a later one moves to the project
     `<project>-<account>-<region>` — the rule translate.design applies to collected repositories."""
-    known = getattr(mapper, "known", set())
+    known: set[tuple[str | None, str | None, str]] = getattr(mapper, "known", set())
     sources = {(r.account_id, r.region, r.repository) for r in refs if r.rewritable and r.repository}
     order = sorted(sources, key=lambda k: (k not in known, k[0] or "", k[1] or "", k[2]))
     claimed: dict[tuple[str, str], tuple] = {}
@@ -74,7 +74,12 @@ def rewrite_files(
         project, repo = mapper(ref.account_id, ref.region, ref.repository)
         if ref.form == "helm-split":
             edits[ref.file].append((ref.line, ref.column, ref.end, host))
-            if ref.repo_line is not None and f"{project}/{repo}" != ref.repository:
+            if (  # references.py sets the three repo_* fields together
+                ref.repo_line is not None
+                and ref.repo_column is not None
+                and ref.repo_end is not None
+                and f"{project}/{repo}" != ref.repository
+            ):
                 edits[ref.file].append((ref.repo_line, ref.repo_column, ref.repo_end, f"{project}/{repo}"))
         else:
             edits[ref.file].append((ref.line, ref.column, ref.end, f"{host}/{project}/{repo}"))

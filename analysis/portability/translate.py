@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.portability.inventory import SCOPE, Inventory
 from analysis.portability.lifecycle import Policy, parse_policy
-from analysis.portability.retention import HarborRule, Translation, fit_to_limit, translate_policy
+from analysis.portability.retention import HarborRule, Status, Translation, fit_to_limit, translate_policy
 
 DEFAULT_PROJECT = "library"  # Harbor creates it at install; never POSTed
 DR_REGISTRY_URL = "https://harbor-dr.example.internal"  # placeholder: your second Harbor (DR site)
@@ -165,7 +165,8 @@ def _project_translations(repos: pd.DataFrame) -> list[Translation]:
     live = repos[~repos["replica"]]
     for project, group in live.groupby("project"):
         flat = group["repository_name"].map(lambda n: "/" not in n)
-        status, note = "exact", ""
+        status: Status = "exact"
+        note = ""
         if flat.any():
             status = "approximate"
             note = f"{int(flat.sum())} name(s) without a prefix go to project {project}: their path gains '{project}/'"

@@ -116,7 +116,8 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
     waves = []
     for w, group in repos.groupby("wave", sort=True):
         rows = copied[copied["wave"] == w]
-        egress, cost_by_region = 0.0, {}
+        egress = 0.0
+        cost_by_region: dict[str, float] = {}
         for region, gb in zip(rows["region"], rows["bytes"] / GIB, strict=True):
             entry = catalog.get("aws.transfer.internet_out", region=region).in_unit("GB")
             cost = float(tiered_cost(gb, entry.tier_pairs()))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -16,8 +16,13 @@ from analysis.pricing.catalog_format import DATA_DIR_ENV, CatalogError, CatalogF
 from analysis.resources import shipped_data
 from analysis.validation import format_validation_error
 
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # libyaml's loader when PyYAML was built with it: ~10x faster parsing
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _NoDuplicateKeysLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster parsing
+
+class _NoDuplicateKeysLoader(_SafeLoader):
     """PyYAML keeps the last of two equal keys silently; in a price file that hides a typo."""
 
 

@@ -278,7 +278,7 @@ def _price_spec(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     units = {d.get("unit") for d in dimensions}
     if len(units) != 1 or next(iter(units)) not in UNIT_MAP:
         raise RefreshError(f"sku {sku}: unexpected price unit(s) {sorted(map(str, units))}; known: {sorted(UNIT_MAP)}")
-    unit = UNIT_MAP[next(iter(units))]
+    unit = UNIT_MAP[str(next(iter(units)))]  # one unit, a key of UNIT_MAP (checked above)
     tiers: list[dict[str, Any]] = []
     expected_begin = 0.0
     for d in dimensions:

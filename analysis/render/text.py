@@ -133,7 +133,7 @@ def _table(full: Result, explain: bool, width: int) -> str:
 
 def _uncertainty_rows(result: EstimateResult) -> list[list[str]]:
     u = result.uncertainty
-    assert u is not None
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     titles = {s.name: s.title for s in result.scenarios}
     rows = []
     for s in u.scenarios:
@@ -151,7 +151,7 @@ def _uncertainty_headers(result: EstimateResult) -> list[str]:
 
 def _uncertainty_table(result: EstimateResult) -> Table:
     u = result.uncertainty
-    assert u is not None
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     table = Table(
         title=f"Uncertainty: {u.draws:,} draws over {len(u.ranged_assumptions)} ranged assumptions (seed {u.seed})",
         title_justify="left",
@@ -164,10 +164,11 @@ def _uncertainty_table(result: EstimateResult) -> Table:
 
 
 def _tornado_rows(result: EstimateResult, top: int = 8) -> list[list[str]]:
-    assert result.uncertainty is not None
+    u = result.uncertainty
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     return [
         [b.assumption, f"{b.low:g} → {b.high:g}", money(b.savings_at_low), money(b.savings_at_high), money(b.swing)]
-        for b in [b for b in result.uncertainty.tornado if b.swing > 0.005][:top]
+        for b in [b for b in u.tornado if b.swing > 0.005][:top]
     ]
 
 
@@ -177,7 +178,7 @@ def _tornado_headers() -> list[str]:
 
 def _tornado_table(result: EstimateResult) -> Table:
     u = result.uncertainty
-    assert u is not None
+    assert u is not None  # rendered only when the estimate ran the Monte Carlo
     title = next((s.title for s in result.scenarios if s.name == u.tornado_scenario), u.tornado_scenario)
     table = Table(
         title=f"What moves the answer most: {title} savings vs the baseline, one assumption at a time",

@@ -466,6 +466,6 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
-def _config() -> dict[str, str]:
+def _config() -> dict[str, str | bool | int | float | list[str]]:  # the type duckdb.connect takes
     """DuckDB settings of every warehouse connection: the memory limit."""
     return {"memory_limit": memory_limit()}

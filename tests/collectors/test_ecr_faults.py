@@ -23,6 +23,9 @@ def _scopes_with_repositories(small_estate) -> set[tuple[str, str]]:
 def test_registry_reads_answering_500_are_tried_three_times_and_run_alongside(aws, small_estate, tmp_path):
     for op in REGISTRY_READS:
         aws.inject_fault(op, "ServerException", status=500, message="internal failure (injected)")
+        # Slow answers, so that "alongside" shows in the order of calls however busy the machine is: run before
+        # the listing, the reads would all end before the first DescribeImages.
+        aws.slow(op, 150)
     summary = run_collection(aws, small_estate, tmp_path / "w.duckdb")
     assert summary.status == "partial"
     calls = Counter((c.operation, c.account_id, c.region) for c in aws.calls)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions, Range, Share
-from analysis.model.costs import Ctx, Resolved, first, over_months
+from analysis.model.costs import Ctx, first, over_months
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.pricing import load_catalog
 
 MONTHS = np.arange(1.0, 4.0)
@@ -19,14 +20,14 @@ def catalog():
 
 
 def test_the_estimate_reads_base_values():
-    a = Resolved(Assumptions(dual_run_months=Range(low=1, base=2, high=4)))
+    a = ResolvedAssumptions.of(Assumptions(dual_run_months=Range(low=1, base=2, high=4)))
     assert a.dual_run_months == 2
-    assert a.consumers["same_region"] == 0.75  # a Share becomes a dict of its parts
+    assert a.consumers.same_region == 0.75  # a Share becomes its parts as numbers
 
 
 def test_monte_carlo_draws_one_column_per_draw_and_the_same_draws_in_every_scenario():
     assumptions = Assumptions(dual_run_months=Range(low=1, base=2, high=4))
-    a, b = Resolved(assumptions, 500, 42), Resolved(assumptions, 500, 42)
+    a, b = ResolvedAssumptions.of(assumptions, 500, 42), ResolvedAssumptions.of(assumptions, 500, 42)
     assert a.dual_run_months.shape == (500, 1)  # broadcasts against the months axis
     assert np.array_equal(a.dual_run_months, b.dual_run_months)  # common random numbers
     assert a.dual_run_months.min() >= 1 and a.dual_run_months.max() <= 4
@@ -34,13 +35,14 @@ def test_monte_carlo_draws_one_column_per_draw_and_the_same_draws_in_every_scena
 
 def test_drawn_shares_still_add_up_to_one():
     shares = Share(same_region=Range(low=0.5, base=0.75, high=0.9), other_region=0.05, internet=0.15, other_cloud=0.05)
-    a = Resolved(Assumptions(consumers=shares), 200, 3)
-    total = sum(np.asarray(v, dtype=float) for v in a.consumers.values())
+    a = ResolvedAssumptions.of(Assumptions(consumers=shares), 200, 3)
+    c = a.consumers
+    total = sum(np.asarray(v, dtype=float) for v in (c.same_region, c.other_region, c.internet, c.other_cloud))
     assert np.allclose(total, 1.0)
 
 
 def test_flat_prices_in_the_unit_asked(catalog):
-    ctx = Ctx(catalog, Resolved(Assumptions()), MONTHS)
+    ctx = Ctx(catalog, ResolvedAssumptions.of(Assumptions()), MONTHS)
     # an hourly price asked per month: $0.01 × 730 h = $7.30
     rate, ref = ctx.flat("aws.vpce.interface.hourly", "month", region="us-east-1")
     assert rate == pytest.approx(7.30)
@@ -51,7 +53,7 @@ def test_flat_prices_in_the_unit_asked(catalog):
 
 
 def test_tiered_prices(catalog):
-    ctx = Ctx(catalog, Resolved(Assumptions()), MONTHS)
+    ctx = Ctx(catalog, ResolvedAssumptions.of(Assumptions()), MONTHS)
     # us-east-1 internet out: first 10 TB at $0.09/GB; 100 GB → $9.00; already 10,200 GB out this month:
     # the next 100 GB are 40 at $0.09 + 60 at $0.085 = 3.60 + 5.10 = $8.70
     cost, _ = ctx.tiered("aws.transfer.internet_out", np.asarray(100.0), "GB", region="us-east-1")

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions
-from analysis.model.costs import GIB, Ctx, Resolved
+from analysis.model.costs import GIB, Ctx
 from analysis.model.ecr import EcrOptions, RegionUsage, ecr_costs
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.pricing import load_catalog
 
 OWN_PRICES = """\
@@ -66,7 +67,7 @@ def usage(**regions: dict[str, float]) -> RegionUsage:
 
 
 def ctx(catalog, months: int = 12, **assumptions) -> Ctx:
-    return Ctx(catalog, Resolved(Assumptions(**assumptions)), np.arange(1, months + 1, dtype=float))
+    return Ctx(catalog, ResolvedAssumptions.of(Assumptions(**assumptions)), np.arange(1, months + 1, dtype=float))
 
 
 def lines(u: RegionUsage, c: Ctx, options: EcrOptions = EcrOptions()) -> dict:

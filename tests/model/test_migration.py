@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions
-from analysis.model.costs import Ctx, Line, Resolved
+from analysis.model.costs import Ctx, Line
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.migration import dual_run, ecr_traffic_share, move_traffic
 from analysis.pricing import load_catalog
 
@@ -20,7 +21,7 @@ def catalog():
 
 
 def ctx(catalog, dual_run_months: float) -> Ctx:
-    return Ctx(catalog, Resolved(Assumptions(dual_run_months=dual_run_months)), MONTHS)
+    return Ctx(catalog, ResolvedAssumptions.of(Assumptions(dual_run_months=dual_run_months)), MONTHS)
 
 
 def test_even_waves_over_two_months(catalog):

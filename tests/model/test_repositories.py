@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.model.costs import Ctx, Resolved
+from analysis.model.costs import Ctx
 from analysis.model.repositories import TOP, repository_costs
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import load_profile
 from analysis.pipeline.request import EstimateRequest
@@ -28,7 +29,7 @@ def test_repository_costs_add_up_to_the_baseline_bill_lines(collected_db: Path):
     with Warehouse(collected_db, read_only=True) as wh:
         profile = load_profile(wh, now=result.as_of)
     scenario = pick(load_scenarios(None), ["ecr"])[0]
-    ctx = Ctx(load_catalog(None), Resolved(scenario.assumptions), np.arange(1.0, 37.0))
+    ctx = Ctx(load_catalog(None), ResolvedAssumptions.of(scenario.assumptions), np.arange(1.0, 37.0))
     costs = repository_costs(profile, ctx)
 
     storage = sum(c.cost_month1 for c in baseline.components if c.group == "storage")

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from analysis.model.assumptions import Assumptions
-from analysis.model.costs import Ctx, Line, Resolved
+from analysis.model.costs import Ctx, Line
 from analysis.model.ecr import RegionUsage
 from analysis.model.inputs import ModelInput
 from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.scenarios import SelfHosted
 from analysis.model.selfhosted import selfhosted_costs
 from analysis.pricing import load_catalog
@@ -156,7 +157,7 @@ def _input() -> ModelInput:
 
 def ctx(catalog, months: int = 12, **overrides) -> Ctx:
     a = Assumptions(**{**ASSUMPTIONS, **overrides})
-    return Ctx(catalog, Resolved(a), np.arange(1, months + 1, dtype=float))
+    return Ctx(catalog, ResolvedAssumptions.of(a), np.arange(1, months + 1, dtype=float))
 
 
 SITE = {"kind": "eu-cloud", "site": "testsite", "labour_site": "testland"}

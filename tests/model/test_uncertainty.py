@@ -110,7 +110,7 @@ def test_common_random_numbers_make_identical_scenarios_tie():
 
 def test_drawn_consumer_shares_still_add_up_to_one():
     from analysis.model.assumptions import Share
-    from analysis.model.costs import Resolved
+    from analysis.model.resolved import ResolvedAssumptions
 
     shares = Share(
         same_region=Range(low=0.6, base=0.75, high=0.85),
@@ -118,7 +118,8 @@ def test_drawn_consumer_shares_still_add_up_to_one():
         internet=Range(low=0.05, base=0.15, high=0.3),
         other_cloud=0.05,
     )
-    resolved = Resolved(Assumptions(consumers=shares), n=500, rng=11)
-    total = sum(np.asarray(v) for v in resolved.consumers.values())
+    resolved = ResolvedAssumptions.of(Assumptions(consumers=shares), n=500, rng=11)
+    c = resolved.consumers
+    total = sum(np.asarray(v) for v in (c.same_region, c.other_region, c.internet, c.other_cloud))
     assert np.allclose(total, 1.0)
-    assert np.ptp(resolved.consumers["internet"]) > 0.05  # still uncertain, only rescaled
+    assert np.ptp(resolved.consumers.internet) > 0.05  # still uncertain, only rescaled

@@ -34,7 +34,7 @@ class DemoImage(Image):
     def __init__(self, account_id: str, spec: ImageSpec) -> None:
         # Bypass Image.__init__: it would stamp "now" as the push time and parse nothing we need.
         self.image_tags = list(spec.tags)
-        self.image_tag = spec.tags[-1] if spec.tags else None
+        self.image_tag = spec.tags[-1] if spec.tags else None  # type: ignore[assignment]  # moto sets None itself
         self.image_manifest = spec.manifest
         self.image_manifest_media_type = spec.manifest_media_type
         self.repository_name = spec.repository
@@ -121,7 +121,8 @@ def _seed_repository(spec: RepositorySpec) -> Repository:
         encryption_config=encryption,
         image_scan_config={"scanOnPush": spec.scan_on_push},
         image_tag_mutability=spec.tag_mutability,
-        image_tag_mutability_exclusion_filters=[dict(f) for f in spec.tag_mutability_exclusions] or None,
+        # moto types the keys as Literal["filter", "filterType"]: the two keys the spec's dicts have.
+        image_tag_mutability_exclusion_filters=[dict(f) for f in spec.tag_mutability_exclusions] or None,  # type: ignore[misc]
         tags=[{"Key": k, "Value": v} for k, v in spec.resource_tags.items()],
     )
     repo.created_at = spec.created_at

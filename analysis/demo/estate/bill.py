@@ -29,7 +29,7 @@ from analysis.demo.estate.records import MT_DOCKER_LIST, MT_OCI_INDEX, Estate
 GIB = float(2**30)
 
 # What the demo bill is generated with; the calibration must find these again.
-DEMO_TRUTH = {
+DEMO_TRUTH: dict[str, Any] = {
     "layer_cache_hit_ratio": 0.55,
     "consumers": {"same_region": 0.78, "other_region": 0.06, "internet": 0.12, "other_cloud": 0.04},
 }
@@ -192,7 +192,7 @@ def generate_bill(estate: Estate, today: date, truth: dict[str, Any] | None = No
                 pulls = by_month.get((*key, m), 0.0) + rate * outside
                 moved = pulls * gb_per_pull * (1.0 - hit)
                 acct, region, _ = key
-                peer = next((r for r in regions if r != region), region)
+                peer: str | None = next((r for r in regions if r != region), region)
                 acc[(m, acct, region, "egress-internet", None)] += moved * (share["internet"] + share["other_cloud"])
                 acc[(m, acct, region, "inter-region-out", peer)] += moved * share["other_region"]
                 acc[(m, acct, region, "regional", None)] += moved * share["same_region"]
@@ -251,7 +251,8 @@ def ce_pages(lines: list[BillLine], requests: list[CeRequest], page_size: int = 
     """The responses Cost Explorer would give, in request order, `page_size` months per page (NextPageToken)."""
     pages: list[dict[str, Any]] = []
     for req in requests:
-        grouped: dict[date, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, ""]))
+        # [cost, quantity, unit] per month and key
+        grouped: dict[date, dict[tuple, list[Any]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, ""]))
         for line in lines:
             if req.start <= line.month < req.end:
                 key = (line.usage_type, line.account_id) if req.by_account else (line.usage_type,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import overload
 
 
 @dataclass
@@ -48,6 +49,10 @@ class DraftRepo:
     builds: list[Build] = field(default_factory=list)
 
 
+@overload
+def whole_seconds(ts: datetime) -> datetime: ...
+@overload
+def whole_seconds(ts: None) -> None: ...
 def whole_seconds(ts: datetime | None) -> datetime | None:
     """Whole seconds: what the API round-trips exactly (JSON epoch timestamps), so specs compare equal."""
     return ts.replace(microsecond=0) if ts is not None else None
