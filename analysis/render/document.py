@@ -34,6 +34,7 @@ from analysis.render.wording import (
     human_label,
     number,
     quantity_text,
+    short_url,
     value_text,
 )
 from analysis.units import human_bytes
@@ -71,6 +72,7 @@ def _env() -> Environment:
         label=human_label,
         quantity=quantity_text,
         short_approximation=approximation_short,
+        short_url=short_url,
     )
     return env
 
@@ -298,9 +300,11 @@ class AssumptionView:
 
 def _assumption_value(a: AssumptionRow, facts: CatalogFacts, effort: EffortView | None) -> tuple[str, str]:
     """(value, range) as a reader reads them; "catalog" becomes the catalog's number."""
-    rng = f"{number(a.low)} – {number(a.high)}" if a.low is not None and a.high is not None else ""
+    fmt = days if a.unit == "engineer-days" else number  # the effort reads as it does everywhere else
+    rng = f"{fmt(a.low)} – {fmt(a.high)}" if a.low is not None and a.high is not None else ""
     if a.base != "catalog":
-        return value_text(a.base), rng
+        is_days = a.unit == "engineer-days" and a.base.replace(".", "", 1).isdigit()
+        return (days(float(a.base)) if is_days else value_text(a.base)), rng
     found = facts.assumption_value(a.name)
     if found is not None:
         base, low, high = found

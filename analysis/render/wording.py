@@ -25,6 +25,14 @@ _LABELS = {
     "cleanup_archives_never_pulled": "Clean-up archives never-pulled images",
     "untagged_cleanup_share": "Share of untagged bytes the clean-up removes",
     "consumers": "Consumers",
+    "ops_hours_month": "Operations hours per month",
+    "hours_per_upgrade": "Hours per upgrade",
+    "upgrades_per_year": "Upgrades per year",
+    "horizon_months": "Horizon",
+    "discount_rate_annual": "Discount rate per year",
+    "dual_run_months": "Dual run",
+    "site_local_share": "Share of consumers local to the site",
+    "proxied_consumer_share": "Share of consumers behind the proxy",
 }
 
 
@@ -76,6 +84,18 @@ def about(value: float, currency: str = "") -> str:
         text = f"{round(value / step) * step:,.0f}"
     text = text.replace("-", "−")
     return f"{currency} {text}" if currency else text
+
+
+def short_url(url: str) -> str:
+    """Host and last path segment (github.com/…/ec2.json): the link keeps the whole address."""
+    found = re.match(r"^[a-z]+://([^/]+)(/.*)?$", url)
+    if not found:
+        return url
+    host, path = found.group(1), (found.group(2) or "").rstrip("/")
+    tail = path.rsplit("/", 1)[-1]
+    if not path or path == "/" + tail:
+        return host + path
+    return f"{host}/…/{tail}"
 
 
 def code_spans(text: str) -> Markup:
