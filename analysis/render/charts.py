@@ -129,7 +129,8 @@ def monthly_by_group(result: EstimateResult) -> go.Figure:
         140 + 46 * len(scenarios),
         barmode="stack",
         bargap=0.3,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0, "traceorder": "normal"},
+        # below the axis titles: 60 px under the plot area, whatever the chart's height
+        legend={"orientation": "h", "yanchor": "top", "y": -60 / (46 * len(scenarios) + 40), "x": 0},
     )
     fig.update_layout(margin={"t": 36})
     top = max((max(s.monthly_total[0], s.monthly_total[-1]) for s in result.scenarios), default=0.0)

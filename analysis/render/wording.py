@@ -87,15 +87,15 @@ def about(value: float, currency: str = "") -> str:
 
 
 def short_url(url: str) -> str:
-    """Host and last path segment (github.com/…/ec2.json): the link keeps the whole address."""
+    """Host, the first two path segments (whose it is: github.com/QuinnyPig/aws-price-watcher) and the last
+    (which file): the link or the tooltip keeps the whole address."""
     found = re.match(r"^[a-z]+://([^/]+)(/.*)?$", url)
     if not found:
         return url
-    host, path = found.group(1), (found.group(2) or "").rstrip("/")
-    tail = path.rsplit("/", 1)[-1]
-    if not path or path == "/" + tail:
-        return host + path
-    return f"{host}/…/{tail}"
+    host, parts = found.group(1), [p for p in (found.group(2) or "").split("/") if p]
+    if len(parts) <= 3:
+        return "/".join([host, *parts])
+    return "/".join([host, parts[0], parts[1], "…", parts[-1]])
 
 
 def code_spans(text: str) -> Markup:
