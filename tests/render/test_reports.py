@@ -165,7 +165,9 @@ def test_pdf_pages_are_not_blank(reports: Path, tmp_path: Path, name: str):
     pages = sorted(tmp_path.glob("p-*.pgm"))
     assert len(pages) > 3
     ink = {p.name: _pgm_ink(p) for p in pages}
-    assert all(v > 0.01 for v in ink.values()), ink
+    # the last page may hold only the end of the data-quality section and the colophon; it is never empty
+    *body, last = ink.values()
+    assert all(v > 0.01 for v in body) and last > 0.001, ink
 
 
 def test_report_refuses_unknown_paper_and_format(collected_db: Path, tmp_path: Path):
