@@ -134,6 +134,8 @@ class ScenarioUncertainty(_Model):
     cumulative: Band
     horizon_tco: dict[str, float]  # p10, p50, p90, mean
     p_beats_baseline: float | None  # share of draws with a lower horizon TCO than the baseline's
+    # p10/p50/p90 of the savings vs the baseline over the horizon, per draw (None: the baseline; added in schema 1)
+    savings: dict[str, float] | None = None
     break_even: dict[str, float | None]  # p10/p50/p90 month among draws that break even; "never": share that don't
 
 

@@ -75,6 +75,7 @@ def simulate(
                     "mean": float(tco.mean()),
                 },
                 p_beats_baseline=None if is_base else float(np.mean(tco < base_cum[:, -1])),
+                savings=None if is_base else _percentiles(base_cum[:, -1] - tco),
                 break_even={
                     "p10": float(np.percentile(hit, 10)) if hit.size else None,
                     "p50": float(np.percentile(hit, 50)) if hit.size else None,
@@ -83,7 +84,7 @@ def simulate(
                 },
             )
         )
-    target = _tornado_target(scenarios, totals)
+    target = _tornado_target(inp, scenarios, catalog, shared)
     return UncertaintyResult(
         draws=draws,
         seed=seed,
@@ -94,11 +95,17 @@ def simulate(
     )
 
 
-def _tornado_target(scenarios: list[Scenario], totals: dict[str, np.ndarray]) -> Scenario:
-    """The alternative with the best median savings: the decision the tornado should explain."""
-    base_tco = totals[scenarios[0].name][:, -1]
+def _percentiles(values: np.ndarray) -> dict[str, float]:
+    """P10 / P50 / P90 of one figure per draw (per draw: a difference of two totals is not the difference of
+    their percentiles)."""
+    return {f"p{q}": float(np.percentile(values, q)) for q in PERCENTILES}
+
+
+def _tornado_target(inp: ModelInput, scenarios: list[Scenario], catalog: Catalog, shared: Assumptions) -> Scenario:
+    """The alternative with the best base-case savings: the one the recommendation names (or, when no alternative
+    is cheaper, the nearest to being so), so the tornado explains the decision the report makes."""
     others = scenarios[1:] or scenarios
-    return max(others, key=lambda s: float(np.median(base_tco - totals[s.name][:, -1])))
+    return max(others, key=lambda s: _savings(inp, scenarios[0], s, catalog, shared))
 
 
 def _ranges(a: Assumptions, catalog: Catalog) -> list[tuple[str, Range]]:

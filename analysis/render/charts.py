@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.model.result import EstimateResult, ScenarioResult
+from analysis.render.wording import human_label, number
 
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', Helvetica, sans-serif"
 
@@ -128,7 +129,8 @@ def monthly_by_group(result: EstimateResult) -> go.Figure:
         140 + 46 * len(scenarios),
         barmode="stack",
         bargap=0.3,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0, "traceorder": "normal"},
+        # below the axis titles: 60 px under the plot area, whatever the chart's height
+        legend={"orientation": "h", "yanchor": "top", "y": -60 / (46 * len(scenarios) + 40), "x": 0},
     )
     fig.update_layout(margin={"t": 36})
     top = max((max(s.monthly_total[0], s.monthly_total[-1]) for s in result.scenarios), default=0.0)
@@ -175,7 +177,7 @@ def cumulative_tco(result: EstimateResult) -> go.Figure:
                 showlegend=False,
                 hovertemplate=label(s.title, 30) + ": break-even in month %{x}<extra></extra>",
             )
-    _layout(fig, result, 400, legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    _layout(fig, result, 360, legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0})
     fig.update_xaxes(title_text="month", range=[0.5, result.horizon_months + 0.5], dtick=6 if months[-1] > 12 else 1)
     fig.update_yaxes(title_text=f"cumulative {result.currency}", tickformat=",.0f", rangemode="tozero")
     return fig
@@ -217,7 +219,7 @@ def cumulative_fan(result: EstimateResult) -> go.Figure | None:
             name=name + " P50",
             hovertemplate="month %{x}: P50 " + result.currency + " %{y:,.2f}<extra></extra>",
         )
-    _layout(fig, result, 420, legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    _layout(fig, result, 340, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})
     fig.update_xaxes(title_text="month", range=[0.5, result.horizon_months + 0.5], dtick=6 if months[-1] > 12 else 1)
     fig.update_yaxes(title_text=f"cumulative {result.currency}", tickformat=",.0f", rangemode="tozero")
     return fig
@@ -231,7 +233,7 @@ def tornado(result: EstimateResult, top: int = 10) -> go.Figure | None:
     bars = list(reversed(u.tornado[:top]))
     target = next((s for s in result.scenarios if s.name == u.tornado_scenario), None)
     centre = target.savings_vs_baseline if target is not None else 0.0
-    names = [label(f"{b.assumption} ({b.low:g} → {b.high:g})", 40) for b in bars]
+    names = [label(f"{human_label(b.assumption)} ({number(b.low)} → {number(b.high)})", 40) for b in bars]
     fig = go.Figure()
     for end, colour in (("low", "#56B4E9"), ("high", "#D55E00")):
         values = [getattr(b, f"savings_at_{end}") for b in bars]

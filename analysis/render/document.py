@@ -20,9 +20,23 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from analysis import __version__
-from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
-from analysis.render.inputs import ReportInputs
+from analysis.model.result import AssumptionRow, EstimateResult, PriceCitation, ScenarioResult, ScenarioUncertainty
+from analysis.render.catalog_facts import CatalogFacts, catalog_facts
+from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
 from analysis.render.text import GIB, estate_line, money
+from analysis.render.wording import (
+    GRADES,
+    SHORT_GRADES,
+    about,
+    approximation_short,
+    billed_quantity,
+    code_spans,
+    human_label,
+    number,
+    quantity_text,
+    short_url,
+    value_text,
+)
 from analysis.units import human_bytes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,7 +59,20 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=money, gib=gib, pct=pct, count=count, when=when, be=break_even, days=days, size=human_bytes
+        money=money,
+        gib=gib,
+        pct=pct,
+        count=count,
+        when=when,
+        be=break_even,
+        days=days,
+        size=human_bytes,
+        about=about,
+        code=code_spans,
+        label=human_label,
+        quantity=quantity_text,
+        short_approximation=approximation_short,
+        short_url=short_url,
     )
     return env
 
@@ -83,7 +110,7 @@ def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False)
         Section("spend", "Current ECR spend and its drivers"),
         Section("comparison", "Scenario comparison"),
     ]
-    if getattr(result, "uncertainty", None) is not None:
+    if result.uncertainty is not None:
         out.append(Section("uncertainty", "Uncertainty"))
     if has_plan:
         out.append(Section("portability", "Portability findings"))
@@ -98,13 +125,244 @@ def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False)
     return out
 
 
-def _prices(result: EstimateResult) -> list[PriceCitation]:
-    """Every catalog entry the estimate used, once, sorted by id and location."""
+# ---- what the report reads from its inputs ---------------------------------------------------------------
+# One accessor per field, so that the inputs object can change shape (one result object, #14) in one place.
+
+
+def _estimate(inputs: ReportInputs) -> EstimateResult:
+    return inputs.result
+
+
+def _plan(inputs: ReportInputs) -> PlanView | None:
+    return inputs.plan
+
+
+def _quality(inputs: ReportInputs) -> DataQuality | None:
+    return inputs.quality
+
+
+def _registries(inputs: ReportInputs) -> list[RegistryStorage]:
+    return list(inputs.registries)
+
+
+def _title(inputs: ReportInputs) -> str:
+    return inputs.title
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a plan summary, whether it is a dict (PlanView.summary today) or a typed object."""
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+ENGINEERING = "Migration engineering"  # the one-time line that carries the effort (analysis/model/migration.py)
+
+
+@dataclass(frozen=True)
+class EffortView:
+    """The one migration effort the report shows, and where it comes from."""
+
+    days: float
+    low: float | None
+    high: float | None
+    source: str  # words: "the migration plan (regcost plan)" | "the scenario's assumptions"
+    from_plan: bool
+    differing: list[tuple[str, float]]  # (scenario title, its engineer-days) where a scenario costs another effort
+
+
+def _scenario_days(r: EstimateResult) -> dict[str, float]:
+    """Engineer-days each self-hosted scenario costs (its one-time "Migration engineering" quantity)."""
+    out = {}
+    for s in r.scenarios:
+        for o in s.one_time:
+            if o.component == ENGINEERING and o.quantity is not None:
+                out[s.name] = o.quantity
+    return out
+
+
+def _effort(inputs: ReportInputs) -> EffortView | None:
+    r = _estimate(inputs)
+    per_scenario = _scenario_days(r)
+    titles = {s.name: s.title for s in r.scenarios}
+    given = getattr(inputs, "effort", None)  # the result's one effort, once it carries one
+    plan = _plan(inputs)
+    if given is not None:
+        days_, low, high = given.days, given.low, given.high
+        from_plan = given.source == "migration plan"
+    elif plan is not None:
+        days_ = float(_field(plan.summary, "engineer_days"))
+        spread = _field(plan.summary, "migration_days")
+        low, high = float(_field(spread, "low")), float(_field(spread, "high"))
+        from_plan = True
+    elif per_scenario:
+        name = r.recommendation.scenario if r.recommendation.scenario in per_scenario else next(iter(per_scenario))
+        days_, low, high, from_plan = per_scenario[name], None, None, False
+    else:
+        return None
+    differing = [(titles[n], d) for n, d in per_scenario.items() if abs(d - days_) > 0.005]
+    source = "the migration plan (regcost plan)" if from_plan else "the scenario's assumptions"
+    return EffortView(days_, low, high, source, from_plan, differing)
+
+
+# ---- the first page: how sure are we ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HowSure:
+    title: str  # the scenario the decision is about: the recommended one, or the best alternative to the baseline
+    baseline: str
+    moves: bool  # True: the recommendation is to move to `title`; False: to stay on the baseline
+    savings: float  # base case
+    p_beats: float | None
+    spread: dict[str, float] | None  # P10/P50/P90 of the savings, per draw
+    draws: int
+    ranged: int
+    flip: str | None  # a sentence: the assumption that flips the decision, or that none does
+
+
+def _target(r: EstimateResult) -> ScenarioResult | None:
+    if r.recommendation.scenario != r.baseline:
+        return r.scenario(r.recommendation.scenario)
+    others = [s for s in r.scenarios if s.name != r.baseline]
+    return max(others, key=lambda s: s.savings_vs_baseline, default=None)
+
+
+def _flip(r: EstimateResult, target: ScenarioResult, units: dict[str, str]) -> str | None:
+    u = r.uncertainty
+    if u is None or u.tornado_scenario != target.name or not u.tornado:
+        return None
+    base, ccy = target.savings_vs_baseline, r.currency
+    baseline = r.scenario(r.baseline).title
+    for b in u.tornado:  # largest swing first
+        for end, value, saving in (("low", b.low, b.savings_at_low), ("high", b.high, b.savings_at_high)):
+            if (saving > 0) == (base > 0):
+                continue
+            at = f"{number(value)} {units.get(b.assumption, '')}".strip()
+            if base > 0:
+                outcome = f"{target.title} would cost {about(-saving, ccy)} more than {baseline} instead of saving"
+                outcome += f" {about(base, ccy)}"
+            else:
+                outcome = f"{target.title} would save {about(saving, ccy)} against {baseline}, and moving would pay"
+            return f"{human_label(b.assumption)} at the {end} end of its range ({at}): {outcome}."
+    top = u.tornado[0]
+    lo, hi = sorted((top.savings_at_low, top.savings_at_high))
+    return (
+        f"No single assumption flips it within its range. The one that moves it most, "
+        f"{human_label(top.assumption)}, moves the savings between {about(lo, ccy)} and {about(hi, ccy)}."
+    )
+
+
+def _how_sure(r: EstimateResult) -> HowSure | None:
+    target = _target(r)
+    u = r.uncertainty
+    if target is None or u is None:
+        return None
+    su: ScenarioUncertainty | None = next((s for s in u.scenarios if s.name == target.name), None)
+    units = {a.name: a.unit for a in r.assumptions}
+    return HowSure(
+        title=target.title,
+        baseline=r.scenario(r.baseline).title,
+        moves=r.recommendation.scenario == target.name,
+        savings=target.savings_vs_baseline,
+        p_beats=su.p_beats_baseline if su else None,
+        spread=getattr(su, "savings", None) if su else None,
+        draws=u.draws,
+        ranged=len(u.ranged_assumptions),
+        flip=_flip(r, target, units),
+    )
+
+
+def _headline(r: EstimateResult) -> str:
+    """The recommendation rounded for a reader (the exact figures are in the table below it)."""
+    if r.recommendation.scenario == r.baseline:
+        return r.recommendation.headline
+    s = r.scenario(r.recommendation.scenario)
+    base = r.scenario(r.baseline).horizon_tco
+    share = f" ({s.savings_vs_baseline / base:.0%})" if base else ""
+    payback = f", paying back in month {s.break_even_month}" if s.break_even_month else ""
+    saves = about(s.savings_vs_baseline, r.currency)
+    return f"{s.title}: saves about {saves}{share} over {r.horizon_months} months{payback}"
+
+
+# ---- assumptions and prices -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssumptionView:
+    applies_to: str
+    label: str
+    identifier: str
+    value: str
+    range: str
+    unit: str
+    source: Markup
+    description: Markup
+
+
+def _assumption_value(a: AssumptionRow, facts: CatalogFacts, effort: EffortView | None) -> tuple[str, str]:
+    """(value, range) as a reader reads them; "catalog" becomes the catalog's number."""
+    fmt = days if a.unit == "engineer-days" else number  # the effort reads as it does everywhere else
+    rng = f"{fmt(a.low)} – {fmt(a.high)}" if a.low is not None and a.high is not None else ""
+    if a.base != "catalog":
+        is_days = a.unit == "engineer-days" and a.base.replace(".", "", 1).isdigit()
+        return (days(float(a.base)) if is_days else value_text(a.base)), rng
+    found = facts.assumption_value(a.name)
+    if found is not None:
+        base, low, high = found
+        return number(base), (f"{number(low)} – {number(high)}" if low is not None and high is not None else rng)
+    if a.name == "migration_days" and effort is not None and effort.from_plan:
+        return f"{days(effort.days)} (plan)", rng
+    if a.name == "labour_rate":
+        return "per site", rng  # a price: the scenario's labour site picks it (see the prices)
+    return "from the catalog", rng
+
+
+def _assumptions(r: EstimateResult, facts: CatalogFacts, effort: EffortView | None) -> list[AssumptionView]:
+    titles = {s.name: s.title for s in r.scenarios}
+    rows = [a for a in r.assumptions if a.scenario == "*"] + [a for a in r.assumptions if a.scenario != "*"]
+    out = []
+    for a in rows:
+        value, rng = _assumption_value(a, facts, effort)
+        out.append(
+            AssumptionView(
+                applies_to="all" if a.scenario == "*" else titles.get(a.scenario, a.scenario),
+                label=human_label(a.name),
+                identifier=a.name,
+                value=value,
+                range=rng,
+                unit=a.unit,
+                source=code_spans(a.source),
+                description=code_spans(a.description),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PriceView:
+    p: PriceCitation
+    grade: str  # a key of wording.GRADES
+    grade_words: str
+    grade_short: str
+
+
+def _prices(result: EstimateResult, facts: CatalogFacts) -> list[PriceView]:
+    """Every catalog entry the estimate used, once, its source graded; the most reliable sources first."""
     seen: dict[tuple[str, str, str], PriceCitation] = {}
     for s in result.scenarios:
         for p in [p for c in s.components for p in c.prices] + [p for o in s.one_time for p in o.prices]:
             seen.setdefault((p.id, p.location, p.approximation), p)  # a stand-in for two regions: listed for each
-    return [seen[k] for k in sorted(seen)]
+    views = []
+    for key in sorted(seen):
+        g = facts.grade(seen[key])
+        views.append(PriceView(seen[key], g, GRADES.get(g, GRADES["unstated"])[1], SHORT_GRADES.get(g, g)))
+    return sorted(views, key=lambda v: GRADES.get(v.grade, GRADES["unstated"])[0])
+
+
+def _grade_counts(prices: list[PriceView]) -> list[tuple[int, str]]:
+    counts: dict[str, int] = {}
+    for v in prices:
+        counts[v.grade_words] = counts.get(v.grade_words, 0) + 1
+    return [(n, words) for words, n in counts.items()]
 
 
 def _groups(s: ScenarioResult) -> list[tuple[str, float, float]]:
@@ -120,27 +378,35 @@ def _groups(s: ScenarioResult) -> list[tuple[str, float, float]]:
 def context(inputs: ReportInputs, mode: Mode, charts: dict[str, Markup], *, paper: str = "a4") -> dict[str, Any]:
     from analysis.render.charts import group_colour, group_name
 
-    r = inputs.result
+    r = _estimate(inputs)
     baseline = r.scenario(r.baseline)
     recommended = r.scenario(r.recommendation.scenario)
     cleanup = next((s for s in r.scenarios if s.kind == "ecr-cleanup"), None)
     p = r.profile
     billable = p.ecr_billable_bytes or 1.0
+    facts = catalog_facts(r.catalog_files)
+    effort = _effort(inputs)
+    prices = _prices(r, facts)
+    plan = _plan(inputs)
+    quality = _quality(inputs)
     return {
         "mode": mode,
         "paper": PAPERS[paper],
-        "title": inputs.title,
+        "title": _title(inputs),
         "r": r,
-        "q": inputs.quality,
-        "u": getattr(r, "uncertainty", None),
+        "q": quality,
+        "u": r.uncertainty,
         "charts": charts,
-        "sections": _sections(r, inputs.quality is not None, inputs.plan is not None),
-        "plan": inputs.plan,
-        "registries": inputs.registries,
+        "sections": _sections(r, quality is not None, plan is not None),
+        "plan": plan,
+        "registries": _registries(inputs),
         "estate": estate_line(r),
         "baseline": baseline,
         "recommended": recommended,
         "is_baseline_recommended": recommended.name == r.baseline,
+        "headline": _headline(r),
+        "sure": _how_sure(r),
+        "effort": effort,
         "others": [s for s in r.scenarios if s.name != r.baseline],
         "cleanup": cleanup,
         "untagged_share": p.untagged_bytes / billable,
@@ -148,9 +414,10 @@ def context(inputs: ReportInputs, mode: Mode, charts: dict[str, Markup], *, pape
         "baseline_groups": _groups(baseline),
         "group_name": group_name,
         "group_colour": group_colour,
-        "prices": _prices(r),
-        "shared_assumptions": [a for a in r.assumptions if a.scenario == "*"],
-        "scenario_assumptions": [a for a in r.assumptions if a.scenario != "*"],
+        "billed": lambda line: billed_quantity(line, r.currency),
+        "prices": prices,
+        "grade_counts": _grade_counts(prices),
+        "assumptions": _assumptions(r, facts, effort),
         "titles": {s.name: s.title for s in r.scenarios},
         "catalog_names": [Path(f).name for f in r.catalog_files],
         "version": __version__,

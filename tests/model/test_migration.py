@@ -8,8 +8,8 @@ import pytest
 
 from analysis.model.assumptions import Assumptions
 from analysis.model.costs import Ctx, Line
-from analysis.model.resolved import ResolvedAssumptions
 from analysis.model.migration import dual_run, ecr_traffic_share, move_traffic
+from analysis.model.resolved import ResolvedAssumptions
 from analysis.pricing import load_catalog
 
 MONTHS = np.arange(1.0, 5.0)  # 4 months

@@ -123,3 +123,27 @@ def test_drawn_consumer_shares_still_add_up_to_one():
     total = sum(np.asarray(v) for v in (c.same_region, c.other_region, c.internet, c.other_cloud))
     assert np.allclose(total, 1.0)
     assert np.ptp(resolved.consumers.internet) > 0.05  # still uncertain, only rescaled
+
+
+def test_savings_percentiles_are_per_draw_and_agree_with_p_beats_baseline():
+    inp = _usage(pull_gb=5000.0)
+    scenarios = _demo_scenarios()
+    u = simulate(inp, scenarios, CATALOG, scenarios[0].assumptions, draws=3000, seed=5, with_tornado=False)
+    assert u.scenarios[0].savings is None  # the baseline saves nothing against itself
+    for s in u.scenarios[1:]:
+        assert s.savings is not None and s.savings["p10"] <= s.savings["p50"] <= s.savings["p90"]
+        # P(beats baseline) is the share of draws with savings > 0: it is above 50 % exactly when the median saves
+        if s.p_beats_baseline is not None and abs(s.p_beats_baseline - 0.5) > 0.02:
+            assert (s.savings["p50"] > 0) == (s.p_beats_baseline > 0.5)
+
+
+def test_the_tornado_explains_the_scenario_with_the_best_base_case_savings():
+    # the one the recommendation names (analysis/model/estimate.py: the largest savings_vs_baseline)
+    from analysis.model.uncertainty import _savings
+
+    inp = _usage(pull_gb=5000.0)
+    scenarios = _demo_scenarios()
+    shared = scenarios[0].assumptions
+    u = simulate(inp, scenarios, CATALOG, shared, draws=200, seed=5, with_tornado=False)
+    best = max(scenarios[1:], key=lambda s: _savings(inp, scenarios[0], s, CATALOG, shared))
+    assert u.tornado_scenario == best.name
