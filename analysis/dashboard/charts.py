@@ -6,6 +6,7 @@ and to the cent on hover.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 import pandas as pd
@@ -233,13 +234,16 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def fan(result: EstimateResult) -> go.Figure:
-    """Cumulative cost per scenario: P50 line inside its P10–P90 band."""
+def fan(result: EstimateResult, names: Sequence[str] | None = None) -> go.Figure:
+    """Cumulative cost of `names` (default: every scenario; the page compares two): P50 line inside its
+    P10–P90 band. More than two overlapping bands cannot be told apart."""
     assert result.uncertainty is not None
     fig = go.Figure()
     months = list(range(1, result.horizon_months + 1))
     titles = {s.name: s.title for s in result.scenarios}
     for u in result.uncertainty.scenarios:
+        if names is not None and u.name not in names:
+            continue
         c = colour(u.name)
         fig.add_scatter(
             x=months,

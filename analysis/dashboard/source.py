@@ -24,6 +24,7 @@ from analysis.model.inputs import ModelInput, from_profile
 from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile, load_profile, summary
 from analysis.warehouse import Warehouse, WarehouseError, queries
+from analysis.warehouse.quality import current_data_quality
 
 # What identifies a snapshot: the newest run and how many runs have ended (a run ending changes what
 # `latest_scopes` shows without a new run id).
@@ -56,6 +57,8 @@ class Snapshot:
     errors: dict[int, pd.DataFrame] = field(default_factory=dict)
     # self-hosted registries (Harbor, OCI): queries.registry_storage rows, with their `explanation` lines
     registries: list[dict[str, Any]] = field(default_factory=list)
+    # what `regcost estimate` reports as carried or missing parts of the snapshot (warehouse/quality.py)
+    data_quality: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -108,6 +111,7 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         }
         registries = queries.registry_storage(wh)
         profile = load_profile(wh) if not scopes.empty else None
+        quality = current_data_quality(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
         profile = None
     return Snapshot(
@@ -121,6 +125,7 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         scopes=scopes,
         errors=errors,
         registries=registries,
+        data_quality=quality,
     )
 
 

@@ -33,7 +33,7 @@ from analysis.dashboard.source import (
     read_snapshot,
 )
 from analysis.model.assumptions import Range, Share
-from analysis.model.estimate import estimate, with_plan_days
+from analysis.model.estimate import DEFAULT_SEED, estimate, with_plan_days
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.pricing import Catalog, load_catalog
@@ -150,9 +150,32 @@ def catalog() -> Catalog:
     return load_catalog(None)
 
 
+# -- state owned by the app -------------------------------------------------------------------------------------
+# Streamlit drops the state of every widget whose page is not shown (navigating Scenarios → Uncertainty →
+# Overview used to empty the scenario selection). So the values live under `regcost.*` keys no widget owns; each
+# widget is filled from them before it is drawn (`bind`) and writes back through its on_change callback.
+def bind(name: str, default: Any, *, widget: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for a widget whose value is the app's `regcost.<name>` (`default` until first set).
+
+    `widget`: the widget's own key when several pages draw one value (each page its own widget)."""
+    key = widget or f"w.{name}"
+    st.session_state[key] = st.session_state.get(f"regcost.{name}", default)
+    return {"key": key, "on_change": _commit, "args": (name, key)}
+
+
+def _commit(name: str, key: str) -> None:
+    st.session_state[f"regcost.{name}"] = st.session_state[key]
+
+
+def owned(name: str, default: Any = None) -> Any:
+    """The app's value of `regcost.<name>`."""
+    return st.session_state.get(f"regcost.{name}", default)
+
+
 def selected_names() -> list[str]:
+    """The scenarios compared: all presets until the user picks; the baseline always first."""
     names = st.session_state.get(SELECTED)
-    return list(names) if names else list(presets())
+    return list(names) if names is not None else list(presets())
 
 
 def edits() -> dict[str, Any]:
@@ -183,30 +206,41 @@ def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
     return [apply_edits(s, changes) for s in pick(presets(), names)]
 
 
-def _measured(path: str, scenarios: list[Scenario], changes: dict[str, Any]) -> tuple[list[Scenario], list[str]]:
-    """What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
-    edited on screen is the user's and stays."""
-    from analysis.model.measured import measured
-    from analysis.warehouse import Warehouse
-
-    explicit = {
-        s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), [x.name for x in scenarios])
-    }
-    with Warehouse(path, read_only=True) as wh:
-        return measured(wh, scenarios, explicit)
+CLI_DRAWS = 10_000  # `regcost estimate --draws`' default: the Uncertainty page and the downloads use it too
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(
-    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0
+def dashboard_estimate(
+    snap: Snapshot,
+    names: list[str],
+    changes: dict[str, Any],
+    *,
+    draws: int = CLI_DRAWS,
+    seed: int = DEFAULT_SEED,
 ) -> EstimateResult:
-    snap = _snapshot_for(path, fp)
-    assert snap.model_input is not None and snap.profile_summary is not None
-    changes = json.loads(changes_json)
-    scenarios, notes = _measured(path, scenarios_for(list(names), changes), changes)
+    """THE dashboard's estimate: `regcost estimate --db PATH --scenario NAME… --draws N --seed S` with the
+    assumptions edited on screen in place of the presets' — the same steps as `pipeline.estimate.run_estimate`
+    (measured values replace presets, the migration plan's engineer-days, top repositories, data quality), over
+    the cached snapshot instead of re-reading the profile.
+
+    Integration point: once the CLI builds a typed request and one result function (issue #14), this body
+    becomes that call with the snapshot's warehouse, `names`, the edited scenarios, `draws`, `seed` and the
+    snapshot's collection time as the as-of date."""
+    from analysis.model.measured import measured
+    from analysis.model.repositories import baseline_top_repositories
+    from analysis.model.result import DataQuality
+    from analysis.warehouse import Warehouse
+    from analysis.warehouse.quality import note as quality_note
+
+    assert snap.model_input is not None and snap.profile_summary is not None and snap.profile is not None
+    scenarios = scenarios_for(names, changes)
+    # What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
+    # edited on screen is the user's and stays.
+    explicit = {s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), names)}
+    with Warehouse(snap.path, read_only=True) as wh:
+        scenarios, notes = measured(wh, scenarios, explicit)
     # One migration effort everywhere: the plan's engineer-days, as `regcost estimate` and the report use them.
     plan = migration_plan(snap) if any(s.kind == "selfhosted" for s in scenarios) else None
-    if plan is not None:
+    if plan is not None and plan["summary"]["repositories"]:
         scenarios, note = with_plan_days(scenarios, Range(**plan["summary"]["migration_days"]))
         notes.append(note)
     result = estimate(
@@ -214,24 +248,45 @@ def _estimate(
         snap.profile_summary,
         scenarios,
         catalog(),
-        warehouse=path,
+        warehouse=snap.path,
         runs=snap.run_ids,
         draws=draws,
+        seed=seed,
     )
-    return result.model_copy(update={"notes": [*result.notes, *notes]}) if notes else result
+    top = baseline_top_repositories(snap.profile, scenarios[0], catalog(), result.currency)
+    quality = snap.data_quality
+    return result.model_copy(
+        update={
+            "top_repositories": top,
+            "data_quality": [DataQuality(**{k: d[k] for k in DataQuality.model_fields}) for d in quality],
+            "notes": [*result.notes, *(quality_note(d) for d in quality), *notes],
+        }
+    )
 
 
-def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
-    """The estimate on screen with Monte Carlo percentiles and the tornado (cached per combination)."""
-    with st.spinner("Drawing…"):
-        return _estimate(
-            snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws
-        )
+@st.cache_data(max_entries=64, show_spinner=False)
+def _estimate(
+    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int, seed: int
+) -> EstimateResult:
+    return dashboard_estimate(_snapshot_for(path, fp), list(names), json.loads(changes_json), draws=draws, seed=seed)
+
+
+def _cached(snap: Snapshot, draws: int) -> EstimateResult:
+    return _estimate(
+        snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws, DEFAULT_SEED
+    )
 
 
 def current_result(snap: Snapshot) -> EstimateResult:
-    """The estimate for the scenarios and assumptions on screen (cached per combination)."""
-    return _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True))
+    """The base case for the scenarios and assumptions on screen (cached per combination): the same numbers as
+    `regcost estimate`, without its Monte Carlo (a slider move re-estimates in a fraction of a second)."""
+    return _cached(snap, 0)
+
+
+def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
+    """What `regcost estimate` computes, uncertainty included (cached per combination; about a second)."""
+    with st.spinner(f"Drawing {draws:,} times…"):
+        return _cached(snap, draws)
 
 
 # -- the migration plan ------------------------------------------------------------------------------------
@@ -256,20 +311,38 @@ DOWNLOADS = (
 )
 
 
-def downloads(result: EstimateResult) -> None:
-    """Sidebar downloads of the estimate on screen, through the same renderers as the CLI."""
+def _full_key(snap: Snapshot) -> tuple[str, tuple[Any, ...], tuple[str, ...], str, int, int]:
+    """The cache key of `regcost estimate`'s result for what is on screen (10,000 draws, the CLI's seed)."""
+    return (
+        snap.path,
+        snap.fingerprint,
+        tuple(selected_names()),
+        json.dumps(edits(), sort_keys=True),
+        CLI_DRAWS,
+        DEFAULT_SEED,
+    )
+
+
+def _rendered(key: tuple[str, tuple[Any, ...], tuple[str, ...], str, int, int], fmt: str) -> str:
+    return render(_estimate(*key), fmt)
+
+
+def downloads(snap: Snapshot) -> None:
+    """Sidebar downloads of the estimate on screen, through the same renderers as the CLI and with the same
+    uncertainty (CLI_DRAWS draws): built when clicked, so a slider move does not wait for the Monte Carlo."""
+    key = _full_key(snap)
     with st.sidebar:
         st.subheader("Download this estimate")
         changed = len(edits())
         st.caption(
             "With the assumptions on screen"
             + (f" ({changed} changed from the presets)." if changed else " (the presets).")
-            + " The same renderers as `regcost estimate --format …`."
+            + f" The same renderers as `regcost estimate --format …` ({CLI_DRAWS:,} draws, seed {DEFAULT_SEED})."
         )
         for label, fmt, mime, ext in DOWNLOADS:
             st.download_button(
                 label,
-                data=render(result, fmt),
+                data=lambda fmt=fmt: _rendered(key, fmt),
                 file_name=f"regcost-estimate.{ext}",
                 mime=mime,
                 key=f"download.{fmt}",
@@ -277,16 +350,16 @@ def downloads(result: EstimateResult) -> None:
                 width="stretch",
                 on_click="ignore",
             )
-        _report_downloads(result)
+        _report_downloads(snap, key)
 
 
 REPORT_KEY = "regcost.report"  # (identity of the result it was built from, html bytes, pdf bytes)
 
 
-def _report_downloads(result: EstimateResult) -> None:
+def _report_downloads(snap: Snapshot, key: tuple[Any, ...]) -> None:
     """HTML and PDF reports of the estimate on screen, built on request: a PDF takes seconds (charts through a
     headless Chromium, then layout), too slow to redo on every slider move."""
-    identity = json.dumps([result.generated_at.isoformat(), [s.name for s in result.scenarios]])
+    identity = json.dumps(key[1:], default=str)
     if st.button("Build HTML + PDF report", key="report.build", icon=":material/description:", width="stretch"):
         from analysis.pipeline.report import inputs_for
         from analysis.render.html import render_html
@@ -294,7 +367,8 @@ def _report_downloads(result: EstimateResult) -> None:
 
         try:
             with st.spinner("Rendering the report (a few seconds)…"):
-                inputs = inputs_for(result, Path(db_path()) if result.warehouse else None)
+                result = _estimate(*key)
+                inputs = inputs_for(result, Path(snap.path) if result.warehouse else None)
                 st.session_state[REPORT_KEY] = (identity, render_html(inputs).encode(), render_pdf(inputs))
         except WarehouseError as exc:
             st.warning(f"The report needs the warehouse for a moment: {exc}. Try again when the collection ends.")

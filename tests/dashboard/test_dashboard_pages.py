@@ -27,6 +27,7 @@ from analysis.model.inputs import from_profile
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import load_profile, summary
+from analysis.pipeline.estimate import run_estimate
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -145,7 +146,7 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
 
 def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch, "scenarios")
-    at.multiselect(key="w.scenarios").set_value(["harbor-eu-cloud"]).run()
+    at.multiselect(key="w.scenarios.scenarios").set_value(["harbor-eu-cloud"]).run()
     at.slider(key="a.horizon_months").set_value(60).run()
     want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"], days=plan_days)
     table = at.dataframe[0].value
@@ -222,14 +223,17 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
 ):
     at = open_app(collected_db, monkeypatch, "uncertainty")
     table = next(d.value for d in at.dataframe)
-    # the same draws through the model's API: identical percentiles (same seed, same assumptions)
-    want = expected(profile, days=plan_days, draws=2_000)
+    # `regcost estimate`'s own function with its defaults (10,000 draws, its seed): identical percentiles
+    want = run_estimate(collected_db, draws=10_000)
     for row, u in zip(table.itertuples(index=False), want.uncertainty.scenarios, strict=True):
         assert row[1] == pytest.approx(u.horizon_tco["p10"])
         assert row[2] == pytest.approx(u.horizon_tco["p50"])
         assert row[3] == pytest.approx(u.horizon_tco["p90"])
     fan = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert len(fan["data"]) == 3 * len(want.scenarios)  # band top, band bottom, median per scenario
+    # two scenarios at a time (six overlapping bands cannot be told apart): ECR and the tornado's scenario first
+    assert len(fan["data"]) == 3 * 2  # band top, band bottom, median per scenario
+    medians = [t["name"] for t in fan["data"] if t.get("name")]
+    assert medians == [f"{want.scenario(n).title} (P50)" for n in ("ecr", want.uncertainty.tornado_scenario)]
     # more layer-cache hits (the range's most likely value moves up): less egress, a lower median for ECR
     at.session_state[state.EDITS] = {"layer_cache_hit_ratio": 0.8}
     at.run()

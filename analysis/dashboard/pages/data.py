@@ -34,7 +34,9 @@ with_errors = [r for r, df in snap.errors.items() if not df.empty]
 if not with_errors:
     st.success(f"No errors recorded in the last {len(snap.errors)} run(s).", icon=":material/check_circle:")
 else:
-    run = st.selectbox("Run", with_errors, key="w.data.run")
+    if state.owned("data.run") not in with_errors:
+        st.session_state["regcost.data.run"] = with_errors[0]
+    run = st.selectbox("Run", with_errors, **state.bind("data.run", with_errors[0]))
     st.dataframe(snap.errors[run], hide_index=True, key="table.errors", width="stretch")
 
 st.subheader("Current snapshot per account and region")
@@ -110,7 +112,7 @@ st.caption(
 )
 prices = pd.DataFrame(state.catalog().as_rows())
 prices["origin"] = prices["origin"].map(lambda o: o.rsplit("/", 1)[-1] if o else "")
-grep = st.text_input("Filter by id", key="w.data.grep", placeholder="e.g. aws.ecr or hetzner")
+grep = st.text_input("Filter by id", placeholder="e.g. aws.ecr or hetzner", **state.bind("data.grep", ""))
 if grep:
     prices = prices[prices["id"].str.contains(grep, case=False, regex=False)]
 st.dataframe(
@@ -120,4 +122,4 @@ st.dataframe(
     width="stretch",
     column_config={"source": st.column_config.LinkColumn("source"), "origin": "file"},
 )
-state.downloads(result)
+state.downloads(snap)

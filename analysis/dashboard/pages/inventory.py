@@ -20,10 +20,12 @@ st.caption(
 
 f = st.columns([1, 1, 2])
 accounts = f[0].multiselect(
-    "Accounts", sorted(repos["account_id"].unique()), key="w.inv.accounts", placeholder="all accounts"
+    "Accounts", sorted(repos["account_id"].unique()), placeholder="all accounts", **state.bind("inv.accounts", [])
 )
-regions = f[1].multiselect("Regions", sorted(repos["region"].unique()), key="w.inv.regions", placeholder="all regions")
-text = f[2].text_input("Repository name contains", key="w.inv.name", placeholder="e.g. payments/")
+regions = f[1].multiselect(
+    "Regions", sorted(repos["region"].unique()), placeholder="all regions", **state.bind("inv.regions", [])
+)
+text = f[2].text_input("Repository name contains", placeholder="e.g. payments/", **state.bind("inv.name", ""))
 view = repos
 if accounts:
     view = view[view["account_id"].isin(accounts)]
@@ -105,7 +107,7 @@ with right:
     )
 
 st.subheader("Top repositories")
-by = st.radio("by", ["storage", "pulls per month", "images"], horizontal=True, key="w.inv.top")
+by = st.radio("by", ["storage", "pulls per month", "images"], horizontal=True, **state.bind("inv.top", "storage"))
 column = {"storage": "unique_bytes", "pulls per month": "pulls_per_month", "images": "images"}[by]
 _table(
     shown.sort_values(column, ascending=False).head(50),
@@ -123,4 +125,4 @@ _table(
     },
     "table.top",
 )
-state.downloads(state.current_result(snap))
+state.downloads(snap)

@@ -70,4 +70,4 @@ st.plotly_chart(charts.tco_bars(result), key="chart.tco", config={"displayModeBa
 tables.summary(result)
 for note in result.notes:
     st.caption(f"note: {note}")
-state.downloads(result)
+state.downloads(snap)

@@ -24,7 +24,7 @@ if plan is None:
         f"(checked every {state.RECHECK_SECONDS:.0f} s).",
         icon=":material/sync:",
     )
-    state.downloads(result)
+    state.downloads(snap)
     st.stop()
 
 s = plan["summary"]
@@ -177,4 +177,4 @@ st.caption(
     f"{tr.get('exact', 0)} exact, {tr.get('approximate', 0)} approximate, {tr.get('impossible', 0)} impossible"
     + (f"; {life['malformed_policies']} malformed lifecycle policies." if life["malformed_policies"] else ".")
 )
-state.downloads(result)
+state.downloads(snap)

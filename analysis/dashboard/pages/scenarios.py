@@ -16,7 +16,7 @@ st.caption(
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    names = controls.scenario_picker()
+    controls.scenario_picker("scenarios")
     st.button("Reset assumptions to the presets", on_click=controls.reset, icon=":material/restart_alt:")
     currency = state.edits().get("currency", state.presets()["ecr"].assumptions.currency)
     st.caption("Scroll this panel; the charts stay in view.")
@@ -30,13 +30,13 @@ with right:
     if others:
         default = result.recommendation.scenario if result.recommendation.scenario != result.baseline else None
         names_ = [s.name for s in others]
-        if st.session_state.get("w.focus") not in names_:
-            st.session_state["w.focus"] = default or names_[0]
+        if state.owned("focus") not in names_:
+            st.session_state["regcost.focus"] = default or names_[0]
         focus_name = st.selectbox(
             "Scenario in focus",
             names_,
-            key="w.focus",
             format_func=lambda n: result.scenario(n).title,
+            **state.bind("focus", default),
         )
         focus = result.scenario(focus_name)
         base = result.scenario(result.baseline)
@@ -68,4 +68,4 @@ st.subheader("All scenarios")
 tables.summary(result)
 st.subheader("Where the money goes")
 st.plotly_chart(charts.components(result), key="chart.components", config={"displayModeBar": False})
-state.downloads(result)
+state.downloads(snap)

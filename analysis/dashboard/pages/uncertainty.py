@@ -18,15 +18,14 @@ st.caption(
 )
 left, right = st.columns([1, 3])
 with left:
-    controls.scenario_picker()
+    controls.scenario_picker("uncertainty")
     draws = st.select_slider(
         "Draws",
         options=[1_000, 2_000, 5_000, 10_000, 20_000],
-        value=2_000,
-        key="w.draws",
-        help="More draws, steadier percentiles; 10,000 take about a second.",
+        help="More draws, steadier percentiles; 10,000 (as `regcost estimate`) take about a second.",
+        **state.bind("draws", state.CLI_DRAWS),
     )
-result = state.uncertain_result(snap, draws)
+result = state.full_result(snap, draws)
 u = result.uncertainty
 assert u is not None
 ccy = result.currency
@@ -59,9 +58,22 @@ config["never breaks even"] = st.column_config.TextColumn(
 )
 st.dataframe(df, hide_index=True, column_config=config, width="stretch", key="table.uncertainty")
 
-st.markdown(charts.legend_html(result), unsafe_allow_html=True)
-st.subheader("Cumulative cost: median and P10–P90 band")
-st.plotly_chart(charts.fan(result), key="chart.fan", config={"displayModeBar": False})
+st.subheader("Cumulative cost: median and P10–P90 band, two scenarios at a time")
+names = [s.name for s in result.scenarios]
+pick_cols = st.columns(2)
+pair = []
+for i, (slot, fallback) in enumerate((("fan.left", result.baseline), ("fan.right", u.tornado_scenario))):
+    if state.owned(slot) not in names:  # first visit, or the scenario was dropped from the comparison
+        st.session_state[f"regcost.{slot}"] = fallback if fallback in names else names[min(i, len(names) - 1)]
+    pair.append(
+        pick_cols[i].selectbox(
+            "Compare" if i == 0 else "with",
+            names,
+            format_func=lambda n: titles.get(n, n),
+            **state.bind(slot, fallback),
+        )
+    )
+st.plotly_chart(charts.fan(result, pair), key="chart.fan", config={"displayModeBar": False})
 st.subheader(f"What moves the answer most — {titles.get(u.tornado_scenario, u.tornado_scenario)}")
 st.caption(
     f"Its savings vs ECR ({money(result.scenario(u.tornado_scenario).savings_vs_baseline, ccy)} in the base case, "
@@ -69,4 +81,4 @@ st.caption(
 )
 st.plotly_chart(charts.tornado(result), key="chart.tornado", config={"displayModeBar": False})
 st.caption(f"{u.draws:,} draws, seed {u.seed}; ranged assumptions: {', '.join(u.ranged_assumptions)}.")
-state.downloads(result)
+state.downloads(snap)
