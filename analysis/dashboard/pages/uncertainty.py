@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from analysis.dashboard import charts, controls, state
+from analysis.dashboard import charts, controls, state, tables
 from analysis.dashboard.format import money
-from analysis.render.text import pct
 
 snap = state.require_snapshot()
 st.title("Uncertainty")
@@ -31,32 +29,12 @@ assert u is not None
 ccy = result.currency
 titles = {s.name: s.title for s in result.scenarios}
 
-rows = []
-for s in u.scenarios:
-    be = s.break_even
-    rows.append(
-        {
-            "scenario": titles.get(s.name, s.name) + (" (baseline)" if s.name == result.baseline else ""),
-            f"P10 {result.horizon_months}-month TCO": s.horizon_tco["p10"],
-            "P50": s.horizon_tco["p50"],
-            "P90": s.horizon_tco["p90"],
-            "P(beats ECR)": "baseline" if s.p_beats_baseline is None else pct(s.p_beats_baseline),
-            "break-even P10–P50–P90 (month)": "—"
-            if be["p50"] is None
-            else f"{be['p10']:.0f} – {be['p50']:.0f} – {be['p90']:.0f}",
-            "never breaks even": "—" if be["never"] is None else pct(be["never"]),
-        }
-    )
-df = pd.DataFrame(rows)
-money_cols = [c for c in df.columns if c.startswith("P") and c not in ("P(beats ECR)",)]
-config = {c: st.column_config.NumberColumn(c, format=f"{'$' if ccy == 'USD' else '€'}%,.0f") for c in money_cols}
-config["P(beats ECR)"] = st.column_config.TextColumn(
-    "P(beats ECR)", help="Share of draws with a lower TCO than staying on ECR over the horizon."
+df = tables.uncertainty_frame(result)
+tables.static(df, [c for c in df.columns if c.startswith("P")], key="table-uncertainty")
+st.caption(
+    "P(beats ECR): the share of draws with a lower TCO than staying on ECR over the horizon. Never breaks even: "
+    "the share of draws whose cumulative cost never stays below ECR's within the horizon."
 )
-config["never breaks even"] = st.column_config.TextColumn(
-    "never breaks even", help="Share of draws whose cumulative cost never stays below ECR's within the horizon."
-)
-st.dataframe(df, hide_index=True, column_config=config, width="stretch", key="table.uncertainty")
 
 st.subheader("Cumulative cost: median and P10–P90 band, two scenarios at a time")
 names = [s.name for s in result.scenarios]
