@@ -175,7 +175,7 @@ def owned(name: str, default: Any = None) -> Any:
 def selected_names() -> list[str]:
     """The scenarios compared: all presets until the user picks; the baseline always first."""
     names = st.session_state.get(SELECTED)
-    return list(names) if names is not None else list(presets())
+    return [s.name for s in pick(presets(), list(names) if names is not None else None)]
 
 
 def edits() -> dict[str, Any]:
@@ -332,6 +332,11 @@ def downloads(snap: Snapshot) -> None:
     uncertainty (CLI_DRAWS draws): built when clicked, so a slider move does not wait for the Monte Carlo."""
     key = _full_key(snap)
     with st.sidebar:
+        scenarios = presets()
+        st.caption(
+            "Comparing: " + ", ".join(scenarios[n].title for n in selected_names() if n in scenarios),
+            help="Chosen on the Scenarios or the Uncertainty page; every page shows the same selection.",
+        )
         st.subheader("Download this estimate")
         changed = len(edits())
         st.caption(
