@@ -6,7 +6,7 @@ and to the cent on hover.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 import pandas as pd
@@ -277,13 +277,13 @@ def fan(result: EstimateResult, names: Sequence[str] | None = None) -> go.Figure
     return _layout(fig, result, x="Month", y=f"Cumulative cost, P10–P90 band ({result.currency})", height=380)
 
 
-def tornado(result: EstimateResult, top: int = 10) -> go.Figure:
+def tornado(result: EstimateResult, top: int = 10, label: Callable[[str], str] | None = None) -> go.Figure:
     """Savings of the tornado's scenario vs the baseline with each assumption at its low and at its high end."""
     assert result.uncertainty is not None
     u = result.uncertainty
     bars = [b for b in u.tornado if b.swing > 0.005][:top][::-1]  # largest on top
     base = next((s.savings_vs_baseline for s in result.scenarios if s.name == u.tornado_scenario), 0.0)
-    labels = [b.assumption.replace("_", " ") for b in bars]
+    labels = [label(b.assumption) if label else b.assumption.replace("_", " ") for b in bars]
     symbol = SYMBOLS.get(result.currency, "")
     fig = go.Figure()
     fig.add_bar(

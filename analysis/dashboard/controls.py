@@ -89,6 +89,12 @@ LABELS = {
     "dual_run_months": "Dual-run months",
 }
 
+
+def label(name: str) -> str:
+    """An assumption's name for people (the identifier stays in the hover text and the downloads)."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 SHARES = ("other_region", "internet", "other_cloud")  # same_region is what is left
 
 
@@ -107,7 +113,7 @@ def spec(name: str, model: type = Assumptions, preset_of: Any = None) -> Spec:
     extra = field.json_schema_extra or {}
     return Spec(
         name=name,
-        label=LABELS.get(name, name.replace("_", " ").capitalize()),
+        label=label(name),
         unit=str(extra.get("unit", "")),
         source=str(extra.get("source", "")),
         description=field.description or "",

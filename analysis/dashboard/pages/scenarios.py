@@ -14,10 +14,12 @@ st.caption(
     "An edit applies to every scenario compared. Ranges (low–high) are kept for the uncertainty stage."
 )
 
+top = st.columns([4, 1], vertical_alignment="bottom")
+with top[0]:
+    controls.scenario_picker("scenarios")
+top[1].button("Reset assumptions", on_click=controls.reset, icon=":material/restart_alt:", help="Back to the presets.")
 left, right = st.columns([2, 3], gap="large")
 with left:
-    controls.scenario_picker("scenarios")
-    st.button("Reset assumptions to the presets", on_click=controls.reset, icon=":material/restart_alt:")
     currency = state.edits().get("currency", state.presets()["ecr"].assumptions.currency)
     st.caption("Scroll this panel; the charts stay in view.")
     with st.container(height=1050, border=True):
@@ -41,7 +43,8 @@ with right:
         focus = result.scenario(focus_name)
         base = result.scenario(result.baseline)
         one_time = sum(o.amount for o in focus.one_time)
-        c = st.columns(4)
+        # two by two: four metrics in a row are cut ("mo…", "$48,…") at 1280 px
+        c = [*st.columns(2), *st.columns(2)]
         c[0].metric(
             "Break-even",
             break_even(focus.break_even_month),
@@ -55,7 +58,11 @@ with right:
             "included (negative: costs more).",
         )
         c[2].metric(f"{result.horizon_months}-month TCO", money(focus.horizon_tco, ccy))
-        c[3].metric("One-time (migration)", money(one_time, ccy))
+        c[3].metric(
+            "One-time cost",
+            money(one_time, ccy),
+            help="Migration: engineer-days at the labour rate, copy-out egress, set-up; included in the TCO.",
+        )
     else:
         st.info("Only the baseline is selected: add a scenario to compare above.")
     st.markdown(charts.legend_html(result), unsafe_allow_html=True)

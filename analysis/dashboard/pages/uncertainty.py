@@ -14,12 +14,14 @@ st.caption(
     "random; each draw is costed with the same model. The same draws serve every scenario, so the chance of "
     "beating ECR compares like with like."
 )
-left, right = st.columns([1, 3])
+left, right = st.columns([3, 1], gap="large")
 with left:
     controls.scenario_picker("uncertainty")
+with right:
     draws = st.select_slider(
         "Draws",
         options=[1_000, 2_000, 5_000, 10_000, 20_000],
+        format_func=lambda n: f"{n:,}",
         help="More draws, steadier percentiles; 10,000 (as `regcost estimate`) take about a second.",
         **state.bind("draws", state.CLI_DRAWS),
     )
@@ -36,11 +38,14 @@ st.caption(
     "the share of draws whose cumulative cost never stays below ECR's within the horizon."
 )
 
-st.subheader("Cumulative cost: median and P10–P90 band, two scenarios at a time")
+st.subheader("Cumulative cost: median and P10–P90 band")
+st.caption("Two scenarios at a time: more overlapping bands cannot be told apart.")
 names = [s.name for s in result.scenarios]
 pick_cols = st.columns(2)
 pair = []
-for i, (slot, fallback) in enumerate((("fan.left", result.baseline), ("fan.right", u.tornado_scenario))):
+rec = result.recommendation.scenario
+second = rec if rec != result.baseline else u.tornado_scenario
+for i, (slot, fallback) in enumerate((("fan.left", result.baseline), ("fan.right", second))):
     if state.owned(slot) not in names:  # first visit, or the scenario was dropped from the comparison
         st.session_state[f"regcost.{slot}"] = fallback if fallback in names else names[min(i, len(names) - 1)]
     pair.append(
@@ -57,6 +62,10 @@ st.caption(
     f"Its savings vs ECR ({money(result.scenario(u.tornado_scenario).savings_vs_baseline, ccy)} in the base case, "
     "dotted line) with one assumption at its low or high end and every other at its base."
 )
-st.plotly_chart(charts.tornado(result), key="chart.tornado", config={"displayModeBar": False})
-st.caption(f"{u.draws:,} draws, seed {u.seed}; ranged assumptions: {', '.join(u.ranged_assumptions)}.")
+st.plotly_chart(charts.tornado(result, label=controls.label), key="chart.tornado", config={"displayModeBar": False})
+st.caption(
+    f"{u.draws:,} draws, seed {u.seed} (as `regcost estimate`); assumptions drawn from their ranges: "
+    + ", ".join(controls.label(n) for n in u.ranged_assumptions)
+    + "."
+)
 state.downloads(snap)
