@@ -95,6 +95,20 @@ def label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def value_text(value: object, unit: str) -> str:
+    """An assumption's value as the report writes it: fractions in per cent, numbers with separators, "—" for
+    none (a catalog value applies)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    if _is_percent(unit):
+        return f"{number * 100:,.4g} %"
+    return f"{number:,.6g}"
+
+
 SHARES = ("other_region", "internet", "other_cloud")  # same_region is what is left
 
 

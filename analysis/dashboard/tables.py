@@ -94,3 +94,39 @@ def uncertainty_frame(result: EstimateResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def grid(
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    key: str,
+    counts: Iterable[str] = (),
+    decimals: dict[str, int] | None = None,
+    help: dict[str, str] | None = None,
+    **kwargs: object,
+) -> None:
+    """An interactive (sortable) table with human column labels: `columns` maps the frame's columns to labels,
+    in order. Counts get thousands separators and no decimals; `decimals` columns that many digits. A column
+    with missing values is shown as text with "—" (a number column would print `None`)."""
+    out = df[list(columns)].rename(columns=columns)
+    digits = {columns[c]: 0 for c in counts if c in columns} | {
+        columns[c]: n for c, n in (decimals or {}).items() if c in columns
+    }
+    tips = {columns.get(c, c): t for c, t in (help or {}).items()}
+    config: dict[str, object] = {}
+    for label in out.columns:
+        col = out[label]
+        if label in digits:
+            n = digits[label]
+            if col.isna().any():
+                out[label] = col.map(lambda v, n=n: "—" if pd.isna(v) else f"{v:,.{n}f}")
+                config[label] = st.column_config.TextColumn(label, help=tips.get(label))
+            else:
+                config[label] = st.column_config.NumberColumn(label, format=f"%,.{n}f", help=tips.get(label))
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):
+            out[label] = col.map(lambda v: "—" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+            config[label] = st.column_config.TextColumn(label, help=tips.get(label))
+        elif label in tips:
+            config[label] = st.column_config.Column(label, help=tips[label])
+    st.dataframe(out, hide_index=True, key=key, width="stretch", column_config=config, **kwargs)  # type: ignore[arg-type]

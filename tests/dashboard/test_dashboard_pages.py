@@ -178,7 +178,7 @@ def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
     with Warehouse(collected_db, read_only=True) as wh:
         run_ids = [r[0] for r in wh.query("SELECT run_id FROM runs")]
     runs, prices = at.dataframe[0].value, at.dataframe[-1].value  # first and last table of the page
-    assert sorted(runs["run_id"]) == sorted(run_ids)
+    assert sorted(runs["Run"]) == sorted(run_ids)
     assert len(prices) == len(load_catalog().as_rows())
 
 
