@@ -14,10 +14,12 @@ st.caption(
     "An edit applies to every scenario compared. Ranges (low–high) are kept for the uncertainty stage."
 )
 
-top = st.columns([4, 1], vertical_alignment="bottom")
+top = st.columns([3, 1], vertical_alignment="bottom")
 with top[0]:
     controls.scenario_picker("scenarios")
-top[1].button("Reset assumptions", on_click=controls.reset, icon=":material/restart_alt:", help="Back to the presets.")
+top[1].button(
+    "Reset to presets", on_click=controls.reset, icon=":material/restart_alt:", help="Forget every assumption changed here."
+)
 left, right = st.columns([2, 3], gap="large")
 with left:
     currency = state.edits().get("currency", state.presets()["ecr"].assumptions.currency)
