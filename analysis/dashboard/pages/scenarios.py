@@ -18,7 +18,10 @@ top = st.columns([3, 1], vertical_alignment="bottom")
 with top[0]:
     controls.scenario_picker("scenarios")
 top[1].button(
-    "Reset to presets", on_click=controls.reset, icon=":material/restart_alt:", help="Forget every assumption changed here."
+    "Reset to presets",
+    on_click=controls.reset,
+    icon=":material/restart_alt:",
+    help="Forget every assumption changed here.",
 )
 left, right = st.columns([2, 3], gap="large")
 with left:
