@@ -9,6 +9,7 @@ and writes back through its on_change callback, because Streamlit drops a widget
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -98,7 +99,7 @@ def label(name: str) -> str:
 def value_text(value: object, unit: str) -> str:
     """An assumption's value as the report writes it: fractions in per cent, numbers with separators, "—" for
     none (a catalog value applies)."""
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return "—"
     try:
         number = float(str(value))

@@ -126,7 +126,7 @@ if snap.registries:
             st.markdown(f"- `{r['registry']}`: {line}")
 
 st.subheader("Assumptions in force")
-st.caption("The presets, with any change made on the Scenarios page; `*` is shared by every scenario.")
+st.caption('The presets, with any change made on the Scenarios page; scenario "all": shared by every scenario.')
 assumptions = pd.DataFrame([a.model_dump() for a in result.assumptions])
 assumptions["scenario"] = assumptions["scenario"].map(lambda n: "all" if n == "*" else n)
 assumptions["label"] = assumptions["name"].map(lambda n: controls.label(n.rsplit(".", 1)[-1]))
