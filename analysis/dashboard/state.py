@@ -3,12 +3,14 @@ the estimate computed from them, and the download buttons.
 
 Caching (the profile SQL is the slow part; the estimate takes 0.05–0.3 s):
 - the snapshot is a `st.cache_resource` keyed by (warehouse path, fingerprint of its newest finished run): one
-  read per finished run, shared by every session, never copied;
+  read per finished run, shared by every session, never copied; it is kept on disk as well (`st.cache_data`,
+  persist="disk", keyed by the fingerprint and the file's size and mtime), so a dashboard started again on the
+  same warehouse skips the profile SQL;
 - the warehouse is re-checked (one small query) at most every RECHECK_SECONDS, so moving a slider does not
   touch the file at all;
 - the estimate is a `st.cache_data` keyed by (path, fingerprint, scenarios, edited assumptions);
-- the migration plan (1–3 s) is a `st.cache_data` keyed by (path, fingerprint): built once per finished run from
-  its own short read-only connection.
+- the migration plan (seconds) is a `st.cache_data` keyed by (path, fingerprint, file size and mtime), on disk
+  too: built once per finished run from its own short read-only connection.
 """
 
 from __future__ import annotations
@@ -74,9 +76,29 @@ def _holder(path: str) -> _Holder:
     return _Holder()
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse …")
-def _snapshot_for(path: str, fp: tuple[Any, ...]) -> Snapshot:
+def file_key(path: str) -> tuple[int, ...]:
+    """What changes when the warehouse file does: size and mtime of the file and of its write-ahead log."""
+    out: list[int] = []
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            st_ = p.stat()
+            out += [st_.st_size, st_.st_mtime_ns]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)
+
+
+@st.cache_data(persist="disk", max_entries=4, show_spinner="Reading the warehouse …")
+def _stored_snapshot(path: str, fp: tuple[Any, ...], file: tuple[int, ...]) -> Snapshot:
+    """The snapshot, kept on disk (~/.streamlit/cache) as well: a dashboard started again on a warehouse it has
+    read before shows its first page without the profile SQL."""
     return read_snapshot(path)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _snapshot_for(path: str, fp: tuple[Any, ...]) -> Snapshot:
+    """One copy per finished run, shared by every session (`st.cache_data` would copy it on each call)."""
+    return _stored_snapshot(path, fp, file_key(path))
 
 
 def holder(force: bool = False) -> _Holder:
@@ -290,15 +312,16 @@ def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
 
 
 # -- the migration plan ------------------------------------------------------------------------------------
-@st.cache_data(max_entries=4, show_spinner="Building the migration plan …")
-def _plan(path: str, fp: tuple[Any, ...], at: str) -> dict[str, Any]:
+@st.cache_data(persist="disk", max_entries=4, show_spinner="Building the migration plan …")
+def _plan(path: str, fp: tuple[Any, ...], file: tuple[int, ...], at: str) -> dict[str, Any]:
+    """Kept on disk as well: the plan takes seconds (most of it validating the Harbor payloads)."""
     return read_plan(path, at=datetime.fromisoformat(at), catalog=catalog())
 
 
 def migration_plan(snap: Snapshot) -> dict[str, Any] | None:
     """`regcost plan` (no reference scan) as of the last collection, as `source.plan_view`; None while busy."""
     try:
-        return _plan(snap.path, snap.fingerprint, snap.collected_at.isoformat())
+        return _plan(snap.path, snap.fingerprint, file_key(snap.path), snap.collected_at.isoformat())
     except WarehouseBusy:
         return None
 
