@@ -34,6 +34,9 @@ FROM runs
 """
 
 
+_REGISTRY_RUNS = "SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')"
+
+
 class WarehouseBusy(WarehouseError):
     """Another process (a collection) holds the write lock; try again later."""
 
@@ -109,7 +112,9 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
             int(r): pd.DataFrame(queries.run_errors(wh, int(r)))
             for r in (runs["run_id"].head(error_runs) if not runs.empty else [])
         }
-        registries = queries.registry_storage(wh)
+        # The registry-storage query scans the self-hosted registries' blobs (a second at 1M images): only when
+        # a registry was ever collected.
+        registries = queries.registry_storage(wh) if wh.query(_REGISTRY_RUNS)[0][0] else []
         profile = load_profile(wh) if not scopes.empty else None
         quality = current_data_quality(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
