@@ -34,7 +34,9 @@ FROM runs
 """
 
 
-_REGISTRY_RUNS = "SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')"
+_REGISTRY_RUNS = """
+SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')
+"""
 
 
 class WarehouseBusy(WarehouseError):
