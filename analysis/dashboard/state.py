@@ -176,11 +176,10 @@ def catalog() -> Catalog:
 # Streamlit drops the state of every widget whose page is not shown (navigating Scenarios → Uncertainty →
 # Overview used to empty the scenario selection). So the values live under `regcost.*` keys no widget owns; each
 # widget is filled from them before it is drawn (`bind`) and writes back through its on_change callback.
-def bind(name: str, default: Any, *, widget: str | None = None) -> dict[str, Any]:
-    """Keyword arguments for a widget whose value is the app's `regcost.<name>` (`default` until first set).
-
-    `widget`: the widget's own key when several pages draw one value (each page its own widget)."""
-    key = widget or f"w.{name}"
+def bind(name: str, default: Any) -> dict[str, Any]:
+    """Keyword arguments for a widget (key `w.<name>`) whose value is the app's `regcost.<name>` (`default`
+    until first set)."""
+    key = f"w.{name}"
     st.session_state[key] = st.session_state.get(f"regcost.{name}", default)
     return {"key": key, "on_change": _commit, "args": (name, key)}
 
