@@ -237,19 +237,22 @@ def dashboard_estimate(
     *,
     draws: int = CLI_DRAWS,
     seed: int = DEFAULT_SEED,
+    top_repositories: bool = True,
 ) -> EstimateResult:
     """THE dashboard's estimate: `regcost estimate --db PATH --scenario NAME… --draws N --seed S` with the
     assumptions edited on screen in place of the presets' — the same steps as `pipeline.estimate.run_estimate`
     (measured values replace presets, the migration plan's engineer-days, top repositories, data quality), over
-    the cached snapshot instead of re-reading the profile.
+    the cached snapshot instead of re-reading the profile and the measurements.
+
+    `top_repositories=False` leaves out the costliest-repositories table (a quarter of a second at 1M images;
+    no page draws it, the downloads and reports carry it).
 
     Integration point: once the CLI builds a typed request and one result function (issue #14), this body
     becomes that call with the snapshot's warehouse, `names`, the edited scenarios, `draws`, `seed` and the
     snapshot's collection time as the as-of date."""
-    from analysis.model.measured import measured
+    from analysis.model.measured import apply
     from analysis.model.repositories import baseline_top_repositories
     from analysis.model.result import DataQuality
-    from analysis.warehouse import Warehouse
     from analysis.warehouse.quality import note as quality_note
 
     assert snap.model_input is not None and snap.profile_summary is not None and snap.profile is not None
@@ -257,8 +260,7 @@ def dashboard_estimate(
     # What CloudTrail and the VPCs measured replaces presets, as in `regcost estimate` (#13); an assumption
     # edited on screen is the user's and stays.
     explicit = {s.name: set(s.assumptions.model_fields_set) | set(changes) for s in pick(presets(), names)}
-    with Warehouse(snap.path, read_only=True) as wh:
-        scenarios, notes = measured(wh, scenarios, explicit)
+    scenarios, notes = apply(scenarios, snap.measurements, explicit) if snap.measurements else (scenarios, [])
     # One migration effort everywhere: the plan's engineer-days, as `regcost estimate` and the report use them.
     plan = migration_plan(snap) if any(s.kind == "selfhosted" for s in scenarios) else None
     if plan is not None and plan["summary"]["repositories"]:
@@ -274,7 +276,7 @@ def dashboard_estimate(
         draws=draws,
         seed=seed,
     )
-    top = baseline_top_repositories(snap.profile, scenarios[0], catalog(), result.currency)
+    top = baseline_top_repositories(snap.profile, scenarios[0], catalog(), result.currency) if top_repositories else []
     quality = snap.data_quality
     return result.model_copy(
         update={
@@ -289,7 +291,11 @@ def dashboard_estimate(
 def _estimate(
     path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int, seed: int
 ) -> EstimateResult:
-    return dashboard_estimate(_snapshot_for(path, fp), list(names), json.loads(changes_json), draws=draws, seed=seed)
+    """Cached per combination; a base case (no draws) is what the pages draw, without the top repositories."""
+    snap = _snapshot_for(path, fp)
+    return dashboard_estimate(
+        snap, list(names), json.loads(changes_json), draws=draws, seed=seed, top_repositories=draws > 0
+    )
 
 
 def _cached(snap: Snapshot, draws: int) -> EstimateResult:
@@ -300,7 +306,8 @@ def _cached(snap: Snapshot, draws: int) -> EstimateResult:
 
 def current_result(snap: Snapshot) -> EstimateResult:
     """The base case for the scenarios and assumptions on screen (cached per combination): the same numbers as
-    `regcost estimate`, without its Monte Carlo (a slider move re-estimates in a fraction of a second)."""
+    `regcost estimate`, without its Monte Carlo and top-repositories table (a slider move re-estimates in a
+    fraction of a second; the downloads carry both)."""
     return _cached(snap, 0)
 
 
