@@ -16,6 +16,7 @@ Caching (the profile SQL is the slow part; the estimate takes 0.05–0.3 s):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -76,9 +77,21 @@ def _holder(path: str) -> _Holder:
     return _Holder()
 
 
-def file_key(path: str) -> tuple[int, ...]:
-    """What changes when the warehouse file does: size and mtime of the file and of its write-ahead log."""
-    out: list[int] = []
+def _code_stamp() -> str:
+    """A digest of regcost's own code: a snapshot or plan pickled by another version is never read back."""
+    digest = hashlib.sha1()
+    for p in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_STAMP = _code_stamp()
+
+
+def file_key(path: str) -> tuple[str | int, ...]:
+    """What changes when the warehouse file or the code reading it does: size and mtime of the file and of its
+    write-ahead log, and the code's digest."""
+    out: list[str | int] = [CODE_STAMP]
     for p in (Path(path), Path(f"{path}.wal")):
         try:
             st_ = p.stat()
@@ -89,7 +102,7 @@ def file_key(path: str) -> tuple[int, ...]:
 
 
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Reading the warehouse …")
-def _stored_snapshot(path: str, fp: tuple[Any, ...], file: tuple[int, ...]) -> Snapshot:
+def _stored_snapshot(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...]) -> Snapshot:
     """The snapshot, kept on disk (~/.streamlit/cache) as well: a dashboard started again on a warehouse it has
     read before shows its first page without the profile SQL."""
     return read_snapshot(path)
@@ -319,7 +332,7 @@ def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
 
 # -- the migration plan ------------------------------------------------------------------------------------
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Building the migration plan …")
-def _plan(path: str, fp: tuple[Any, ...], file: tuple[int, ...], at: str) -> dict[str, Any]:
+def _plan(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...], at: str) -> dict[str, Any]:
     """Kept on disk as well: the plan takes seconds (most of it validating the Harbor payloads)."""
     return read_plan(path, at=datetime.fromisoformat(at), catalog=catalog())
 
