@@ -148,6 +148,13 @@ def main() -> None:
                 f"| slider back to a value seen before (estimate cache hit) | {r['repeat_ms']:.0f} ms | — |",
                 "",
                 "Moves: " + ", ".join(f"{m:.0f}" for m in moves) + " ms.",
+                "",
+                "The cold first page waits for the migration plan (`portability.plan.build_plan`: the self-hosted "
+                "scenarios' engineer-days, as `regcost estimate` takes them). Profiled on 2026-12-05, nearly all of "
+                "it is there: `inventory.load_inventory` (a Python lambda per image), the Harbor payload check "
+                "(the Harbor swagger YAML parsed with PyYAML's pure-Python loader, then jsonschema per payload), "
+                "`waves._bytes_by_wave` and the lifecycle simulation. The dashboard keeps the plan and the "
+                "snapshot in Streamlit's disk cache, so only the first start on a new collection pays it.",
             ]
         )
         record("dashboard", body)
