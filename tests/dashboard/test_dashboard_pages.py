@@ -170,7 +170,7 @@ def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
     at.multiselect(key="w.inv.regions").set_value([region]).run()
     assert metric(at, "Repositories") == f"{int((repos['region'] == region).sum()):,}"
     untagged = at.dataframe[0].value
-    assert set(untagged["region"]) <= {region}
+    assert set(untagged["Region"]) <= {region}
 
 
 def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):

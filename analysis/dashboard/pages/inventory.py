@@ -66,11 +66,12 @@ st.caption("Click a tile to zoom in, the bar above to zoom out. The 300 largest 
 def _table(df: pd.DataFrame, cols: dict[str, str], key: str) -> None:
     out = df[list(cols)].rename(columns=cols)
     config = {
-        label: st.column_config.NumberColumn(label, format="%.1f" if "GiB" in label else "localized")
+        # GiB to one decimal; counts (pulls per month are a 30-day mean scaled to a month) without decimals
+        label: st.column_config.NumberColumn(label, format="%,.1f" if "GiB" in label else "%,.0f")
         for label in out.columns
         if pd.api.types.is_numeric_dtype(out[label]) and not pd.api.types.is_bool_dtype(out[label])
     }
-    config.update({k: st.column_config.TextColumn(k, width="medium") for k in ("repository",) if k in out})
+    config.update({k: st.column_config.TextColumn(k, width="medium") for k in ("Repository",) if k in out})
     st.dataframe(out, hide_index=True, column_config=config, key=key, width="stretch", height=390)
 
 
@@ -86,9 +87,9 @@ with left:
     _table(
         shown[shown["untagged_images"] > 0].sort_values("untagged_bytes", ascending=False).head(200),
         {
-            "repository_name": "repository",
-            "region": "region",
-            "untagged_images": "images",
+            "repository_name": "Repository",
+            "region": "Region",
+            "untagged_images": "Images",
             "untagged_gib": "GiB",
         },
         "table.untagged",
@@ -98,9 +99,9 @@ with right:
     _table(
         shown[shown["never_pulled_images"] > 0].sort_values("never_pulled_bytes", ascending=False).head(200),
         {
-            "repository_name": "repository",
-            "region": "region",
-            "never_pulled_images": "images",
+            "repository_name": "Repository",
+            "region": "Region",
+            "never_pulled_images": "Images",
             "never_pulled_gib": "GiB",
         },
         "table.stale",
@@ -112,16 +113,16 @@ column = {"storage": "unique_bytes", "pulls per month": "pulls_per_month", "imag
 _table(
     shown.sort_values(column, ascending=False).head(50),
     {
-        "account_id": "account",
-        "region": "region",
-        "repository_name": "repository",
-        "images": "images",
-        "unique_gib": "unique GiB",
-        "naive_gib": "naive GiB",
-        "pulls_per_month": "pulls/month",
-        "untagged_images": "untagged",
-        "never_pulled_images": "never pulled",
-        "has_lifecycle_policy": "lifecycle policy",
+        "account_id": "Account",
+        "region": "Region",
+        "repository_name": "Repository",
+        "images": "Images",
+        "unique_gib": "Unique GiB",
+        "naive_gib": "Naive GiB",
+        "pulls_per_month": "Pulls/month",
+        "untagged_images": "Untagged",
+        "never_pulled_images": "Never pulled",
+        "has_lifecycle_policy": "Lifecycle policy",
     },
     "table.top",
 )
