@@ -254,3 +254,5 @@ def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, m
     page = html.decode()
     for s in want.scenarios:  # each scenario's horizon TCO, as the report formats money (to the cent)
         assert f"{s.horizon_tco:,.2f}" in page
+    # built from `regcost estimate`'s full result: its Uncertainty section (10,000 draws) is there
+    assert 'id="uncertainty"' in page and "10,000" in page
