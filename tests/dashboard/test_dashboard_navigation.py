@@ -24,6 +24,7 @@ from analysis.dashboard.format import money
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
+OUT = Path(__file__).resolve().parents[2] / "test-output"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"]
 ORDERS = (
     ("Scenarios", "Uncertainty", "Overview", "Data", "Portability", "Inventory"),  # the order that lost it
@@ -82,8 +83,18 @@ def _metric(page: Any, label: str) -> str:
     return str(box.locator("[data-testid='stMetricValue']").inner_text().strip())
 
 
+# Text cut by an ellipsis inside a metric, its label or its value (the old Scenarios page at 1280 px showed
+# "mo…", "$48,…", "One-time (migr…"): a box whose content is wider than the box.
+_CUT = """() => [...document.querySelectorAll("[data-testid='stMetric'] *")]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText)"""
+
+
 def _check(page: Any, title: str, cli: dict[str, Any]) -> None:
     ccy, h = cli["currency"], cli["horizon_months"]
+    assert page.evaluate(_CUT) == [], (title, "metrics cut at 1280 px")
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUT / f"dashboard-{title.lower()}-1280.png"))
     titles = [s["title"] for s in cli["scenarios"]]
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()
     assert "Comparing: " + ", ".join(titles) in sidebar, (title, sidebar)
