@@ -11,9 +11,9 @@ import streamlit as st
 
 from analysis.resources import dashboard_pages
 
-st.set_page_config(page_title="regcost", page_icon=":material/savings:", layout="wide")
-
 PAGES = dashboard_pages()  # inside the package, wherever it is installed (the build copies this file there)
+# A local image: an emoji or material page icon makes the browser fetch the favicon from a CDN (fails offline).
+st.set_page_config(page_title="regcost", page_icon=str(PAGES.parent / "icon.png"), layout="wide")
 page = st.navigation(
     [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -1,9 +1,14 @@
-"""Dashboard over a 1,000,000-image warehouse: how long a re-render takes after an assumption moves.
+"""Dashboard over a 1,000,000-image warehouse: the first page, and a re-render after an assumption moves.
 
 The warehouse is generated straight into DuckDB by `estimate_5m.generate` (same shape, 1M images). The app is
-driven by Streamlit's AppTest in this process: the first run (cold: the profile SQL, then the estimate),
-then the Scenarios page, then the layer-cache slider moved to a new value each time — every move is a new
-estimate (no cache hit) over the cached profile. Target: ≤ 300 ms per move. Figures go to docs/benchmarks.md.
+driven by Streamlit's AppTest in this process, with Streamlit's disk cache as the server has it (AppTest keeps
+caches in memory only) in a fresh folder:
+- first page, cold: a warehouse the dashboard never read — the profile SQL, the migration plan (the
+  self-hosted scenarios' engineer-days, as `regcost estimate` takes them) and the estimate;
+- first page, restarted: a new process on the same warehouse (the snapshot and plan come from the disk cache);
+- then the Scenarios page, then the layer-cache slider moved to a new value each time — every move is a new
+  estimate (no cache hit) over the cached profile.
+Targets: first page ≤ 2 s, ≤ 300 ms per move. Figures go to docs/benchmarks.md.
 
     .venv/bin/python benchmarks/dashboard_1m.py [--images 1000000] [--db PATH] [--reuse]
 """
@@ -13,10 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,18 +33,40 @@ from estimate_5m import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
+TARGET_FIRST_S = 2.0
 MOVES = (59, 58, 45, 30, 70, 20, 80, 35, 65, 50, 40, 55)
 
 
-def measure(db: Path) -> dict[str, object]:
-    from streamlit.testing.v1 import AppTest
+def _app(db: Path) -> Any:
+    """An AppTest of the dashboard whose `persist="disk"` caches use the disk, as under `regcost dashboard`."""
+    from streamlit.runtime.caching.storage.local_disk_cache_storage import LocalDiskCacheStorageManager
+    from streamlit.testing.v1 import AppTest, app_test
 
+    app_test.MemoryCacheStorageManager = LocalDiskCacheStorageManager  # type: ignore[misc]
     os.environ["REGCOST_DB"] = str(db)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+
+
+def first_page(db: Path) -> float:
+    at = _app(db)
+    t0 = time.perf_counter()
+    at.run()
+    took = time.perf_counter() - t0
+    assert not at.exception, [e.value for e in at.exception]
+    return took
+
+
+def measure(db: Path) -> dict[str, Any]:
+    at = _app(db)
     t0 = time.perf_counter()
     at.run()
     cold = time.perf_counter() - t0
     assert not at.exception, [e.value for e in at.exception]
+    # a new process on the same warehouse: what a restarted `regcost dashboard` shows first
+    child = subprocess.run(
+        [sys.executable, __file__, "--db", str(db), "--first-page"], capture_output=True, text=True, check=True
+    )
+    restarted = float(child.stdout.strip().splitlines()[-1])
     t0 = time.perf_counter()
     at.switch_page("analysis/dashboard/pages/scenarios.py").run()
     page = time.perf_counter() - t0
@@ -50,7 +79,7 @@ def measure(db: Path) -> dict[str, object]:
     t0 = time.perf_counter()
     at.slider(key="a.layer_cache_hit_ratio").set_value(float(MOVES[0])).run()
     repeat = (time.perf_counter() - t0) * 1000
-    return {"cold_s": cold, "page_s": page, "moves_ms": moves, "repeat_ms": repeat}
+    return {"cold_s": cold, "restart_s": restarted, "page_s": page, "moves_ms": moves, "repeat_ms": repeat}
 
 
 def _size(db: Path) -> str:
@@ -71,7 +100,14 @@ def main() -> None:
     ap.add_argument("--db", type=Path)
     ap.add_argument("--reuse", action="store_true", help="measure --db as it is, without generating")
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument("--first-page", action="store_true", help=argparse.SUPPRESS)  # the restarted process
     args = ap.parse_args()
+    if args.first_page:
+        print(f"{first_page(args.db):.3f}")
+        return
+    # A fresh Streamlit folder (its disk cache lives in ~/.streamlit): the first page is truly cold.
+    home = tempfile.TemporaryDirectory(prefix="regcost-bench-home-")
+    os.environ["HOME"] = home.name
     tmp = None
     if args.db is None:
         tmp = tempfile.TemporaryDirectory(prefix="regcost-bench-")
@@ -85,7 +121,8 @@ def main() -> None:
     moves = r["moves_ms"]
     median, worst = statistics.median(moves), max(moves)
     print(
-        f"cold {r['cold_s']:.2f} s, scenarios page {r['page_s']:.2f} s, slider moves median {median:.0f} ms, "
+        f"cold {r['cold_s']:.2f} s, restarted {r['restart_s']:.2f} s, "
+        f"scenarios page {r['page_s']:.2f} s, slider moves median {median:.0f} ms, "
         f"worst {worst:.0f} ms, repeated value {r['repeat_ms']:.0f} ms"
     )
     if not args.no_record:
@@ -100,7 +137,10 @@ def main() -> None:
                 "",
                 "| figure | measured | target |",
                 "| --- | ---: | --- |",
-                f"| first page, cold (profile SQL + estimate) | {r['cold_s']:.2f} s | — (once per finished run) |",
+                f"| first page, cold (profile SQL, migration plan, estimate) | {r['cold_s']:.2f} s | "
+                f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['cold_s'] <= TARGET_FIRST_S else '**missed**'} |",
+                f"| first page, dashboard restarted on the same warehouse (disk cache) | {r['restart_s']:.2f} s | "
+                f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['restart_s'] <= TARGET_FIRST_S else '**missed**'} |",
                 f"| switch to Scenarios | {r['page_s'] * 1000:.0f} ms | — |",
                 f"| re-render after a slider move, new value (median of {len(moves)}) | **{median:.0f} ms** | "
                 f"≤ {TARGET_MS:.0f} ms: {met} |",
@@ -108,11 +148,19 @@ def main() -> None:
                 f"| slider back to a value seen before (estimate cache hit) | {r['repeat_ms']:.0f} ms | — |",
                 "",
                 "Moves: " + ", ".join(f"{m:.0f}" for m in moves) + " ms.",
+                "",
+                "The cold first page waits for the migration plan (`portability.plan.build_plan`: the self-hosted "
+                "scenarios' engineer-days, as `regcost estimate` takes them). Profiled on 2026-12-05, nearly all of "
+                "it is there: `inventory.load_inventory` (a Python lambda per image), the Harbor payload check "
+                "(the Harbor swagger YAML parsed with PyYAML's pure-Python loader, then jsonschema per payload), "
+                "`waves._bytes_by_wave` and the lifecycle simulation. The dashboard keeps the plan and the "
+                "snapshot in Streamlit's disk cache, so only the first start on a new collection pays it.",
             ]
         )
         record("dashboard", body)
     if tmp is not None:
         tmp.cleanup()
+    home.cleanup()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ and to the cent on hover.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
 
 import pandas as pd
@@ -233,13 +234,16 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def fan(result: EstimateResult) -> go.Figure:
-    """Cumulative cost per scenario: P50 line inside its P10–P90 band."""
+def fan(result: EstimateResult, names: Sequence[str] | None = None) -> go.Figure:
+    """Cumulative cost of `names` (default: every scenario; the page compares two): P50 line inside its
+    P10–P90 band. More than two overlapping bands cannot be told apart."""
     assert result.uncertainty is not None
     fig = go.Figure()
     months = list(range(1, result.horizon_months + 1))
     titles = {s.name: s.title for s in result.scenarios}
     for u in result.uncertainty.scenarios:
+        if names is not None and u.name not in names:
+            continue
         c = colour(u.name)
         fig.add_scatter(
             x=months,
@@ -273,13 +277,13 @@ def fan(result: EstimateResult) -> go.Figure:
     return _layout(fig, result, x="Month", y=f"Cumulative cost, P10–P90 band ({result.currency})", height=380)
 
 
-def tornado(result: EstimateResult, top: int = 10) -> go.Figure:
+def tornado(result: EstimateResult, top: int = 10, label: Callable[[str], str] | None = None) -> go.Figure:
     """Savings of the tornado's scenario vs the baseline with each assumption at its low and at its high end."""
     assert result.uncertainty is not None
     u = result.uncertainty
     bars = [b for b in u.tornado if b.swing > 0.005][:top][::-1]  # largest on top
     base = next((s.savings_vs_baseline for s in result.scenarios if s.name == u.tornado_scenario), 0.0)
-    labels = [b.assumption.replace("_", " ") for b in bars]
+    labels = [label(b.assumption) if label else b.assumption.replace("_", " ") for b in bars]
     symbol = SYMBOLS.get(result.currency, "")
     fig = go.Figure()
     fig.add_bar(

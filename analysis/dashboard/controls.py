@@ -2,13 +2,14 @@
 the preset's range under each, the description on hover. Pre-filled with the baseline's values (what the
 presets and the collected profile say); an edit applies to every scenario compared.
 
-Fractions are shown in per cent. A widget's state lives under `a.<name>`; the values that differ from the
-presets are kept in `st.session_state[EDITS]`, which every page reads (widget state itself is dropped by
-Streamlit when the page that draws it is left).
+Fractions are shown in per cent. The app owns the values: those that differ from the presets are kept in
+`st.session_state[EDITS]`, which every page reads. A widget (`a.<name>`) is filled from EDITS before it is drawn
+and writes back through its on_change callback, because Streamlit drops a widget's state when its page is left.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from analysis.dashboard.format import gib
 from analysis.dashboard.source import Snapshot
-from analysis.dashboard.state import EDITS, SELECTED, catalog, edits, presets
+from analysis.dashboard.state import EDITS, SELECTED, catalog, edits, presets, selected_names
 from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base, field_extra
 
 GROUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -90,6 +91,26 @@ LABELS = {
     "dual_run_months": "Dual-run months",
 }
 
+
+def label(name: str) -> str:
+    """An assumption's name for people (the identifier stays in the hover text and the downloads)."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def value_text(value: object, unit: str) -> str:
+    """An assumption's value as the report writes it: fractions in per cent, numbers with separators, "—" for
+    none (a catalog value applies)."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    if _is_percent(unit):
+        return f"{number * 100:,.4g} %"
+    return f"{number:,.6g}"
+
+
 SHARES = ("other_region", "internet", "other_cloud")  # same_region is what is left
 
 
@@ -108,7 +129,7 @@ def spec(name: str, model: type[BaseModel] = Assumptions, preset_of: Any = None)
     extra = field_extra(field)
     return Spec(
         name=name,
-        label=LABELS.get(name, name.replace("_", " ").capitalize()),
+        label=label(name),
         unit=str(extra.get("unit", "")),
         source=str(extra.get("source", "")),
         description=field.description or "",
@@ -134,9 +155,9 @@ def _caption(s: Spec, context: str = "") -> str:
     return f"{context}{' · ' if context else ''}source: {s.source}{rng}"
 
 
-def _seed(key: str, value: Any) -> None:
-    if key not in st.session_state:
-        st.session_state[key] = value
+def _restore(key: str, value: Any) -> None:
+    """Fill a widget from the app's state before it is drawn (its own state may have been dropped)."""
+    st.session_state[key] = value
 
 
 def _shown(value: Any, percent: bool) -> Any:
@@ -146,44 +167,60 @@ def _shown(value: Any, percent: bool) -> Any:
     return round(v * 100, 4) if percent else v
 
 
-def _widget(s: Spec, current: Any, currency: str, context: str = "") -> Any:
-    """Draw one assumption; returns its value in model units (fractions, not per cent)."""
+def _edited(name: str, key: str, scale: float, preset: Any) -> None:
+    """on_change: the widget's value (in model units) becomes an edit, or stops being one at the preset."""
+    value = st.session_state[key]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = value / scale
+    changes = edits()
+    if _differs(value, preset):
+        changes[name] = value
+    else:
+        changes.pop(name, None)
+    st.session_state[EDITS] = changes
+
+
+def _widget(s: Spec, current: Any, currency: str, context: str = "") -> None:
+    """Draw one assumption, filled with `current` (model units; fractions are shown in per cent)."""
     key = f"a.{s.name}"
     percent = _is_percent(s.unit)
     label = f"{s.label} ({_unit_label(s, currency)})"
     help_text = f"{s.description}\n\nSource: {s.source}"
     field = Assumptions.model_fields[s.name]
     choices = get_args(field.annotation) if field.annotation is not None else ()
-    value: Any  # what the widget gives back: bool, str, int or float
+    scale = 100.0 if percent else 1.0
+    common: dict[str, Any] = {
+        "key": key,
+        "help": help_text,
+        "on_change": _edited,
+        "args": (s.name, key, scale, s.preset),
+    }
     if isinstance(s.preset, bool):
-        _seed(key, bool(current))
-        value = st.checkbox(label, key=key, help=help_text)
+        _restore(key, bool(current))
+        st.checkbox(label, **common)
     elif isinstance(s.preset, str):
-        _seed(key, current)
-        value = st.selectbox(label, list(choices), key=key, help=help_text)
+        _restore(key, current)
+        st.selectbox(label, list(choices), **common)
     elif s.name == "horizon_months":
-        _seed(key, int(current))
-        value = st.slider(label, 12, 120, step=6, key=key, help=help_text)
+        _restore(key, int(current))
+        st.slider(label, 12, 120, step=6, **common)
     elif percent and s.name not in ("pull_growth_monthly",):
-        _seed(key, float(_shown(current, True)))
+        _restore(key, float(_shown(current, True)))
         top = 30.0 if s.name == "discount_rate_annual" else 100.0
-        value = st.slider(label, 0.0, top, step=1.0, format="%.0f %%", key=key, help=help_text) / 100
+        st.slider(label, 0.0, top, step=1.0, format="%.0f %%", **common)
     elif percent:
-        _seed(key, float(_shown(current, True)))
-        value = st.number_input(label, -20.0, 50.0, step=0.5, format="%.1f", key=key, help=help_text) / 100
+        _restore(key, float(_shown(current, True)))
+        st.number_input(label, -20.0, 50.0, step=0.5, format="%.1f", **common)
     elif s.preset is None:  # a catalog value unless set here
-        _seed(key, _shown(current, False))
-        value = st.number_input(
-            label, 0.0, None, step=1.0, key=key, help=help_text, placeholder=_catalog_placeholder(s.name)
-        )
+        _restore(key, _shown(current, False))
+        st.number_input(label, 0.0, None, step=1.0, placeholder=_catalog_placeholder(s.name), **common)
     elif s.unit == "multiplier":
-        _seed(key, float(_shown(current, False)))
-        value = st.slider(label, 0.0, 3.0, step=0.05, format="× %.2f", key=key, help=help_text)
+        _restore(key, float(_shown(current, False)))
+        st.slider(label, 0.0, 3.0, step=0.05, format="× %.2f", **common)
     else:
-        _seed(key, float(_shown(current, False)))
-        value = st.number_input(label, 0.0, None, step=_step(s.name), key=key, help=help_text)
+        _restore(key, float(_shown(current, False)))
+        st.number_input(label, 0.0, None, step=_step(s.name), **common)
     st.caption(_caption(s, context))
-    return value
 
 
 def _step(name: str) -> float:
@@ -197,27 +234,63 @@ def _catalog_placeholder(name: str) -> str:
     return "catalog rate of each scenario's site"
 
 
-def _consumers(preset: Share, current: dict[str, float] | None) -> dict[str, float] | None:
+DRAFT = "regcost.consumers_draft"  # the three sliders while they add up to more than 100 % (not an edit yet)
+
+
+def _split_edited(preset: Share) -> None:
+    """on_change of a consumer slider: a valid split becomes the edit (or stops being one at the preset); an
+    invalid one is kept as a draft so the sliders stay where the user put them."""
+    values = {k: st.session_state[f"a.consumers.{k}"] / 100 for k in SHARES}
+    if sum(values.values()) > 1.0 + 1e-9:
+        st.session_state[DRAFT] = values
+        return
+    st.session_state.pop(DRAFT, None)
+    split = {**values, "same_region": max(1.0 - sum(values.values()), 0.0)}
+    preset_split = {k: base(getattr(preset, k)) for k in (*SHARES, "same_region")}
+    changes = edits()
+    if any(abs(split[k] - preset_split[k]) > 1e-9 for k in split):
+        changes["consumers"] = split
+    else:
+        changes.pop("consumers", None)
+    st.session_state[EDITS] = changes
+
+
+def _consumers(preset: Share, current: dict[str, float] | None) -> None:
     """The consumer split: three sliders, same-region is the remainder (the four add up to 100 %)."""
     st.markdown("**Where pulls go** (% of pulled bytes; the four add up to 100 %)")
+    draft = st.session_state.get(DRAFT)
     values = {}
     for k in SHARES:
         s = spec(k, Share, preset)
         key = f"a.consumers.{k}"
-        _seed(key, float(_shown(current[k] if current else getattr(preset, k), True)))
+        value = draft[k] if draft else current[k] if current else base(getattr(preset, k))
+        _restore(key, float(_shown(value, True)))
         values[k] = (
-            st.slider(f"{s.label} (%)", 0.0, 100.0, step=1.0, format="%.0f %%", key=key, help=s.description) / 100
+            st.slider(
+                f"{s.label} (%)",
+                0.0,
+                100.0,
+                step=1.0,
+                format="%.0f %%",
+                key=key,
+                help=s.description,
+                on_change=_split_edited,
+                args=(preset,),
+            )
+            / 100
         )
         st.caption(_caption(s))
     rest = 1.0 - sum(values.values())
     if rest < -1e-9:
-        st.error(f"These add up to {sum(values.values()):.0%}: lower one so same-region pulls are ≥ 0 %.")
-        return None
+        st.error(
+            f"These add up to {sum(values.values()):.0%}: lower one so same-region pulls are ≥ 0 %. "
+            "The estimate keeps the last split that added up."
+        )
+        return
     st.caption(
         f"Same region (free from ECR): **{rest:.0%}** — the remainder. "
         f"Source: {spec('same_region', Share, preset).source}"
     )
-    return {**values, "same_region": max(rest, 0.0)}
 
 
 def _context(snap: Snapshot, name: str) -> str:
@@ -238,27 +311,18 @@ def _context(snap: Snapshot, name: str) -> str:
 
 
 def assumption_panel(snap: Snapshot, currency: str) -> None:
-    """Every assumption, grouped; stores the values that differ from the presets in session state."""
+    """Every assumption, grouped, filled from the edits in session state (each widget writes its edit back)."""
     baseline = presets()["ecr"].assumptions
     shown = edits()
-    changed: dict[str, Any] = {}
     for title, names, expanded in GROUPS:
         with st.expander(title, expanded=expanded):
             for name in names:
                 if name == "consumers":
-                    value = _consumers(baseline.consumers, shown.get(name))
-                    preset_split = {k: base(getattr(baseline.consumers, k)) for k in (*SHARES, "same_region")}
-                    if value is not None and any(abs(value[k] - preset_split[k]) > 1e-9 for k in value):
-                        changed[name] = value
-                    elif value is None and name in shown:
-                        changed[name] = shown[name]  # keep the last valid split while the sliders disagree
+                    _consumers(baseline.consumers, shown.get(name))
                     continue
                 s = spec(name, Assumptions, baseline)
                 context = "; ".join(x for x in (_context(snap, name), _own_presets(name, baseline)) if x)
-                value = _widget(s, shown.get(name, s.preset), currency, context)
-                if _differs(value, s.preset):
-                    changed[name] = value
-    st.session_state[EDITS] = changed
+                _widget(s, shown.get(name, s.preset), currency, context)
 
 
 def _own_presets(name: str, baseline: Assumptions) -> str:
@@ -279,23 +343,29 @@ def _differs(value: Any, preset: Any) -> bool:
 
 
 def reset() -> None:
-    """Back to the presets: forget the edits and the widgets' state."""
+    """Back to the presets: forget the edits (the widgets are filled from them on the next run)."""
     st.session_state[EDITS] = {}
-    for key in [k for k in st.session_state if str(k).startswith("a.")]:
-        del st.session_state[key]
+    st.session_state.pop(DRAFT, None)
 
 
-def scenario_picker() -> list[str]:
-    """Which scenarios are compared; the baseline (stay on ECR) always is."""
+def scenario_picker(where: str) -> list[str]:
+    """Which scenarios are compared; the baseline (stay on ECR) always is. `where`: the page drawing it (each page
+    has its own widget; the selection itself is the app's, `SELECTED`)."""
     scenarios = presets()
     others = [n for n in scenarios if n != "ecr"]
-    _seed("w.scenarios", [n for n in st.session_state.get(SELECTED) or others if n != "ecr"])
-    chosen = st.multiselect(
+    key = f"w.scenarios.{where}"
+    _restore(key, [n for n in selected_names() if n != "ecr"])
+    st.multiselect(
         "Compare with Stay on ECR (the baseline)",
         others,
-        key="w.scenarios",
+        key=key,
         format_func=lambda n: scenarios[n].title,
         help="Presets from data/scenarios/ (docs/scenarios.md). Every scenario is compared with staying on ECR.",
+        on_change=_picked,
+        args=(key,),
     )
-    st.session_state[SELECTED] = ["ecr", *chosen]
-    return st.session_state[SELECTED]
+    return selected_names()
+
+
+def _picked(key: str) -> None:
+    st.session_state[SELECTED] = ["ecr", *st.session_state[key]]

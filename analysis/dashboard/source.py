@@ -21,15 +21,22 @@ from typing import Any
 import pandas as pd
 
 from analysis.model.inputs import ModelInput, from_profile
+from analysis.model.measured import Measurement, hit_ratio, load_days, network_shares
 from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile, load_profile, summary
 from analysis.warehouse import Warehouse, WarehouseError, queries
+from analysis.warehouse.quality import current_data_quality
 
 # What identifies a snapshot: the newest run and how many runs have ended (a run ending changes what
 # `latest_scopes` shows without a new run id).
 _FINGERPRINT = """
 SELECT coalesce(max(run_id), 0), count(*) FILTER (WHERE status <> 'running'), max(finished_at)
 FROM runs
+"""
+
+
+_REGISTRY_RUNS = """
+SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')
 """
 
 
@@ -56,6 +63,11 @@ class Snapshot:
     errors: dict[int, pd.DataFrame] = field(default_factory=dict)
     # self-hosted registries (Harbor, OCI): queries.registry_storage rows, with their `explanation` lines
     registries: list[dict[str, Any]] = field(default_factory=list)
+    # what `regcost estimate` reports as carried or missing parts of the snapshot (warehouse/quality.py)
+    data_quality: list[dict[str, Any]] = field(default_factory=list)
+    # what CloudTrail and the VPC flow logs measured (model/measured.py), read once per snapshot rather than on
+    # every estimate; `measured.apply` puts them in place of the presets
+    measurements: list[Measurement] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -106,8 +118,12 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
             int(r): pd.DataFrame(queries.run_errors(wh, int(r)))
             for r in (runs["run_id"].head(error_runs) if not runs.empty else [])
         }
-        registries = queries.registry_storage(wh)
+        # The registry-storage query scans the self-hosted registries' blobs (a second at 1M images): only when
+        # a registry was ever collected.
+        registries = queries.registry_storage(wh) if wh.query(_REGISTRY_RUNS)[0][0] else []
         profile = load_profile(wh) if not scopes.empty else None
+        quality = current_data_quality(wh) if profile is not None else []
+        found = _measurements(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
         profile = None
     return Snapshot(
@@ -121,7 +137,20 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         scopes=scopes,
         errors=errors,
         registries=registries,
+        data_quality=quality,
+        measurements=found,
     )
+
+
+def _measurements(wh: Warehouse) -> list[Measurement]:
+    """What `measured.measured` finds in the warehouse, before it applies it to scenarios."""
+    pulls, net, window = load_days(wh)
+    found: list[Measurement] = []
+    if pulls is not None and (m := hit_ratio(pulls, window)) is not None:
+        found.append(m)
+    if net is not None:
+        found += network_shares(net, window)
+    return found
 
 
 # What the Portability page shows of a wave (the replication payloads and every name stay in `regcost plan`).

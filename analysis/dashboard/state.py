@@ -3,17 +3,21 @@ the estimate computed from them, and the download buttons.
 
 Caching (the profile SQL is the slow part; the estimate takes 0.05–0.3 s):
 - the snapshot is a `st.cache_resource` keyed by (warehouse path, fingerprint of its newest finished run): one
-  read per finished run, shared by every session, never copied;
+  read per finished run, shared by every session, never copied; it is kept on disk as well (`st.cache_data`,
+  persist="disk", keyed by the fingerprint and the file's size and mtime), so a dashboard started again on the
+  same warehouse skips the profile SQL;
 - the warehouse is re-checked (one small query) at most every RECHECK_SECONDS, so moving a slider does not
   touch the file at all;
 - the estimate is a `st.cache_data` keyed by (path, fingerprint, scenarios, edited assumptions);
-- the migration plan (1–3 s) is a `st.cache_data` keyed by (path, fingerprint): built once per finished run from
-  its own short read-only connection.
+- the migration plan (seconds) is a `st.cache_data` keyed by (path, fingerprint, file size and mtime), on disk
+  too: built once per finished run from its own short read-only connection.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
 import sys
 import time
@@ -32,12 +36,13 @@ from analysis.dashboard.source import (
     read_plan,
     read_snapshot,
 )
+from analysis.model.estimate import DEFAULT_SEED
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.pipeline.request import EstimateRequest, apply_overrides
 from analysis.pipeline.result import Estate, read_estate, run
 from analysis.pricing import Catalog, load_catalog
-from analysis.render import Result, render
+from analysis.render import Result, render, render_bytes
 from analysis.warehouse import WarehouseError, default_path
 
 RECHECK_SECONDS = 10.0
@@ -74,9 +79,41 @@ def _holder(path: str) -> _Holder:
     return _Holder()
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse …")
-def _snapshot_for(path: str, fp: tuple[Any, ...]) -> Snapshot:
+def _code_stamp() -> str:
+    """A digest of regcost's own code: a snapshot or plan pickled by another version is never read back."""
+    digest = hashlib.sha1()
+    for p in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_STAMP = _code_stamp()
+
+
+def file_key(path: str) -> tuple[str | int, ...]:
+    """What changes when the warehouse file or the code reading it does: size and mtime of the file and of its
+    write-ahead log, and the code's digest."""
+    out: list[str | int] = [CODE_STAMP]
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            st_ = p.stat()
+            out += [st_.st_size, st_.st_mtime_ns]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)
+
+
+@st.cache_data(persist="disk", max_entries=4, show_spinner="Reading the warehouse …")
+def _stored_snapshot(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...]) -> Snapshot:
+    """The snapshot, kept on disk (~/.streamlit/cache) as well: a dashboard started again on a warehouse it has
+    read before shows its first page without the profile SQL."""
     return read_snapshot(path)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _snapshot_for(path: str, fp: tuple[Any, ...]) -> Snapshot:
+    """One copy per finished run, shared by every session (`st.cache_data` would copy it on each call)."""
+    return _stored_snapshot(path, fp, file_key(path))
 
 
 def holder(force: bool = False) -> _Holder:
@@ -150,9 +187,31 @@ def catalog() -> Catalog:
     return load_catalog(None)
 
 
+# -- state owned by the app -------------------------------------------------------------------------------------
+# Streamlit drops the state of every widget whose page is not shown (navigating Scenarios → Uncertainty →
+# Overview used to empty the scenario selection). So the values live under `regcost.*` keys no widget owns; each
+# widget is filled from them before it is drawn (`bind`) and writes back through its on_change callback.
+def bind(name: str, default: Any) -> dict[str, Any]:
+    """Keyword arguments for a widget (key `w.<name>`) whose value is the app's `regcost.<name>` (`default`
+    until first set)."""
+    key = f"w.{name}"
+    st.session_state[key] = st.session_state.get(f"regcost.{name}", default)
+    return {"key": key, "on_change": _commit, "args": (name, key)}
+
+
+def _commit(name: str, key: str) -> None:
+    st.session_state[f"regcost.{name}"] = st.session_state[key]
+
+
+def owned(name: str, default: Any = None) -> Any:
+    """The app's value of `regcost.<name>`."""
+    return st.session_state.get(f"regcost.{name}", default)
+
+
 def selected_names() -> list[str]:
+    """The scenarios compared: all presets until the user picks; the baseline always first."""
     names = st.session_state.get(SELECTED)
-    return list(names) if names else list(presets())
+    return [s.name for s in pick(presets(), list(names) if names is not None else None)]
 
 
 def edits() -> dict[str, Any]:
@@ -168,56 +227,57 @@ def scenarios_for(names: list[str], changes: dict[str, Any]) -> list[Scenario]:
     return [apply_edits(s, changes) for s in pick(presets(), names)]
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse …")
+CLI_DRAWS = 10_000  # `regcost estimate --draws`' default: the Uncertainty page and the downloads use it too
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the warehouse and building the migration plan …")
 def _estate_for(path: str, fp: tuple[Any, ...]) -> Estate:
-    """What `regcost estimate` reads from the warehouse, once per finished collection (analysis/pipeline/result.py)."""
+    """What `regcost estimate` reads from the warehouse (profile, quality, measurements, the plan), once per
+    finished collection and shared by every session (analysis/pipeline/result.py)."""
     return read_estate(EstimateRequest(db=Path(path)), catalog())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int = 0) -> Result:
-    """`regcost estimate` with the scenarios and assumptions on screen: the same request, the same `run`."""
-    request = EstimateRequest(db=Path(path), scenarios=names, overrides=json.loads(changes_json), draws=draws)
+def _estimate(
+    path: str, fp: tuple[Any, ...], names: tuple[str, ...], changes_json: str, draws: int, seed: int
+) -> Result:
+    """`regcost estimate --db PATH --scenario NAME… --draws N --seed S` with the assumptions edited on screen:
+    the same request and the same `run` as the CLI, over the estate read once (cached per combination)."""
+    request = EstimateRequest(
+        db=Path(path), scenarios=names, overrides=json.loads(changes_json), draws=draws, seed=seed
+    )
     return run(request, _estate_for(path, fp))
 
 
-FULL = "regcost.full"  # {generated_at: the whole result}: what the downloads render
-
-
-def _shown(full: Result) -> EstimateResult:
-    st.session_state.setdefault(FULL, {})[full.estimate.generated_at.isoformat()] = full
-    return full.estimate
-
-
-def uncertain_result(snap: Snapshot, draws: int) -> EstimateResult:
-    """The estimate on screen with Monte Carlo percentiles and the tornado (cached per combination)."""
-    with st.spinner("Drawing…"):
-        return _shown(
-            _estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws)
-        )
+def _cached(snap: Snapshot, draws: int) -> Result:
+    return _estimate(
+        snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True), draws, DEFAULT_SEED
+    )
 
 
 def current_result(snap: Snapshot) -> EstimateResult:
-    """The estimate for the scenarios and assumptions on screen (cached per combination)."""
-    return _shown(_estimate(snap.path, snap.fingerprint, tuple(selected_names()), json.dumps(edits(), sort_keys=True)))
+    """The base case for the scenarios and assumptions on screen (cached per combination): the numbers of
+    `regcost estimate` without its Monte Carlo (a slider move re-estimates in a fraction of a second)."""
+    return _cached(snap, 0).estimate
 
 
-def full_result(result: EstimateResult) -> Result:
-    """The whole result (plan, effort, data quality) an estimate on screen belongs to."""
-    found = st.session_state.get(FULL, {}).get(result.generated_at.isoformat())
-    return found if found is not None else Result(estimate=result)
+def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
+    """What `regcost estimate` computes, uncertainty included (cached per combination; about a second)."""
+    with st.spinner(f"Drawing {draws:,} times…"):
+        return _cached(snap, draws).estimate
 
 
 # -- the migration plan ------------------------------------------------------------------------------------
-@st.cache_data(max_entries=4, show_spinner="Building the migration plan …")
-def _plan(path: str, fp: tuple[Any, ...], at: str) -> dict[str, Any]:
+@st.cache_data(persist="disk", max_entries=4, show_spinner="Building the migration plan …")
+def _plan(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...], at: str) -> dict[str, Any]:
+    """Kept on disk as well: the plan takes seconds (most of it validating the Harbor payloads)."""
     return read_plan(path, at=datetime.fromisoformat(at), catalog=catalog())
 
 
 def migration_plan(snap: Snapshot) -> dict[str, Any] | None:
     """`regcost plan` (no reference scan) as of the last collection, as `source.plan_view`; None while busy."""
     try:
-        return _plan(snap.path, snap.fingerprint, snap.collected_at.isoformat())
+        return _plan(snap.path, snap.fingerprint, file_key(snap.path), snap.collected_at.isoformat())
     except WarehouseBusy:
         return None
 
@@ -230,20 +290,43 @@ DOWNLOADS = (
 )
 
 
-def downloads(result: EstimateResult) -> None:
-    """Sidebar downloads of the estimate on screen, through the same renderers as the CLI."""
+def _full_key(snap: Snapshot) -> tuple[str, tuple[Any, ...], tuple[str, ...], str, int, int]:
+    """The cache key of `regcost estimate`'s result for what is on screen (10,000 draws, the CLI's seed)."""
+    return (
+        snap.path,
+        snap.fingerprint,
+        tuple(selected_names()),
+        json.dumps(edits(), sort_keys=True),
+        CLI_DRAWS,
+        DEFAULT_SEED,
+    )
+
+
+def _rendered(key: tuple[str, tuple[Any, ...], tuple[str, ...], str, int, int], fmt: str) -> str:
+    return render(_estimate(*key), fmt)
+
+
+def downloads(snap: Snapshot) -> None:
+    """Sidebar downloads of the estimate on screen, through the same renderers as the CLI and with the same
+    uncertainty (CLI_DRAWS draws): built when clicked, so a slider move does not wait for the Monte Carlo."""
+    key = _full_key(snap)
     with st.sidebar:
+        scenarios = presets()
+        st.caption(
+            "Comparing: " + ", ".join(scenarios[n].title for n in selected_names() if n in scenarios),
+            help="Chosen on the Scenarios or the Uncertainty page; every page shows the same selection.",
+        )
         st.subheader("Download this estimate")
         changed = len(edits())
         st.caption(
             "With the assumptions on screen"
             + (f" ({changed} changed from the presets)." if changed else " (the presets).")
-            + " The same renderers as `regcost estimate --format …`."
+            + f" The same renderers as `regcost estimate --format …` ({CLI_DRAWS:,} draws, seed {DEFAULT_SEED})."
         )
         for label, fmt, mime, ext in DOWNLOADS:
             st.download_button(
                 label,
-                data=render(full_result(result), fmt),
+                data=functools.partial(_rendered, key, fmt),
                 file_name=f"regcost-estimate.{ext}",
                 mime=mime,
                 key=f"download.{fmt}",
@@ -251,23 +334,21 @@ def downloads(result: EstimateResult) -> None:
                 width="stretch",
                 on_click="ignore",
             )
-        _report_downloads(result)
+        _report_downloads(snap, key)
 
 
 REPORT_KEY = "regcost.report"  # (identity of the result it was built from, html bytes, pdf bytes)
 
 
-def _report_downloads(result: EstimateResult) -> None:
+def _report_downloads(snap: Snapshot, key: tuple[Any, ...]) -> None:
     """HTML and PDF reports of the estimate on screen, built on request: a PDF takes seconds (charts through a
     headless Chromium, then layout), too slow to redo on every slider move."""
-    identity = json.dumps([result.generated_at.isoformat(), [s.name for s in result.scenarios]])
+    identity = json.dumps(key[1:], default=str)
     if st.button("Build HTML + PDF report", key="report.build", icon=":material/description:", width="stretch"):
-        from analysis.render import render_bytes
-
         try:
             with st.spinner("Rendering the report (a few seconds)…"):
-                full = full_result(result)
-                st.session_state[REPORT_KEY] = (identity, render_bytes(full, "html"), render_bytes(full, "pdf"))
+                result = _estimate(*key)
+                st.session_state[REPORT_KEY] = (identity, render_bytes(result, "html"), render_bytes(result, "pdf"))
         except WarehouseError as exc:
             st.warning(f"The report needs the warehouse for a moment: {exc}. Try again when the collection ends.")
     built = st.session_state.get(REPORT_KEY)

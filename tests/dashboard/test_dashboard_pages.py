@@ -27,6 +27,8 @@ from analysis.model.inputs import from_profile
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import load_scenarios, pick
 from analysis.model.workload import load_profile, summary
+from analysis.pipeline.request import EstimateRequest
+from analysis.pipeline.result import run
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -97,10 +99,11 @@ def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch, p
     assert metric(at, "ECR-billable storage") == gib(want.profile.ecr_billable_bytes)
     assert metric(at, "Globally unique storage") == gib(want.profile.global_unique_bytes)
     assert want.recommendation.headline in at.success[0].value or want.recommendation.headline in at.info[0].value
-    table = at.dataframe[0].value
-    tco = dict(zip(table["scenario"].str.removesuffix(" (baseline)"), table["36-month TCO"], strict=True))
+    table = at.table[0].value  # formatted as the report: money to the unit with thousands separators
+    tco = dict(zip(table.index.str.removesuffix(" (baseline)"), table["36-month TCO"], strict=True))
     for s in want.scenarios:
-        assert round(tco[s.title], 2) == round(s.horizon_tco, 2)
+        assert tco[s.title] == money(s.horizon_tco, "USD")
+    assert table.loc["Stay on ECR (baseline)", "Saves vs baseline"] == "—"
     bars = chart(at, "chart.tco")
     drawn = dict(zip(values(bars["data"][0]["y"]), values(bars["data"][0]["x"]), strict=True))
     for s in want.scenarios:
@@ -137,20 +140,19 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
 
     # Every page follows the assumptions on screen.
     at.switch_page(f"{PAGES}/overview.py").run()
-    table = at.dataframe[0].value
-    row = table[table["scenario"] == cheap.title].iloc[0]
-    assert round(row["36-month TCO"], 2) == round(cheap.horizon_tco, 2)
+    table = at.table[0].value
+    assert table.loc[cheap.title, "36-month TCO"] == money(cheap.horizon_tco, "USD")
     assert "2 assumption(s) changed" in " ".join(c.value for c in at.caption)
 
 
 def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_days):
     at = open_app(collected_db, monkeypatch, "scenarios")
-    at.multiselect(key="w.scenarios").set_value(["harbor-eu-cloud"]).run()
+    at.multiselect(key="w.scenarios.scenarios").set_value(["harbor-eu-cloud"]).run()
     at.slider(key="a.horizon_months").set_value(60).run()
     want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"], days=plan_days)
-    table = at.dataframe[0].value
-    assert list(table["scenario"]) == ["Stay on ECR (baseline)", want.scenario("harbor-eu-cloud").title]
-    assert round(table["60-month TCO"].iloc[1], 2) == round(want.scenario("harbor-eu-cloud").horizon_tco, 2)
+    table = at.table[0].value
+    assert list(table.index) == ["Stay on ECR (baseline)", want.scenario("harbor-eu-cloud").title]
+    assert table["60-month TCO"].iloc[1] == money(want.scenario("harbor-eu-cloud").horizon_tco, "USD")
     at.button[0].click().run()  # reset to the presets
     assert at.slider(key="a.horizon_months").value == 36
 
@@ -169,7 +171,7 @@ def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
     at.multiselect(key="w.inv.regions").set_value([region]).run()
     assert metric(at, "Repositories") == f"{int((repos['region'] == region).sum()):,}"
     untagged = at.dataframe[0].value
-    assert set(untagged["region"]) <= {region}
+    assert set(untagged["Region"]) <= {region}
 
 
 def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
@@ -177,7 +179,7 @@ def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
     with Warehouse(collected_db, read_only=True) as wh:
         run_ids = [r[0] for r in wh.query("SELECT run_id FROM runs")]
     runs, prices = at.dataframe[0].value, at.dataframe[-1].value  # first and last table of the page
-    assert sorted(runs["run_id"]) == sorted(run_ids)
+    assert sorted(runs["Run"]) == sorted(run_ids)
     assert len(prices) == len(load_catalog().as_rows())
 
 
@@ -221,20 +223,25 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
     collected_db, profile, monkeypatch, plan_days
 ):
     at = open_app(collected_db, monkeypatch, "uncertainty")
-    table = next(d.value for d in at.dataframe)
-    # the same draws through the model's API: identical percentiles (same seed, same assumptions)
-    want = expected(profile, days=plan_days, draws=2_000)
+    table = at.table[0].value
+    # `regcost estimate`'s own function with its defaults (10,000 draws, its seed): identical percentiles
+    want = run(EstimateRequest(db=collected_db, draws=10_000)).estimate
     for row, u in zip(table.itertuples(index=False), want.uncertainty.scenarios, strict=True):
-        assert row[1] == pytest.approx(u.horizon_tco["p10"])
-        assert row[2] == pytest.approx(u.horizon_tco["p50"])
-        assert row[3] == pytest.approx(u.horizon_tco["p90"])
+        assert tuple(row[:3]) == tuple(money(u.horizon_tco[p], "USD") for p in ("p10", "p50", "p90"))
     fan = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert len(fan["data"]) == 3 * len(want.scenarios)  # band top, band bottom, median per scenario
+    # two scenarios at a time (six overlapping bands cannot be told apart): ECR and the tornado's scenario first
+    assert len(fan["data"]) == 3 * 2  # band top, band bottom, median per scenario
+    medians = [t["name"] for t in fan["data"] if t.get("name")]
+    assert medians == [f"{want.scenario(n).title} (P50)" for n in ("ecr", want.uncertainty.tornado_scenario)]
     # more layer-cache hits (the range's most likely value moves up): less egress, a lower median for ECR
     at.session_state[state.EDITS] = {"layer_cache_hit_ratio": 0.8}
     at.run()
-    moved = next(d.value for d in at.dataframe)
-    assert moved.iloc[0, 2] < table.iloc[0, 2]
+    moved = at.table[0].value
+
+    def usd(text: str) -> int:
+        return int(text.removeprefix("$").replace(",", ""))
+
+    assert usd(moved.iloc[0, 1]) < usd(table.iloc[0, 1])  # ECR's P50
 
 
 def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch, plan_days):
@@ -248,3 +255,5 @@ def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, m
     page = html.decode()
     for s in want.scenarios:  # each scenario's horizon TCO, as the report formats money (to the cent)
         assert f"{s.horizon_tco:,.2f}" in page
+    # built from `regcost estimate`'s full result: its Uncertainty section (10,000 draws) is there
+    assert 'id="uncertainty"' in page and "10,000" in page

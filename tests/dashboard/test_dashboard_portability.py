@@ -57,16 +57,17 @@ def test_portability_page_shows_the_plan(collected_db, monkeypatch):
     scores, findings = at.table[0].value, at.table[1].value
     assert len(scores) == 5
     for row, x in zip(scores.itertuples(), want["scores"], strict=True):
-        assert (row.Index, row.score, row.evidence) == (x["row"], f"{x['score']} / 5", "; ".join(x["evidence"]))
+        area = x["row"][0].upper() + x["row"][1:]
+        assert (row.Index, row.Score, row.Evidence) == (area, f"{x['score']} / 5", "; ".join(x["evidence"]))
     assert list(findings.index) == [f["title"] for f in want["findings"]]
     assert list(findings["Harbor instead"]) == [f["harbor"] for f in want["findings"]]
-    assert [float(v) for v in findings["effort days"]] == [f["effort_days"] for f in want["findings"]]
+    assert [float(v) for v in findings["Effort (days)"]] == [f["effort_days"] for f in want["findings"]]
 
-    waves = next(d.value for d in at.dataframe if "first repositories" in d.value.columns)
-    assert list(waves["repositories"]) == [w["repositories"] for w in want["waves"]]
-    assert list(waves["copied GiB"]) == pytest.approx([w["bytes_copied"] / GIB for w in want["waves"]])
-    assert list(waves["egress"]) == pytest.approx([w["egress_cost"] for w in want["waves"]])
-    assert list(waves["engineer-days"]) == pytest.approx([w["engineering_days"] for w in want["waves"]])
+    waves = next(d.value for d in at.dataframe if "First repositories" in d.value.columns)
+    assert list(waves["Repositories"]) == [w["repositories"] for w in want["waves"]]
+    assert list(waves["Copied GiB"]) == pytest.approx([w["bytes_copied"] / GIB for w in want["waves"]])
+    assert list(waves["Egress"]) == pytest.approx([w["egress_cost"] for w in want["waves"]])
+    assert list(waves["Engineer-days"]) == pytest.approx([w["engineering_days"] for w in want["waves"]])
 
     life = want["lifecycle"]
     if life["repositories_evaluated"]:
@@ -81,12 +82,12 @@ def test_data_page_shows_a_harbor_registrys_three_storage_numbers(harbor_db, mon
         [want] = queries.registry_storage(wh)
     assert want["quota_sum_bytes"] is not None and want["physical_bytes"] is not None
     at = open_app(harbor_db, monkeypatch, "data")
-    table = next(d.value for d in at.dataframe if "unique blobs GiB" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Unique blobs GiB" in d.value.columns)
     [row] = table.to_dict(orient="records")
-    assert row["registry"] == want["registry"] and row["kind"] == "harbor"
-    assert row["unique blobs GiB"] == pytest.approx(want["unique_blob_bytes"] / GIB)
+    assert row["Registry"] == want["registry"] and row["Kind"] == "Harbor"
+    assert row["Unique blobs GiB"] == pytest.approx(want["unique_blob_bytes"] / GIB)
     assert row["Σ project quota GiB"] == pytest.approx(want["quota_sum_bytes"] / GIB)
-    assert row["physical GiB"] == pytest.approx(want["physical_bytes"] / GIB)
+    assert row["Physical GiB"] == pytest.approx(want["physical_bytes"] / GIB)
     shown = " ".join(m.value for m in at.markdown)
     assert want["explanation"] and all(line in shown for line in want["explanation"])
 
@@ -100,6 +101,6 @@ def test_ecr_only_warehouse_shows_no_registry_table(collected_db, monkeypatch):
     at = open_app(collected_db, monkeypatch, "data")
     assert not at.exception and not at.error
     assert "Self-hosted registries" not in [h.value for h in at.subheader]
-    assert not any("unique blobs GiB" in d.value.columns for d in at.dataframe)
+    assert not any("Unique blobs GiB" in d.value.columns for d in at.dataframe)
     at.switch_page("analysis/dashboard/pages/overview.py").run()
     assert not any("Self-hosted" in c.value for c in at.caption)

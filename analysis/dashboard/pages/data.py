@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis.dashboard import state
+from analysis.dashboard import controls, state, tables
 from analysis.dashboard.format import GIB
 
 snap = state.require_snapshot()
@@ -25,28 +25,61 @@ runs = snap.runs.copy()
 if not runs.empty:
     counts = runs["counts"].map(lambda c: json.loads(c) if c else {})
     runs["images"] = counts.map(lambda c: c.get("images"))
-    runs["took (s)"] = (runs["finished_at"] - runs["started_at"]).dt.total_seconds()
-    runs = runs.drop(columns=["counts"])
-st.dataframe(runs, hide_index=True, key="table.runs", width="stretch")
+    runs["took"] = (runs["finished_at"] - runs["started_at"]).dt.total_seconds()
+    for col in ("started_at", "finished_at"):
+        runs[col] = runs[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+    tables.grid(
+        runs,
+        {
+            "run_id": "Run",
+            "source": "Source",
+            "status": "Status",
+            "started_at": "Started (UTC)",
+            "finished_at": "Finished (UTC)",
+            "took": "Took (s)",
+            "errors": "Errors",
+            "images": "Images",
+        },
+        key="table.runs",
+        counts=("run_id", "errors", "images"),
+        decimals={"took": 1},
+        help={"images": "Images read by an ECR or registry collection (— for the other sources)."},
+    )
 
 st.subheader("Collection errors")
 with_errors = [r for r, df in snap.errors.items() if not df.empty]
 if not with_errors:
     st.success(f"No errors recorded in the last {len(snap.errors)} run(s).", icon=":material/check_circle:")
 else:
-    run = st.selectbox("Run", with_errors, key="w.data.run")
+    if state.owned("data.run") not in with_errors:
+        st.session_state["regcost.data.run"] = with_errors[0]
+    run = st.selectbox("Run", with_errors, **state.bind("data.run", with_errors[0]))
     st.dataframe(snap.errors[run], hide_index=True, key="table.errors", width="stretch")
 
 st.subheader("Current snapshot per account and region")
 scopes = snap.scopes.copy()
 for col in ("naive_bytes", "repository_unique_bytes", "scope_unique_bytes"):
-    scopes[col.replace("_bytes", " GiB")] = scopes.pop(col) / GIB
-st.dataframe(
+    scopes[col] = scopes[col] / GIB
+tables.grid(
     scopes,
-    hide_index=True,
+    {
+        "account_id": "Account",
+        "region": "Region",
+        "status": "Status",
+        "run_id": "Run",
+        "repositories": "Repositories",
+        "images": "Images",
+        "tagged_images": "Tagged",
+        "untagged_images": "Untagged",
+        "archived_images": "Archived",
+        "pulls": "Pulls",
+        "naive_bytes": "Naive GiB",
+        "repository_unique_bytes": "Repository-unique GiB",
+        "scope_unique_bytes": "Scope-unique GiB",
+    },
     key="table.scopes",
-    width="stretch",
-    column_config={c: st.column_config.NumberColumn(c, format="%.1f") for c in scopes.columns if "GiB" in c},
+    counts=("run_id", "repositories", "images", "tagged_images", "untagged_images", "archived_images", "pulls"),
+    decimals={"naive_bytes": 1, "repository_unique_bytes": 1, "scope_unique_bytes": 1},
 )
 st.caption(
     "naive: Σ imageSizeInBytes (double-counts shared layers and index children); repository unique: what ECR "
@@ -59,7 +92,7 @@ if snap.registries:
         [
             {
                 "registry": r["registry"],
-                "kind": r["kind"],
+                "kind": r["kind"].capitalize() if r["kind"] == "harbor" else r["kind"].upper(),
                 "repositories": r["repositories"],
                 "artifacts": r["artifacts"],
                 "unique blobs GiB": r["unique_blob_bytes"] / GIB,
@@ -68,20 +101,19 @@ if snap.registries:
                 "physical from": r["physical_source"],
                 "naive GiB": r["naive_bytes"] / GIB,
                 "pulls": r["pulls"],
-                "last GC": r["last_gc"],
+                "last GC": None if r["last_gc"] is None else str(r["last_gc"])[:19],
                 "version": r["version"],
                 "run": r["run_id"],
             }
             for r in snap.registries
         ]
     )
-    st.dataframe(
+    tables.grid(
         registries,
-        hide_index=True,
+        {c: c[0].upper() + c[1:] for c in registries.columns},
         key="table.registries",
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, format="%,.2f") for c in registries if "GiB" in c}
-        | {"pulls": st.column_config.NumberColumn("pulls", format="localized")},
+        counts=("repositories", "artifacts", "pulls", "run"),
+        decimals={c: 2 for c in registries.columns if "GiB" in c},
     )
     st.caption(
         "unique blobs: layers, configs and manifests, each digest once (what the registry stores); Σ project "
@@ -94,12 +126,28 @@ if snap.registries:
             st.markdown(f"- `{r['registry']}`: {line}")
 
 st.subheader("Assumptions in force")
-st.caption("The presets, with any change made on the Scenarios page; `*` is shared by every scenario.")
-st.dataframe(
-    pd.DataFrame([a.model_dump() for a in result.assumptions]),
-    hide_index=True,
+st.caption('The presets, with any change made on the Scenarios page; scenario "all": shared by every scenario.')
+assumptions = pd.DataFrame([a.model_dump() for a in result.assumptions])
+assumptions["scenario"] = assumptions["scenario"].map(lambda n: "all" if n == "*" else n)
+assumptions["label"] = assumptions["name"].map(lambda n: controls.label(n.rsplit(".", 1)[-1]))
+for col in ("base", "low", "high"):
+    assumptions[col] = [
+        controls.value_text(v, unit) for v, unit in zip(assumptions[col], assumptions["unit"], strict=True)
+    ]
+tables.grid(
+    assumptions,
+    {
+        "scenario": "Scenario",
+        "label": "Assumption",
+        "base": "Base",
+        "low": "Low",
+        "high": "High",
+        "unit": "Unit",
+        "source": "Source",
+        "name": "Identifier",
+    },
     key="table.assumptions",
-    width="stretch",
+    help={"name": "The name in scenario files and `regcost estimate -f json`."},
 )
 
 st.subheader("Price catalog")
@@ -110,7 +158,7 @@ st.caption(
 )
 prices = pd.DataFrame(state.catalog().as_rows())
 prices["origin"] = prices["origin"].map(lambda o: o.rsplit("/", 1)[-1] if o else "")
-grep = st.text_input("Filter by id", key="w.data.grep", placeholder="e.g. aws.ecr or hetzner")
+grep = st.text_input("Filter by id", placeholder="e.g. aws.ecr or hetzner", **state.bind("data.grep", ""))
 if grep:
     prices = prices[prices["id"].str.contains(grep, case=False, regex=False)]
 st.dataframe(
@@ -118,6 +166,15 @@ st.dataframe(
     hide_index=True,
     key="table.prices",
     width="stretch",
-    column_config={"source": st.column_config.LinkColumn("source"), "origin": "file"},
+    column_config={
+        "id": "Price",
+        "location": "Location",
+        "price_text": "Price as published",
+        "unit": "Unit",
+        "currency": "Currency",
+        "as_of": "As of",
+        "source": st.column_config.LinkColumn("Source"),
+        "origin": "Catalog file",
+    },
 )
-state.downloads(result)
+state.downloads(snap)

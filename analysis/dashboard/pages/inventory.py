@@ -20,10 +20,12 @@ st.caption(
 
 f = st.columns([1, 1, 2])
 accounts = f[0].multiselect(
-    "Accounts", sorted(repos["account_id"].unique()), key="w.inv.accounts", placeholder="all accounts"
+    "Accounts", sorted(repos["account_id"].unique()), placeholder="all accounts", **state.bind("inv.accounts", [])
 )
-regions = f[1].multiselect("Regions", sorted(repos["region"].unique()), key="w.inv.regions", placeholder="all regions")
-text = f[2].text_input("Repository name contains", key="w.inv.name", placeholder="e.g. payments/")
+regions = f[1].multiselect(
+    "Regions", sorted(repos["region"].unique()), placeholder="all regions", **state.bind("inv.regions", [])
+)
+text = f[2].text_input("Repository name contains", placeholder="e.g. payments/", **state.bind("inv.name", ""))
 view = repos
 if accounts:
     view = view[view["account_id"].isin(accounts)]
@@ -32,7 +34,7 @@ if regions:
 if text:
     view = view[view["repository_name"].str.contains(text, case=False, regex=False)]
 
-c = st.columns(5)
+c = [*st.columns(3), *st.columns(3)]  # five in a row are cut ("2,270.2 …") at 1280 px
 c[0].metric("Repositories", f"{len(view):,}")
 c[1].metric("Images", f"{int(view['images'].sum()):,}")
 c[2].metric(
@@ -64,11 +66,12 @@ st.caption("Click a tile to zoom in, the bar above to zoom out. The 300 largest 
 def _table(df: pd.DataFrame, cols: dict[str, str], key: str) -> None:
     out = df[list(cols)].rename(columns=cols)
     config = {
-        label: st.column_config.NumberColumn(label, format="%.1f" if "GiB" in label else "localized")
+        # GiB to one decimal; counts (pulls per month are a 30-day mean scaled to a month) without decimals
+        label: st.column_config.NumberColumn(label, format="%,.1f" if "GiB" in label else "%,.0f")
         for label in out.columns
         if pd.api.types.is_numeric_dtype(out[label]) and not pd.api.types.is_bool_dtype(out[label])
     }
-    config.update({k: st.column_config.TextColumn(k, width="medium") for k in ("repository",) if k in out})
+    config.update({k: st.column_config.TextColumn(k, width="medium") for k in ("Repository",) if k in out})
     st.dataframe(out, hide_index=True, column_config=config, key=key, width="stretch", height=390)
 
 
@@ -84,9 +87,9 @@ with left:
     _table(
         shown[shown["untagged_images"] > 0].sort_values("untagged_bytes", ascending=False).head(200),
         {
-            "repository_name": "repository",
-            "region": "region",
-            "untagged_images": "images",
+            "repository_name": "Repository",
+            "region": "Region",
+            "untagged_images": "Images",
             "untagged_gib": "GiB",
         },
         "table.untagged",
@@ -96,31 +99,31 @@ with right:
     _table(
         shown[shown["never_pulled_images"] > 0].sort_values("never_pulled_bytes", ascending=False).head(200),
         {
-            "repository_name": "repository",
-            "region": "region",
-            "never_pulled_images": "images",
+            "repository_name": "Repository",
+            "region": "Region",
+            "never_pulled_images": "Images",
             "never_pulled_gib": "GiB",
         },
         "table.stale",
     )
 
 st.subheader("Top repositories")
-by = st.radio("by", ["storage", "pulls per month", "images"], horizontal=True, key="w.inv.top")
+by = st.radio("by", ["storage", "pulls per month", "images"], horizontal=True, **state.bind("inv.top", "storage"))
 column = {"storage": "unique_bytes", "pulls per month": "pulls_per_month", "images": "images"}[by]
 _table(
     shown.sort_values(column, ascending=False).head(50),
     {
-        "account_id": "account",
-        "region": "region",
-        "repository_name": "repository",
-        "images": "images",
-        "unique_gib": "unique GiB",
-        "naive_gib": "naive GiB",
-        "pulls_per_month": "pulls/month",
-        "untagged_images": "untagged",
-        "never_pulled_images": "never pulled",
-        "has_lifecycle_policy": "lifecycle policy",
+        "account_id": "Account",
+        "region": "Region",
+        "repository_name": "Repository",
+        "images": "Images",
+        "unique_gib": "Unique GiB",
+        "naive_gib": "Naive GiB",
+        "pulls_per_month": "Pulls/month",
+        "untagged_images": "Untagged",
+        "never_pulled_images": "Never pulled",
+        "has_lifecycle_policy": "Lifecycle policy",
     },
     "table.top",
 )
-state.downloads(state.current_result(snap))
+state.downloads(snap)

@@ -9,10 +9,8 @@ from analysis.dashboard.format import gib, money
 from analysis.units import human_bytes
 
 snap = state.require_snapshot()
-result = state.current_result(snap)
-p = result.profile
-baseline = result.scenario(result.baseline)
-ccy = result.currency
+p = snap.profile_summary  # what the estimate reports as its profile; drawn before the estimate is ready
+assert p is not None
 
 st.title("Overview")
 st.caption(
@@ -21,12 +19,6 @@ st.caption(
 )
 
 cols = st.columns(4)
-cols[0].metric(
-    "ECR cost, month 1",
-    money(baseline.monthly_total[0], ccy),
-    help="Modelled from the collected estate and the price catalog: storage, transfer, scanning, NAT "
-    "(Stay on ECR, month 1). Per component with prices and sources: `regcost estimate --explain`.",
-)
 cols[1].metric(
     "ECR-billable storage",
     gib(p.ecr_billable_bytes),
@@ -54,6 +46,18 @@ for r in snap.registries:
         "Its three storage numbers: the Data page."
     )
 
+# The estimate needs the migration plan (the self-hosted scenarios' engineer-days), seconds on a large estate
+# the first time: the estate's figures above are on screen meanwhile.
+result = state.current_result(snap)
+baseline = result.scenario(result.baseline)
+ccy = result.currency
+cols[0].metric(
+    "ECR cost, month 1",
+    money(baseline.monthly_total[0], ccy),
+    help="Modelled from the collected estate and the price catalog: storage, transfer, scanning, NAT "
+    "(Stay on ECR, month 1). Per component with prices and sources: `regcost estimate --explain`.",
+)
+
 rec = result.recommendation
 st.subheader("Recommendation")
 box = st.success if rec.scenario != result.baseline else st.info
@@ -70,4 +74,4 @@ st.plotly_chart(charts.tco_bars(result), key="chart.tco", config={"displayModeBa
 tables.summary(result)
 for note in result.notes:
     st.caption(f"note: {note}")
-state.downloads(result)
+state.downloads(snap)

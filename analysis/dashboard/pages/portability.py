@@ -11,7 +11,7 @@ import streamlit as st
 
 from analysis.dashboard import state
 from analysis.dashboard.format import GIB, money
-from analysis.dashboard.tables import money_column
+from analysis.dashboard.tables import grid, money_column
 
 snap = state.require_snapshot()
 result = state.current_result(snap)
@@ -24,7 +24,7 @@ if plan is None:
         f"(checked every {state.RECHECK_SECONDS:.0f} s).",
         icon=":material/sync:",
     )
-    state.downloads(result)
+    state.downloads(snap)
     st.stop()
 
 s = plan["summary"]
@@ -71,29 +71,38 @@ st.caption(
 )
 
 st.subheader("Portability per area")
-st.caption("5: moves as is … 1: much to rebuild; one point off per piece of evidence found in the estate.")
-scores = pd.DataFrame(
-    [{"area": x["row"], "score": f"{x['score']} / 5", "evidence": "; ".join(x["evidence"])} for x in plan["scores"]]
+st.caption(
+    "5: moves as is … 1: much to rebuild; one point off per piece of evidence found in the estate. "
+    "**Why a PDF may score lower:** these scores count what the warehouse shows. A report built with a reference "
+    "scan (`regcost report --scan PATH`; the demo's report scans data/demo-gitops) also counts the image "
+    "references found in Git — manifests, Helm, Terraform, CI — so its scores can be lower and its engineer-days "
+    "higher. Without a scan, report and dashboard agree."
 )
-st.table(scores.set_index("area"))
+scores = pd.DataFrame(
+    [
+        {"Area": x["row"][0].upper() + x["row"][1:], "Score": f"{x['score']} / 5", "Evidence": "; ".join(x["evidence"])}
+        for x in plan["scores"]
+    ]
+)
+st.table(scores.set_index("Area"))
 
 st.subheader("Findings: ECR features in use and what Harbor offers instead")
 findings = pd.DataFrame(
     [
         {
-            "feature": f["title"],
-            "evidence": f["evidence"],
+            "Feature": f["title"],
+            "Evidence": f["evidence"],
             "Harbor instead": f["harbor"],
-            "effort days": f["effort_days"],
-            "effort basis": f["effort_basis"],
+            "Effort (days)": f["effort_days"],
+            "Effort basis": f["effort_basis"],
         }
         for f in plan["findings"]
     ],
-    columns=["feature", "evidence", "Harbor instead", "effort days", "effort basis"],
+    columns=["Feature", "Evidence", "Harbor instead", "Effort (days)", "Effort basis"],
 )
-st.table(findings.set_index("feature").style.format({"effort days": "{:.2f}"}))
+st.table(findings.set_index("Feature").style.format({"Effort (days)": "{:.2f}"}))
 st.caption(
-    f"{len(findings)} findings, {findings['effort days'].sum():g} engineer-days. "
+    f"{len(findings)} findings, {findings['Effort (days)'].sum():g} engineer-days. "
     "`regcost plan --format json` lists the repositories behind each finding."
 )
 
@@ -105,14 +114,14 @@ st.caption(
 waves = pd.DataFrame(
     [
         {
-            "wave": w["wave"],
-            "risk": w["risk"],
-            "repositories": w["repositories"],
-            "copied GiB": w["bytes_copied"] / GIB,
-            "egress": w["egress_cost"],
-            "engineer-days": w["engineering_days"],
-            "pulls/month": w["pulls_per_month"],
-            "first repositories": ", ".join(w["first_repositories"]) + (" …" if w["names"] > 3 else ""),
+            "Wave": w["wave"],
+            "Risk": w["risk"],
+            "Repositories": w["repositories"],
+            "Copied GiB": w["bytes_copied"] / GIB,
+            "Egress": w["egress_cost"],
+            "Engineer-days": w["engineering_days"],
+            "Pulls/month": w["pulls_per_month"],
+            "First repositories": ", ".join(w["first_repositories"]) + (" …" if w["names"] > 3 else ""),
         }
         for w in plan["waves"]
     ]
@@ -123,12 +132,13 @@ st.dataframe(
     key="table.waves",
     width="stretch",
     column_config={
-        "copied GiB": st.column_config.NumberColumn(
-            "copied GiB", format="%,.1f", help="Blobs not copied by an earlier wave."
+        "Repositories": st.column_config.NumberColumn("Repositories", format="%,.0f"),
+        "Copied GiB": st.column_config.NumberColumn(
+            "Copied GiB", format="%,.1f", help="Blobs not copied by an earlier wave."
         ),
-        "egress": money_column("egress", "USD", "Copy-out egress at the source region's internet rate."),
-        "engineer-days": st.column_config.NumberColumn("engineer-days", format="%.2f"),
-        "pulls/month": st.column_config.NumberColumn("pulls/month", format="%,.0f"),
+        "Egress": money_column("Egress", "USD", "Copy-out egress at the source region's internet rate."),
+        "Engineer-days": st.column_config.NumberColumn("Engineer-days", format="%.2f"),
+        "Pulls/month": st.column_config.NumberColumn("Pulls/month", format="%,.0f"),
     },
 )
 
@@ -168,8 +178,18 @@ else:
         help="Images the translated Harbor retention rules delete that the ECR policy keeps.",
     )
     if plan["retention_differences"]:
-        st.dataframe(
-            pd.DataFrame(plan["retention_differences"]), hide_index=True, key="table.retention", width="stretch"
+        grid(
+            pd.DataFrame(plan["retention_differences"]),
+            {
+                "account_id": "Account",
+                "region": "Region",
+                "repository_name": "Repository",
+                "ecr_expires_harbor_keeps": "ECR expires, Harbor keeps",
+                "harbor_deletes_ecr_keeps": "Harbor deletes, ECR keeps",
+                "ecr_archives_harbor_keeps": "ECR archives, Harbor keeps",
+            },
+            key="table.retention",
+            counts=("ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"),
         )
 tr = s["translations"]
 st.caption(
@@ -177,4 +197,4 @@ st.caption(
     f"{tr.get('exact', 0)} exact, {tr.get('approximate', 0)} approximate, {tr.get('impossible', 0)} impossible"
     + (f"; {life['malformed_policies']} malformed lifecycle policies." if life["malformed_policies"] else ".")
 )
-state.downloads(result)
+state.downloads(snap)

@@ -14,10 +14,17 @@ st.caption(
     "An edit applies to every scenario compared. Ranges (low–high) are kept for the uncertainty stage."
 )
 
+top = st.columns([3, 1], vertical_alignment="bottom")
+with top[0]:
+    controls.scenario_picker("scenarios")
+top[1].button(
+    "Reset to presets",
+    on_click=controls.reset,
+    icon=":material/restart_alt:",
+    help="Forget every assumption changed here.",
+)
 left, right = st.columns([2, 3], gap="large")
 with left:
-    names = controls.scenario_picker()
-    st.button("Reset assumptions to the presets", on_click=controls.reset, icon=":material/restart_alt:")
     currency = state.edits().get("currency", state.presets()["ecr"].assumptions.currency)
     st.caption("Scroll this panel; the charts stay in view.")
     with st.container(height=1050, border=True):
@@ -30,18 +37,19 @@ with right:
     if others:
         default = result.recommendation.scenario if result.recommendation.scenario != result.baseline else None
         names_ = [s.name for s in others]
-        if st.session_state.get("w.focus") not in names_:
-            st.session_state["w.focus"] = default or names_[0]
+        if state.owned("focus") not in names_:
+            st.session_state["regcost.focus"] = default or names_[0]
         focus_name = st.selectbox(
             "Scenario in focus",
             names_,
-            key="w.focus",
             format_func=lambda n: result.scenario(n).title,
+            **state.bind("focus", default),
         )
         focus = result.scenario(focus_name)
         base = result.scenario(result.baseline)
         one_time = sum(o.amount for o in focus.one_time)
-        c = st.columns(4)
+        # two by two: four metrics in a row are cut ("mo…", "$48,…") at 1280 px
+        c = [*st.columns(2), *st.columns(2)]
         c[0].metric(
             "Break-even",
             break_even(focus.break_even_month),
@@ -55,7 +63,11 @@ with right:
             "included (negative: costs more).",
         )
         c[2].metric(f"{result.horizon_months}-month TCO", money(focus.horizon_tco, ccy))
-        c[3].metric("One-time (migration)", money(one_time, ccy))
+        c[3].metric(
+            "One-time cost",
+            money(one_time, ccy),
+            help="Migration: engineer-days at the labour rate, copy-out egress, set-up; included in the TCO.",
+        )
     else:
         st.info("Only the baseline is selected: add a scenario to compare above.")
     st.markdown(charts.legend_html(result), unsafe_allow_html=True)
@@ -68,4 +80,4 @@ st.subheader("All scenarios")
 tables.summary(result)
 st.subheader("Where the money goes")
 st.plotly_chart(charts.components(result), key="chart.components", config={"displayModeBar": False})
-state.downloads(result)
+state.downloads(snap)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from analysis.dashboard import charts, controls, state
+from analysis.dashboard import charts, controls, state, tables
 from analysis.dashboard.format import money
-from analysis.render.text import pct
 
 snap = state.require_snapshot()
 st.title("Uncertainty")
@@ -16,57 +14,58 @@ st.caption(
     "random; each draw is costed with the same model. The same draws serve every scenario, so the chance of "
     "beating ECR compares like with like."
 )
-left, right = st.columns([1, 3])
+left, right = st.columns([3, 1], gap="large")
 with left:
-    controls.scenario_picker()
+    controls.scenario_picker("uncertainty")
+with right:
     draws = st.select_slider(
         "Draws",
         options=[1_000, 2_000, 5_000, 10_000, 20_000],
-        value=2_000,
-        key="w.draws",
-        help="More draws, steadier percentiles; 10,000 take about a second.",
+        format_func=lambda n: f"{n:,}",
+        help="More draws, steadier percentiles; 10,000 (as `regcost estimate`) take about a second.",
+        **state.bind("draws", state.CLI_DRAWS),
     )
-result = state.uncertain_result(snap, draws)
+result = state.full_result(snap, draws)
 u = result.uncertainty
 assert u is not None
 ccy = result.currency
 titles = {s.name: s.title for s in result.scenarios}
 
-rows = []
-for s in u.scenarios:
-    be = s.break_even
-    rows.append(
-        {
-            "scenario": titles.get(s.name, s.name) + (" (baseline)" if s.name == result.baseline else ""),
-            f"P10 {result.horizon_months}-month TCO": s.horizon_tco["p10"],
-            "P50": s.horizon_tco["p50"],
-            "P90": s.horizon_tco["p90"],
-            "P(beats ECR)": "baseline" if s.p_beats_baseline is None else pct(s.p_beats_baseline),
-            "break-even P10–P50–P90 (month)": "—"
-            if be["p50"] is None
-            else f"{be['p10']:.0f} – {be['p50']:.0f} – {be['p90']:.0f}",
-            "never breaks even": "—" if be["never"] is None else pct(be["never"]),
-        }
-    )
-df = pd.DataFrame(rows)
-money_cols = [c for c in df.columns if c.startswith("P") and c not in ("P(beats ECR)",)]
-config = {c: st.column_config.NumberColumn(c, format=f"{'$' if ccy == 'USD' else '€'}%,.0f") for c in money_cols}
-config["P(beats ECR)"] = st.column_config.TextColumn(
-    "P(beats ECR)", help="Share of draws with a lower TCO than staying on ECR over the horizon."
+df = tables.uncertainty_frame(result)
+tables.static(df, [c for c in df.columns if c.startswith("P")], key="table-uncertainty")
+st.caption(
+    "P(beats ECR): the share of draws with a lower TCO than staying on ECR over the horizon. Never breaks even: "
+    "the share of draws whose cumulative cost never stays below ECR's within the horizon."
 )
-config["never breaks even"] = st.column_config.TextColumn(
-    "never breaks even", help="Share of draws whose cumulative cost never stays below ECR's within the horizon."
-)
-st.dataframe(df, hide_index=True, column_config=config, width="stretch", key="table.uncertainty")
 
-st.markdown(charts.legend_html(result), unsafe_allow_html=True)
 st.subheader("Cumulative cost: median and P10–P90 band")
-st.plotly_chart(charts.fan(result), key="chart.fan", config={"displayModeBar": False})
+st.caption("Two scenarios at a time: more overlapping bands cannot be told apart.")
+names = [s.name for s in result.scenarios]
+pick_cols = st.columns(2)
+pair = []
+rec = result.recommendation.scenario
+second = rec if rec != result.baseline else u.tornado_scenario
+for i, (slot, fallback) in enumerate((("fan.left", result.baseline), ("fan.right", second))):
+    if state.owned(slot) not in names:  # first visit, or the scenario was dropped from the comparison
+        st.session_state[f"regcost.{slot}"] = fallback if fallback in names else names[min(i, len(names) - 1)]
+    pair.append(
+        pick_cols[i].selectbox(
+            "Compare" if i == 0 else "with",
+            names,
+            format_func=lambda n: titles.get(n, n),
+            **state.bind(slot, fallback),
+        )
+    )
+st.plotly_chart(charts.fan(result, pair), key="chart.fan", config={"displayModeBar": False})
 st.subheader(f"What moves the answer most — {titles.get(u.tornado_scenario, u.tornado_scenario)}")
 st.caption(
     f"Its savings vs ECR ({money(result.scenario(u.tornado_scenario).savings_vs_baseline, ccy)} in the base case, "
     "dotted line) with one assumption at its low or high end and every other at its base."
 )
-st.plotly_chart(charts.tornado(result), key="chart.tornado", config={"displayModeBar": False})
-st.caption(f"{u.draws:,} draws, seed {u.seed}; ranged assumptions: {', '.join(u.ranged_assumptions)}.")
-state.downloads(result)
+st.plotly_chart(charts.tornado(result, label=controls.label), key="chart.tornado", config={"displayModeBar": False})
+st.caption(
+    f"{u.draws:,} draws, seed {u.seed} (as `regcost estimate`); assumptions drawn from their ranges: "
+    + ", ".join(controls.label(n) for n in u.ranged_assumptions)
+    + "."
+)
+state.downloads(snap)
