@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -179,11 +178,9 @@ def test_scope_totals_add_up(small: Estate) -> None:
         assert sum(s[key] for s in scopes.values()) == total[key]
 
 
-def test_default_estate_is_fast_heavy_tailed_and_deduplicates() -> None:
-    t0 = time.perf_counter()
+def test_default_estate_is_heavy_tailed_and_deduplicates() -> None:
+    # How fast it generates is measured by benchmarks/, not here: a wall-clock bound fails on a busy machine.
     estate = generate_estate()
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 10, f"default generation took {elapsed:.1f}s"
     totals = estate.expected_totals()
     assert totals["images"] == 40_000 and totals["repositories"] == 400
     assert totals["unique_blob_bytes"] < totals["per_repo_unique_bytes"] < totals["naive_bytes"]
