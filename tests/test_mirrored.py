@@ -40,7 +40,6 @@ ALLOWED: dict[str, str] = {
     "demo/estate/records.py": "the generator's record classes; checked through tests/demo/estate/test_generate.py",
     "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor_collect.py",
     "demo/harbor/spec.py": "validates the fake against Harbor's swagger; exercised by tests/demo/harbor/test_routes.py",
-    "cli/collect.py": _T_RESULT,
     "cli/demo.py": _T_RESULT,
     "cli/inspect.py": _T_RESULT,
     "cli/measure.py": _T_RESULT,
