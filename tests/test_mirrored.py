@@ -41,7 +41,6 @@ ALLOWED: dict[str, str] = {
     "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor_collect.py",
     "demo/harbor/spec.py": "validates the fake against Harbor's swagger; exercised by tests/demo/harbor/test_routes.py",
     "cli/demo.py": _T_RESULT,
-    "cli/inspect.py": _T_RESULT,
     "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
