@@ -21,10 +21,6 @@ import analysis.demo.runner
 runner = CliRunner()
 
 
-class Execed(Exception):
-    """Raised instead of becoming Streamlit (os.execv never returns)."""
-
-
 @pytest.fixture()
 def execv(monkeypatch) -> list[list[str]]:
     calls: list[list[str]] = []
