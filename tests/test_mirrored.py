@@ -43,7 +43,6 @@ ALLOWED: dict[str, str] = {
     "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
-    "dashboard/pages/inventory.py": _T_DASH + "; today tests/dashboard/test_dashboard_pages.py",
     "dashboard/tables.py": _T_DASH,
     "pipeline/report.py": _T_RESULT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",

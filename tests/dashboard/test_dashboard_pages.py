@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.dashboard import state
-from analysis.dashboard.format import GIB, break_even, gib, money
+from analysis.dashboard.format import break_even, gib, money
 from analysis.dashboard.source import read_plan, read_snapshot
 from analysis.model.assumptions import Range
 from analysis.model.estimate import estimate, with_plan_days
@@ -152,23 +152,6 @@ def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_da
     assert table["60-month TCO"].iloc[1] == money(want.scenario("harbor-eu-cloud").horizon_tco, "USD")
     at.button[0].click().run()  # reset to the presets
     assert at.slider(key="a.horizon_months").value == 36
-
-
-def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
-    at = open_app(collected_db, monkeypatch, "inventory")
-    repos = profile.repositories
-    assert metric(at, "Repositories") == f"{len(repos):,}"
-    assert metric(at, "Stored (per repository)") == gib(repos["unique_bytes"].sum())
-    tree = chart(at, "chart.treemap")["data"][0]
-    parents, vals = list(tree["parents"]), values(tree["values"])
-    top = sum(v for p, v in zip(parents, vals, strict=True) if p == "")
-    assert top == pytest.approx(repos["unique_bytes"].sum() / GIB, rel=1e-9)
-
-    region = sorted(repos["region"].unique())[0]
-    at.multiselect(key="w.inv.regions").set_value([region]).run()
-    assert metric(at, "Repositories") == f"{int((repos['region'] == region).sum()):,}"
-    untagged = at.dataframe[0].value
-    assert set(untagged["Region"]) <= {region}
 
 
 def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
