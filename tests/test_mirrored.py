@@ -22,7 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "analysis"
 
 _T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
-_T_DEMO = "the demo's generators are split on branch t-demo (tests/demo/ is theirs)"
 _T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
 _T_SPLIT = "being split on branch t-split (tests come with the split)"
 _T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
