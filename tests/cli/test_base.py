@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
@@ -65,3 +66,16 @@ def test_debug_shows_the_traceback(tmp_path):
     result = runner.invoke(app, ["--debug", "status", "--db", str(bad)])
     assert result.exit_code != 0
     assert result.exception is not None
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    import analysis
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"regcost {version('regcost')}\n"  # pyproject.toml's, as the wheel and warehouse say
+    assert analysis.__version__ == version("regcost")
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = analysis.nothing
