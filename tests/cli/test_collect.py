@@ -121,8 +121,8 @@ def test_physical_storage_says_where_it_comes_from_and_never_shows_zero_for_unkn
     )
 
 
-def test_collect_ecr_prints_each_scope_and_exits_0(aws, small_estate, tmp_path, monkeypatch):
-    """The real command against the emulated AWS: the run's table lists what the estate holds."""
+def test_collect_ecr_reports_every_scope_and_exits_0(aws, small_estate, tmp_path, monkeypatch):
+    """The real command against the emulated AWS: its summary counts what the estate holds."""
     kwargs = aws.client_kwargs()
     for name, value in kwargs.items():
         if name != "endpoint_url" and name != "region_name":
@@ -136,3 +136,10 @@ def test_collect_ecr_prints_each_scope_and_exits_0(aws, small_estate, tmp_path, 
     totals = small_estate.expected_totals()
     assert sum(s["repositories"] for s in summary["scopes"]) == totals["repositories"] == SMALL["repositories"]
     assert sum(s["images"] for s in summary["scopes"]) == totals["images"]
+    # collected again, as a table: one row per account and region, the manifests already in the cache
+    again = runner.invoke(app, ["collect", *args, "--db", str(tmp_path / "w.duckdb")], terminal_width=200)
+    assert again.exit_code == 0, again.output
+    assert "Run 2: complete" in again.output
+    rows = [line for line in again.output.splitlines() if line.startswith("│ ")]
+    assert len(rows) == len(summary["scopes"])
+    assert "(new in cache: 0)" in again.output
