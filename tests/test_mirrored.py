@@ -22,7 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "analysis"
 
 _T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
-_T_DEMO = "the demo's generators are split on branch t-demo (tests/demo/ is theirs)"
 _T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
 _T_SPLIT = "being split on branch t-split (tests come with the split)"
 _T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
@@ -40,18 +39,10 @@ ALLOWED: dict[str, str] = {
     "demo/estate/records.py": "the generator's record classes; checked through tests/demo/estate/test_generate.py",
     "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor_collect.py",
     "demo/harbor/spec.py": "validates the fake against Harbor's swagger; exercised by tests/demo/harbor/test_routes.py",
-    "cli/collect.py": _T_RESULT,
-    "cli/demo.py": _T_RESULT,
-    "cli/inspect.py": _T_RESULT,
-    "cli/measure.py": _T_RESULT,
     "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
-    "dashboard/pages/inventory.py": _T_DASH + "; today tests/dashboard/test_dashboard_pages.py",
-    "dashboard/state.py": _T_DASH,
     "dashboard/tables.py": _T_DASH,
-    "demo/measurements.py": _T_DEMO,
-    "demo/runner.py": _T_DEMO,
     "pipeline/report.py": _T_RESULT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
     "render/catalog_facts.py": _T_PDF + "; today tests/render/test_reports.py (graded prices)",

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.dashboard import state
-from analysis.dashboard.format import GIB, break_even, gib, money
+from analysis.dashboard.format import break_even, gib, money
 from analysis.dashboard.source import read_plan, read_snapshot
 from analysis.model.assumptions import Range
 from analysis.model.estimate import estimate, with_plan_days
@@ -157,23 +154,6 @@ def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_da
     assert at.slider(key="a.horizon_months").value == 36
 
 
-def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
-    at = open_app(collected_db, monkeypatch, "inventory")
-    repos = profile.repositories
-    assert metric(at, "Repositories") == f"{len(repos):,}"
-    assert metric(at, "Stored (per repository)") == gib(repos["unique_bytes"].sum())
-    tree = chart(at, "chart.treemap")["data"][0]
-    parents, vals = list(tree["parents"]), values(tree["values"])
-    top = sum(v for p, v in zip(parents, vals, strict=True) if p == "")
-    assert top == pytest.approx(repos["unique_bytes"].sum() / GIB, rel=1e-9)
-
-    region = sorted(repos["region"].unique())[0]
-    at.multiselect(key="w.inv.regions").set_value([region]).run()
-    assert metric(at, "Repositories") == f"{int((repos['region'] == region).sum()):,}"
-    untagged = at.dataframe[0].value
-    assert set(untagged["Region"]) <= {region}
-
-
 def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
     at = open_app(collected_db, monkeypatch, "data")
     with Warehouse(collected_db, read_only=True) as wh:
@@ -181,42 +161,6 @@ def test_data_page_lists_runs_and_prices(collected_db, monkeypatch):
     runs, prices = at.dataframe[0].value, at.dataframe[-1].value  # first and last table of the page
     assert sorted(runs["Run"]) == sorted(run_ids)
     assert len(prices) == len(load_catalog().as_rows())
-
-
-def test_missing_and_empty_warehouse_say_how_to_collect(tmp_path, monkeypatch):
-    at = open_app(tmp_path / "nothing.duckdb", monkeypatch)
-    assert "regcost collect ecr" in at.info[0].value and "regcost demo" in at.info[0].value
-    Warehouse(tmp_path / "empty.duckdb").close()
-    at = open_app(tmp_path / "empty.duckdb", monkeypatch)
-    assert "no complete collection" in at.info[0].value
-
-
-def test_keeps_showing_the_snapshot_while_a_collection_writes(collected_db, tmp_path, monkeypatch):
-    db = tmp_path / "busy.duckdb"
-    shutil.copy(collected_db, db)
-    at = open_app(db, monkeypatch)
-    shown = metric(at, "ECR cost, month 1")
-    writer = subprocess.Popen(  # another process holding the write lock, as `regcost collect` does
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True); sys.stdin.read()",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert writer.stdout.readline().strip() == "ready"
-        monkeypatch.setattr(state, "RECHECK_SECONDS", 0.0)
-        at.run()
-        assert not at.exception
-        assert "A collection is writing" in at.warning[0].value
-        assert metric(at, "ECR cost, month 1") == shown
-    finally:
-        writer.communicate("", timeout=10)
-    at.run()
-    assert not at.warning
 
 
 def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption(
