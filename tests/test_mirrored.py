@@ -26,7 +26,6 @@ _T_DEMO = "the demo's generators are split on branch t-demo (tests/demo/ is thei
 _T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
 _T_SPLIT = "being split on branch t-split (tests come with the split)"
 _T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
-_T_PDF = "rewritten on branch t-pdf"
 
 ALLOWED: dict[str, str] = {
     "__init__.py": "the package's version, read on first use: tests/cli/test_base.py checks `regcost --version`",
@@ -52,12 +51,8 @@ ALLOWED: dict[str, str] = {
     "dashboard/tables.py": _T_DASH,
     "demo/measurements.py": _T_DEMO,
     "demo/runner.py": _T_DEMO,
-    "pipeline/report.py": _T_RESULT,
     "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
-    "render/document.py": _T_PDF,
-    "render/html.py": _T_PDF + "; today tests/render/test_reports.py",
     "render/inputs.py": _T_RESULT,
-    "render/pdf.py": _T_PDF + "; today tests/render/test_reports.py",
     "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
     "warehouse/quality.py": _T_WAREHOUSE,
     "warehouse/queries.py": _T_WAREHOUSE,
