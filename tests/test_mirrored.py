@@ -52,7 +52,6 @@ ALLOWED: dict[str, str] = {
     "demo/runner.py": _T_DEMO,
     "render/inputs.py": _T_RESULT,
     "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
-    "warehouse/quality.py": _T_WAREHOUSE,
     "warehouse/queries.py": _T_WAREHOUSE,
     "warehouse/supply_chain.py": _T_WAREHOUSE,
 }
