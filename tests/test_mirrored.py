@@ -53,7 +53,6 @@ ALLOWED: dict[str, str] = {
     "render/inputs.py": _T_RESULT,
     "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
     "warehouse/queries.py": _T_WAREHOUSE,
-    "warehouse/supply_chain.py": _T_WAREHOUSE,
 }
 
 
