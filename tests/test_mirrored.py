@@ -24,8 +24,6 @@ ROOT = REPO / "analysis"
 _T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
 _T_DEMO = "the demo's generators are split on branch t-demo (tests/demo/ is theirs)"
 _T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
-_T_SPLIT = "being split on branch t-split (tests come with the split)"
-_T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
 
 ALLOWED: dict[str, str] = {
     "__init__.py": "the package's version, read on first use: tests/cli/test_base.py checks `regcost --version`",
@@ -52,7 +50,6 @@ ALLOWED: dict[str, str] = {
     "demo/runner.py": _T_DEMO,
     "render/inputs.py": _T_RESULT,
     "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
-    "warehouse/queries.py": _T_WAREHOUSE,
 }
 
 
