@@ -49,7 +49,6 @@ ALLOWED: dict[str, str] = {
     "demo/measurements.py": _T_DEMO,
     "demo/runner.py": _T_DEMO,
     "render/inputs.py": _T_RESULT,
-    "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
 }
 
 
