@@ -48,7 +48,6 @@ ALLOWED: dict[str, str] = {
     "dashboard/tables.py": _T_DASH,
     "demo/measurements.py": _T_DEMO,
     "demo/runner.py": _T_DEMO,
-    "render/inputs.py": _T_RESULT,
 }
 
 
