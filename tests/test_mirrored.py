@@ -22,10 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "analysis"
 
 _T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
-_T_RESULT = "rewritten on branch t-result (one result object for every output; tests come with it)"
-_T_SPLIT = "being split on branch t-split (tests come with the split)"
-_T_WAREHOUSE = "reshaped on branch t-warehouse (cursors and named queries; tests/warehouse/ is theirs)"
-_T_PDF = "rewritten on branch t-pdf"
 
 ALLOWED: dict[str, str] = {
     "__init__.py": "the package's version, read on first use: tests/cli/test_base.py checks `regcost --version`",
@@ -37,24 +33,11 @@ ALLOWED: dict[str, str] = {
     "demo/estate/builds.py": "build steps; their output is checked in tests/demo/estate/test_images.py",
     "demo/estate/manifests.py": "manifest bodies; checked through tests/demo/estate/test_images.py and test_blobs.py",
     "demo/estate/records.py": "the generator's record classes; checked through tests/demo/estate/test_generate.py",
-    "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor_collect.py",
+    "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor.py",
     "demo/harbor/spec.py": "validates the fake against Harbor's swagger; exercised by tests/demo/harbor/test_routes.py",
-    "collectors/harbor.py": _T_SPLIT + "; today tests/collectors/test_harbor_collect.py and test_harbor_versions.py",
     "dashboard/charts.py": _T_DASH,
     "dashboard/controls.py": _T_DASH,
     "dashboard/tables.py": _T_DASH,
-    "pipeline/report.py": _T_RESULT,
-    "portability/references.py": _T_SPLIT + "; today tests/portability/test_reference_scan.py",
-    "render/catalog_facts.py": _T_PDF + "; today tests/render/test_reports.py (graded prices)",
-    "render/document.py": _T_PDF,
-    "render/wording.py": _T_PDF + "; today tests/render/test_reports.py (labels, units)",
-    "render/html.py": _T_PDF + "; today tests/render/test_reports.py",
-    "render/inputs.py": _T_RESULT,
-    "render/pdf.py": _T_PDF + "; today tests/render/test_reports.py",
-    "render/text.py": _T_RESULT + "; today tests/render/test_reports.py",
-    "warehouse/quality.py": _T_WAREHOUSE,
-    "warehouse/queries.py": _T_WAREHOUSE,
-    "warehouse/supply_chain.py": _T_WAREHOUSE,
 }
 
 

@@ -1,6 +1,6 @@
 """The registry stage runner against the emulated Harbor: one run per registry, stored under its URL without
 credentials, a refused login a failed run with the reason, and the summary's storage figures.
-(What the Harbor collector reads: tests/collectors/test_harbor_collect.py.)"""
+(What the Harbor collector reads: tests/collectors/test_harbor.py.)"""
 
 from __future__ import annotations
 

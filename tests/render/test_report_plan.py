@@ -22,7 +22,7 @@ from analysis.render.inputs import ReportInputs
 from analysis.render.text import money
 from analysis.units import human_bytes
 from analysis.warehouse import Warehouse, queries
-from tests.render.test_reports import visible_text
+from tests.render.test_html import visible_text
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -1,4 +1,5 @@
-"""The Harbor collector against the emulated Harbor, whose every API response is validated against the swagger."""
+"""The Harbor collector (analysis/collectors/harbor.py) against the emulated Harbor, whose every API response is
+validated against the swagger: what it collects, what a robot account cannot see, errors and secrets."""
 
 from __future__ import annotations
 

@@ -1,16 +1,15 @@
-"""The reference scan: tricky forms are found and marked, and the rewrite diff applies with `git apply`."""
+"""The reference scan (analysis/portability/references.py): tricky forms are found and marked, every ecosystem
+labels its references, the demo GitOps repository joins to the estate, and unreadable files are said so.
+(That the rewrite of what it finds applies with `git apply`: tests/portability/test_rewrite.py.)"""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.portability.references import join, scan, scan_text
-from analysis.portability.rewrite import rewrite_files, unified_diff
 
 DIGEST = "sha256:" + "ab" * 32
 GITOPS = Path(__file__).resolve().parents[2] / "data" / "demo-gitops"
@@ -101,32 +100,6 @@ def test_demo_gitops_join_reports_missing_repositories_and_images():
         "helm-template",
     } <= kinds
     assert any(r.form == "terraform-resource" for r in refs)
-
-
-@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
-def test_rewrite_diff_applies_cleanly_with_git_apply(tmp_path):
-    repo = tmp_path / "gitops"
-    shutil.copytree(GITOPS, repo)
-    (repo / "no-newline.yaml").write_text("image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/solo:1")  # no final \n
-    (repo / "crlf.yaml").write_bytes(b"a: 1\r\nimage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/x/y:2\r\n")
-    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=repo, check=True)
-    refs = scan([repo])
-    diff = unified_diff(rewrite_files(repo, refs, "harbor.example.com"))
-    patch = tmp_path / "rewrite.diff"
-    patch.write_text(diff)
-    subprocess.run(["git", "apply", "--check", str(patch)], cwd=repo, check=True, capture_output=True)
-    subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True)
-    assert "harbor.example.com/payments/api:v2.3.1" in (repo / "k8s" / "payments-api.yaml").read_text()
-    assert (repo / "no-newline.yaml").read_text().split("image: ")[1] == "harbor.example.com/library/solo:1"
-    assert (repo / "crlf.yaml").read_bytes().endswith(b"harbor.example.com/x/y:2\r\n")
-    values = (repo / "helm" / "checkout" / "values.yaml").read_text()
-    assert "registry: harbor.example.com\n" in values and "repository: data/etl\n" in values
-    assert ":443" not in (repo / "docker" / "Dockerfile").read_text()
-    # templated hosts are left for people: the scan lists them
-    assert "${var.account_id}.dkr.ecr" in (repo / "terraform" / "ecr.tf").read_text()
 
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
