@@ -21,7 +21,7 @@ from markupsafe import Markup
 from analysis import __version__
 from analysis.model.result import AssumptionRow, EstimateResult, PriceCitation, ScenarioResult, ScenarioUncertainty
 from analysis.render.catalog_facts import CatalogFacts, catalog_facts
-from analysis.render.format import break_even, count, days, gib, money, pct, when
+from analysis.render.format import break_even, break_even_spread, count, days, gib, money, pct, when
 from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
 from analysis.render.text import estate_line
 from analysis.render.wording import (
@@ -65,6 +65,7 @@ def _env() -> Environment:
         count=count,
         when=when,
         be=break_even,
+        be_spread=break_even_spread,  # `s | be_spread(u.draws)`: the CLI's words, no percentiles from a few draws
         days=days,
         size=human_bytes,
         about=about,
