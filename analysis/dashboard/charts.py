@@ -71,6 +71,8 @@ def cumulative(result: EstimateResult) -> go.Figure:
     """The report's cumulative cost (one-time costs in month 1, break-even months marked); the colour key
     beside it (legend_html) names the lines."""
     fig = shared.cumulative_tco(result)
+    titles = {s.name: s.title for s in result.scenarios}
+    fig.for_each_trace(lambda t: t.update(name=titles[t.legendgroup]), selector={"mode": "lines"})
     fig.update_layout(showlegend=False, hovermode="x unified")
     return fig
 

@@ -178,6 +178,7 @@ def cumulative_tco(result: EstimateResult) -> go.Figure:
             y=s.cumulative,
             mode="lines",
             name=label(s.title + suffix, 48),
+            legendgroup=s.name,
             line={"color": colours[s.name], "width": 3 if is_base else 2, "dash": "dash" if is_base else "solid"},
             hovertemplate="month %{x}: " + result.currency + " %{y:,.2f}<extra>" + label(s.title, 30) + "</extra>",
         )
@@ -231,7 +232,7 @@ def cumulative_fan(result: EstimateResult, names: Sequence[str] | None = None) -
             line={"width": 0},
             fill="tonexty",
             fillcolor=translucent(colour),
-            name=name + " P10–P90",
+            name=name + " (P10–P90)",
             hoverinfo="skip",
         )
         fig.add_scatter(
@@ -239,7 +240,7 @@ def cumulative_fan(result: EstimateResult, names: Sequence[str] | None = None) -
             y=su.cumulative.p50,
             mode="lines",
             line={"color": colour, "width": 2},
-            name=name + " P50",
+            name=name + " (P50)",
             hovertemplate="month %{x}: P50 " + result.currency + " %{y:,.2f}<extra></extra>",
         )
     _layout(fig, result, 340, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})

@@ -34,14 +34,14 @@ def test_a_scenario_has_the_same_colour_in_the_reports_and_the_dashboards_charts
     assert dict(zip(bars.y, bars.marker.color, strict=True)) == expected
     fans = [report.cumulative_fan(uncertain(0.5)), dashboard.fan(uncertain(0.5))]
     for fig in fans:
-        p50 = {t.name.removesuffix(" P50"): t.line.color for t in fig.data if t.name and t.name.endswith("P50")}
+        p50 = {t.name.removesuffix(" (P50)"): t.line.color for t in fig.data if t.name and t.name.endswith("(P50)")}
         assert p50 == expected
 
 
 def test_the_colour_does_not_depend_on_what_else_is_shown(uncertain):
     # Harbor alone in the fan: still Harbor's colour, not the first colour of the palette
     fig = dashboard.fan(uncertain(0.5), ["harbor-aws"])
-    assert {t.line.color for t in fig.data if t.name and t.name.endswith("P50")} == {"#D55E00"}
+    assert {t.line.color for t in fig.data if t.name and t.name.endswith("(P50)")} == {"#D55E00"}
     assert {t.fillcolor for t in fig.data if t.fill} == {"rgba(213,94,0,0.18)"}  # the band: D5 5E 00, translucent
     assert scenario_colour("harbor-aws") == "#D55E00"
 
