@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
-from analysis.render.format import GIB, break_even_spread, count, days, gib, money, pct
 from analysis.render.format import break_even as _break_even
+from analysis.render.format import break_even_spread, count, days, gib, money, pct
 from analysis.render.inputs import Result
 from analysis.render.wording import quantity_text
 
-__all__ = ["GIB", "TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
+__all__ = ["TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
 
 TEXT_FORMATS = ("table", "json", "csv", "markdown")
 
