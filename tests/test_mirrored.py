@@ -21,8 +21,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "analysis"
 
-_T_DASH = "rewritten on branch t-dash (the dashboard helper writes its tests)"
-
 ALLOWED: dict[str, str] = {
     "__init__.py": "the package's version, read on first use: tests/cli/test_base.py checks `regcost --version`",
     "render/__init__.py": "render() over every format: tests/render/test_every_format.py and test_golden.py",
@@ -35,9 +33,6 @@ ALLOWED: dict[str, str] = {
     "demo/estate/records.py": "the generator's record classes; checked through tests/demo/estate/test_generate.py",
     "demo/harbor/sample.py": "the hand-written sample Harbor; crawled by tests/collectors/test_harbor.py",
     "demo/harbor/spec.py": "validates the fake against Harbor's swagger; exercised by tests/demo/harbor/test_routes.py",
-    "dashboard/charts.py": _T_DASH,
-    "dashboard/controls.py": _T_DASH,
-    "dashboard/tables.py": _T_DASH,
 }
 
 

@@ -1,4 +1,6 @@
-"""Figures from the result object (and the profile's per-repository table). They draw; they never cost.
+"""The dashboard's own views (monthly lines, TCO bars, where the money goes, the storage treemap), drawn with
+the report's chart module (analysis/render/charts.py): its colours, by scenario name, and its cumulative lines,
+fan and tornado. They draw; they never cost.
 
 Every figure labels both axes with units and shows money in the result's currency to the unit on the axis
 and to the cent on hover.
@@ -12,17 +14,12 @@ from html import escape
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.dashboard.format import GIB, SYMBOLS
 from analysis.model.result import EstimateResult
-
-# One colour per preset, stable across pages and selections (Okabe–Ito, readable for colour-blind people).
-PALETTE = ("#555555", "#009E73", "#0072B2", "#E69F00", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
-_ORDER = ("ecr", "ecr-cleanup", "harbor-aws", "harbor-eu-cloud", "harbor-onprem", "hybrid-proxy")
-
-
-def colour(name: str) -> str:
-    i = _ORDER.index(name) if name in _ORDER else len(_ORDER) + hash(name) % 2
-    return PALETTE[i % len(PALETTE)]
+from analysis.render import charts as shared
+from analysis.render.charts import group_colour, group_name
+from analysis.render.charts import scenario_colour as colour
+from analysis.render.format import GIB, SYMBOLS
+from analysis.render.wording import human_label
 
 
 def legend_html(result: EstimateResult) -> str:
@@ -71,32 +68,13 @@ def monthly(result: EstimateResult) -> go.Figure:
 
 
 def cumulative(result: EstimateResult) -> go.Figure:
-    """Cumulative cost (one-time costs in month 1), with a marker where each scenario breaks even."""
-    fig = go.Figure()
-    months = list(range(1, result.horizon_months + 1))
-    for s in result.scenarios:
-        fig.add_scatter(
-            x=months,
-            y=s.cumulative,
-            name=s.title,
-            mode="lines",
-            legendgroup=s.name,
-            line={"color": colour(s.name), "width": 3 if s.name == result.baseline else 2},
-            hovertemplate=_hover(result),
-        )
-        if s.break_even_month:
-            m = s.break_even_month
-            fig.add_scatter(
-                x=[m],
-                y=[s.cumulative[m - 1]],
-                name=f"{s.title}: breaks even in month {m}",
-                mode="markers",
-                legendgroup=s.name,
-                showlegend=False,
-                marker={"color": colour(s.name), "size": 12, "symbol": "diamond", "line": {"width": 1}},
-                hovertemplate=f"breaks even in month {m}<extra></extra>",
-            )
-    return _layout(fig, result, x="Month", y=f"Cumulative cost ({result.currency})")
+    """The report's cumulative cost (one-time costs in month 1, break-even months marked); the colour key
+    beside it (legend_html) names the lines."""
+    fig = shared.cumulative_tco(result)
+    titles = {s.name: s.title for s in result.scenarios}
+    fig.for_each_trace(lambda t: t.update(name=titles[t.legendgroup]), selector={"mode": "lines"})
+    fig.update_layout(showlegend=False, hovermode="x unified")
+    return fig
 
 
 def tco_bars(result: EstimateResult) -> go.Figure:
@@ -154,12 +132,14 @@ def components(result: EstimateResult) -> go.Figure:
     symbol = SYMBOLS.get(result.currency, "")
     fig = go.Figure()
     for group, part in df.groupby("group", sort=False):
+        name = "One-time (migration)" if group == "one-time" else group_name(str(group))
         fig.add_bar(
             y=part["scenario"],
             x=part["cost"],
             orientation="h",
-            name=str(group),
-            hovertemplate=f"%{{y}}<br>{group}: {symbol}%{{x:,.2f}}<extra></extra>",
+            name=name,
+            marker_color="#BBBBBB" if group == "one-time" else group_colour(str(group)),
+            hovertemplate=f"%{{y}}<br>{escape(name)}: {symbol}%{{x:,.2f}}<extra></extra>",
         )
     fig.update_layout(
         barmode="stack",
@@ -229,93 +209,15 @@ def storage_treemap(repos: pd.DataFrame, *, limit: int = 300) -> go.Figure:
     return fig
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def fan(result: EstimateResult, names: Sequence[str] | None = None) -> go.Figure:
-    """Cumulative cost of `names` (default: every scenario; the page compares two): P50 line inside its
-    P10–P90 band. More than two overlapping bands cannot be told apart."""
-    assert result.uncertainty is not None
-    fig = go.Figure()
-    months = list(range(1, result.horizon_months + 1))
-    titles = {s.name: s.title for s in result.scenarios}
-    for u in result.uncertainty.scenarios:
-        if names is not None and u.name not in names:
-            continue
-        c = colour(u.name)
-        fig.add_scatter(
-            x=months,
-            y=u.cumulative.p90,
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-            legendgroup=u.name,
-        )
-        fig.add_scatter(
-            x=months,
-            y=u.cumulative.p10,
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=_rgba(c, 0.18),
-            showlegend=False,
-            hoverinfo="skip",
-            legendgroup=u.name,
-        )
-        fig.add_scatter(
-            x=months,
-            y=u.cumulative.p50,
-            mode="lines",
-            name=f"{titles.get(u.name, u.name)} (P50)",
-            line={"color": c, "width": 2},
-            legendgroup=u.name,
-            hovertemplate=_hover(result),
-        )
-    return _layout(fig, result, x="Month", y=f"Cumulative cost, P10–P90 band ({result.currency})", height=380)
+    """The report's fan: P50 line inside its P10–P90 band of `names` (the page compares two)."""
+    fig = shared.cumulative_fan(result, names or [s.name for s in result.scenarios])
+    assert fig is not None, "the page draws the fan only with an uncertainty result"
+    return fig
 
 
-def tornado(result: EstimateResult, top: int = 10, label: Callable[[str], str] | None = None) -> go.Figure:
-    """Savings of the tornado's scenario vs the baseline with each assumption at its low and at its high end."""
-    assert result.uncertainty is not None
-    u = result.uncertainty
-    bars = [b for b in u.tornado if b.swing > 0.005][:top][::-1]  # largest on top
-    base = next((s.savings_vs_baseline for s in result.scenarios if s.name == u.tornado_scenario), 0.0)
-    labels = [label(b.assumption) if label else b.assumption.replace("_", " ") for b in bars]
-    symbol = SYMBOLS.get(result.currency, "")
-    fig = go.Figure()
-    fig.add_bar(
-        y=labels,
-        x=[b.savings_at_low - base for b in bars],
-        base=base,
-        orientation="h",
-        name="at low",
-        marker_color="#56B4E9",
-        customdata=[[b.low, b.savings_at_low] for b in bars],
-        hovertemplate=f"low %{{customdata[0]:g}}: saves {symbol}%{{customdata[1]:,.2f}}<extra></extra>",
-    )
-    fig.add_bar(
-        y=labels,
-        x=[b.savings_at_high - base for b in bars],
-        base=base,
-        orientation="h",
-        name="at high",
-        marker_color="#D55E00",
-        customdata=[[b.high, b.savings_at_high] for b in bars],
-        hovertemplate=f"high %{{customdata[0]:g}}: saves {symbol}%{{customdata[1]:,.2f}}<extra></extra>",
-    )
-    fig.add_vline(x=base, line_dash="dot", line_color="#555555")
-    fig.update_layout(
-        barmode="overlay",
-        height=max(240, 34 * len(bars) + 80),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.18},
-        xaxis={
-            "title": f"Savings vs the baseline over {result.horizon_months} months ({result.currency})",
-            "tickprefix": symbol,
-            "tickformat": ",.0f",
-        },
-    )
+def tornado(result: EstimateResult, top: int = 10, label: Callable[[str], str] = human_label) -> go.Figure:
+    """The report's tornado: savings vs the baseline with each assumption at its low and at its high end."""
+    fig = shared.tornado(result, top, name_of=label)
+    assert fig is not None, "the page draws the tornado only with an uncertainty result"
     return fig

@@ -9,17 +9,17 @@ and writes back through its on_change callback, because Streamlit drops a widget
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, get_args
 
 import streamlit as st
 from pydantic import BaseModel
 
-from analysis.dashboard.format import gib
 from analysis.dashboard.source import Snapshot
 from analysis.dashboard.state import EDITS, SELECTED, catalog, edits, presets, selected_names
 from analysis.model.assumptions import CATALOG_PARAMETERS, Assumptions, Range, Share, base, field_extra
+from analysis.render.format import size as gib
+from analysis.render.wording import assumption_value, human_label
 
 GROUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("Projection", ("horizon_months", "discount_rate_annual", "currency"), True),
@@ -66,49 +66,17 @@ GROUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("Hybrid proxy cache", ("proxy_hit_ratio", "proxy_cache_share", "proxied_consumer_share"), False),
 )
 
-LABELS = {
-    "horizon_months": "Horizon",
-    "discount_rate_annual": "Discount rate",
-    "layer_cache_hit_ratio": "Layer-cache hit ratio",
-    "private_subnet_share": "Pulls from private subnets",
-    "vpc_endpoint_share": "Private pulls via VPC endpoints",
-    "pull_growth_monthly": "Pull growth",
-    "other_internet_egress_gb_month": "Account's other internet egress",
-    "free_allowance": "Free transfer allowance",
-    "inter_region_charging": "Inter-region charging",
-    "storage_growth_factor": "Storage growth × measured",
-    "untagged_cleanup_share": "Untagged bytes removed by clean-up",
-    "cleanup_archives_never_pulled": "Clean-up archives never-pulled images",
-    "gc_backlog_share": "GC backlog",
-    "block_utilisation_target": "Block storage fill target",
-    "ops_hours_month": "Operations",
-    "hours_per_upgrade": "Effort per upgrade",
-    "labour_rate": "Labour rate",
-    "site_local_share": "Consumers at the Harbor site",
-    "cross_az_share": "Cross-AZ share (Harbor on AWS)",
-    "migration_days_base": "Migration, fixed effort",
-    "migration_days_per_100_repositories": "Migration effort per 100 repositories",
-    "dual_run_months": "Dual-run months",
-}
-
 
 def label(name: str) -> str:
-    """An assumption's name for people (the identifier stays in the hover text and the downloads)."""
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    """An assumption's name for people, from the report's one table (the identifier stays in the hover text and
+    the downloads)."""
+    return human_label(name)
 
 
-def value_text(value: object, unit: str) -> str:
-    """An assumption's value as the report writes it: fractions in per cent, numbers with separators, "—" for
-    none (a catalog value applies)."""
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    try:
-        number = float(str(value))
-    except ValueError:
-        return str(value)
-    if _is_percent(unit):
-        return f"{number * 100:,.4g} %"
-    return f"{number:,.6g}"
+def value_text(value: object, unit: str = "") -> str:
+    """An assumption's value as the report writes it (`unit` is the caller's; the report writes fractions as
+    fractions, with the unit beside them)."""
+    return assumption_value(value)
 
 
 SHARES = ("other_region", "internet", "other_cloud")  # same_region is what is left

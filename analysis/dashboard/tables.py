@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from analysis.dashboard.format import break_even, money
 from analysis.model.result import EstimateResult
-from analysis.render.text import pct
+from analysis.render.format import break_even, break_even_spread, pct
+from analysis.render.format import money_short as money
 
 _MONEY = {"USD": "dollar", "EUR": "euro"}
 
@@ -50,7 +50,7 @@ def summary_frame(result: EstimateResult) -> pd.DataFrame:
                 "One-time": money(sum(o.amount for o in s.one_time), ccy),
                 f"{h}-month TCO": money(s.horizon_tco, ccy),
                 "Saves vs baseline": "—" if is_base else money(s.savings_vs_baseline, ccy),
-                "Break-even": break_even(s.break_even_month, baseline=is_base),
+                "Break-even": break_even(s, result.baseline),
                 "NPV": money(s.npv, ccy),
             }
         )
@@ -68,7 +68,7 @@ def summary(result: EstimateResult, key: str = "table-summary") -> None:
 
 
 def uncertainty_frame(result: EstimateResult) -> pd.DataFrame:
-    """Percentiles per scenario, as the report's uncertainty table."""
+    """Percentiles per scenario, as the report's uncertainty table (its break-even words included)."""
     u = result.uncertainty
     assert u is not None
     titles = {s.name: s.title for s in result.scenarios}
@@ -77,12 +77,6 @@ def uncertainty_frame(result: EstimateResult) -> pd.DataFrame:
     for s in u.scenarios:
         be = s.break_even
         is_base = s.p_beats_baseline is None
-        if is_base:
-            payback = "baseline"
-        elif be["p50"] is None:
-            payback = "never within horizon"
-        else:
-            payback = f"{be['p10']:.0f} · {be['p50']:.0f} · {be['p90']:.0f}"
         rows.append(
             {
                 "Scenario": titles.get(s.name, s.name) + (" (baseline)" if is_base else ""),
@@ -90,7 +84,8 @@ def uncertainty_frame(result: EstimateResult) -> pd.DataFrame:
                 "P50": money(s.horizon_tco["p50"], ccy),
                 "P90": money(s.horizon_tco["p90"], ccy),
                 "P(beats ECR)": "—" if s.p_beats_baseline is None else pct(s.p_beats_baseline),
-                "Break-even month P10 · P50 · P90": payback,
+                # the report's words: no percentiles from the few draws that break even
+                "Break-even month": break_even_spread(s, u.draws),
                 "Never breaks even": "—" if be["never"] is None else pct(be["never"]),
             }
         )

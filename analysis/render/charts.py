@@ -1,14 +1,21 @@
-"""The report's charts as plotly figures, built from the result object only (no cost is computed here).
+"""The charts as plotly figures, built from the result object only (no cost is computed here): the report's,
+and the colours, the cumulative lines, the fan and the tornado the dashboard draws too
+(analysis/dashboard/charts.py adds its own views on top of these).
 
 The same figures become interactive divs in the HTML report and SVG (via kaleido) in the PDF. Text that
 comes from users (scenario titles, repository names) is HTML-escaped: plotly reads a small HTML subset in
 labels, including links.
+
+A scenario's colour follows from its name alone, from a fixed palette: the same in every chart, every run
+and every output (not from its place in the list, which changes with the selection).
 """
 
 from __future__ import annotations
 
 import html
 import textwrap
+import zlib
+from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -41,7 +48,10 @@ _AXIS = {
 TEMPLATE = go.layout.Template(
     layout={"paper_bgcolor": "white", "plot_bgcolor": "white", "xaxis": _AXIS, "yaxis": _AXIS, "hovermode": "closest"}
 )
-SCENARIO_COLOURS = ["#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999"]
+SCENARIO_COLOURS = ("#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999")
+# The presets (data/scenarios/), in the order that gives each its colour; other names share the last two,
+# picked by a checksum of the name (Python's hash() changes from run to run).
+PRESETS = ("ecr", "ecr-cleanup", "harbor-aws", "harbor-eu-cloud", "harbor-onprem", "hybrid-proxy")
 
 
 def label(text: str, width: int = 0) -> str:
@@ -58,8 +68,20 @@ def group_colour(group: str) -> str:
     return GROUPS.get(group, ("", "#7f7f7f"))[1]
 
 
+def scenario_colour(name: str) -> str:
+    if name in PRESETS:
+        return SCENARIO_COLOURS[PRESETS.index(name)]
+    spare = SCENARIO_COLOURS[len(PRESETS) :]
+    return spare[zlib.crc32(name.encode()) % len(spare)]
+
+
 def scenario_colours(result: EstimateResult) -> dict[str, str]:
-    return {s.name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, s in enumerate(result.scenarios)}
+    return {s.name: scenario_colour(s.name) for s in result.scenarios}
+
+
+def translucent(hex_colour: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _layout(fig: go.Figure, result: EstimateResult, height: int, **kw: object) -> go.Figure:
@@ -156,6 +178,7 @@ def cumulative_tco(result: EstimateResult) -> go.Figure:
             y=s.cumulative,
             mode="lines",
             name=label(s.title + suffix, 48),
+            legendgroup=s.name,
             line={"color": colours[s.name], "width": 3 if is_base else 2, "dash": "dash" if is_base else "solid"},
             hovertemplate="month %{x}: " + result.currency + " %{y:,.2f}<extra>" + label(s.title, 30) + "</extra>",
         )
@@ -183,20 +206,21 @@ def cumulative_tco(result: EstimateResult) -> go.Figure:
     return fig
 
 
-def cumulative_fan(result: EstimateResult) -> go.Figure | None:
-    """P10–P90 band and P50 of the cumulative cost: the baseline and the scenario the tornado is about."""
+def cumulative_fan(result: EstimateResult, names: Sequence[str] | None = None) -> go.Figure | None:
+    """P10–P90 band and P50 of the cumulative cost of `names`; by default the baseline, the scenario the
+    tornado is about and the recommended one (more overlapping bands cannot be told apart)."""
     u = getattr(result, "uncertainty", None)
     if u is None:
         return None
     colours = scenario_colours(result)
     titles = {s.name: s.title for s in result.scenarios}
-    shown = list(dict.fromkeys([result.baseline, u.tornado_scenario, result.recommendation.scenario]))
+    shown = list(names or dict.fromkeys([result.baseline, u.tornado_scenario, result.recommendation.scenario]))
     months = list(range(1, result.horizon_months + 1))
     fig = go.Figure()
     for su in u.scenarios:
         if su.name not in shown:
             continue
-        colour = colours.get(su.name, "#555555")
+        colour = colours.get(su.name) or scenario_colour(su.name)
         name = label(titles.get(su.name, su.name), 44)
         fig.add_scatter(
             x=months, y=su.cumulative.p90, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
@@ -207,8 +231,8 @@ def cumulative_fan(result: EstimateResult) -> go.Figure | None:
             mode="lines",
             line={"width": 0},
             fill="tonexty",
-            fillcolor=_translucent(colour),
-            name=name + " P10–P90",
+            fillcolor=translucent(colour),
+            name=name + " (P10–P90)",
             hoverinfo="skip",
         )
         fig.add_scatter(
@@ -216,7 +240,7 @@ def cumulative_fan(result: EstimateResult) -> go.Figure | None:
             y=su.cumulative.p50,
             mode="lines",
             line={"color": colour, "width": 2},
-            name=name + " P50",
+            name=name + " (P50)",
             hovertemplate="month %{x}: P50 " + result.currency + " %{y:,.2f}<extra></extra>",
         )
     _layout(fig, result, 340, legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})
@@ -225,15 +249,16 @@ def cumulative_fan(result: EstimateResult) -> go.Figure | None:
     return fig
 
 
-def tornado(result: EstimateResult, top: int = 10) -> go.Figure | None:
-    """How far the savings vs the baseline move with each assumption at its low and its high end."""
+def tornado(result: EstimateResult, top: int = 10, name_of: Callable[[str], str] = human_label) -> go.Figure | None:
+    """How far the savings vs the baseline move with each assumption at its low and its high end; `name_of`
+    names an assumption (the one table of labels in analysis/render/wording.py)."""
     u = getattr(result, "uncertainty", None)
     if u is None or not u.tornado:
         return None
     bars = list(reversed(u.tornado[:top]))
     target = next((s for s in result.scenarios if s.name == u.tornado_scenario), None)
     centre = target.savings_vs_baseline if target is not None else 0.0
-    names = [label(f"{human_label(b.assumption)} ({number(b.low)} → {number(b.high)})", 40) for b in bars]
+    names = [label(f"{name_of(b.assumption)} ({number(b.low)} → {number(b.high)})", 40) for b in bars]
     fig = go.Figure()
     for end, colour in (("low", "#56B4E9"), ("high", "#D55E00")):
         values = [getattr(b, f"savings_at_{end}") for b in bars]
@@ -255,11 +280,6 @@ def tornado(result: EstimateResult, top: int = 10) -> go.Figure | None:
     fig.update_xaxes(title_text=f"savings vs the baseline over {result.horizon_months} months, {result.currency}")
     fig.update_xaxes(tickformat=",.0f", zeroline=True, zerolinecolor="#888")
     return fig
-
-
-def _translucent(hex_colour: str, alpha: float = 0.18) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def figures(result: EstimateResult) -> dict[str, go.Figure]:

@@ -12,7 +12,6 @@ shares for a caption). The portability findings and the migration plan appear wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,8 +21,9 @@ from markupsafe import Markup
 from analysis import __version__
 from analysis.model.result import AssumptionRow, EstimateResult, PriceCitation, ScenarioResult, ScenarioUncertainty
 from analysis.render.catalog_facts import CatalogFacts, catalog_facts
+from analysis.render.format import break_even, break_even_spread, count, days, gib, money, pct, when
 from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
-from analysis.render.text import GIB, estate_line, money
+from analysis.render.text import estate_line
 from analysis.render.wording import (
     GRADES,
     SHORT_GRADES,
@@ -65,6 +65,7 @@ def _env() -> Environment:
         count=count,
         when=when,
         be=break_even,
+        be_spread=break_even_spread,  # `s | be_spread(u.draws)`: the CLI's words, no percentiles from a few draws
         days=days,
         size=human_bytes,
         about=about,
@@ -75,33 +76,6 @@ def _env() -> Environment:
         short_url=short_url,
     )
     return env
-
-
-def gib(n: float, digits: int = 1) -> str:
-    return f"{n / GIB:,.{digits}f}"
-
-
-def pct(x: float) -> str:
-    return f"{x:.0%}"
-
-
-def count(x: float) -> str:
-    return f"{x:,.0f}"
-
-
-def when(t: datetime | None) -> str:
-    return f"{t:%Y-%m-%d %H:%M} UTC" if t else "—"
-
-
-def break_even(s: ScenarioResult, baseline: str) -> str:
-    if s.name == baseline:
-        return "baseline"
-    return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
-
-
-def days(x: float) -> str:
-    """Engineer-days as the plan gives them (two decimals at most, no trailing zeros)."""
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False) -> list[Section]:

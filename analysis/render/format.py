@@ -1,5 +1,6 @@
 """The formatters every output shares: money to the cent, shares, engineer-days, break-even months and their
-percentiles. A number reads the same in the table, the Markdown, the CSV's labels, the HTML and the PDF.
+percentiles. A number reads the same in the table, the Markdown, the CSV's labels, the HTML, the PDF and the
+dashboard (which re-exports its few screen formats from here: analysis/dashboard/format.py).
 
 Money is rounded here and only here; the result keeps full precision.
 """
@@ -11,6 +12,9 @@ from datetime import datetime
 from analysis.model.result import ScenarioResult, ScenarioUncertainty
 
 GIB = float(2**30)
+TIB = float(2**40)
+# On a screen, money carries its symbol (a metric has no column header to name the currency).
+SYMBOLS = {"USD": "$", "EUR": "€"}
 # Percentiles of the break-even month need draws that break even: below this many, the months are withheld
 # and the count is said instead (P10 of 2 draws is one of the two, not a tenth of anything).
 MIN_BREAK_EVEN_DRAWS = 100
@@ -19,6 +23,13 @@ MIN_BREAK_EVEN_DRAWS = 100
 def money(value: float, currency: str = "") -> str:
     text = f"{value:,.2f}"
     return f"{currency} {text}" if currency else text
+
+
+def money_short(value: float, currency: str, *, cents: bool = False) -> str:
+    """The dashboard's money: `$12,345` (or `$12,345.67` with cents); negative amounts as `−$1,234` (U+2212)."""
+    symbol = SYMBOLS.get(currency, currency + " ")
+    text = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
+    return f"{'−' if value < 0 else ''}{symbol}{text}"
 
 
 def pct(share: float) -> str:
@@ -37,6 +48,13 @@ def gib(n: float, digits: int = 1) -> str:
     return f"{n / GIB:,.{digits}f}"
 
 
+def size(n: float) -> str:
+    """Bytes with their unit: GiB, or TiB from 10 TiB up (10,240.0 GiB still reads; 10,240,000.0 does not)."""
+    if n >= 10 * TIB:
+        return f"{n / TIB:,.1f} TiB"
+    return f"{gib(n)} GiB"
+
+
 def count(x: float) -> str:
     return f"{x:,.0f}"
 
@@ -46,9 +64,13 @@ def when(t: datetime | None) -> str:
 
 
 def break_even(s: ScenarioResult, baseline: str) -> str:
-    if s.name == baseline:
+    return break_even_month(s.break_even_month, baseline=s.name == baseline)
+
+
+def break_even_month(month: int | None, *, baseline: bool = False) -> str:
+    if baseline:
         return "baseline"
-    return f"month {s.break_even_month}" if s.break_even_month else "not within horizon"
+    return f"month {month}" if month else "not within horizon"
 
 
 def break_even_draws(s: ScenarioUncertainty, draws: int) -> int:

@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
-from analysis.render.format import GIB, break_even_spread, days, money, pct
 from analysis.render.format import break_even as _break_even
+from analysis.render.format import break_even_spread, count, days, gib, money, pct
 from analysis.render.inputs import Result
+from analysis.render.wording import quantity_text
 
-__all__ = ["GIB", "TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
+__all__ = ["TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
 
 TEXT_FORMATS = ("table", "json", "csv", "markdown")
 
@@ -63,14 +64,14 @@ def estate_line(result: EstimateResult) -> str:
     p = result.profile
     if p.source == "usage file":
         return (
-            f"Usage file: {', '.join(p.regions)}; ECR storage {p.ecr_billable_bytes / GIB:,.0f} GiB, unique "
-            f"{p.global_unique_bytes / GIB:,.0f} GiB, growth {p.growth_bytes_per_month / GIB:,.1f} GiB/month"
+            f"Usage file: {', '.join(p.regions)}; ECR storage {gib(p.ecr_billable_bytes, 0)} GiB, unique "
+            f"{gib(p.global_unique_bytes, 0)} GiB, growth {gib(p.growth_bytes_per_month)} GiB/month"
         )
     return (
         f"Estate: {p.repositories:,} repositories, {p.images:,} images in {p.accounts} account(s) × "
-        f"{len(p.regions)} region(s). Storage: naive Σ imageSizeInBytes {p.naive_bytes / GIB:,.0f} GiB · "
-        f"ECR-billable {p.ecr_billable_bytes / GIB:,.0f} GiB · globally unique {p.global_unique_bytes / GIB:,.0f} GiB; "
-        f"growth {p.growth_bytes_per_month / GIB:,.1f} GiB/month; {p.pulls_per_month:,.0f} pulls/month"
+        f"{len(p.regions)} region(s). Storage: naive Σ imageSizeInBytes {gib(p.naive_bytes, 0)} GiB · "
+        f"ECR-billable {gib(p.ecr_billable_bytes, 0)} GiB · globally unique {gib(p.global_unique_bytes, 0)} GiB; "
+        f"growth {gib(p.growth_bytes_per_month)} GiB/month; {count(p.pulls_per_month)} pulls/month"
     )
 
 
@@ -197,11 +198,11 @@ def _explain_rows(s: ScenarioResult) -> list[list[str]]:
         price = "; ".join(
             f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}, {p.as_of}){_approx(p)}" for p in c.prices
         )
-        qty = f"{c.quantity_month1:,.2f} {c.unit}" if c.quantity_month1 is not None else ""
+        qty = quantity_text(c.quantity_month1, c.unit) if c.quantity_month1 is not None else ""
         rows.append([c.component, qty, price, money(c.cost_month1), money(c.total), c.note])
     for o in s.one_time:
         price = "; ".join(f"{p.price_text} {p.currency}/{p.unit} ({p.id} @ {p.location}){_approx(p)}" for p in o.prices)
-        qty = f"{o.quantity:,.2f} {o.unit}" if o.quantity is not None else ""
+        qty = quantity_text(o.quantity, o.unit) if o.quantity is not None else ""
         rows.append([f"one-time: {o.component}", qty, price, money(o.amount), money(o.amount), o.note])
     return rows
 

@@ -72,6 +72,13 @@ def value_text(base: str) -> str:
     return base.replace("_", " ") if re.fullmatch(r"[a-z0-9_]+", base) else base
 
 
+def assumption_value(value: object) -> str:
+    """A table cell's assumption value (a number, a string, or none: "—", a catalog value applies)."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return value_text(str(value))
+
+
 def about(value: float, currency: str = "") -> str:
     """Money rounded to what a decision needs: two significant figures below 10,000, three above
     (4,068.08 → 4,100; 52,922.92 → 52,900; −182,465.89 → −182,000)."""

@@ -175,7 +175,7 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
     fan = json.loads(at.get("plotly_chart")[0].proto.spec)
     # two scenarios at a time (six overlapping bands cannot be told apart): ECR and the tornado's scenario first
     assert len(fan["data"]) == 3 * 2  # band top, band bottom, median per scenario
-    medians = [t["name"] for t in fan["data"] if t.get("name")]
+    medians = [t["name"] for t in fan["data"] if t.get("name", "").endswith("(P50)")]
     assert medians == [f"{want.scenario(n).title} (P50)" for n in ("ecr", want.uncertainty.tornado_scenario)]
     # more layer-cache hits (the range's most likely value moves up): less egress, a lower median for ECR
     at.session_state[state.EDITS] = {"layer_cache_hit_ratio": 0.8}
