@@ -11,6 +11,7 @@ shares for a caption). The portability findings and the migration plan appear wh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,8 @@ def _env() -> Environment:
         quantity=quantity_text,
         short_approximation=approximation_short,
         short_url=short_url,
+        counted=counted,
+        breakable=breakable,
     )
     return env
 
@@ -87,6 +90,17 @@ def pct(x: float) -> str:
 
 def count(x: float) -> str:
     return f"{x:,.0f}"
+
+
+def counted(n: int, noun: str) -> str:
+    """1 finding, 18 findings: a reader stumbles on "finding(s)". Nouns here take a plain -s."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def breakable(identifier: str) -> Markup:
+    """An identifier that may wrap after "_", "." or "-" in a narrow column, never inside a word."""
+    escaped = str(Markup.escape(identifier))
+    return Markup(re.sub(r"([_.\-])", r"\1<wbr>", escaped))
 
 
 def when(t: datetime | None) -> str:
@@ -329,7 +343,8 @@ def _assumptions(r: EstimateResult, facts: CatalogFacts, effort: EffortView | No
                 identifier=a.name,
                 value=value,
                 range=rng,
-                unit=a.unit,
+                # "catalog candidate" reads as a unit of measure; it is a pick among the catalog's options
+                unit="choice (catalog)" if a.unit == "catalog candidate" else a.unit,
                 source=code_spans(a.source),
                 description=code_spans(a.description),
             )
