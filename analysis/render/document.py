@@ -75,6 +75,7 @@ def _env() -> Environment:
         short_approximation=approximation_short,
         short_url=short_url,
         counted=counted,
+        cited=cited,
         breakable=breakable,
     )
     return env
@@ -101,6 +102,17 @@ def breakable(identifier: str) -> Markup:
     """An identifier that may wrap after "_", "." or "-" in a narrow column, never inside a word."""
     escaped = str(Markup.escape(identifier))
     return Markup(re.sub(r"([_.\-])", r"\1<wbr>", escaped))
+
+
+def cited(prices: list[PriceCitation]) -> list[tuple[PriceCitation, list[str]]]:
+    """A component's prices with one line per distinct price: "0.1 USD/GB-month (ecr.storage.standard @
+    eu-central-1, eu-west-1, us-east-1)" rather than the same line once per region."""
+    out: dict[tuple[str, str, str, str, str], tuple[PriceCitation, list[str]]] = {}
+    for p in prices:
+        _, where = out.setdefault((p.id, p.price_text, p.currency, p.unit, p.approximation), (p, []))
+        if p.location not in where:
+            where.append(p.location)
+    return list(out.values())
 
 
 def when(t: datetime | None) -> str:

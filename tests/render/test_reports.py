@@ -331,3 +331,20 @@ def test_counts_read_as_words(reports: Path):
     # (the cover's estate line, render/text.py: estate_line, shared with the CLI and its golden files, still says
     # "account(s) × region(s)")
     assert not re.search(r"\b(finding|wave|project|note|run|part)\(s\)", text)
+
+
+def test_a_price_the_same_in_several_regions_is_cited_once():
+    """Scenario details listed "0.1 USD/GB-month (ecr.storage.standard @ …)" once per region, three identical lines
+    per component: one line names the regions; a different price keeps its own line."""
+    from analysis.model.result import PriceCitation
+    from analysis.render.document import cited
+
+    def price(location: str, text: str = "0.1") -> PriceCitation:
+        return PriceCitation(
+            id="ecr.storage.standard", location=location, unit="GB-month", currency="USD", price_text=text,
+            source="https://example.org", as_of="2025-06-05",
+        )  # fmt: skip
+
+    got = cited([price("eu-west-1"), price("us-east-1"), price("ap-south-1", "0.11"), price("us-east-1")])
+    lines = [(p.price_text, where) for p, where in got]
+    assert lines == [("0.1", ["eu-west-1", "us-east-1"]), ("0.11", ["ap-south-1"])]
