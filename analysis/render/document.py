@@ -11,6 +11,7 @@ shares for a caption). The portability findings and the migration plan appear wh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -74,8 +75,33 @@ def _env() -> Environment:
         quantity=quantity_text,
         short_approximation=approximation_short,
         short_url=short_url,
+        counted=counted,
+        cited=cited,
+        breakable=breakable,
     )
     return env
+
+
+def counted(n: int, noun: str) -> str:
+    """1 finding, 18 findings: a reader stumbles on "finding(s)". Nouns here take a plain -s."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def breakable(identifier: str) -> Markup:
+    """An identifier that may wrap after "_", "." or "-" in a narrow column, never inside a word."""
+    escaped = str(Markup.escape(identifier))
+    return Markup(re.sub(r"([_.\-])", r"\1<wbr>", escaped))
+
+
+def cited(prices: list[PriceCitation]) -> list[tuple[PriceCitation, list[str]]]:
+    """A component's prices with one line per distinct price: "0.1 USD/GB-month (ecr.storage.standard @
+    eu-central-1, eu-west-1, us-east-1)" rather than the same line once per region."""
+    out: dict[tuple[str, str, str, str, str], tuple[PriceCitation, list[str]]] = {}
+    for p in prices:
+        _, where = out.setdefault((p.id, p.price_text, p.currency, p.unit, p.approximation), (p, []))
+        if p.location not in where:
+            where.append(p.location)
+    return list(out.values())
 
 
 def _sections(result: EstimateResult, has_quality: bool, has_plan: bool = False) -> list[Section]:
@@ -303,7 +329,8 @@ def _assumptions(r: EstimateResult, facts: CatalogFacts, effort: EffortView | No
                 identifier=a.name,
                 value=value,
                 range=rng,
-                unit=a.unit,
+                # "catalog candidate" reads as a unit of measure; it is a pick among the catalog's options
+                unit="choice (catalog)" if a.unit == "catalog candidate" else a.unit,
                 source=code_spans(a.source),
                 description=code_spans(a.description),
             )

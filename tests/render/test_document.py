@@ -149,3 +149,20 @@ def test_the_pdf_page_is_set_for_the_paper_asked_for(result: Result, paper: str,
     html = render_document(result, "pdf", _charts(result), paper=paper)
     assert f"@page {{ size: {size}; }}" in html
     assert '<div class="chart-cumulative_tco"></div>' in html  # the charts given are placed as they are
+
+
+def test_a_price_the_same_in_several_regions_is_cited_once():
+    """Scenario details listed "0.1 USD/GB-month (ecr.storage.standard @ …)" once per region, three identical lines
+    per component: one line names the regions; a different price keeps its own line."""
+    from analysis.model.result import PriceCitation
+    from analysis.render.document import cited
+
+    def price(location: str, text: str = "0.1") -> PriceCitation:
+        return PriceCitation(
+            id="ecr.storage.standard", location=location, unit="GB-month", currency="USD", price_text=text,
+            source="https://example.org", as_of="2025-06-05",
+        )  # fmt: skip
+
+    got = cited([price("eu-west-1"), price("us-east-1"), price("ap-south-1", "0.11"), price("us-east-1")])
+    lines = [(p.price_text, where) for p, where in got]
+    assert lines == [("0.1", ["eu-west-1", "us-east-1"]), ("0.11", ["ap-south-1"])]

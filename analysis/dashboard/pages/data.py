@@ -10,14 +10,16 @@ import streamlit as st
 from analysis.dashboard import controls, state, tables
 from analysis.dashboard.format import GIB
 
+_UNITS = {"catalog candidate": "choice (catalog)"}
+
 snap = state.require_snapshot()
 result = state.current_result(snap)
 
 st.title("Data")
 st.caption(
     f"Warehouse **{snap.path}**, read at {snap.loaded_at:%Y-%m-%d %H:%M:%S} UTC (read-only; re-checked every "
-    f"{state.RECHECK_SECONDS:.0f} s, re-read when a run finishes). Current snapshot from run(s) "
-    f"{', '.join(map(str, snap.run_ids))}."
+    f"{state.RECHECK_SECONDS:.0f} s, re-read when a run finishes). Current snapshot from "
+    f"{'run' if len(snap.run_ids) == 1 else 'runs'} {', '.join(map(str, snap.run_ids))}."
 )
 
 st.subheader("Runs")
@@ -49,7 +51,8 @@ if not runs.empty:
 st.subheader("Collection errors")
 with_errors = [r for r, df in snap.errors.items() if not df.empty]
 if not with_errors:
-    st.success(f"No errors recorded in the last {len(snap.errors)} run(s).", icon=":material/check_circle:")
+    runs_read = f"{len(snap.errors)} {'run' if len(snap.errors) == 1 else 'runs'}"
+    st.success(f"No errors recorded in the last {runs_read}.", icon=":material/check_circle:")
 else:
     if state.owned("data.run") not in with_errors:
         st.session_state["regcost.data.run"] = with_errors[0]
@@ -121,19 +124,26 @@ if snap.registries:
         "blob table (/statistics or the exporter), deleted blobs included until garbage collection. naive: Σ artifact "
         "sizes. Empty: not reported (physical needs a system administrator or `--metrics-url`)."
     )
-    for r in snap.registries:
-        for line in r["explanation"]:
-            st.markdown(f"- `{r['registry']}`: {line}")
+    for r in snap.registries:  # the registry named once, as the report does, not at the head of every line
+        if r["explanation"]:
+            lines = "\n".join(f"- {line}" for line in r["explanation"])
+            st.markdown(f"`{r['registry']}`: why its numbers differ\n\n{lines}")
 
 st.subheader("Assumptions in force")
 st.caption('The presets, with any change made on the Scenarios page; scenario "all": shared by every scenario.')
 assumptions = pd.DataFrame([a.model_dump() for a in result.assumptions])
-assumptions["scenario"] = assumptions["scenario"].map(lambda n: "all" if n == "*" else n)
+titles = {s.name: s.title for s in result.scenarios}
+assumptions["scenario"] = assumptions["scenario"].map(lambda n: "all" if n == "*" else titles.get(n, n))
 assumptions["label"] = assumptions["name"].map(lambda n: controls.label(n.rsplit(".", 1)[-1]))
 for col in ("base", "low", "high"):
     assumptions[col] = [
         controls.value_text(v, unit) for v, unit in zip(assumptions[col], assumptions["unit"], strict=True)
     ]
+# The values now read in per cent: a unit of "fraction" beside "84.7 %" would contradict them (as in the report,
+# a pick among the catalog's options is a choice, not a unit of measure).
+assumptions["unit"] = assumptions["unit"].map(
+    lambda u: "%" + u.removeprefix("fraction") if u.startswith("fraction") else _UNITS.get(u, u)
+)
 tables.grid(
     assumptions,
     {
@@ -152,9 +162,9 @@ tables.grid(
 
 st.subheader("Price catalog")
 st.caption(
-    f"Prices used by this estimate date from {result.catalog_as_of.get('oldest', '?')} to "
-    f"{result.catalog_as_of.get('newest', '?')}. Every price carries its unit, currency, source and date "
-    "(`regcost pricing show`)."
+    "The whole catalog, every location (`regcost pricing show`); each price carries its unit, currency, source "
+    f"and date. The prices this estimate used date from {result.catalog_as_of.get('oldest', '?')} to "
+    f"{result.catalog_as_of.get('newest', '?')}; the report lists them, graded by source."
 )
 prices = pd.DataFrame(state.catalog().as_rows())
 prices["origin"] = prices["origin"].map(lambda o: o.rsplit("/", 1)[-1] if o else "")

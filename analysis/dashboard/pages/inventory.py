@@ -13,9 +13,13 @@ assert snap.profile is not None
 repos = snap.profile.repositories
 
 st.title("Inventory")
+# "Stored" here and "ECR-billable" on the Overview differ wherever blob mounting is on: say so where both are read.
+p = snap.profile_summary
+billable = f" (the Overview's ECR-billable total: {gib(p.ecr_billable_bytes)})" if p is not None else ""
 st.caption(
-    "Current snapshot of every (account, region). Storage is ECR-billable bytes: unique blobs per repository "
-    "(GiB = 2^30 bytes), not the naive Σ imageSizeInBytes, which counts shared layers in every image."
+    "Current snapshot of every (account, region). Storage here is unique blobs per repository, summed "
+    f"(GiB = 2^30 bytes): what ECR bills without blob mounting. Where a registry mounts blobs, ECR bills less"
+    f"{billable}. The naive Σ imageSizeInBytes counts shared layers in every image; no registry bills it."
 )
 
 f = st.columns([1, 1, 2])

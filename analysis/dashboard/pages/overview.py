@@ -8,14 +8,21 @@ from analysis.dashboard import charts, state, tables
 from analysis.dashboard.format import gib, money
 from analysis.units import human_bytes
 
+
+def _counted(n: int, noun: str) -> str:
+    """1 account, 3 accounts: a reader stumbles on "account(s)"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 snap = state.require_snapshot()
 p = snap.profile_summary  # what the estimate reports as its profile; drawn before the estimate is ready
 assert p is not None
 
 st.title("Overview")
 st.caption(
-    f"{p.repositories:,} repositories · {p.images:,} images · {p.accounts} account(s) × {len(p.regions)} region(s) "
-    f"({', '.join(p.regions)}) · warehouse {snap.path}, run(s) {', '.join(map(str, snap.run_ids))}"
+    f"{p.repositories:,} repositories · {p.images:,} images · {_counted(p.accounts, 'account')} × "
+    f"{_counted(len(p.regions), 'region')} ({', '.join(p.regions)}) · warehouse {snap.path}, "
+    f"{'run' if len(snap.run_ids) == 1 else 'runs'} {', '.join(map(str, snap.run_ids))}"
 )
 
 cols = st.columns(4)
@@ -65,8 +72,17 @@ box(f"**{rec.headline}**\n\n{rec.reason}.", icon=":material/recommend:")
 changed = len(state.edits())
 st.caption(
     f"Over {result.horizon_months} months in {ccy}, "
-    + (f"with {changed} assumption(s) changed on the Scenarios page." if changed else "with the preset assumptions.")
+    + (
+        f"with {_counted(changed, 'assumption')} changed on the Scenarios page."
+        if changed
+        else "with the preset assumptions."
+    )
     + " Move them on the Scenarios page; every page and download follows."
+    # The demo prints this dashboard next to a report built with --scan: its self-hosted totals are higher, and a
+    # reader comparing the two must be told why before they distrust both.
+    + " The migration effort here scans no deployment files: a report built with `regcost report --scan PATH` "
+    "(the demo's is) also prices rewriting the image references it finds, so its self-hosted totals are higher "
+    "(see the Portability page)."
 )
 
 st.subheader(f"{result.horizon_months}-month cost of each scenario")

@@ -57,7 +57,7 @@ for i, (slot, fallback) in enumerate((("fan.left", result.baseline), ("fan.right
         )
     )
 st.plotly_chart(charts.fan(result, pair), key="chart.fan", config={"displayModeBar": False})
-st.subheader(f"What moves the answer most — {titles.get(u.tornado_scenario, u.tornado_scenario)}")
+st.subheader(f"What moves the answer most: {titles.get(u.tornado_scenario, u.tornado_scenario)}")
 st.caption(
     f"Its savings vs ECR ({money(result.scenario(u.tornado_scenario).savings_vs_baseline, ccy)} in the base case, "
     "dotted line) with one assumption at its low or high end and every other at its base."
