@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,12 +18,14 @@ from analysis.cli.base import (
     _errors_for_people,
     _print_errors,
     _run_with_progress,
+    _say_error,
     collect_app,
     console,
     err,
 )
 
 if TYPE_CHECKING:
+    from analysis.collectors.athena import AthenaTarget
     from analysis.pipeline.ecr import RunSummary
 
 
@@ -107,6 +111,42 @@ def collect_ecr_cmd(
             raise typer.Exit(summary.exit_code)
 
 
+AthenaTableOption = Annotated[
+    str | None,
+    typer.Option(help="Have Athena aggregate this table (DATABASE.TABLE); only the aggregate is downloaded."),
+]
+WorkgroupOption = Annotated[str | None, typer.Option(help="The Athena workgroup that runs --athena-table's query.")]
+AthenaRegionOption = Annotated[str, typer.Option(help="The region of --athena-table and --workgroup.")]
+
+
+def athena_target(table: str | None, workgroup: str | None, region: str) -> AthenaTarget | None:
+    """--athena-table with --workgroup, checked; None without --athena-table."""
+    from analysis.collectors.athena import AthenaError, target
+
+    if table is None:
+        if workgroup is not None:
+            raise UsageError("--workgroup goes with --athena-table DATABASE.TABLE")
+        return None
+    if not workgroup:
+        raise UsageError("--athena-table needs --workgroup WORKGROUP (the one whose output location holds results)")
+    try:
+        return target(table, workgroup, region)
+    except AthenaError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextmanager
+def athena_errors() -> Iterator[None]:
+    """A failed or cancelled Athena query: its one line, exit 1 (the run is recorded failed, nothing loaded)."""
+    from analysis.collectors.athena import AthenaError
+
+    try:
+        yield
+    except AthenaError as exc:
+        _say_error(str(exc))
+        raise typer.Exit(1) from None
+
+
 @collect_app.command("costs")
 def collect_costs_cmd(
     cost_explorer: Annotated[
@@ -125,6 +165,9 @@ def collect_costs_cmd(
     by_account: Annotated[
         bool, typer.Option("--by-account", help="Also group Cost Explorer results by linked account.")
     ] = False,
+    athena_table: AthenaTableOption = None,
+    workgroup: WorkgroupOption = None,
+    athena_region: AthenaRegionOption = "us-east-1",
     endpoint_url: Annotated[
         str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
     ] = None,
@@ -133,16 +176,21 @@ def collect_costs_cmd(
 ) -> None:
     """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
     from analysis.collectors.aws import AwsSettings
-    from analysis.pipeline.costs import collect_cost_explorer, collect_cur
+    from analysis.pipeline.costs import collect_cost_explorer, collect_cur, collect_cur_athena
     from analysis.warehouse import Warehouse
 
     with _errors_for_people():
-        if cost_explorer == (cur is not None):
-            raise UsageError("pass either --cost-explorer or --cur PATH|s3://bucket/prefix")
+        if [cost_explorer, cur is not None, athena_table is not None].count(True) != 1:
+            raise UsageError(
+                "pass one of --cost-explorer, --cur PATH|s3://bucket/prefix or --athena-table DB.TABLE --workgroup W"
+            )
+        where = athena_target(athena_table, workgroup, athena_region)
         settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
-        with Warehouse(db) as wh:
+        with Warehouse(db) as wh, athena_errors():
             if cost_explorer:
                 summary = collect_cost_explorer(wh, settings, months=months, by_account=by_account)
+            elif where:
+                summary = collect_cur_athena(wh, settings, where)
             else:
                 summary = collect_cur(wh, settings, cur or "")
         if fmt == "json":

@@ -230,7 +230,7 @@ def ecr_products(cs: ColumnSet, available: frozenset[str]) -> tuple[str, ...]:
 
 
 def usage_line_types(cs: ColumnSet) -> tuple[str, ...]:
-    return ("Usage",) if cs is FOCUS else USAGE_LINE_TYPES
+    return ("Usage",) if cs.name == FOCUS.name else USAGE_LINE_TYPES  # by name: Athena's copy is renamed
 
 
 def scan(path: Path, *, memory_limit: str | None = None) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
