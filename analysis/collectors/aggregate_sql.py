@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
 import duckdb
 
 from analysis.collectors.costs import CODE_OF_REGION, REGION_CODES, USAGE_RULES
 
-if TYPE_CHECKING:
-    from analysis.collectors.cur import ColumnSet
+# A cur.ColumnSet (which column holds what); not imported, since cur imports this module.
+ColumnSet = Any
 
 # Trino functions the texts use that DuckDB spells differently. TRY_CAST keeps the local reader's behaviour
 # (an unreadable time is NULL, the line dropped); Trino's from_iso8601_timestamp reads the same ISO texts.

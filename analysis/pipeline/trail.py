@@ -116,11 +116,7 @@ def collect_trail(
             sources.append("trail-s3")
             files += n
         if request.athena:
-            # A failed or cancelled query raises: the run is failed and nothing of it is loaded.
-            if settings is None:
-                raise ct.TrailError("querying Athena needs AWS access: pass --profile")
-            say(f"querying {request.athena.table} in Athena workgroup {request.athena.workgroup}")
-            parts.append(_with_source(trail_aggregate(settings, request.athena, request.start, request.end), "athena"))
+            parts.append(_with_source(_read_athena(settings, request.athena, request, say), "athena"))
             sources.append(f"athena:{request.athena.table}")
         for region in request.lookup_regions:
             try:
@@ -164,6 +160,15 @@ def _read_s3(settings: AwsSettings, session: Any, request: TrailRequest, say: Sa
         copied = ct.download_trail(settings, session, region, request.s3_url, request.start, request.end, Path(tmp))
         say(f"{copied} log files copied from {request.s3_url}")
         return ct.read_trail_folder(Path(tmp), request.start, request.end, say)
+
+
+def _read_athena(settings: AwsSettings | None, where: AthenaTarget, request: TrailRequest, say: Say) -> pa.Table:
+    """AWS's CloudTrail table aggregated by Athena. A failed or cancelled query raises: the run is failed and
+    nothing of it is loaded."""
+    if settings is None:
+        raise ct.TrailError("querying Athena needs AWS access: pass --profile")
+    say(f"querying {where.table} in Athena workgroup {where.workgroup}")
+    return trail_aggregate(settings, where, request.start, request.end)
 
 
 def _lookup(
