@@ -192,14 +192,23 @@ TRAIL_COLUMNS = (
 )
 
 
-def trail_sql(table: str, start: date, end: date, events: tuple[str, ...]) -> str:
+def trail_sql(
+    table: str, start: date, end: date, events: tuple[str, ...], *, delivery_partition: str | None = None
+) -> str:
     """ECR pull events of [start, end) in `table`, counted per TRAIL_COLUMNS (day, repository, layer …).
 
     `table` has the columns of AWS's documented CloudTrail table for Athena (lower-case names, `useridentity` a
     struct, `requestparameters` JSON text). Failed calls (AccessDenied …) downloaded nothing and are left out; an
     event delivered twice (an organization trail and an account trail into the same folder) counts once.
+    `delivery_partition`: the table's `yyyy/MM/dd` delivery-day partition (AWS's partition-projection DDL calls
+    it `timestamp`), limited to the delivery days that can hold the window (cloudtrail.delivery_days) so Athena
+    reads only those folders; the local reader picks the same folders by path and passes None.
     """
     rp = "requestparameters"
+    within = ""
+    if delivery_partition:
+        first, last = quote_str(f"{start:%Y/%m/%d}"), quote_str(f"{end:%Y/%m/%d}")
+        within = f"\n              AND {ident(delivery_partition)} BETWEEN {first} AND {last}"
     return f"""
         SELECT day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
                principal_arn, principal_account_id, CAST(count(*) AS BIGINT) AS events
@@ -219,7 +228,7 @@ def trail_sql(table: str, start: date, end: date, events: tuple[str, ...]) -> st
             WHERE eventsource = 'ecr.amazonaws.com'
               AND eventname IN {_in(events)}
               AND errorcode IS NULL
-              AND json_extract_scalar({rp}, '$.repositoryName') IS NOT NULL
+              AND json_extract_scalar({rp}, '$.repositoryName') IS NOT NULL{within}
         ) pulls
         WHERE (copy = 1 OR eventid IS NULL)
           AND day >= DATE {quote_str(start.isoformat())} AND day < DATE {quote_str(end.isoformat())}

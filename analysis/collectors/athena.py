@@ -144,6 +144,7 @@ def _typed(value: str | None, kind: str) -> Any:
 
 # ---- the two aggregations --------------------------------------------------------------------------------
 def table_columns(settings: AwsSettings, session: Any, where: AthenaTarget) -> list[str]:
+    """The table's column names, partition keys last."""
     glue = settings.client(session, "glue", where.region)
     try:
         table = glue.get_table(DatabaseName=where.database, Name=where.name)["Table"]
@@ -184,12 +185,14 @@ def cur_aggregate(
 def trail_aggregate(settings: AwsSettings, where: AthenaTarget, start: date, end: date, **wait: Any) -> pa.Table:
     """Pull events of [start, end) in AWS's CloudTrail table, aggregated by Athena, as EVENT_SCHEMA rows."""
     session = settings.base_session()
-    columns = {c.lower() for c in table_columns(settings, session, where)}
+    spelled = {c.lower(): c for c in table_columns(settings, session, where)}
+    columns = set(spelled)
     needed = {"eventtime", "eventsource", "eventname", "awsregion", "useridentity", "requestparameters"}
     if not needed <= columns:
         missing = ", ".join(sorted(needed - columns))
         raise AthenaError(f"{where.table}: not AWS's CloudTrail table for Athena (lacks {missing})")
     client = settings.client(session, "athena", where.region)
-    sql = aggregate_sql.trail_sql(where.quoted, start, end, PULL_EVENTS)
+    # AWS's partition-projection table partitions by delivery day in a column named `timestamp` (yyyy/MM/dd).
+    sql = aggregate_sql.trail_sql(where.quoted, start, end, PULL_EVENTS, delivery_partition=spelled.get("timestamp"))
     names, rows = fetch_results(client, run_query(client, sql, where, **wait))
     return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=EVENT_SCHEMA)

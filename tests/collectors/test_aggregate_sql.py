@@ -127,3 +127,16 @@ def test_the_texts_use_nothing_only_duckdb_understands(duckdb_only):
         aggregate_sql.trail_sql("t", date(2026, 1, 1), date(2026, 2, 1), ct.PULL_EVENTS),
     ]
     assert not [t for t in texts if duckdb_only in t]
+
+
+def test_a_delivery_partitioned_table_gives_the_same_pulls_reading_only_the_windows_folders():
+    con = _duckdb()
+    cloudtrail_table(con, _records())
+    con.execute("ALTER TABLE cloudtrail_logs ADD COLUMN \"timestamp\" VARCHAR DEFAULT '2019/04/15'")
+    window = (date(2019, 4, 1), date(2019, 5, 1), ct.PULL_EVENTS)
+    plain = sorted(con.execute(aggregate_sql.trail_sql("cloudtrail_logs", *window)).fetchall())
+    partitioned = aggregate_sql.trail_sql("cloudtrail_logs", *window, delivery_partition="timestamp")
+    assert sorted(con.execute(partitioned).fetchall()) == plain and len(plain) == 2
+    # Delivered in a folder no window day can be in (2019/05/02): not read.
+    con.execute("UPDATE cloudtrail_logs SET \"timestamp\" = '2019/05/02'")
+    assert con.execute(partitioned).fetchall() == []

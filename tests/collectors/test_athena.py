@@ -229,3 +229,26 @@ def test_iam_policy_shows_the_one_write_only_when_asked():
         "Action": ["s3:PutObject"],
         "Resource": "arn:aws:s3:::athena-results/regcost/*",
     }
+
+
+class _Athena:
+    """A client whose query is QUEUED, RUNNING twice, then SUCCEEDED."""
+
+    def __init__(self) -> None:
+        self.states = ["QUEUED", "RUNNING", "RUNNING", "SUCCEEDED"]
+
+    def start_query_execution(self, **_kwargs):
+        return {"QueryExecutionId": "q-1"}
+
+    def get_query_execution(self, **_kwargs):
+        return {"QueryExecution": {"Status": {"State": self.states.pop(0)}}}
+
+
+def test_the_wait_for_a_query_grows_until_it_succeeds_or_times_out():
+    waits: list[float] = []
+    where = athena.target("billing.cur", "regcost", "us-east-1")
+    assert athena.run_query(_Athena(), "SELECT 1", where, sleep=waits.append, clock=lambda: 0.0) == "q-1"
+    assert waits == [0.25, 0.5, 1.0]  # doubled after each poll, from FIRST_WAIT
+    now = iter([0.0, 10.0, 20.0])
+    with pytest.raises(athena.AthenaError, match="still QUEUED after 5 s"):
+        athena.run_query(_Athena(), "SELECT 1", where, sleep=waits.append, clock=lambda: next(now), timeout=5.0)
