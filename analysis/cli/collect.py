@@ -9,6 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from analysis.cli.athena_options import (
+    AthenaRegionOption,
+    AthenaTableOption,
+    WorkgroupOption,
+    athena_errors,
+    athena_target,
+)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -19,13 +26,6 @@ from analysis.cli.base import (
     collect_app,
     console,
     err,
-)
-from analysis.cli.measure import (
-    AthenaRegionOption,
-    AthenaTableOption,
-    WorkgroupOption,
-    athena_errors,
-    athena_target,
 )
 
 if TYPE_CHECKING:

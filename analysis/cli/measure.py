@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from analysis.collectors.athena import AthenaTarget
-
+from analysis.cli.athena_options import (
+    AthenaRegionOption,
+    AthenaTableOption,
+    WorkgroupOption,
+    athena_errors,
+    athena_target,
+)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -21,7 +23,6 @@ from analysis.cli.base import (
     _errors_for_people,
     _gib,
     _print_errors,
-    _say_error,
     collect_app,
     console,
     err,
@@ -32,41 +33,6 @@ EndpointOption = Annotated[
     str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
 ]
 RegionOption = Annotated[list[str] | None, typer.Option("--region", help="Region to read (repeatable).")]
-# --athena-table for `collect trail` and `collect costs`: the table is aggregated where it lives (docs/athena.md).
-AthenaTableOption = Annotated[
-    str | None,
-    typer.Option(help="Have Athena aggregate this table (DATABASE.TABLE); only the aggregate is downloaded."),
-]
-WorkgroupOption = Annotated[str | None, typer.Option(help="The Athena workgroup that runs --athena-table's query.")]
-AthenaRegionOption = Annotated[str, typer.Option(help="The region of --athena-table and --workgroup.")]
-
-
-def athena_target(table: str | None, workgroup: str | None, region: str) -> AthenaTarget | None:
-    """--athena-table with --workgroup, checked; None without --athena-table."""
-    from analysis.collectors.athena import AthenaError, target
-
-    if table is None:
-        if workgroup is not None:
-            raise UsageError("--workgroup goes with --athena-table DATABASE.TABLE")
-        return None
-    if not workgroup:
-        raise UsageError("--athena-table needs --workgroup WORKGROUP (the one whose output location holds results)")
-    try:
-        return target(table, workgroup, region)
-    except AthenaError as exc:
-        raise UsageError(str(exc)) from None
-
-
-@contextmanager
-def athena_errors() -> Iterator[None]:
-    """A failed or cancelled Athena query: its one line, exit 1 (the run is recorded failed, nothing loaded)."""
-    from analysis.collectors.athena import AthenaError
-
-    try:
-        yield
-    except AthenaError as exc:
-        _say_error(str(exc))
-        raise typer.Exit(1) from None
 
 
 def _window(days: int, start: str | None, end: str | None) -> tuple[date, date]:
