@@ -170,7 +170,10 @@ def collect_costs_cmd(
                     "reused from the warehouse"
                 )
             for f in summary.files:
-                console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
+                if f["kind"] == "athena":
+                    console.print(f"aggregated {f['table']} in Athena as {f['format']}")
+                else:
+                    console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
             months_text = f"{summary.months[0]} … {summary.months[-1]}" if summary.months else "none"
             console.print(f"Run {summary.run_id}: {summary.status}; {summary.lines} cost lines, months {months_text}")
             _print_errors(summary.errors)

@@ -217,7 +217,7 @@ def collect_cur_athena(
         label, names, rows = athena.cur_aggregate(settings, where, **wait)
         if not rows:
             raise cur.NoEcrLines(f"{where.table}: no ECR lines (product code {cur.ECR_PRODUCT_CODE}); nothing loaded")
-        files = [{"format": label, "kind": "athena", "files": 1}]
+        files = [{"format": label, "kind": "athena", "files": 1, "table": where.table}]
         return _load_cur(warehouse, run_id, request, files, names, rows, today or _today())
     except (athena.AthenaError, cur.CurError) as exc:
         code = "NoEcrLines" if isinstance(exc, cur.NoEcrLines) else "AthenaQuery"
