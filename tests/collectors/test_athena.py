@@ -148,6 +148,17 @@ def test_a_failed_query_is_one_line_exit_1_and_nothing_loaded(athena_env, tmp_pa
         assert wh.query("SELECT status FROM runs WHERE source = 'costs-cur'") == [("failed",)]
 
 
+def test_a_bill_table_without_ecr_lines_says_so_and_loads_nothing(athena_env, tmp_path):
+    glue_table(athena_env, "ecr_cur", [(c, "string") for c in _bill_columns()])
+    emulated_athena.inject_results(athena_env.endpoint_url, [("month", "date")], [], account_id=ACCOUNT_IDS[0])
+    db = tmp_path / "w.duckdb"
+    result = _collect_costs(athena_env, db)
+    assert result.exit_code == 1
+    assert "billing.ecr_cur: no ECR lines" in result.stderr
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.query("SELECT count(*) FROM cost_lines")[0][0] == 0
+
+
 def test_a_table_that_is_not_a_bill_is_refused_by_name(athena_env, tmp_path):
     glue_table(athena_env, "ecr_cur", [("a", "string"), ("b", "bigint")])
     result = _collect_costs(athena_env, tmp_path / "w.duckdb")
