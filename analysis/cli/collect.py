@@ -9,6 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from analysis.cli.athena_options import (
+    AthenaRegionOption,
+    AthenaTableOption,
+    WorkgroupOption,
+    athena_errors,
+    athena_target,
+)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -125,6 +132,9 @@ def collect_costs_cmd(
     by_account: Annotated[
         bool, typer.Option("--by-account", help="Also group Cost Explorer results by linked account.")
     ] = False,
+    athena_table: AthenaTableOption = None,
+    workgroup: WorkgroupOption = None,
+    athena_region: AthenaRegionOption = "us-east-1",
     endpoint_url: Annotated[
         str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
     ] = None,
@@ -133,16 +143,21 @@ def collect_costs_cmd(
 ) -> None:
     """Collect what ECR actually cost: Cost Explorer by usage type, or a cost and usage export (read-only)."""
     from analysis.collectors.aws import AwsSettings
-    from analysis.pipeline.costs import collect_cost_explorer, collect_cur
+    from analysis.pipeline.costs import collect_cost_explorer, collect_cur, collect_cur_athena
     from analysis.warehouse import Warehouse
 
     with _errors_for_people():
-        if cost_explorer == (cur is not None):
-            raise UsageError("pass either --cost-explorer or --cur PATH|s3://bucket/prefix")
+        if [cost_explorer, cur is not None, athena_table is not None].count(True) != 1:
+            raise UsageError(
+                "pass one of --cost-explorer, --cur PATH|s3://bucket/prefix or --athena-table DB.TABLE --workgroup W"
+            )
+        where = athena_target(athena_table, workgroup, athena_region)
         settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
-        with Warehouse(db) as wh:
+        with Warehouse(db) as wh, athena_errors():
             if cost_explorer:
                 summary = collect_cost_explorer(wh, settings, months=months, by_account=by_account)
+            elif where:
+                summary = collect_cur_athena(wh, settings, where)
             else:
                 summary = collect_cur(wh, settings, cur or "")
         if fmt == "json":
@@ -155,7 +170,10 @@ def collect_costs_cmd(
                     "reused from the warehouse"
                 )
             for f in summary.files:
-                console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
+                if f["kind"] == "athena":
+                    console.print(f"aggregated {f['table']} in Athena as {f['format']}")
+                else:
+                    console.print(f"read {f['files']} {f['kind']} file(s) as {f['format']}")
             months_text = f"{summary.months[0]} … {summary.months[-1]}" if summary.months else "none"
             console.print(f"Run {summary.run_id}: {summary.status}; {summary.lines} cost lines, months {months_text}")
             _print_errors(summary.errors)

@@ -203,12 +203,21 @@ def iam_policy_cmd(
     role_name: Annotated[
         str | None, typer.Option(help="Also allow assuming this role in other accounts (for --organization).")
     ] = None,
+    athena_results: Annotated[
+        str | None,
+        typer.Option(
+            help="Also allow the one write: Athena's result files under this s3://bucket/prefix (the workgroup's "
+            "output location), for `collect costs|trail --athena-table`."
+        ),
+    ] = None,
 ) -> None:
     """Print the least-privilege, read-only IAM policy the collectors need."""
     from analysis.collectors.iam import iam_policy
 
     with _errors_for_people():
-        console.print_json(json.dumps(iam_policy(role_name)))
+        if athena_results is not None and not athena_results.startswith("s3://"):
+            raise UsageError("--athena-results must be s3://bucket/prefix")
+        console.print_json(json.dumps(iam_policy(role_name, athena_results)))
 
 
 @pricing_app.command("show")

@@ -9,6 +9,13 @@ from typing import Annotated
 
 import typer
 
+from analysis.cli.athena_options import (
+    AthenaRegionOption,
+    AthenaTableOption,
+    WorkgroupOption,
+    athena_errors,
+    athena_target,
+)
 from analysis.cli.base import (
     DbOption,
     FormatOption,
@@ -58,6 +65,9 @@ def collect_trail_cmd(
     spool_dir: Annotated[
         Path | None, typer.Option(help="Where LookupEvents pages are kept until done; rerun to resume.")
     ] = None,
+    athena_table: AthenaTableOption = None,
+    workgroup: WorkgroupOption = None,
+    athena_region: AthenaRegionOption = "us-east-1",
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
     db: DbOption = None,
@@ -70,12 +80,16 @@ def collect_trail_cmd(
     from analysis.warehouse import Warehouse
 
     with _errors_for_people():
-        if not (folder or s3 or lookup):
-            raise UsageError("say where pulls are: --folder PATH, --s3 s3://bucket/prefix or --lookup --region R")
+        if not (folder or s3 or lookup or athena_table):
+            raise UsageError(
+                "say where pulls are: --folder PATH, --s3 s3://bucket/prefix, --lookup --region R "
+                "or --athena-table DB.TABLE --workgroup W"
+            )
+        where = athena_target(athena_table, workgroup, athena_region)
         if lookup and not region:
             raise UsageError("--lookup reads one region at a time: pass --region REGION (repeatable)")
         first, last = _window(days, start, end)
-        needs_aws = bool(s3 or lookup or (check and region))
+        needs_aws = bool(s3 or lookup or where or (check and region))
         settings = AwsSettings(profile=profile, endpoint_url=endpoint_url) if needs_aws else None
         request = TrailRequest(
             first,
@@ -85,10 +99,11 @@ def collect_trail_cmd(
             lookup_regions=list(region or []) if lookup else [],
             check_regions=list(region or []) if check else [],
             spool_dir=spool_dir,
+            athena=where,
         )
         say = (lambda m: None) if fmt == "json" else (lambda m: err.print(m, highlight=False))
         try:
-            with Warehouse(db) as wh:
+            with Warehouse(db) as wh, athena_errors():
                 summary = collect_trail(wh, settings, request, say)
         except TrailError as exc:
             raise UsageError(str(exc)) from None

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from analysis.collectors import aggregate_sql
 from analysis.collectors.aws import AwsSettings
 from analysis.collectors.operations import Operations, declare
 
@@ -77,42 +78,24 @@ _RECORD = {
         "principalId": "VARCHAR",
         "invokedBy": "VARCHAR",
     },
-    "requestParameters": {
-        "registryId": "VARCHAR",
-        "repositoryName": "VARCHAR",
-        "layerDigest": "VARCHAR",
-        "imageIds": [{"imageTag": "VARCHAR", "imageDigest": "VARCHAR"}],
-    },
+    "requestParameters": "JSON",  # kept as JSON text, as in Athena's CloudTrail table
 }
 _FILE = {"Records": [_RECORD]}
 
-# One SQL for both readers, over a relation `recs(r)` of transformed records. Failed calls (AccessDenied …)
-# downloaded nothing and are left out; an event delivered twice (an organization trail and an account trail
-# into the same folder) is counted once by its eventID.
-_NORMALISE = f"""
-SELECT day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
-       principal_arn, principal_account_id, count(*)::BIGINT AS events
-FROM (
-    SELECT DISTINCT ON (coalesce(r.eventID, gen_random_uuid()::VARCHAR))
-        CAST(r.eventTime AS TIMESTAMP)::DATE AS day,
-        coalesce(r.requestParameters.registryId, r.recipientAccountId) AS account_id,
-        r.awsRegion AS region,
-        r.requestParameters.repositoryName AS repository_name,
-        r.eventName AS event_name,
-        r.requestParameters.imageIds[1].imageTag AS image_tag,
-        r.requestParameters.imageIds[1].imageDigest AS image_digest,
-        r.requestParameters.layerDigest AS layer_digest,
-        coalesce(r.userIdentity.arn, r.userIdentity.invokedBy, r.userIdentity.principalId) AS principal_arn,
-        coalesce(r.userIdentity.accountId, r.recipientAccountId) AS principal_account_id
-    FROM recs
-    WHERE r.eventSource = 'ecr.amazonaws.com'
-      AND r.eventName IN {PULL_EVENTS}
-      AND r.errorCode IS NULL
-      AND r.requestParameters.repositoryName IS NOT NULL
-)
-WHERE day >= $start AND day < $end
-GROUP BY ALL
+# Both readers hand the shared SQL (aggregate_sql.trail_sql, which Athena runs over AWS's CloudTrail table) a
+# relation shaped like that table: lower-case names, `useridentity` a struct, `requestparameters` JSON text.
+_AS_ATHENA_TABLE = """
+SELECT r.eventID AS eventid, r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
+       r.awsRegion AS awsregion, r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
+       r.userIdentity AS useridentity, CAST(r.requestParameters AS VARCHAR) AS requestparameters
+FROM recs
 """
+
+
+def _normalise(recs: str, start: date, end: date) -> str:
+    """The pull-event rows of [start, end) from `recs`, a query of transformed records `r`."""
+    table = aggregate_sql.trail_sql("cloudtrail_records", start, end, PULL_EVENTS)
+    return f"WITH recs AS ({recs}), cloudtrail_records AS ({_AS_ATHENA_TABLE}) {table}"
 
 
 class TrailError(Exception):
@@ -259,7 +242,7 @@ def read_trail_folder(
 ) -> tuple[pa.Table, int]:
     """Pull events of [start, end) delivered under `root`: (normalised rows, files read)."""
     by_day = trail_files(root, start, end)
-    con = duckdb.connect()
+    con = aggregate_sql.prepare_duckdb(duckdb.connect())
     parts: list[pa.Table] = []
     files = 0
     for i, (day, paths) in enumerate(by_day.items(), 1):
@@ -268,8 +251,8 @@ def read_trail_folder(
             "SELECT unnest(json_transform(json, $schema).Records) AS r FROM read_json_objects($files, "
             f"format='unstructured', compression='gzip', maximum_object_size={size})"
         )
-        params = {"schema": json.dumps(_FILE), "files": [str(p) for p in paths], "start": start, "end": end}
-        parts.append(con.sql(f"WITH recs AS ({recs}) {_NORMALISE}", params=params).to_arrow_table())
+        params = {"schema": json.dumps(_FILE), "files": [str(p) for p in paths]}
+        parts.append(con.sql(_normalise(recs, start, end), params=params).to_arrow_table())
         files += len(paths)
         if progress:
             progress(f"delivery day {day} ({i}/{len(by_day)}): {files} files read")
@@ -454,12 +437,12 @@ def _lookup_progress(
 
 def read_lookup_spool(spool: Path, start: date, end: date) -> pa.Table:
     """The spooled records, normalised by the same SQL as the trail files."""
-    con = duckdb.connect()
+    con = aggregate_sql.prepare_duckdb(duckdb.connect())
     if not spool.exists() or spool.stat().st_size == 0:
         return EVENT_SCHEMA.empty_table()
     recs = "SELECT json_transform(json, $schema) AS r FROM read_json_objects($file, format='newline_delimited')"
-    params = {"schema": json.dumps(_RECORD), "file": str(spool), "start": start, "end": end}
-    return con.sql(f"WITH recs AS ({recs}) {_NORMALISE}", params=params).to_arrow_table().cast(EVENT_SCHEMA)
+    params = {"schema": json.dumps(_RECORD), "file": str(spool)}
+    return con.sql(_normalise(recs, start, end), params=params).to_arrow_table().cast(EVENT_SCHEMA)
 
 
 def write_trail_file(path: Path, records: list[dict[str, Any]]) -> None:

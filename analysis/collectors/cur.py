@@ -20,8 +20,8 @@ from typing import Any
 
 import duckdb
 
+from analysis.collectors import aggregate_sql
 from analysis.collectors.aws import AwsSettings
-from analysis.collectors.costs import CODE_OF_REGION, REGION_CODES, USAGE_RULES
 from analysis.collectors.operations import Operations, declare
 
 # ListObjectsV2 is authorised by s3:ListBucket (IAM service authorization reference for Amazon S3).
@@ -210,110 +210,27 @@ def detect(con: duckdb.DuckDBPyConnection, kind: str, files: list[Path]) -> File
     )
 
 
-def _case_sql(expr: str, pairs: list[tuple[str, str]], default: str) -> str:
-    whens = " ".join(f"WHEN regexp_matches({expr}, {_quote_str(rx)}) THEN {_quote_str(v)}" for v, rx in pairs)
-    return f"CASE {whens} ELSE {_quote_str(default)} END"
-
-
-def _region_sql(expr: str, position: int) -> str:
-    """Region of the n-th usage-type prefix (1: own region, 2: inter-region peer) from REGION_CODES."""
-    codes = "MAP {" + ", ".join(f"{_quote_str(k)}: {_quote_str(v)}" for k, v in REGION_CODES.items()) + "}"
-    if position == 1:
-        code = f"regexp_extract({expr}, '^([A-Z]{{2,4}}[0-9]?)-', 1)"
-        return f"CASE WHEN {code} = '' THEN 'us-east-1' ELSE {codes}[{code}] END"
-    code = f"regexp_extract({expr}, '^[A-Z]{{2,4}}[0-9]?-([A-Z]{{2,4}}[0-9]?)-AWS-(In|Out)-Bytes', 1)"
-    return f"CASE WHEN {code} = '' THEN NULL ELSE {codes}[{code}] END"
-
-
-# Standard FOCUS has no usage type: read it from what AWS writes in ChargeDescription (e.g. "$0.10 per GB-month
-# of data storage", "$0.09 per GB - first 10 TB / month data transfer out beyond the global free tier",
-# "$0.02 per GB - US East (N. Virginia) data transfer to EU (Ireland)") and the unit, in this order (first wins).
-FOCUS_USAGE_TYPES: tuple[tuple[str, str], ...] = (  # (usage type, regex searched in description + unit)
-    ("Retrieval-Archive-Bytes", r"(?i)retriev"),
-    ("TimedStorage-Archive-ByteHrs", r"(?i)archive.*(GB-Mo|storage)|(GB-Mo|storage).*archive"),
-    ("TimedStorage-ByteHrs", r"(?i)GB-Mo|TimedStorage|data storage"),
-    ("AWS-Out-Bytes", r"(?i)data transfer to "),
-    ("AWS-In-Bytes", r"(?i)data transfer from "),
-    ("DataTransfer-Regional-Bytes", r"(?i)regional data transfer|between .*availability zones"),
-    ("DataTransfer-Out-Bytes", r"(?i)data transfer out|internet"),
-)
-
-
-def focus_usage_type(group: FileGroup) -> str:
-    """SQL: an AWS-style usage type for a standard FOCUS line — the region's billing code, then what the
-    description (or, for storage, the unit) says. Unrecognised lines keep `<code>-Unmapped-<SkuId>` (usage class
-    other), so they stay apart and in their region."""
-    cs = group.columns
-    assert cs.description is not None and cs.region is not None  # a standard FOCUS mapping names both
-    col = _ident
-    description = f"coalesce(CAST({col(cs.description)} AS VARCHAR), '')"
-    unit = f"coalesce(CAST({col(cs.unit)} AS VARCHAR), '')" if cs.unit and cs.unit in group.available else "''"
-    sku = f"coalesce(CAST({col(cs.sku)} AS VARCHAR), '')" if cs.sku and cs.sku in group.available else "''"
-    kind = _case_sql(f"{description} || ' ' || {unit}", list(FOCUS_USAGE_TYPES), "")
-    codes = "MAP {" + ", ".join(f"{_quote_str(r)}: {_quote_str(c)}" for r, c in CODE_OF_REGION.items()) + "}"
-    # A region the map does not know gets a code that maps to no region: the line is loaded, its region NULL.
-    code = f"coalesce({codes}[CAST({col(cs.region)} AS VARCHAR)], 'XX')"
-    return f"{code} || '-' || coalesce(nullif({kind}, ''), 'Unmapped-' || {sku})"
-
-
-# A time followed by Z or ±hh[:mm]: the value says its zone. (A date alone ends in -dd, which is not a zone.)
-_ZONED = r"[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?\s*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
-
-
-def _utc_start(expr: str) -> str:
-    """SQL: the start time as a UTC timestamp whatever the session's time zone. Billing time is UTC: a value
-    with a zone or offset is converted, one without (CUR CSV, FOCUS samples, naive Parquet TIMESTAMP) IS UTC —
-    casting it to TIMESTAMPTZ would read it in the machine's zone and move lines across month ends."""
-    text = f"CAST({expr} AS VARCHAR)"
-    return (
-        f"CASE WHEN regexp_matches({text}, {_quote_str(_ZONED)}) "
-        f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) ELSE TRY_CAST({text} AS TIMESTAMP) END"
-    )
-
-
 def lines_sql(group: FileGroup) -> str:
-    """One SELECT over the files: ECR usage lines, aggregated to (month, account, usage type, unit).
-
-    The filter is on the raw product column first so DuckDB prunes row groups and reads only the few
-    columns named here (projection pushdown) — the rest of a wide export is never decoded.
-    """
-    cs = group.columns
-    col = _ident
-    product_filter = (
-        f"{col(cs.service_code)} = {_quote_str(ECR_PRODUCT_CODE)}"
-        if cs.service_code and cs.service_code in group.available
-        else f"{col(cs.product)} IN ({', '.join(_quote_str(x) for x in (ECR_PRODUCT_CODE, *ECR_SERVICE_NAMES))})"
+    """One SELECT over the files: ECR usage lines, aggregated to (month, account, usage type, unit) — the same
+    text Athena runs over a CUR table (aggregate_sql.cur_sql), so both engines give the same numbers."""
+    return aggregate_sql.cur_sql(
+        group.columns,
+        group.available,
+        _source(group.kind, group.files),
+        products=ecr_products(group.columns, group.available),
+        line_types=usage_line_types(group.columns),
     )
-    type_filter = ""
-    if cs.line_type and cs.line_type in group.available:
-        allowed = ("Usage",) if cs is FOCUS else USAGE_LINE_TYPES
-        type_filter = f" AND {col(cs.line_type)} IN ({', '.join(_quote_str(x) for x in allowed)})"
-    unit = f"CAST({col(cs.unit)} AS VARCHAR)" if cs.unit and cs.unit in group.available else "NULL"
-    currency = f"CAST({col(cs.currency)} AS VARCHAR)" if cs.currency and cs.currency in group.available else "'USD'"
-    usage_type = f"CAST({col(cs.usage_type)} AS VARCHAR)" if cs.usage_type else focus_usage_type(group)
-    ut = "usage_type"
-    return f"""
-        WITH ecr AS (
-            SELECT {usage_type} AS usage_type,
-                   CAST({col(cs.account)} AS VARCHAR) AS account_id,
-                   CAST(date_trunc('month', {_utc_start(col(cs.start))}) AS DATE) AS month,
-                   TRY_CAST({col(cs.quantity)} AS DOUBLE) AS quantity,
-                   TRY_CAST({col(cs.cost)} AS DOUBLE) AS cost,
-                   {unit} AS unit,
-                   {currency} AS currency
-            FROM {_source(group.kind, group.files)}
-            WHERE {product_filter}{type_filter}
-        )
-        SELECT month, account_id, {ut} AS usage_type,
-               {_case_sql(ut, [(c, rx) for c, rx in USAGE_RULES], "other")} AS usage_class,
-               {_region_sql(ut, 1)} AS region,
-               {_region_sql(ut, 2)} AS peer_region,
-               sum(quantity) AS quantity, any_value(unit) AS unit, sum(cost) AS cost,
-               any_value(currency) AS currency, count(*) AS line_items
-        FROM ecr
-        WHERE {ut} IS NOT NULL AND month IS NOT NULL
-        GROUP BY month, account_id, {ut}
-    """
+
+
+def ecr_products(cs: ColumnSet, available: frozenset[str]) -> tuple[str, ...]:
+    """What marks an ECR line: the product code in x_ServiceCode when present, else code or service name."""
+    if cs.service_code and cs.service_code in available:
+        return (ECR_PRODUCT_CODE,)
+    return (ECR_PRODUCT_CODE, *ECR_SERVICE_NAMES)
+
+
+def usage_line_types(cs: ColumnSet) -> tuple[str, ...]:
+    return ("Usage",) if cs.name == FOCUS.name else USAGE_LINE_TYPES  # by name: Athena's copy is renamed
 
 
 def scan(path: Path, *, memory_limit: str | None = None) -> tuple[list[FileGroup], list[tuple[Any, ...]], list[str]]:
@@ -325,6 +242,7 @@ def scan(path: Path, *, memory_limit: str | None = None) -> tuple[list[FileGroup
     few hundred aggregated rows are all the warehouse needs (`memory_limit` caps what a multi-GB export may use).
     """
     con = duckdb.connect(":memory:", config={"memory_limit": memory_limit} if memory_limit else {})
+    aggregate_sql.prepare_duckdb(con)
     try:
         return _scan(con, path)
     finally:

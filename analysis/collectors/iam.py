@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.collectors.operations import declared
+from analysis.collectors.cur import parse_s3
+from analysis.collectors.operations import declared, iam_writes
 
 
-def iam_policy(role_name: str | None = None) -> dict[str, Any]:
+def iam_policy(role_name: str | None = None, athena_results: str | None = None) -> dict[str, Any]:
     """Every action a collector may call, read-only, plus sts:AssumeRole when collecting other accounts.
 
     sts:GetCallerIdentity needs no permission and is left out. ECR registry-level reads (DescribeRegistry,
@@ -32,6 +33,18 @@ def iam_policy(role_name: str | None = None) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": "sts:AssumeRole",
                 "Resource": f"arn:aws:iam::*:role/{role_name}",
+            }
+        )
+    if athena_results:
+        # The one write: Athena puts each query's result file under the workgroup's output location, as the caller.
+        bucket, prefix = parse_s3(athena_results)
+        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        statements.append(
+            {
+                "Sid": "RegcostAthenaQueryResults",
+                "Effect": "Allow",
+                "Action": iam_writes(),
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

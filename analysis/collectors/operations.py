@@ -22,6 +22,10 @@ class Operations:
     operations: tuple[str, ...]  # API operation names as botocore spells them, e.g. "DescribeImages"
     # An operation authorised by another action (ListImageReferrers → ecr:BatchGetImage).
     iam_overrides: dict[str, str] = field(default_factory=dict)
+    # IAM actions of a write the service makes with the caller's rights, never an API call of ours (Athena puts
+    # its result file in the workgroup's S3 location): not in the read-only statement; `iam-policy` shows them
+    # as their own statement, scoped to the place the person names.
+    iam_writes: tuple[str, ...] = ()
 
     def iam_actions(self) -> list[str]:
         return sorted({f"{self.iam_prefix}:{self.iam_overrides.get(op, op)}" for op in self.operations})
@@ -52,3 +56,8 @@ def declared() -> dict[str, list[Operations]]:
 
 def allowed_operations(service: str) -> frozenset[str]:
     return frozenset(op for ops in declared().values() for o in ops if o.service == service for op in o.operations)
+
+
+def iam_writes() -> list[str]:
+    """Every declared write action (see Operations.iam_writes)."""
+    return sorted({w for ops in declared().values() for o in ops for w in o.iam_writes})

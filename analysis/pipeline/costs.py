@@ -15,8 +15,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from analysis.collectors import athena, cur
 from analysis.collectors import costs as ce
-from analysis.collectors import cur
 from analysis.collectors.aws import AwsSettings, error_record
 from analysis.collectors.records import TS, ErrorRecord, to_table
 from analysis.warehouse import Warehouse
@@ -178,7 +178,6 @@ def collect_cur(
     warehouse: Warehouse, settings: AwsSettings | None, location: str, *, today: date | None = None
 ) -> CostRunSummary:
     """Read an export folder, file or s3:// prefix; load ECR's lines for every month it covers, atomically."""
-    today = today or _today()
     run_id = warehouse.start_run("costs-cur", {"location": location})
     try:
         if location.startswith("s3://"):
@@ -189,34 +188,8 @@ def collect_cur(
                 groups, rows, names = cur.scan(Path(tmp), memory_limit=memory_limit())
         else:
             groups, rows, names = cur.scan(Path(location), memory_limit=memory_limit())
-        records = [dict(zip(names, r, strict=True)) for r in rows]
-        current = ce.month_start(today)
-        lines = [
-            ce.CostLine(
-                month=r["month"],
-                account_id=r["account_id"],
-                usage_type=r["usage_type"],
-                usage_class=r["usage_class"],
-                region=r["region"],
-                peer_region=r["peer_region"],
-                quantity=float(r["quantity"] or 0.0),
-                unit=r["unit"],
-                cost=float(r["cost"] or 0.0),
-                currency=r["currency"],
-                estimated=r["month"] >= current,
-            )
-            for r in records
-        ]
-        months = {line.month: line.estimated for line in lines}
         files = [{"format": g.label, "kind": g.kind, "files": len(g.files)} for g in groups]
-        now = datetime.now(UTC)
-        with warehouse.transaction() as con:
-            con.execute(
-                "INSERT INTO cost_responses VALUES (?, 'cur', ?, ?, ?)",
-                [run_id, json.dumps({"location": location}), json.dumps({"groups": files}), now],
-            )
-            Warehouse.insert(con, "cost_months", _months(run_id, "cur", months, now))
-            Warehouse.insert(con, "cost_lines", _lines(run_id, "cur", lines))
+        return _load_cur(warehouse, run_id, {"location": location}, files, names, rows, today or _today())
     except cur.CurError as exc:
         _fail(
             warehouse,
@@ -229,6 +202,69 @@ def collect_cur(
     except BaseException as exc:
         _fail(warehouse, run_id, "cur:read", type(exc).__name__, str(exc))
         raise
+
+
+def collect_cur_athena(
+    warehouse: Warehouse, settings: AwsSettings, where: athena.AthenaTarget, *, today: date | None = None, **wait: Any
+) -> CostRunSummary:
+    """Have Athena aggregate a CUR/FOCUS table with the local reader's SQL; load the aggregate like a local one.
+
+    A failed or cancelled query loads nothing: the run is recorded as failed with Athena's reason.
+    """
+    request = {"athena_table": where.table, "workgroup": where.workgroup, "region": where.region}
+    run_id = warehouse.start_run("costs-cur", request)
+    try:
+        label, names, rows = athena.cur_aggregate(settings, where, **wait)
+        if not rows:
+            raise cur.NoEcrLines(f"{where.table}: no ECR lines (product code {cur.ECR_PRODUCT_CODE}); nothing loaded")
+        files = [{"format": label, "kind": "athena", "files": 1, "table": where.table}]
+        return _load_cur(warehouse, run_id, request, files, names, rows, today or _today())
+    except (athena.AthenaError, cur.CurError) as exc:
+        code = "NoEcrLines" if isinstance(exc, cur.NoEcrLines) else "AthenaQuery"
+        _fail(warehouse, run_id, "athena:query", code, str(exc))
+        raise
+    except BaseException as exc:
+        _fail(warehouse, run_id, "athena:query", type(exc).__name__, str(exc))
+        raise
+
+
+def _load_cur(
+    warehouse: Warehouse,
+    run_id: int,
+    request: dict[str, Any],
+    files: list[dict[str, Any]],
+    names: list[str],
+    rows: list[tuple[Any, ...]],
+    today: date,
+) -> CostRunSummary:
+    """The aggregated rows (aggregate_sql.CUR_COLUMNS) into cost_lines and cost_months, in one transaction."""
+    records = [dict(zip(names, r, strict=True)) for r in rows]
+    current = ce.month_start(today)
+    lines = [
+        ce.CostLine(
+            month=r["month"],
+            account_id=r["account_id"],
+            usage_type=r["usage_type"],
+            usage_class=r["usage_class"],
+            region=r["region"],
+            peer_region=r["peer_region"],
+            quantity=float(r["quantity"] or 0.0),
+            unit=r["unit"],
+            cost=float(r["cost"] or 0.0),
+            currency=r["currency"],
+            estimated=r["month"] >= current,
+        )
+        for r in records
+    ]
+    months = {line.month: line.estimated for line in lines}
+    now = datetime.now(UTC)
+    with warehouse.transaction() as con:
+        con.execute(
+            "INSERT INTO cost_responses VALUES (?, 'cur', ?, ?, ?)",
+            [run_id, json.dumps(request), json.dumps({"groups": files}), now],
+        )
+        Warehouse.insert(con, "cost_months", _months(run_id, "cur", months, now))
+        Warehouse.insert(con, "cost_lines", _lines(run_id, "cur", lines))
     warehouse.finish_run(run_id, "complete", {"lines": len(lines), "months": len(months)})
     return CostRunSummary(run_id, "cur", "complete", [m.isoformat() for m in sorted(months)], len(lines), files=files)
 

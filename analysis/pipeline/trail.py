@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from analysis.collectors import cloudtrail as ct
 from analysis.collectors.accounts import caller_account
+from analysis.collectors.athena import AthenaTarget, trail_aggregate
 from analysis.collectors.aws import AwsSettings, error_record
 from analysis.collectors.records import ErrorRecord, to_table
 from analysis.warehouse import Warehouse, with_run_id
@@ -31,6 +32,7 @@ class TrailRequest:
     lookup_regions: list[str] = field(default_factory=list)  # read Event history (LookupEvents) there
     check_regions: list[str] = field(default_factory=list)  # check the trails' selectors there
     spool_dir: Path | None = None  # where LookupEvents pages are spooled (resume point)
+    athena: AthenaTarget | None = None  # AWS's CloudTrail table in Athena: the aggregation runs there
 
 
 @dataclass
@@ -79,6 +81,7 @@ def collect_trail(
         "folder": str(request.folder) if request.folder else None,
         "s3_url": request.s3_url,
         "lookup_regions": request.lookup_regions,
+        "athena_table": request.athena.table if request.athena else None,
     }
     run_id = warehouse.start_run("cloudtrail", scope)
     errors: list[ErrorRecord] = []
@@ -112,6 +115,9 @@ def collect_trail(
             parts.append(_with_source(table, "trail-s3"))
             sources.append("trail-s3")
             files += n
+        if request.athena:
+            parts.append(_with_source(_read_athena(settings, request.athena, request, say), "athena"))
+            sources.append(f"athena:{request.athena.table}")
         for region in request.lookup_regions:
             try:
                 table, made = _lookup(settings, session, account, region, request, say)
@@ -154,6 +160,15 @@ def _read_s3(settings: AwsSettings, session: Any, request: TrailRequest, say: Sa
         copied = ct.download_trail(settings, session, region, request.s3_url, request.start, request.end, Path(tmp))
         say(f"{copied} log files copied from {request.s3_url}")
         return ct.read_trail_folder(Path(tmp), request.start, request.end, say)
+
+
+def _read_athena(settings: AwsSettings | None, where: AthenaTarget, request: TrailRequest, say: Say) -> pa.Table:
+    """AWS's CloudTrail table aggregated by Athena. A failed or cancelled query raises: the run is failed and
+    nothing of it is loaded."""
+    if settings is None:
+        raise ct.TrailError("querying Athena needs AWS access: pass --profile")
+    say(f"querying {where.table} in Athena workgroup {where.workgroup}")
+    return trail_aggregate(settings, where, request.start, request.end)
 
 
 def _lookup(

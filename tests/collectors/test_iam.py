@@ -7,8 +7,9 @@ import re
 from analysis.collectors.iam import iam_policy
 from analysis.collectors.operations import declared
 
-# Verbs that only read (s3:GetObject reads the CUR export; ce:GetCostAndUsage and pricing:GetProducts read).
-READ = re.compile(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet|LookupEvents)")
+# Verbs that only read (s3:GetObject reads the CUR export; ce:GetCostAndUsage and pricing:GetProducts read;
+# athena:StartQueryExecution runs regcost's SELECT, its result file being the separate write below).
+READ = re.compile(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet|LookupEvents|StartQueryExecution$)")
 
 
 def test_one_read_only_statement_for_every_declared_action():
@@ -38,4 +39,16 @@ def test_collecting_other_accounts_may_assume_the_named_role_only():
         "Effect": "Allow",
         "Action": "sts:AssumeRole",
         "Resource": "arn:aws:iam::*:role/RegcostCollector",
+    }
+
+
+def test_the_athena_results_write_is_its_own_statement_scoped_to_the_named_place():
+    policy = iam_policy(athena_results="s3://athena-results/regcost")
+    read, write = policy["Statement"]
+    assert "s3:PutObject" not in read["Action"]
+    assert write == {
+        "Sid": "RegcostAthenaQueryResults",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject"],
+        "Resource": "arn:aws:s3:::athena-results/regcost/*",
     }

@@ -12,7 +12,18 @@ from analysis.cli import app
 from analysis.collectors.aws import UndeclaredOperation
 from analysis.collectors.operations import allowed_operations, declared
 
-READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "BatchCheck", "AssumeRole", "LookupEvents")
+# StartQueryExecution runs regcost's SELECT in the user's Athena; the one write it causes (Athena's result file)
+# is declared apart, as iam_writes, and only granted by `iam-policy --athena-results` (docs/athena.md).
+READ_PREFIXES = (
+    "Describe",
+    "Get",
+    "List",
+    "BatchGet",
+    "BatchCheck",
+    "AssumeRole",
+    "LookupEvents",
+    "StartQueryExecution",
+)
 
 
 def test_a_full_collection_calls_only_declared_read_operations(aws, small_estate, tmp_path):
@@ -67,6 +78,7 @@ def test_iam_policy_lists_exactly_the_declared_actions():
     assert {"cloudtrail:LookupEvents", "cloudtrail:GetEventSelectors", "ec2:DescribeRouteTables"} <= actions
     assert {"lambda:GetFunction", "ecs:DescribeTaskDefinition", "s3:ListBucket"} <= actions
     assert not any(a.split(":")[1].startswith(("Put", "Delete", "Create", "Set", "Tag", "Untag")) for a in actions)
+    assert len(policy["Statement"]) == 2  # the Athena results write only with --athena-results
     assert policy["Statement"][1] == {
         "Sid": "RegcostAssumeCollectorRole",
         "Effect": "Allow",

@@ -2,7 +2,7 @@
 
 What moto does not model is patched in from here, never by editing site-packages (docs/demo-estate.md §5 lists
 every patch): ECR's read operations (`ecr`), an indexed CloudWatch GetMetricData (`cloudwatch`) and CloudTrail
-LookupEvents (`cloudtrail`).
+LookupEvents (`cloudtrail`) and Athena's result paging and failed queries (`athena`).
 """
 
 from __future__ import annotations
@@ -46,4 +46,7 @@ def install_patches() -> None:
         from analysis.demo.aws.cloudtrail import install as install_lookup_events  # LookupEvents (#13)
 
         install_lookup_events()
+        from analysis.demo.aws.athena import install as install_athena  # result paging, failed queries (#16)
+
+        install_athena()
         _PATCHED = True
