@@ -22,7 +22,7 @@ from markupsafe import Markup
 from analysis import __version__
 from analysis.model.result import AssumptionRow, EstimateResult, PriceCitation, ScenarioResult, ScenarioUncertainty
 from analysis.render.catalog_facts import CatalogFacts, catalog_facts
-from analysis.render.format import break_even, break_even_spread, count, days, gib, money, pct, when
+from analysis.render.format import break_even, break_even_spread, count, counted, days, gib, money, pct, when
 from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
 from analysis.render.text import estate_line
 from analysis.render.wording import (
@@ -80,11 +80,6 @@ def _env() -> Environment:
         breakable=breakable,
     )
     return env
-
-
-def counted(n: int, noun: str) -> str:
-    """1 finding, 18 findings: a reader stumbles on "finding(s)". Nouns here take a plain -s."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def breakable(identifier: str) -> Markup:

@@ -36,3 +36,13 @@ def test_enough_draws_give_percentiles_and_their_count():
 
 def test_none_break_even():
     assert break_even_spread(_scenario(never=1.0, p10=None, p50=None, p90=None), 500) == "never within horizon"
+
+
+def test_counts_read_as_words():
+    from analysis.render.format import counted
+
+    assert [counted(1, "account"), counted(3, "region"), counted(1_200, "finding")] == [
+        "1 account",
+        "3 regions",
+        "1,200 findings",
+    ]

@@ -6,13 +6,8 @@ import streamlit as st
 
 from analysis.dashboard import charts, state, tables
 from analysis.dashboard.format import gib, money
+from analysis.render.format import counted
 from analysis.units import human_bytes
-
-
-def _counted(n: int, noun: str) -> str:
-    """1 account, 3 accounts: a reader stumbles on "account(s)"."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
 
 snap = state.require_snapshot()
 p = snap.profile_summary  # what the estimate reports as its profile; drawn before the estimate is ready
@@ -20,8 +15,8 @@ assert p is not None
 
 st.title("Overview")
 st.caption(
-    f"{p.repositories:,} repositories · {p.images:,} images · {_counted(p.accounts, 'account')} × "
-    f"{_counted(len(p.regions), 'region')} ({', '.join(p.regions)}) · warehouse {snap.path}, "
+    f"{p.repositories:,} repositories · {p.images:,} images · {counted(p.accounts, 'account')} × "
+    f"{counted(len(p.regions), 'region')} ({', '.join(p.regions)}) · warehouse {snap.path}, "
     f"{'run' if len(snap.run_ids) == 1 else 'runs'} {', '.join(map(str, snap.run_ids))}"
 )
 
@@ -73,7 +68,7 @@ changed = len(state.edits())
 st.caption(
     f"Over {result.horizon_months} months in {ccy}, "
     + (
-        f"with {_counted(changed, 'assumption')} changed on the Scenarios page."
+        f"with {counted(changed, 'assumption')} changed on the Scenarios page."
         if changed
         else "with the preset assumptions."
     )
