@@ -64,11 +64,18 @@ def test_organization_or_named_roles_not_both(no_aws, tmp_path):
     assert "use either --organization or --role-arn, not both" in _one_line_error(result)
 
 
-@pytest.mark.parametrize("args", [[], ["--cost-explorer", "--cur", "exports/"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--cost-explorer", "--cur", "exports/"],
+        ["--cur", "exports/", "--athena-table", "db.cur", "--workgroup", "w"],
+    ],
+)
 def test_costs_needs_exactly_one_source(no_aws, tmp_path, args):
     result = collect("costs", *args, tmp_path=tmp_path)
     assert result.exit_code == 2
-    assert "pass either --cost-explorer or --cur PATH|s3://bucket/prefix" in _one_line_error(result)
+    assert "pass one of --cost-explorer, --cur PATH|s3://bucket/prefix or --athena-table" in _one_line_error(result)
 
 
 @pytest.mark.parametrize(
