@@ -44,7 +44,7 @@ def collect_pull_counts(
     loader keeps their last good counts: a denied region must not look like a region nobody pulls from)."""
     if not repositories or days <= 0:
         return [], [], []
-    cw = settings.client(session, "cloudwatch", region, budget)
+    cw = settings.client(session, "cloudwatch", region, budget, account_id=account_id)
     start, end = window(days, now)
     per_call = max(1, min(MAX_QUERIES, MAX_DATAPOINTS // days))
     records: list[PullCountRecord] = []
