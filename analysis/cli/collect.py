@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,6 +75,18 @@ def collect_ecr_cmd(
         float,
         typer.Option(help="Hours within which repository policies and tags are reused from the last run (0: re-read)."),
     ] = 24.0,
+    max_concurrency: Annotated[
+        int,
+        typer.Option(
+            help="AWS calls in flight at once across the run; each account and region adapts below it "
+            "(starts at 4, halves on throttling, at most 16).",
+            min=1,
+        ),
+    ] = 64,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue the last interrupted run with the same options: keep its scopes."),
+    ] = False,
     endpoint_url: Annotated[
         str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
     ] = None,
@@ -99,12 +112,24 @@ def collect_ecr_cmd(
             organization_role=role_name if organization else None,
             options=EcrOptions(manifests=manifests, settings_max_age=timedelta(hours=settings_max_age)),
             metric_days=metric_days,
+            max_concurrency=max_concurrency,
+            resume=resume,
         )
+        on_scope = _scope_line if fmt != "json" and sys.stderr.isatty() else None
         with Warehouse(db) as wh:
-            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
+            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p, on_scope), quiet=fmt == "json")
         _print_summary(summary, fmt)
         if summary.exit_code:
             raise typer.Exit(summary.exit_code)
+
+
+def _scope_line(scope: dict[str, Any]) -> None:
+    """One line per finished account and region, above the progress bars (a terminal only)."""
+    err.print(
+        f"  {scope['account_id']} {scope['region']:<15} {scope['status']:<8} {scope['repositories']:>5,} repositories "
+        f"{scope['images']:>7,} images  {scope['seconds']:6.1f} s  {scope['limit']:4.1f} calls in flight",
+        highlight=False,
+    )
 
 
 @collect_app.command("costs")

@@ -113,7 +113,7 @@ def collect_ecr(
     done = resumed.done if resumed else {}
     if resumed:
         tally.counts.update(resumed.counts)
-        tally.scopes += [{"account_id": a, "region": r, "status": s, "resumed": True} for (a, r), s in done.items()]
+        tally.scopes += _resumed_rows(warehouse, run_id, done)
     try:
         pairs = _scope_pairs(warehouse, settings, request, run_id, tally.errors)
         pairs = [(t, r) for t, r in pairs if (t.account_id, r) not in done]
@@ -255,6 +255,23 @@ def _scope_pairs(
             pairs.extend((target, region) for region in regions)
     warehouse.load_errors(_errors_table(errors, run_id))
     return pairs
+
+
+def _resumed_rows(warehouse: Warehouse, run_id: int, done: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    """The scopes an interrupted run had loaded, as the summary lists them (counted from the warehouse)."""
+    counted: dict[str, dict[tuple[str, str], int]] = {}
+    for name, table in (
+        ("repositories", "ecr_repositories"),
+        ("images", "ecr_images"),
+        ("errors", "collection_errors"),
+    ):
+        sql = f"SELECT account_id, region, count(*) FROM {table} WHERE run_id = ? GROUP BY ALL"
+        counted[name] = {(a, r): n for a, r, n in warehouse.query(sql, [run_id])}
+    return [
+        {"account_id": a, "region": r, "status": status, "resumed": True}
+        | {name: by_scope.get((a, r), 0) for name, by_scope in counted.items()}
+        for (a, r), status in done.items()
+    ]
 
 
 def _scope_row(result: ScopeResult) -> dict[str, Any]:
