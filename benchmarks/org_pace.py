@@ -118,7 +118,8 @@ def report(args: argparse.Namespace, wall: float, counts: dict, seen: dict) -> N
     allowed = min(args.max_concurrency, scopes * args.quota)
     floor = calls * args.latency_ms / 1000 / allowed
     rows = "\n".join(f"| `{op}` | {n:,} |" for op, n in sorted(seen["calls"].items()))
-    body = f"""## Organization at the API's pace — {args.accounts} accounts × {len(REGIONS)} regions (`benchmarks/org_pace.py`)
+    title = f"{args.accounts} accounts × {len(REGIONS)} regions (`benchmarks/org_pace.py`)"
+    body = f"""## Organization at the API's pace — {title}
 
 Each account holds the same small estate (4 repositories a region, 40 images each); the emulated AWS answers
 every call after {args.latency_ms:.0f} ms and throttles an account and region with more than {args.quota} ECR or
