@@ -97,19 +97,26 @@ def collect_ecr_cmd(
 
     Exit status: 0 complete, 3 partial (what was not read keeps its last good value), 1 failed.
     """
+    from analysis.collectors.accounts import start_targets
     from analysis.collectors.aws import AwsSettings
-    from analysis.collectors.ecr import EcrOptions
-    from analysis.pipeline.ecr import EcrRequest, collect_ecr
-    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if organization and role_arn:
             raise UsageError("use either --organization or --role-arn, not both")
         settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        chosen_regions = _regions(region, regions, profile, endpoint_url)
+        organization_role = role_name if organization else None
+        # The first calls (who am I, the accounts, AssumeRole) start now; the warehouse's imports and opening
+        # (DuckDB, Arrow: about a second) overlap them.
+        targets = start_targets(settings, list(role_arn or []), organization_role)
+        from analysis.collectors.ecr import EcrOptions
+        from analysis.pipeline.ecr import EcrRequest, collect_ecr
+        from analysis.warehouse import Warehouse
+
         request = EcrRequest(
-            regions=_regions(region, regions, profile, endpoint_url),
+            regions=chosen_regions,
             role_arns=list(role_arn or []),
-            organization_role=role_name if organization else None,
+            organization_role=organization_role,
             options=EcrOptions(manifests=manifests, settings_max_age=timedelta(hours=settings_max_age)),
             metric_days=metric_days,
             max_concurrency=max_concurrency,
@@ -117,7 +124,9 @@ def collect_ecr_cmd(
         )
         on_scope = _scope_line if fmt != "json" and sys.stderr.isatty() else None
         with Warehouse(db) as wh:
-            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p, on_scope), quiet=fmt == "json")
+            summary = _run_with_progress(
+                lambda p: collect_ecr(wh, settings, request, p, on_scope, targets), quiet=fmt == "json"
+            )
         _print_summary(summary, fmt)
         if summary.exit_code:
             raise typer.Exit(summary.exit_code)

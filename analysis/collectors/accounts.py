@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import boto3
@@ -99,6 +99,17 @@ def resolve_targets(
             else:
                 errors.append(found)
     return targets, errors
+
+
+def start_targets(
+    settings: AwsSettings, role_arns: list[str] | None = None, organization_role: str | None = None
+) -> Future[tuple[list[Target], list[ErrorRecord]]]:
+    """`resolve_targets` on a thread of its own, begun now: the CLI starts it before it imports and opens the
+    warehouse (about a second), so the first calls do not wait for them."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="targets")
+    future = pool.submit(resolve_targets, settings, role_arns, organization_role)
+    pool.shutdown(wait=False)
+    return future
 
 
 def _organization_accounts(settings: AwsSettings, session: boto3.Session) -> list[str]:

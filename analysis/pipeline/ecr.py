@@ -96,7 +96,10 @@ def collect_ecr(
     request: EcrRequest,
     progress: Progress | None = None,
     on_scope: ScopeDone | None = None,
+    targets: Future[tuple[list[Target], list[ErrorRecord]]] | None = None,
 ) -> RunSummary:
+    """`targets`: the accounts, already being resolved (`start_targets`), so that the first calls overlap the
+    warehouse's opening; resolved here otherwise."""
     progress = progress or (lambda _e, _n: None)
     scope_desc = {
         "regions": request.regions,
@@ -115,7 +118,7 @@ def collect_ecr(
         tally.counts.update(resumed.counts)
         tally.scopes += _resumed_rows(warehouse, run_id, done)
     try:
-        pairs = _scope_pairs(warehouse, settings, request, run_id, tally.errors)
+        pairs = _scope_pairs(warehouse, settings, request, run_id, tally.errors, targets)
         pairs = [(t, r) for t, r in pairs if (t.account_id, r) not in done]
         progress("scopes_found", len(pairs))
         known = Known(
@@ -237,12 +240,20 @@ def _collect_one(
 
 
 def _scope_pairs(
-    warehouse: Warehouse, settings: AwsSettings, request: EcrRequest, run_id: int, errors: list[ErrorRecord]
+    warehouse: Warehouse,
+    settings: AwsSettings,
+    request: EcrRequest,
+    run_id: int,
+    errors: list[ErrorRecord],
+    resolving: Future[tuple[list[Target], list[ErrorRecord]]] | None = None,
 ) -> list[tuple[Target, str]]:
     """Every (account, region) to collect; the accounts and regions that could not be listed go to `errors` and the
     warehouse. A failure to list the accounts at all fails the run."""
     try:
-        targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
+        if resolving is not None:
+            targets, target_errors = resolving.result()
+        else:
+            targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
     except AccountsError as exc:
         warehouse.load_errors(_errors_table([_run_error(str(exc))], run_id))
         raise
