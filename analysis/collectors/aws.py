@@ -85,11 +85,37 @@ _LOCAL = threading.local()
 _RECIPE_LOCK = threading.Lock()
 
 
+_LOADER: Any = None  # botocore's data loader, shared by every session of the process (see _session)
+
+
+def _session(**kwargs: Any) -> boto3.Session:
+    """A boto3 session whose service models come from one loader for the whole process.
+
+    Each new session would otherwise parse the ECR and CloudWatch models and endpoint rules again: an
+    organization run makes a session per account and thread, and that parsing was half of the CPU its clients
+    cost (measured: 107 → 54 ms for a session and two clients). The loader only caches what it read.
+    """
+    global _LOADER
+    import botocore.loaders
+    import botocore.session
+
+    core = botocore.session.get_session()
+    with _RECIPE_LOCK:
+        if _LOADER is None:
+            _LOADER = botocore.loaders.create_loader()
+        core.register_component("data_loader", _LOADER)
+        session = boto3.Session(botocore_session=core, **kwargs)
+        # boto3 adds its own data folder to the loader's search path at every session: once is enough.
+        paths = _LOADER.search_paths
+        paths[:] = list(dict.fromkeys(paths))
+    return session
+
+
 def new_session(**kwargs: Any) -> boto3.Session:
     """A boto3 session that `thread_session` can remake on another thread from the same arguments."""
-    session = boto3.Session(**kwargs)
+    session = _session(**kwargs)
     with _RECIPE_LOCK:
-        _RECIPES[session] = lambda: boto3.Session(**kwargs)
+        _RECIPES[session] = lambda: _session(**kwargs)
     return session
 
 
@@ -112,8 +138,8 @@ def _frozen_copy(session: boto3.Session) -> boto3.Session:
         creds = session.get_credentials()
         frozen = creds.get_frozen_credentials() if creds else None
     if frozen is None:
-        return boto3.Session(region_name=session.region_name)
-    return boto3.Session(
+        return _session(region_name=session.region_name)
+    return _session(
         aws_access_key_id=frozen.access_key,
         aws_secret_access_key=frozen.secret_key,
         aws_session_token=frozen.token,
