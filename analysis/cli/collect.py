@@ -55,6 +55,9 @@ def _regions(region: list[str] | None, regions: str | None, profile: str | None,
     return sorted(dict.fromkeys(chosen))
 
 
+_MAX_CONCURRENCY_HELP = "AWS calls in flight at once; each account and region adapts below it (4 first, ≤ 16)."
+
+
 @collect_app.command("ecr")
 def collect_ecr_cmd(
     profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
@@ -75,17 +78,9 @@ def collect_ecr_cmd(
         float,
         typer.Option(help="Hours within which repository policies and tags are reused from the last run (0: re-read)."),
     ] = 24.0,
-    max_concurrency: Annotated[
-        int,
-        typer.Option(
-            help="AWS calls in flight at once across the run; each account and region adapts below it "
-            "(starts at 4, halves on throttling, at most 16).",
-            min=1,
-        ),
-    ] = 64,
+    max_concurrency: Annotated[int, typer.Option(help=_MAX_CONCURRENCY_HELP, min=1)] = 64,
     resume: Annotated[
-        bool,
-        typer.Option("--resume", help="Continue the last interrupted run with the same options: keep its scopes."),
+        bool, typer.Option("--resume", help="Continue the last interrupted run asking the same.")
     ] = False,
     endpoint_url: Annotated[
         str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)

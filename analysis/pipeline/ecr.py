@@ -214,9 +214,13 @@ def _collect_one(
     pulls_future: list[Future[tuple[list[PullCountRecord], list[ErrorRecord], list[Unread]]]] = []
 
     def start_pulls(names: list[str]) -> None:
-        # GetMetricData needs only the names: it runs alongside the repositories, not after them.
+        # GetMetricData needs only the names: it runs alongside the repositories, not after them. Its client is
+        # made here, on the scope's thread (boto3 sessions are per thread; pool threads then need none).
+        if not names or request.metric_days <= 0:
+            return
+        cw = settings.client(target.session, "cloudwatch", region, budget, account_id=target.account_id)
         args = (settings, target.session, target.account_id, region, names, request.metric_days)
-        pulls_future.append(calls.submit(collect_pull_counts, *args, budget=budget))
+        pulls_future.append(calls.submit(collect_pull_counts, *args, budget=budget, client=cw))
 
     result = collect_scope(
         settings,
@@ -230,9 +234,9 @@ def _collect_one(
         calls,
         start_pulls,
     )
-    if result.failed or not pulls_future:
+    if result.failed:
         return result, [], time.monotonic() - started
-    pulls, pull_errors, pulls_unread = pulls_future[0].result()
+    pulls, pull_errors, pulls_unread = pulls_future[0].result() if pulls_future else ([], [], [])
     result.errors.extend(pull_errors)
     result.unread.extend(pulls_unread)
     carry_settings(result, known)
