@@ -135,3 +135,15 @@ def test_an_interrupted_run_resumes_with_only_the_scopes_it_had_not_finished(aws
     # Only the 6 scopes the first run had not loaded are listed again.
     assert aws.call_counts()[("ecr", "DescribeRepositories")] == scopes - 3
     assert _snapshot(cut) == {**_snapshot(whole), "runs": [("ecr", "complete")]}
+
+
+def test_an_account_and_region_over_its_quota_slows_down_and_loses_nothing(aws, small_estate, tmp_path):
+    quota = aws.limit_in_flight(2)  # a third call at once in one account and region is throttled
+    request = EcrRequest(
+        regions=list(small_estate.regions), organization_role="OrganizationAccountAccessRole", max_concurrency=32
+    )
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_ecr(wh, settings_for(aws), request)
+    assert quota.throttled > 0  # each scope starts at 4 calls in flight: over the quota of 2
+    assert (summary.status, summary.counts["images"]) == ("complete", len(small_estate.images))
+    assert summary.counts["throttles"] > 0  # seen by the pace, which halved those scopes' limits
