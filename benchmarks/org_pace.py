@@ -151,7 +151,10 @@ CPU, not by the latency; the latency-bound minimum is met only where calls ÷ al
 exceeds the collector's CPU seconds (fewer calls in flight, or AWS's real latencies of 50–300 ms with larger
 pages). On a loaded machine (the load average is printed below) both CPU lines stretch in wall time.
 """
-    body += f"\nLoad average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n"
+    body += f"\nLoad average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."
+    if args.accounts < 200:
+        body += f" {args.accounts} accounts, not issue #16's 200, on a 2-core machine shared with other jobs."
+    body += "\n"
     print(body)
     if not args.no_record:
         record("org_pace", body)
