@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -61,6 +62,9 @@ def _regions(region: list[str] | None, regions: str | None, profile: str | None,
     return sorted(dict.fromkeys(chosen))
 
 
+_MAX_CONCURRENCY_HELP = "AWS calls in flight at once; each account and region adapts below it (4 first, ≤ 16)."
+
+
 @collect_app.command("ecr")
 def collect_ecr_cmd(
     profile: Annotated[str | None, typer.Option(help="AWS profile (standard credential chain otherwise).")] = None,
@@ -81,6 +85,10 @@ def collect_ecr_cmd(
         float,
         typer.Option(help="Hours within which repository policies and tags are reused from the last run (0: re-read)."),
     ] = 24.0,
+    max_concurrency: Annotated[int, typer.Option(help=_MAX_CONCURRENCY_HELP, min=1)] = 64,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the last interrupted run asking the same.")
+    ] = False,
     endpoint_url: Annotated[
         str | None, typer.Option(help="Send AWS calls to this endpoint (an emulator such as moto).", hidden=True)
     ] = None,
@@ -91,27 +99,48 @@ def collect_ecr_cmd(
 
     Exit status: 0 complete, 3 partial (what was not read keeps its last good value), 1 failed.
     """
+    from analysis.collectors.accounts import start_targets
     from analysis.collectors.aws import AwsSettings
-    from analysis.collectors.ecr import EcrOptions
-    from analysis.pipeline.ecr import EcrRequest, collect_ecr
-    from analysis.warehouse import Warehouse
 
     with _errors_for_people():
         if organization and role_arn:
             raise UsageError("use either --organization or --role-arn, not both")
         settings = AwsSettings(profile=profile, endpoint_url=endpoint_url)
+        chosen_regions = _regions(region, regions, profile, endpoint_url)
+        organization_role = role_name if organization else None
+        # The first calls (who am I, the accounts, AssumeRole) start now; the warehouse's imports and opening
+        # (DuckDB, Arrow: about a second) overlap them.
+        targets = start_targets(settings, list(role_arn or []), organization_role)
+        from analysis.collectors.ecr import EcrOptions
+        from analysis.pipeline.ecr import EcrRequest, collect_ecr
+        from analysis.warehouse import Warehouse
+
         request = EcrRequest(
-            regions=_regions(region, regions, profile, endpoint_url),
+            regions=chosen_regions,
             role_arns=list(role_arn or []),
-            organization_role=role_name if organization else None,
+            organization_role=organization_role,
             options=EcrOptions(manifests=manifests, settings_max_age=timedelta(hours=settings_max_age)),
             metric_days=metric_days,
+            max_concurrency=max_concurrency,
+            resume=resume,
         )
+        on_scope = _scope_line if fmt != "json" and sys.stderr.isatty() else None
         with Warehouse(db) as wh:
-            summary = _run_with_progress(lambda p: collect_ecr(wh, settings, request, p), quiet=fmt == "json")
+            summary = _run_with_progress(
+                lambda p: collect_ecr(wh, settings, request, p, on_scope, targets), quiet=fmt == "json"
+            )
         _print_summary(summary, fmt)
         if summary.exit_code:
             raise typer.Exit(summary.exit_code)
+
+
+def _scope_line(scope: dict[str, Any]) -> None:
+    """One line per finished account and region, above the progress bars (a terminal only)."""
+    err.print(
+        f"  {scope['account_id']} {scope['region']:<15} {scope['status']:<8} {scope['repositories']:>5,} repositories "
+        f"{scope['images']:>7,} images  {scope['seconds']:6.1f} s  {scope['limit']:4.1f} calls in flight",
+        highlight=False,
+    )
 
 
 @collect_app.command("costs")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -164,8 +164,12 @@ def collect_scope(
     known: Known,
     progress: Progress = _noop,
     budget: Budget | None = None,
+    pool: Executor | None = None,
+    on_listed: Callable[[list[str]], None] | None = None,
 ) -> ScopeResult:
-    ecr = settings.client(session, "ecr", region, budget)
+    """Read one (account, region). `pool`: the run's one pool for every call (its own pool otherwise);
+    `on_listed`: told the repository names as soon as they are known (the caller starts GetMetricData then)."""
+    ecr = settings.client(session, "ecr", region, budget, account_id=account_id)
     out = ScopeResult(account_id, region)
     now = datetime.now(UTC)
     reader = _Reader(out, _Breaker())
@@ -178,6 +182,8 @@ def collect_scope(
         out.failed = True
         return out
     progress("repos_found", len(repos))
+    if on_listed is not None:
+        on_listed([r["repositoryName"] for r in repos])
 
     def registry() -> tuple[list[RegistryRecord], list[PullThroughCacheRuleRecord]]:
         cached_registry = known.registry_settings.get((account_id, region))
@@ -211,13 +217,19 @@ def collect_scope(
 
     # Registry settings are read alongside the repositories, not before them: a slow or failing registry read
     # costs no repository any time.
-    with ThreadPoolExecutor(max_workers=options.repository_workers + 1, thread_name_prefix="ecr-repo") as pool:
-        registry_future = pool.submit(registry)
-        for rec, images, manifests in pool.map(one_repository, repos):
+    own = None if pool else ThreadPoolExecutor(options.repository_workers + 1, thread_name_prefix="ecr-repo")
+    runner = pool or own
+    assert runner is not None
+    try:
+        registry_future = runner.submit(registry)
+        for rec, images, manifests in runner.map(one_repository, repos):
             out.repositories.append(rec)
             out.images.extend(images)
             out.manifests.extend(manifests)
         out.registry, out.pull_through_cache_rules = registry_future.result()
+    finally:
+        if own is not None:
+            own.shutdown()
     return out
 
 

@@ -12,11 +12,27 @@ import types
 import typing
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-TS = pa.timestamp("us", tz="UTC")
+# Arrow is imported when a table is first built, not with the records: `collect ecr` makes its first AWS calls
+# (which build ErrorRecords) before it needs Arrow, and importing it costs about half a second.
+_LAZY = {"TS": "_ts", "ARROW_TYPES": "_arrow_types", "MANIFEST_SCHEMAS": "_manifest_schemas"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return globals()[_LAZY[name]]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _ts() -> pa.DataType:
+    import pyarrow as pa
+
+    return pa.timestamp("us", tz="UTC")
 
 
 @dataclass(slots=True)
@@ -111,23 +127,29 @@ class ErrorRecord(ErrorFields):
 # Python type of a record field → Arrow type of its column (and so of the warehouse column: DuckDB maps
 # string → VARCHAR, int64 → BIGINT, float64 → DOUBLE, bool → BOOLEAN, TS → TIMESTAMPTZ, date32 → DATE).
 # `X | None` is the same column, nullable.
-ARROW_TYPES: dict[Any, pa.DataType] = {
-    str: pa.string(),
-    int: pa.int64(),
-    float: pa.float64(),
-    bool: pa.bool_(),
-    datetime: TS,
-    date: pa.date32(),
-}
+@functools.cache
+def _arrow_types() -> dict[Any, pa.DataType]:
+    import pyarrow as pa
+
+    return {
+        str: pa.string(),
+        int: pa.int64(),
+        float: pa.float64(),
+        bool: pa.bool_(),
+        datetime: _ts(),
+        date: pa.date32(),
+    }
 
 
 def _arrow_type(hint: Any) -> pa.DataType:
+    import pyarrow as pa
+
     if isinstance(hint, types.UnionType):
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
         return _arrow_type(inner)
     if typing.get_origin(hint) is list:
         return pa.list_(_arrow_type(typing.get_args(hint)[0]))
-    return ARROW_TYPES[hint]
+    return _arrow_types()[hint]
 
 
 @functools.cache
@@ -136,55 +158,63 @@ def arrow_schema(cls: type) -> pa.Schema:
 
     tests/warehouse/test_columns.py checks every record's schema against its warehouse table after migrations.
     """
+    import pyarrow as pa
+
     hints = typing.get_type_hints(cls)
     return pa.schema([(f.name, _arrow_type(hints[f.name])) for f in fields(cls)])
 
 
 # The manifest cache's rows are built column-wise from parsed manifests (no record class): their columns here.
-MANIFEST_SCHEMAS = {
-    "manifests": pa.schema(
-        [
-            ("digest", pa.string()),
-            ("media_type", pa.string()),
-            ("artifact_type", pa.string()),
-            ("config_digest", pa.string()),
-            ("config_size", pa.int64()),
-            ("manifest_size", pa.int64()),
-            ("is_index", pa.bool_()),
-            ("fetched_at", TS),
-            ("artifact_kind", pa.string()),
-            ("subject_digest", pa.string()),
-        ]
-    ),
-    "manifest_layers": pa.schema(
-        [
-            ("manifest_digest", pa.string()),
-            ("position", pa.int32()),
-            ("layer_digest", pa.string()),
-            ("size", pa.int64()),
-            ("media_type", pa.string()),
-        ]
-    ),
-    "manifest_children": pa.schema(
-        [
-            ("index_digest", pa.string()),
-            ("position", pa.int32()),
-            ("child_digest", pa.string()),
-            ("size", pa.int64()),
-            ("media_type", pa.string()),
-            ("platform_os", pa.string()),
-            ("platform_architecture", pa.string()),
-            ("platform_variant", pa.string()),
-            ("artifact_type", pa.string()),
-            ("reference_type", pa.string()),
-            ("reference_digest", pa.string()),
-        ]
-    ),
-}
+@functools.cache
+def _manifest_schemas() -> dict[str, pa.Schema]:
+    import pyarrow as pa
+
+    return {
+        "manifests": pa.schema(
+            [
+                ("digest", pa.string()),
+                ("media_type", pa.string()),
+                ("artifact_type", pa.string()),
+                ("config_digest", pa.string()),
+                ("config_size", pa.int64()),
+                ("manifest_size", pa.int64()),
+                ("is_index", pa.bool_()),
+                ("fetched_at", _ts()),
+                ("artifact_kind", pa.string()),
+                ("subject_digest", pa.string()),
+            ]
+        ),
+        "manifest_layers": pa.schema(
+            [
+                ("manifest_digest", pa.string()),
+                ("position", pa.int32()),
+                ("layer_digest", pa.string()),
+                ("size", pa.int64()),
+                ("media_type", pa.string()),
+            ]
+        ),
+        "manifest_children": pa.schema(
+            [
+                ("index_digest", pa.string()),
+                ("position", pa.int32()),
+                ("child_digest", pa.string()),
+                ("size", pa.int64()),
+                ("media_type", pa.string()),
+                ("platform_os", pa.string()),
+                ("platform_architecture", pa.string()),
+                ("platform_variant", pa.string()),
+                ("artifact_type", pa.string()),
+                ("reference_type", pa.string()),
+                ("reference_digest", pa.string()),
+            ]
+        ),
+    }
 
 
 def to_table(records: list[Any], cls: type) -> pa.Table:
     """Column-wise conversion: one list per field, then one Arrow array per column (no per-row dicts)."""
+    import pyarrow as pa
+
     schema = arrow_schema(cls)
     names = schema.names
     columns = {name: [getattr(r, name) for r in records] for name in names}
@@ -193,6 +223,9 @@ def to_table(records: list[Any], cls: type) -> pa.Table:
 
 def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Table]:
     """Arrow tables for the `manifests`, `manifest_layers` and `manifest_children` tables."""
+    import pyarrow as pa
+
+    MANIFEST_SCHEMAS = _manifest_schemas()  # noqa: N806  # the module attribute, computed once
     m: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifests"].names}
     layers: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifest_layers"].names}
     children: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifest_children"].names}

@@ -11,19 +11,22 @@ why (carried_parts). Unknown is never zero: a denied GetMetricData must not read
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
-from analysis.collectors.accounts import AccountsError, Target, resolve_regions, resolve_targets
+from analysis.collectors.accounts import ASSUME_WORKERS, AccountsError, Target, resolve_regions, resolve_targets
 from analysis.collectors.aws import AwsSettings, Budget, Unread
 from analysis.collectors.cloudwatch import collect_pull_counts
 from analysis.collectors.ecr import EcrOptions, Known, ManifestCache, ScopeResult, collect_scope, registry_from_cache
+from analysis.collectors.pace import MAX_CONCURRENCY, Pace
 from analysis.collectors.records import (
     ErrorRecord,
     ImageRecord,
@@ -35,8 +38,7 @@ from analysis.collectors.records import (
     to_table,
 )
 from analysis.warehouse import ScopeKey, Warehouse, with_run_id
-
-SCOPE_WORKERS = 4  # (account, region) pairs read at once; each runs EcrOptions.repository_workers threads
+from analysis.warehouse.resume import PUBLISH_EVERY_S, resume_run
 
 
 @dataclass
@@ -46,6 +48,8 @@ class EcrRequest:
     organization_role: str | None = None
     options: EcrOptions = field(default_factory=EcrOptions)
     metric_days: int = 90
+    max_concurrency: int = MAX_CONCURRENCY  # calls in flight across the run (pace.py)
+    resume: bool = False  # continue the newest interrupted run that asked the same (warehouse/resume.py)
 
 
 # Exit statuses a scheduler can act on (docs/reliability.md).
@@ -83,11 +87,19 @@ class RunSummary:
 
 
 Progress = Callable[[str, int], None]
+ScopeDone = Callable[[dict[str, Any]], None]  # a finished scope's summary row (with seconds and its limit)
 
 
 def collect_ecr(
-    warehouse: Warehouse, settings: AwsSettings, request: EcrRequest, progress: Progress | None = None
+    warehouse: Warehouse,
+    settings: AwsSettings,
+    request: EcrRequest,
+    progress: Progress | None = None,
+    on_scope: ScopeDone | None = None,
+    targets: Future[tuple[list[Target], list[ErrorRecord]]] | None = None,
 ) -> RunSummary:
+    """`targets`: the accounts, already being resolved (`start_targets`), so that the first calls overlap the
+    warehouse's opening; resolved here otherwise."""
     progress = progress or (lambda _e, _n: None)
     scope_desc = {
         "regions": request.regions,
@@ -96,85 +108,185 @@ def collect_ecr(
         "manifests": request.options.manifests,
         "metric_days": request.metric_days,
     }
-    run_id = warehouse.start_run("ecr", scope_desc)
-    run_budget = Budget(settings.run_budget_s, what="run")
-    counts: Counter[str] = Counter()
-    errors: list[ErrorRecord] = []
-    scopes: list[dict[str, Any]] = []
-    unread_all: list[tuple[str, str, Unread]] = []
+    resumed = resume_run(warehouse, "ecr", scope_desc) if request.resume else None
+    run_id = resumed.run_id if resumed else warehouse.start_run("ecr", scope_desc)
+    pace = Pace(request.max_concurrency)
+    settings = replace(settings, pace=pace)
+    tally = _Tally(warehouse, run_id, pace, on_scope)
+    done = resumed.done if resumed else {}
+    if resumed:
+        tally.counts.update(resumed.counts)
+        tally.scopes += _resumed_rows(warehouse, run_id, done)
     try:
-        pairs = _scope_pairs(warehouse, settings, request, run_id, errors)
+        pairs = _scope_pairs(warehouse, settings, request, run_id, tally.errors, targets)
+        pairs = [(t, r) for t, r in pairs if (t.account_id, r) not in done]
         progress("scopes_found", len(pairs))
-
         known = Known(
             ManifestCache(warehouse.known_manifest_digests()),
             warehouse.latest_repository_settings(),
             warehouse.latest_registry_settings(),
         )
-
-        def work(target: Target, region: str) -> tuple[ScopeResult, list[PullCountRecord]]:
-            budget = Budget(settings.scope_budget_s, parent=run_budget)
-            result = collect_scope(
-                settings, target.session, target.account_id, region, request.options, known, progress, budget
-            )
-            if result.failed:
-                return result, []
-            pulls, pull_errors, pulls_unread = collect_pull_counts(
-                settings,
-                target.session,
-                target.account_id,
-                region,
-                [r.repository_name for r in result.repositories],
-                request.metric_days,
-                budget=budget,
-            )
-            result.errors.extend(pull_errors)
-            result.unread.extend(pulls_unread)
-            carry_settings(result, known)
-            return result, pulls
-
-        with ThreadPoolExecutor(max_workers=SCOPE_WORKERS, thread_name_prefix="scope") as pool:
-            futures = [pool.submit(work, t, r) for t, r in pairs]
-            for future in as_completed(futures):
-                result, pulls = future.result()
-                _load(warehouse, run_id, result, pulls, counts)
-                errors.extend(result.errors)
-                unread_all += [(result.account_id, result.region, u) for u in result.unread]
-                if result.failed and result.errors:
-                    e = result.errors[0]
-                    unread_all.append(
-                        (result.account_id, result.region, Unread("scope", None, e.operation, e.error_code, e.message))
-                    )
-                scopes.append(_scope_row(result))
-                progress("scope_done", 1)
+        _collect_all(settings, request, known, progress, pairs, tally)
     except BaseException:
-        warehouse.finish_run(run_id, "failed", dict(counts))
+        warehouse.finish_run(run_id, "failed", dict(tally.counts))
         raise
 
-    status = _run_status(scopes, errors)
-    warehouse.finish_run(run_id, status, dict(counts))
-    scopes.sort(key=lambda s: (s["account_id"], s["region"]))
-    return RunSummary(run_id, status, dict(counts), scopes, errors, _skipped(unread_all))
+    status = _run_status(tally.scopes, tally.errors)
+    tally.counts["throttles"] += pace.throttles()
+    warehouse.finish_run(run_id, status, dict(tally.counts))
+    tally.scopes.sort(key=lambda s: (s["account_id"], s["region"]))
+    return RunSummary(run_id, status, dict(tally.counts), tally.scopes, tally.errors, _skipped(tally.unread))
+
+
+@dataclass
+class _Tally:
+    """What the run has loaded so far, and where finished scopes are reported."""
+
+    warehouse: Warehouse
+    run_id: int
+    pace: Pace
+    on_scope: ScopeDone | None
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    scopes: list[dict[str, Any]] = field(default_factory=list)
+    unread: list[tuple[str, str, Unread]] = field(default_factory=list)
+    published: float = field(default_factory=time.monotonic)
+
+    def add(self, result: ScopeResult, pulls: list[PullCountRecord], seconds: float) -> None:
+        _load(self.warehouse, self.run_id, result, pulls, self.counts)
+        self.errors.extend(result.errors)
+        self.unread += [(result.account_id, result.region, u) for u in result.unread]
+        if result.failed and result.errors:
+            e = result.errors[0]
+            self.unread.append(
+                (result.account_id, result.region, Unread("scope", None, e.operation, e.error_code, e.message))
+            )
+        self.scopes.append(_scope_row(result))
+        if self.on_scope is not None:
+            limit = self.pace.scope(result.account_id, result.region).limit
+            self.on_scope({**self.scopes[-1], "seconds": seconds, "limit": limit})
+        if time.monotonic() - self.published > PUBLISH_EVERY_S:
+            self.warehouse.publish()  # a run killed from here on resumes after these scopes
+            self.published = time.monotonic()
+
+
+def _collect_all(
+    settings: AwsSettings,
+    request: EcrRequest,
+    known: Known,
+    progress: Progress,
+    pairs: list[tuple[Target, str]],
+    tally: _Tally,
+) -> None:
+    """Every scope; loads each as it finishes, on this thread.
+
+    One pool runs every call of every scope (registry reads, repositories, GetMetricData) and the run's `pace`
+    bounds the calls in flight; it has twice as many threads as slots, so threads waiting on a throttled
+    scope's limit leave the other scopes' slots used. The scope threads only list repositories and wait.
+    """
+    run_budget = Budget(settings.run_budget_s, what="run")
+    calls = ThreadPoolExecutor(2 * request.max_concurrency, thread_name_prefix="call")
+    scope_pool = ThreadPoolExecutor(max(1, min(len(pairs), request.max_concurrency)), thread_name_prefix="scope")
+    work = partial(_collect_one, settings, request, known, progress, run_budget, calls)
+    try:
+        for future in as_completed([scope_pool.submit(work, t, r) for t, r in pairs]):
+            tally.add(*future.result())
+            progress("scope_done", 1)
+    finally:
+        # Interrupted: calls not yet started are dropped, so Ctrl-C does not wait for the rest of the run.
+        scope_pool.shutdown(wait=False, cancel_futures=True)
+        calls.shutdown(wait=False, cancel_futures=True)
+
+
+def _collect_one(
+    settings: AwsSettings,
+    request: EcrRequest,
+    known: Known,
+    progress: Progress,
+    run_budget: Budget,
+    calls: ThreadPoolExecutor,
+    target: Target,
+    region: str,
+) -> tuple[ScopeResult, list[PullCountRecord], float]:
+    """One (account, region): its repositories, registry and pulls, every call in `calls`."""
+    started = time.monotonic()
+    budget = Budget(settings.scope_budget_s, parent=run_budget)
+    pulls_future: list[Future[tuple[list[PullCountRecord], list[ErrorRecord], list[Unread]]]] = []
+
+    def start_pulls(names: list[str]) -> None:
+        # GetMetricData needs only the names: it runs alongside the repositories, not after them. Its client is
+        # made here, on the scope's thread (boto3 sessions are per thread; pool threads then need none).
+        if not names or request.metric_days <= 0:
+            return
+        cw = settings.client(target.session, "cloudwatch", region, budget, account_id=target.account_id)
+        args = (settings, target.session, target.account_id, region, names, request.metric_days)
+        pulls_future.append(calls.submit(collect_pull_counts, *args, budget=budget, client=cw))
+
+    result = collect_scope(
+        settings,
+        target.session,
+        target.account_id,
+        region,
+        request.options,
+        known,
+        progress,
+        budget,
+        calls,
+        start_pulls,
+    )
+    if result.failed:
+        return result, [], time.monotonic() - started
+    pulls, pull_errors, pulls_unread = pulls_future[0].result() if pulls_future else ([], [], [])
+    result.errors.extend(pull_errors)
+    result.unread.extend(pulls_unread)
+    carry_settings(result, known)
+    return result, pulls, time.monotonic() - started
 
 
 def _scope_pairs(
-    warehouse: Warehouse, settings: AwsSettings, request: EcrRequest, run_id: int, errors: list[ErrorRecord]
+    warehouse: Warehouse,
+    settings: AwsSettings,
+    request: EcrRequest,
+    run_id: int,
+    errors: list[ErrorRecord],
+    resolving: Future[tuple[list[Target], list[ErrorRecord]]] | None = None,
 ) -> list[tuple[Target, str]]:
     """Every (account, region) to collect; the accounts and regions that could not be listed go to `errors` and the
     warehouse. A failure to list the accounts at all fails the run."""
     try:
-        targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
+        if resolving is not None:
+            targets, target_errors = resolving.result()
+        else:
+            targets, target_errors = resolve_targets(settings, request.role_arns, request.organization_role)
     except AccountsError as exc:
         warehouse.load_errors(_errors_table([_run_error(str(exc))], run_id))
         raise
     errors.extend(target_errors)
     pairs: list[tuple[Target, str]] = []
-    for target in targets:
-        regions, region_errors = resolve_regions(settings, target.session, request.regions)
-        errors.extend(_with_account(region_errors, target.account_id))
-        pairs.extend((target, region) for region in regions)
+    with ThreadPoolExecutor(ASSUME_WORKERS, thread_name_prefix="regions") as pool:
+        found = pool.map(lambda t: resolve_regions(settings, t.session, request.regions), targets)
+        for target, (regions, region_errors) in zip(targets, found, strict=True):
+            errors.extend(_with_account(region_errors, target.account_id))
+            pairs.extend((target, region) for region in regions)
     warehouse.load_errors(_errors_table(errors, run_id))
     return pairs
+
+
+def _resumed_rows(warehouse: Warehouse, run_id: int, done: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    """The scopes an interrupted run had loaded, as the summary lists them (counted from the warehouse)."""
+    counted: dict[str, dict[tuple[str, str], int]] = {}
+    for name, table in (
+        ("repositories", "ecr_repositories"),
+        ("images", "ecr_images"),
+        ("errors", "collection_errors"),
+    ):
+        sql = f"SELECT account_id, region, count(*) FROM {table} WHERE run_id = ? GROUP BY ALL"
+        counted[name] = {(a, r): n for a, r, n in warehouse.query(sql, [run_id])}
+    return [
+        {"account_id": a, "region": r, "status": status, "resumed": True}
+        | {name: by_scope.get((a, r), 0) for name, by_scope in counted.items()}
+        for (a, r), status in done.items()
+    ]
 
 
 def _scope_row(result: ScopeResult) -> dict[str, Any]:

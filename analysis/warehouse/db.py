@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,6 +121,17 @@ class Warehouse:
         finally:
             self._discard()
 
+    def publish(self) -> None:
+        """Make what this writer committed so far the warehouse's published state, and go on writing (a run
+        killed later keeps what was published; readers see it at once)."""
+        if self._staging is None:
+            return
+        self._con.execute("CHECKPOINT")  # the staging file alone then holds every commit
+        copy = self.path.with_name(self.path.name + ".publishing")
+        shutil.copyfile(self._staging, copy)
+        os.replace(copy, self.path)
+        fsync_dir(self.path.parent)
+
     def _discard(self) -> None:
         """Drop an unpublished staging file and release the writer lock (after an error, or once published)."""
         if self._staging is not None:
@@ -197,14 +209,15 @@ class Warehouse:
             self.refresh_profile_tables()
 
     # -- runs --------------------------------------------------------------------------------------
-    def abandon_stale_runs(self) -> list[int]:
-        """Mark runs still 'running' as aborted and drop their rows.
+    def abandon_stale_runs(self, keep: int | None = None) -> list[int]:
+        """Mark runs still 'running' (but `keep`, being resumed) as aborted and drop their rows.
 
         Only one process can hold the file for writing, so a run that is still 'running' when a writer
         opens the file died midway (killed, crashed, power loss). Its complete scopes are discarded too:
         a snapshot is only trusted when the run that wrote it ended.
         """
-        stale = [r[0] for r in self._con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+        found = self._con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()
+        stale = [r[0] for r in found if r[0] != keep]
         if not stale:
             return []
         with self.transaction() as con:

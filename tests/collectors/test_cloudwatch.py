@@ -38,7 +38,7 @@ class FakeSettings:
     def __init__(self, cw: FakeCloudWatch) -> None:
         self.cw = cw
 
-    def client(self, session, service, region, budget=None):
+    def client(self, session, service, region, budget=None, account_id=None):
         assert (service, region) == ("cloudwatch", "eu-west-1")
         return self.cw
 

@@ -3,13 +3,18 @@ one closing line per cause, and one scope per account and region."""
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from support import run_collection
+import pytest
+from support import run_collection, settings_for
 
 from analysis.collectors.aws import Unread
 from analysis.collectors.records import ErrorRecord
-from analysis.pipeline.ecr import RunSummary, _run_status, _skipped
+from analysis.pipeline.ecr import EcrRequest, RunSummary, _run_status, _skipped, collect_ecr
+from analysis.warehouse import Warehouse
 
 AT = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -68,3 +73,77 @@ def test_a_collection_has_one_complete_scope_per_account_and_region(aws, small_e
     assert scopes == {(a, r) for a in small_estate.accounts for r in small_estate.regions}
     assert all(s["status"] == "complete" for s in summary.scopes)
     assert summary.counts["images"] == len(small_estate.images)
+
+
+class _Interrupted(Exception):
+    """Stands for Ctrl-C midway through an organization run."""
+
+
+def _snapshot(db) -> dict[str, list[tuple]]:
+    """What a reader sees as current, without run ids or read times (those differ between any two runs)."""
+    with Warehouse(db, read_only=True) as wh:
+        return {
+            "repositories": wh.query(
+                "SELECT account_id, region, repository_name, lifecycle_policy_text, repository_policy_text "
+                "FROM current_ecr_repositories ORDER BY ALL"
+            ),
+            "images": wh.query(
+                "SELECT account_id, region, repository_name, image_digest, image_size_bytes "
+                "FROM current_ecr_images ORDER BY ALL"
+            ),
+            "pulls": wh.query(
+                "SELECT account_id, region, repository_name, day, pulls FROM ecr_pull_counts p "
+                "JOIN latest_scopes USING (run_id, account_id, region) ORDER BY ALL"
+            ),
+            "errors": wh.query("SELECT account_id, region, operation FROM collection_errors ORDER BY ALL"),
+            "runs": wh.query("SELECT source, status FROM runs ORDER BY run_id"),
+        }
+
+
+def _wait_for_stragglers() -> None:
+    """Calls the interrupted run had already started finish on their own threads; wait them out so that the
+    resumed run's calls are counted alone."""
+    deadline = time.monotonic() + 60
+    while any(t.name.startswith(("call", "scope")) for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_an_interrupted_run_resumes_with_only_the_scopes_it_had_not_finished(aws, small_estate, tmp_path):
+    whole = tmp_path / "whole.duckdb"
+    assert run_collection(aws, small_estate, whole).status == "complete"
+
+    request = EcrRequest(regions=list(small_estate.regions), organization_role="OrganizationAccountAccessRole")
+    finished: list[int] = []
+
+    def interrupt_after_three(event: str, n: int) -> None:
+        if event == "scope_done":
+            finished.append(n)
+            if len(finished) == 3:
+                raise _Interrupted
+
+    cut = tmp_path / "cut.duckdb"
+    with pytest.raises(_Interrupted), Warehouse(cut) as wh:
+        collect_ecr(wh, settings_for(aws), request, interrupt_after_three)
+    _wait_for_stragglers()
+    aws.reset_calls()
+    with Warehouse(cut) as wh:
+        resumed = collect_ecr(wh, settings_for(aws), replace(request, resume=True))
+
+    scopes = len(small_estate.accounts) * len(small_estate.regions)  # 3 accounts × 3 regions = 9
+    assert resumed.status == "complete"
+    assert sum(1 for s in resumed.scopes if s.get("resumed")) == 3
+    # Only the 6 scopes the first run had not loaded are listed again.
+    assert aws.call_counts()[("ecr", "DescribeRepositories")] == scopes - 3
+    assert _snapshot(cut) == {**_snapshot(whole), "runs": [("ecr", "complete")]}
+
+
+def test_an_account_and_region_over_its_quota_slows_down_and_loses_nothing(aws, small_estate, tmp_path):
+    quota = aws.limit_in_flight(2)  # a third call at once in one account and region is throttled
+    request = EcrRequest(
+        regions=list(small_estate.regions), organization_role="OrganizationAccountAccessRole", max_concurrency=32
+    )
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_ecr(wh, settings_for(aws), request)
+    assert quota.throttled > 0  # each scope starts at 4 calls in flight: over the quota of 2
+    assert (summary.status, summary.counts["images"]) == ("complete", len(small_estate.images))
+    assert summary.counts["throttles"] > 0  # seen by the pace, which halved those scopes' limits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 
 
@@ -54,3 +55,31 @@ class Storm:
 
 # The throttling error each service answers with (botocore retries both as throttles).
 THROTTLE_CODES = {"cloudwatch": "Throttling"}
+
+
+class Quota:
+    """At most `in_flight` calls at once per (account, region) of the chosen services; a call over it is
+    throttled, as ECR's per-account, per-region quotas throttle a client that sends too much at once."""
+
+    def __init__(self, in_flight: int, services: frozenset[str]) -> None:
+        self.in_flight = in_flight
+        self.services = services
+        self.throttled = 0
+        self._busy: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, call: Call) -> bool:
+        if call.service not in self.services:
+            return True
+        key = (call.account_id, call.region)
+        with self._lock:
+            if self._busy.get(key, 0) >= self.in_flight:
+                self.throttled += 1
+                return False
+            self._busy[key] = self._busy.get(key, 0) + 1
+            return True
+
+    def done(self, call: Call) -> None:
+        if call.service in self.services:
+            with self._lock:
+                self._busy[(call.account_id, call.region)] -= 1

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import requests
 from moto.server import ThreadedMotoServer
 
-from analysis.demo.aws.faults import THROTTLE_CODES, Call, Fault, Storm
+from analysis.demo.aws.faults import THROTTLE_CODES, Call, Fault, Quota, Storm
 from analysis.demo.aws.patches import install_patches
 from analysis.demo.estate.records import ACCOUNT_IDS, Estate
 
@@ -47,6 +47,7 @@ class EmulatedAWS:
         self._faults: list[Fault] = []
         self._faults_lock = threading.Lock()
         self._storm: Storm | None = None
+        self.quota: Quota | None = None
         self._op_latency: dict[tuple[str, str], float] = {}
         self._server: ThreadedMotoServer | None = None
         self._creds: dict[str, str] | None = None
@@ -163,6 +164,11 @@ class EmulatedAWS:
                 rate, frozenset(services), frozenset(operations) if operations else None, random.Random(seed)
             )
 
+    def limit_in_flight(self, calls: int, *, services: Iterable[str] = ("ecr", "cloudwatch")) -> Quota:
+        """A quota per account and region: more than `calls` at once are throttled (`quota.throttled` counts)."""
+        self.quota = Quota(calls, frozenset(services))
+        return self.quota
+
     def slow(self, operation: str, latency_ms: float, *, service: str = "ecr") -> None:
         """Extra latency for one operation, on top of the per-request latency."""
         with self._faults_lock:
@@ -173,6 +179,7 @@ class EmulatedAWS:
             self._faults.clear()
             self._storm = None
             self._op_latency.clear()
+            self.quota = None
 
     def _extra_latency_ms(self, call: Call) -> float:
         with self._faults_lock:
@@ -211,14 +218,23 @@ class _Gateway:
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads the body again
         call, repository, protocol = _describe_request(environ, body)
         self.aws._record(call)
-        latency_ms = self.aws.latency_ms + self.aws._extra_latency_ms(call)
-        if latency_ms > 0:
-            # Per request, in this request's own server thread: concurrent calls overlap like against AWS.
-            time.sleep(latency_ms / 1000.0)
-        fault = self.aws._take_fault(call, repository) or self.aws._throttled(call)
-        if fault is not None:
-            return _error_response(fault, call, protocol, environ, start_response)
-        return self.app(environ, start_response)
+        quota = self.aws.quota
+        admitted = quota is None or quota.admit(call)
+        try:
+            latency_ms = self.aws.latency_ms + self.aws._extra_latency_ms(call)
+            if latency_ms > 0:
+                # Per request, in this request's own server thread: concurrent calls overlap like against AWS.
+                time.sleep(latency_ms / 1000.0)
+            fault = self.aws._take_fault(call, repository) or self.aws._throttled(call)
+            if not admitted:
+                code = THROTTLE_CODES.get(call.service, "ThrottlingException")
+                fault = Fault(call.operation, code, call.service, None, None, None, None, 400, "Rate exceeded (quota)")
+            if fault is not None:
+                return _error_response(fault, call, protocol, environ, start_response)
+            return self.app(environ, start_response)
+        finally:
+            if quota is not None and admitted:
+                quota.done(call)
 
 
 def _describe_request(environ: dict[str, Any], body: bytes) -> tuple[Call, str | None, str]:

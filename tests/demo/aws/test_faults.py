@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from analysis.demo.aws.faults import Call, Fault, Storm
+from analysis.demo.aws.faults import Call, Fault, Quota, Storm
 
 CALL = Call("ecr", "DescribeImages", "111111111111", "us-east-1")
 
@@ -45,3 +45,13 @@ def test_a_storm_throttles_about_its_rate_of_matching_calls_and_none_other() -> 
     hits = sum(storm.hits(CALL) for _ in range(2_000))
     assert 500 <= hits <= 700  # 0.3 × 2,000 = 600, ± 100 (≈ 5 standard deviations of 20.5)
     assert not any(storm.hits(Call("cloudwatch", "GetMetricData", "1", "us-east-1")) for _ in range(100))
+
+
+def test_a_quota_throttles_calls_over_it_per_account_and_region():
+    quota = Quota(2, frozenset({"ecr"}))
+    call = Call("ecr", "DescribeImages", "111111111111", "us-east-1")
+    assert [quota.admit(call) for _ in range(3)] == [True, True, False]  # the third at once is over the quota
+    assert quota.admit(Call("ecr", "DescribeImages", "111111111111", "eu-west-1"))  # another region: its own
+    assert quota.admit(Call("sts", "AssumeRole", "111111111111", "us-east-1"))  # not a limited service
+    quota.done(call)
+    assert quota.admit(call) and quota.throttled == 1
