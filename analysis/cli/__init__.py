@@ -5,6 +5,7 @@ Each module registers its commands on the one Typer app in `base`; importing the
 
 from analysis.cli import (  # noqa: F401  (registers the commands)
     collect,
+    collect_registry,  # noqa: F401  (collect harbor|oci, after ecr and costs)
     demo,
     estimate,
     inspect,

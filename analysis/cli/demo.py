@@ -143,7 +143,7 @@ def _print_summary(db: Path, seed: int, result: dict[str, Any], estimate_result:
         f"seeded {result['timings']['seed_s']:.1f}s, collected {result['timings']['collect_s']:.1f}s, "
         f"{sum(result['api_calls'].values()):,} API calls)"
     )
-    from analysis.cli.collect import _print_registries
+    from analysis.cli.collect_registry import _print_registries
     from analysis.cli.inspect import _print_scopes, scopes_and_unique_bytes
     from analysis.warehouse import Warehouse, queries
 

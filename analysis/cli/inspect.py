@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @app.command()
 def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """Runs, the current snapshot per account and region and per self-hosted registry, and the last run's errors."""
-    from analysis.cli.collect import _print_registries
+    from analysis.cli.collect_registry import _print_registries
     from analysis.warehouse import Warehouse, queries
     from analysis.warehouse.quality import current_data_quality
     from analysis.warehouse.quality import note as quality_note
