@@ -94,3 +94,20 @@ def test_a_retention_policy_over_15_rules_fails():
         "rules": [rule] * 16,
     }
     assert any("at most 15" in e for e in validate("RetentionPolicy", body))
+
+
+def test_the_spec_is_parsed_once_then_read_from_the_cache_with_the_same_definitions(tmp_path, monkeypatch):
+    from analysis.portability import harbor_payloads as hp
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    spec = str(hp.spec_path())
+    hp._definitions.cache_clear()
+    parsed = hp._definitions(spec)  # parses the YAML, writes the cache
+    (cached,) = (tmp_path / "regcost").glob("harbor-definitions-*.json")
+    hp._definitions.cache_clear()
+    assert hp._definitions(spec) == parsed  # a new process: read from the cache
+    cached.write_text("{not json")  # a damaged cache is parsed again, not trusted
+    hp._definitions.cache_clear()
+    assert hp._definitions(spec) == parsed
+    hp._definitions.cache_clear()
+    assert "RetentionPolicy" in parsed and "ProjectReq" in parsed
