@@ -70,13 +70,11 @@ def repository_table(
     pulls["pulls_per_month"] = pulls["pulls"] * per_month
     repos = repos.merge(pulls[[*SCOPE, "pulls_per_month"]], on=SCOPE, how="left")
     repos["pulls_per_month"] = repos["pulls_per_month"].fillna(0.0)
-    size = (
-        inv.images[inv.images["image_tags"].map(len) > 0]
-        .groupby(SCOPE)["image_size_bytes"]
-        .mean()
-        .rename("image_bytes")
-    )
-    repos = repos.merge(size.reset_index(), on=SCOPE, how="left")
+    # Mean size of a tagged image (NaN without one): an exact integer sum over a count, as pandas' mean gives.
+    counts = inv.counts()
+    tagged = counts[counts["tagged"] > 0]
+    size = tagged[SCOPE].assign(image_bytes=tagged["tagged_bytes"].astype(float) / tagged["tagged"])
+    repos = repos.merge(size, on=SCOPE, how="left")
     # Unique bytes per repository: the profile aggregate the estimate reads (one definition of it).
     tables = queries.profile_tables(con)
     unique = con.execute(
