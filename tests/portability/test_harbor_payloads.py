@@ -111,3 +111,14 @@ def test_the_spec_is_parsed_once_then_read_from_the_cache_with_the_same_definiti
     assert hp._definitions(spec) == parsed
     hp._definitions.cache_clear()
     assert "RetentionPolicy" in parsed and "ProjectReq" in parsed
+
+
+def test_a_shape_found_valid_once_still_fails_on_a_value_or_type_the_spec_forbids():
+    name = {"project_name": "payments", "metadata": {"public": "false"}}
+    assert validate("ProjectReq", name) == []
+    # ProjectReq limits the name's length: the same shape with a longer name is validated again and fails
+    assert validate("ProjectReq", {**name, "project_name": "p" * 300}) != []
+    policy = {"name": "wave1", "trigger": {"type": "manual"}, "enabled": True}
+    assert validate("ReplicationPolicy", policy) == []
+    assert validate("ReplicationPolicy", {**policy, "name": "wave2"}) == []  # same shape: no new verdict needed
+    assert validate("ReplicationPolicy", {**policy, "enabled": "yes"}) != []  # a string where a boolean goes
