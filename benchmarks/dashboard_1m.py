@@ -150,11 +150,14 @@ def main() -> None:
                 "Moves: " + ", ".join(f"{m:.0f}" for m in moves) + " ms.",
                 "",
                 "The cold first page waits for the migration plan (`portability.plan.build_plan`: the self-hosted "
-                "scenarios' engineer-days, as `regcost estimate` takes them). Profiled on 2026-12-05, nearly all of "
-                "it is there: `inventory.load_inventory` (a Python lambda per image), the Harbor payload check "
-                "(the Harbor swagger YAML parsed with PyYAML's pure-Python loader, then jsonschema per payload), "
-                "`waves._bytes_by_wave` and the lifecycle simulation. The dashboard keeps the plan and the "
-                "snapshot in Streamlit's disk cache, so only the first start on a new collection pays it.",
+                "scenarios' engineer-days, as `regcost estimate` takes them). Since 2026-12-05 the plan loads no "
+                "images (findings and waves read per-repository counts the warehouse computes), reads the "
+                "lifecycle outcomes through Arrow and only for repositories a Harbor retention rule applies to, "
+                "finds each blob's first wave as min() of one integer, and reads the Harbor spec's definitions "
+                "from a JSON cache (libyaml on a miss). What is left is blob-level SQL (each blob's first wave, "
+                "the lifecycle's bytes freed), Harbor's retention evaluated per repository in Python and the "
+                "payload check. The dashboard keeps the plan and the snapshot in Streamlit's disk cache, so "
+                "only the first start on a new collection pays it.",
             ]
         )
         record("dashboard", body)

@@ -87,11 +87,29 @@ def run_lifecycle(
         con, todo.loc[~bad, [*SCOPE, "policy_id"]], [p if isinstance(p, Policy) else None for p in parsed], at=at
     )
     repos, prices = _bytes_and_saving(con, catalog)
-    outcomes = con.execute(_OUTCOMES).df() if keep_outcomes else pd.DataFrame(columns=OUTCOME_COLUMNS)
-    if keep_outcomes:
-        outcomes["image_tags"] = outcomes["image_tags"].map(lambda t: list(t) if t is not None else [])
-        outcomes["action"] = outcomes["action"].astype(object).where(outcomes["action"].notna(), None)
+    outcomes = read_outcomes(con) if keep_outcomes else pd.DataFrame(columns=OUTCOME_COLUMNS)
     return LifecycleReport(at, source, repos, outcomes, problems, prices)
+
+
+def read_outcomes(con: Any, scopes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The per-image outcomes `run_lifecycle` left in the warehouse (OUTCOME_COLUMNS), of every evaluated image or
+    of the repositories in `scopes` (a frame of SCOPE). Through Arrow: DuckDB's pandas conversion turns each
+    list of tags into a NumPy array one by one (seconds per million images); Arrow gives the lists at once."""
+    query = _OUTCOMES
+    if scopes is not None:
+        con.register("_lc_scopes", scopes[SCOPE])
+        on = " AND ".join(f"s.{c} = i.{c}" for c in SCOPE)
+        query = _OUTCOMES.replace("ORDER BY", f"SEMI JOIN _lc_scopes s ON {on}\nORDER BY")
+    try:
+        table = con.sql(query).to_arrow_table()
+    finally:
+        if scopes is not None:
+            con.unregister("_lc_scopes")
+    tags = table.column("image_tags").to_pylist()
+    outcomes = table.drop_columns(["image_tags"]).to_pandas()
+    outcomes.insert(OUTCOME_COLUMNS.index("image_tags"), "image_tags", [t if t is not None else [] for t in tags])
+    outcomes["action"] = outcomes["action"].astype(object).where(outcomes["action"].notna(), None)
+    return outcomes
 
 
 OUTCOME_COLUMNS = [*SCOPE, "image_digest", "image_tags", "pushed_at", "last_pull_at", "image_status"]

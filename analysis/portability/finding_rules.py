@@ -145,16 +145,16 @@ def kms_encryption(e: Estate) -> list[Finding]:
 
 @rule
 def archive_class(e: Estate) -> list[Finding]:
-    images = e.inv.images
-    archived = images[images["image_status"].eq("ARCHIVED")]
-    if not len(archived):
+    counts = e.inv.counts()
+    archived = int(counts["archived"].sum())
+    if not archived:
         return []
-    n_repos = archived.groupby(["account_id", "region", "repository_name"]).ngroups
+    n_repos = int((counts["archived"] > 0).sum())
     return [
         make_finding(
             "archive-class",
             "Archive storage class",
-            f"{len(archived):,} archived images in {n_repos} repositories",
+            f"{archived:,} archived images in {n_repos} repositories",
             1,
             "no archive tier (one storage class); retention deletes instead. Archived images cannot be pulled: "
             "restore them (retrieval fee) before replication, or leave them behind",
@@ -326,15 +326,16 @@ def lifecycle_malformed(e: Estate) -> list[Finding]:
 
 @rule
 def signatures(e: Estate) -> list[Finding]:
-    images = e.inv.images
-    signed = images[images["artifact_media_type"].fillna("").str.contains("sigstore|notation|cosign", regex=True)]
+    counts = e.inv.counts()
+    signed = counts[counts["signed"] > 0]
     if not len(signed) or e.supply_chain_counted:
         return []
     return [
         make_finding(
             "signatures",
             "Signatures and other OCI referrers",
-            f"{len(signed):,} signature artifacts in {signed['repository_name'].nunique()} repositories",
+            f"{int(signed['signed'].sum()):,} signature artifacts in {signed['repository_name'].nunique()} "
+            "repositories",
             1,
             "accessories (cosign/notation); replication copies them with their subject",
         )

@@ -24,7 +24,7 @@ import yaml
 
 from analysis.model.assumptions import Range
 from analysis.portability import references as refs_mod
-from analysis.portability.billing import LifecycleReport, run_lifecycle
+from analysis.portability.billing import LifecycleReport, read_outcomes, run_lifecycle
 from analysis.portability.finding import Finding
 from analysis.portability.finding_rules import estate_findings
 from analysis.portability.findings import supply_chain_by_kind, supply_chain_findings, upstream_findings
@@ -97,12 +97,14 @@ def build_plan(
     wave_size: int = 50,
 ) -> Plan:
     catalog = catalog or load_catalog()
-    inv = load_inventory(warehouse)
+    # The images themselves only for a reference scan (it matches tags); everything else reads the
+    # per-repository counts and the index children (issue #20: no command loads the whole estate).
+    inv = load_inventory(warehouse, images=bool(scan_paths), children=True)
     con = warehouse.cursor()
     try:
         d = design(inv)
-        lifecycle = run_lifecycle(inv, con, catalog, at=at)
-        differences = compare_retention(inv, d, lifecycle, at=at)
+        lifecycle = run_lifecycle(inv, con, catalog, at=at, keep_outcomes=False)  # compare_retention reads them
+        differences = compare_retention(inv, d, lifecycle, con, at=at)
         scan = None
         ref_frame = refs_mod.as_frame([])
         if scan_paths:
@@ -145,34 +147,47 @@ def _inexact_lifecycle(d: HarborDesign) -> pd.DataFrame:
     return frame
 
 
-def compare_retention(inv: Inventory, d: HarborDesign, lifecycle: LifecycleReport, *, at: datetime) -> pd.DataFrame:
-    """Per repository with a policy: images ECR expires that Harbor keeps, and Harbor deletes that ECR keeps."""
-    out = lifecycle.outcomes
-    if out.empty:
-        return pd.DataFrame(
-            columns=[*SCOPE, "ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"]
-        )
-    mapping = d.mapping.set_index(SCOPE)
-    children = dict(tuple(inv.children.groupby(SCOPE, sort=False)))
-    rows = []
-    for key, imgs in out.groupby(SCOPE, sort=True):
-        m = mapping.loc[key]
-        if m["replica"]:
-            continue
-        rules = d.projects[m["project"]].retention if m["project"] in d.projects else []
-        deleted = harbor_deletes(rules, m["harbor_repository"], imgs, children.get(key), at=at)
-        action = imgs["action"].to_numpy()
-        rows.append(
-            (
+RETENTION_COLUMNS = [*SCOPE, "ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"]
+
+
+def compare_retention(
+    inv: Inventory, d: HarborDesign, lifecycle: LifecycleReport, con: Any, *, at: datetime
+) -> pd.DataFrame:
+    """Per repository with a policy: images ECR expires that Harbor keeps, and Harbor deletes that ECR keeps.
+
+    Harbor deletes nothing where no retention rule of its project applies: there the counts are ECR's own,
+    from the per-repository totals. Only the other repositories' images are read from the warehouse
+    (`run_lifecycle` left the outcomes there) and run through Harbor's evaluator."""
+    repos = lifecycle.repositories
+    if repos.empty:
+        return pd.DataFrame(columns=RETENTION_COLUMNS)
+    columns = [*SCOPE, "replica", "project", "harbor_repository"]
+    repos = repos.merge(d.mapping[columns], on=SCOPE, how="left", validate="one_to_one")
+    repos = repos[~repos["replica"].astype(bool)]
+    rows: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    rules_of: dict[tuple[str, str, str], list[Any]] = {}
+    for *key, expired, archived, project, harbor_repository in repos[
+        [*SCOPE, "expired", "archived", "project", "harbor_repository"]
+    ].itertuples(index=False, name=None):
+        rules = d.projects[project].retention if project in d.projects else []
+        if any(r.applies_to(harbor_repository) for r in rules):
+            rules_of[tuple(key)] = rules
+        else:  # Harbor keeps everything: ECR's expiries and archivals are all differences
+            rows[tuple(key)] = (*key, int(expired), 0, int(archived))
+    if rules_of:
+        names = dict(zip(map(tuple, repos[SCOPE].to_numpy()), repos["harbor_repository"], strict=True))
+        children = dict(tuple(inv.children.groupby(SCOPE, sort=False)))
+        outcomes = read_outcomes(con, pd.DataFrame(list(rules_of), columns=SCOPE))
+        for key, imgs in outcomes.groupby(SCOPE, sort=True):
+            deleted = harbor_deletes(rules_of[key], names[key], imgs, children.get(key), at=at)
+            action = imgs["action"].to_numpy()
+            rows[key] = (
                 *key,
                 int(((action == "expire") & ~deleted).sum()),
                 int((deleted & (action != "expire")).sum()),
                 int(((action == "archive") & ~deleted).sum()),
             )
-        )
-    return pd.DataFrame(
-        rows, columns=[*SCOPE, "ecr_expires_harbor_keeps", "harbor_deletes_ecr_keeps", "ecr_archives_harbor_keeps"]
-    )
+    return pd.DataFrame([rows[k] for k in sorted(rows)], columns=RETENTION_COLUMNS)
 
 
 def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:

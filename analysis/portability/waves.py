@@ -70,13 +70,11 @@ def repository_table(
     pulls["pulls_per_month"] = pulls["pulls"] * per_month
     repos = repos.merge(pulls[[*SCOPE, "pulls_per_month"]], on=SCOPE, how="left")
     repos["pulls_per_month"] = repos["pulls_per_month"].fillna(0.0)
-    size = (
-        inv.images[inv.images["image_tags"].map(len) > 0]
-        .groupby(SCOPE)["image_size_bytes"]
-        .mean()
-        .rename("image_bytes")
-    )
-    repos = repos.merge(size.reset_index(), on=SCOPE, how="left")
+    # Mean size of a tagged image (NaN without one): an exact integer sum over a count, as pandas' mean gives.
+    counts = inv.counts()
+    tagged = counts[counts["tagged"] > 0]
+    size = tagged[SCOPE].assign(image_bytes=tagged["tagged_bytes"].astype(float) / tagged["tagged"])
+    repos = repos.merge(size, on=SCOPE, how="left")
     # Unique bytes per repository: the profile aggregate the estimate reads (one definition of it).
     tables = queries.profile_tables(con)
     unique = con.execute(
@@ -154,24 +152,35 @@ def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
     try:
         return con.execute(
             f"""
-            WITH refs AS (
-                SELECT w.wave, w.region, b.blob, b.size, i.image_status <> 'ARCHIVED' AS active
-                FROM current_ecr_images i JOIN _pp_waves w USING (account_id, region, repository_name)
+            -- (wave, region) as one integer that orders as the pair does: wave first, then the region by name.
+            -- min() of an integer over ~10M references is several times cheaper than min() of a struct.
+            WITH regions AS (
+                SELECT region, (row_number() OVER (ORDER BY region) - 1)::BIGINT AS r FROM _pp_waves GROUP BY region
+            ),
+            w AS (
+                SELECT account_id, region, repository_name, wave,
+                       wave::BIGINT * (SELECT count(*) FROM regions) + r AS k
+                FROM _pp_waves JOIN regions USING (region)
+            ),
+            refs AS (
+                SELECT w.k, b.blob, b.size, i.image_status <> 'ARCHIVED' AS active
+                FROM current_ecr_images i JOIN w USING (account_id, region, repository_name)
                 JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest
             ),
             -- one pass over the references: the first wave (and its region, the first by name on a tie) that
             -- copies each blob, among active images, and among all for a blob only archived images reference
             per_blob AS (
-                SELECT blob, any_value(size) AS size, bool_or(active) AS active,
-                       min({{'w': wave, 'r': region}}) FILTER (WHERE active) AS first_active,
-                       min({{'w': wave, 'r': region}}) AS first_any
+                SELECT any_value(size) AS size, bool_or(active) AS active,
+                       min(k) FILTER (WHERE active) AS first_active, min(k) AS first_any
                 FROM refs GROUP BY blob
+            ),
+            firsts AS (
+                SELECT first_active AS k, size AS bytes, 0 AS archived FROM per_blob WHERE active
+                UNION ALL SELECT first_any, 0, size FROM per_blob WHERE NOT active
             )
-            SELECT wave, region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes FROM (
-                SELECT first_active.w AS wave, first_active.r AS region, size AS bytes, 0 AS archived
-                FROM per_blob WHERE active
-                UNION ALL SELECT first_any.w, first_any.r, 0, size FROM per_blob WHERE NOT active
-            ) GROUP BY wave, region ORDER BY wave, region
+            SELECT k.wave, k.region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes
+            FROM firsts f JOIN (SELECT DISTINCT wave, region, k FROM w) k USING (k)
+            GROUP BY k.wave, k.region ORDER BY k.wave, k.region
             """
         ).df()
     finally:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from support import today
 
-from analysis.portability.billing import policies_to_run, run_lifecycle
-from analysis.portability.inventory import load_inventory
+from analysis.portability.billing import policies_to_run, read_outcomes, run_lifecycle
+from analysis.portability.inventory import SCOPE, load_inventory
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -89,3 +90,14 @@ def test_without_a_proposal_only_repositories_with_a_policy_run(estate):
     assert len(collected) == int(inv.repositories["lifecycle_policy_text"].notna().sum())
     one = inv.repositories["repository_name"].iloc[0]
     assert policies_to_run(inv, "{}", [one])["repository_name"].tolist() == [one]
+
+
+def test_outcomes_of_some_repositories_are_those_rows_of_all_outcomes(estate):
+    inv, con = estate
+    # its own run: the outcomes live in the connection's temp tables, which the next run replaces
+    run = run_lifecycle(inv, con, load_catalog(), at=today(), proposed=json.dumps(UNTAGGED_14), source="p.json")
+    everything = run.outcomes
+    assert all(isinstance(t, list) for t in everything["image_tags"])  # untagged: [], as the evaluator expects
+    some = everything[SCOPE].drop_duplicates().iloc[::2]
+    expected = everything.merge(some, on=SCOPE).reset_index(drop=True)
+    pd.testing.assert_frame_equal(read_outcomes(con, some), expected)

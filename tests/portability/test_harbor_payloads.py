@@ -94,3 +94,31 @@ def test_a_retention_policy_over_15_rules_fails():
         "rules": [rule] * 16,
     }
     assert any("at most 15" in e for e in validate("RetentionPolicy", body))
+
+
+def test_the_spec_is_parsed_once_then_read_from_the_cache_with_the_same_definitions(tmp_path, monkeypatch):
+    from analysis.portability import harbor_payloads as hp
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    spec = str(hp.spec_path())
+    hp._definitions.cache_clear()
+    parsed = hp._definitions(spec)  # parses the YAML, writes the cache
+    (cached,) = (tmp_path / "regcost").glob("harbor-definitions-*.json")
+    hp._definitions.cache_clear()
+    assert hp._definitions(spec) == parsed  # a new process: read from the cache
+    cached.write_text("{not json")  # a damaged cache is parsed again, not trusted
+    hp._definitions.cache_clear()
+    assert hp._definitions(spec) == parsed
+    hp._definitions.cache_clear()
+    assert "RetentionPolicy" in parsed and "ProjectReq" in parsed
+
+
+def test_a_shape_found_valid_once_still_fails_on_a_value_or_type_the_spec_forbids():
+    name = {"project_name": "payments", "metadata": {"public": "false"}}
+    assert validate("ProjectReq", name) == []
+    # ProjectReq limits the name's length: the same shape with a longer name is validated again and fails
+    assert validate("ProjectReq", {**name, "project_name": "p" * 300}) != []
+    policy = {"name": "wave1", "trigger": {"type": "manual"}, "enabled": True}
+    assert validate("ReplicationPolicy", policy) == []
+    assert validate("ReplicationPolicy", {**policy, "name": "wave2"}) == []  # same shape: no new verdict needed
+    assert validate("ReplicationPolicy", {**policy, "enabled": "yes"}) != []  # a string where a boolean goes

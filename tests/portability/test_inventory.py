@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis.portability.inventory import load_inventory, state_bytes
+from analysis.portability.inventory import count_images, load_inventory, state_bytes
 from analysis.warehouse import Warehouse
 
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -70,3 +70,15 @@ def test_without_images_only_the_repositories_are_read(inventory):
     assert light.images.empty and light.children.empty
     assert len(light.repositories) == len(inv.repositories)
     assert light.pull_window_days == inv.pull_window_days
+
+
+def test_per_repository_counts_from_the_warehouse_equal_those_counted_from_the_images(inventory):
+    # The plan reads these counts instead of loading every image: both ways must give the same figures.
+    inv, light = inventory
+    from_sql = light.counts()
+    from_images = count_images(inv.images)
+    pd.testing.assert_frame_equal(from_sql, from_images, check_dtype=False)
+    assert from_sql["archived"].sum() == inv.images["image_status"].eq("ARCHIVED").sum()
+    assert from_sql["tagged"].sum() == (inv.images["image_tags"].map(len) > 0).sum()
+    tagged = inv.images[inv.images["image_tags"].map(len) > 0]
+    assert from_sql["tagged_bytes"].sum() == tagged["image_size_bytes"].sum()
