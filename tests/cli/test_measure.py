@@ -27,7 +27,10 @@ def _one_line_error(result) -> str:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["trail"], "say where pulls are: --folder PATH, --s3 s3://bucket/prefix or --lookup --region R"),
+        (
+            ["trail"],
+            "say where pulls are: --folder PATH, --s3 s3://bucket/prefix, --lookup --region R or --athena-table",
+        ),
         (["trail", "--lookup"], "--lookup reads one region at a time: pass --region REGION (repeatable)"),
         (["trail", "--folder", "t", "--start", "2026-13-01"], "give dates as YYYY-MM-DD"),
         (
