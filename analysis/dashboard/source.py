@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.model.inputs import ModelInput, from_profile
-from analysis.model.measured import Measurement, hit_ratio, load_days, network_shares
+from analysis.model.measured import Measurement, measurements
 from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile, load_profile, summary
 from analysis.warehouse import Warehouse, WarehouseError, queries
@@ -123,7 +123,7 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         registries = queries.registry_storage(wh) if wh.query(_REGISTRY_RUNS)[0][0] else []
         profile = load_profile(wh) if not scopes.empty else None
         quality = current_data_quality(wh) if profile is not None else []
-        found = _measurements(wh) if profile is not None else []
+        found = measurements(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
         profile = None
     return Snapshot(
@@ -140,17 +140,6 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         data_quality=quality,
         measurements=found,
     )
-
-
-def _measurements(wh: Warehouse) -> list[Measurement]:
-    """What `measured.measured` finds in the warehouse, before it applies it to scenarios."""
-    pulls, net, window = load_days(wh)
-    found: list[Measurement] = []
-    if pulls is not None and (m := hit_ratio(pulls, window)) is not None:
-        found.append(m)
-    if net is not None:
-        found += network_shares(net, window)
-    return found
 
 
 # What the Portability page shows of a wave (the replication payloads and every name stay in `regcost plan`).

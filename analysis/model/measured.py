@@ -138,14 +138,20 @@ def load_days(warehouse) -> tuple[dict[str, np.ndarray] | None, dict[str, np.nda
     return pulls, net, label
 
 
-def measured(warehouse, scenarios: list, explicit: dict[str, set[str]] | None = None) -> tuple[list, list[str]]:  # noqa: ANN001
-    """Every scenario with what the warehouse measured; `explicit`: fields each scenario file set itself."""
+def measurements(warehouse) -> list[Measurement]:  # noqa: ANN001
+    """What CloudTrail and the VPCs measured in the warehouse, before it is applied to scenarios."""
     pulls, net, window = load_days(warehouse)
     found: list[Measurement] = []
     if pulls is not None and (m := hit_ratio(pulls, window)) is not None:
         found.append(m)
     if net is not None:
         found += network_shares(net, window)
+    return found
+
+
+def measured(warehouse, scenarios: list, explicit: dict[str, set[str]] | None = None) -> tuple[list, list[str]]:  # noqa: ANN001
+    """Every scenario with what the warehouse measured; `explicit`: fields each scenario file set itself."""
+    found = measurements(warehouse)
     if not found:
         return scenarios, []
     if explicit is None:

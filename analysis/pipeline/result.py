@@ -182,6 +182,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
         gaps = _gaps(wh, at) if ecr else []
         plan = None
         if ecr:
+            from analysis.model.measured import measurements
             from analysis.portability.plan import build_plan
 
             plan = build_plan(wh, scan_paths=list(request.scan_paths) or None, at=at, catalog=catalog)
@@ -197,7 +198,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             gap_notes=[n for _, n in gaps],
             quality=gather_quality(wh, runs),
             registries=gather_registries(wh),
-            measurements=_measurements(wh) if ecr else [],
+            measurements=measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
             plan=plan,
             plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
@@ -240,19 +241,6 @@ def _gaps(wh: Warehouse, at: datetime) -> list[tuple[SnapshotGap, str]]:
     return [
         (SnapshotGap(**{k: d[k] for k in SnapshotGap.model_fields}), note(d)) for d in current_data_quality(wh, now=at)
     ]
-
-
-def _measurements(wh: Warehouse) -> list[Measurement]:
-    """What CloudTrail and the VPCs measured (analysis/model/measured.py), to replace presets."""
-    from analysis.model.measured import hit_ratio, load_days, network_shares
-
-    pulls, net, window = load_days(wh)
-    found: list[Measurement] = []
-    if pulls is not None and (m := hit_ratio(pulls, window)) is not None:
-        found.append(m)
-    if net is not None:
-        found += network_shares(net, window)
-    return found
 
 
 def _bill(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
