@@ -6,20 +6,16 @@ shows: metric text, table cells, and the treemap's values decoded from the plotl
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.dashboard.format import GIB, gib
 from analysis.model.workload import load_profile
 from analysis.warehouse import Warehouse
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.dashboard.test_dashboard_pages import chart, metric, values
+from tests.dashboard.test_dashboard_pages import open_app as open_page
 
 
 @pytest.fixture(scope="module")
@@ -29,31 +25,7 @@ def profile(collected_db: Path):
 
 
 def open_app(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("REGCOST_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("analysis/dashboard/pages/inventory.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def chart(at: AppTest, key: str) -> dict[str, Any]:
-    """The plotly figure of a chart element, by its key."""
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        if el.proto.id and key in el.proto.id:
-            return spec
-    raise KeyError(key)
-
-
-def values(v: Any) -> np.ndarray:
-    """plotly ≥ 6 writes arrays as {"dtype", "bdata"}; plain lists stay lists."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
+    return open_page(db, monkeypatch, "inventory")
 
 
 def test_inventory_treemap_and_filters(collected_db, profile, monkeypatch):
