@@ -15,7 +15,7 @@ from rich.table import Table
 
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
 from analysis.render.format import break_even as _break_even
-from analysis.render.format import break_even_spread, count, days, gib, money, pct
+from analysis.render.format import break_even_spread, count, counted, days, gib, money, pct
 from analysis.render.inputs import Result
 from analysis.render.wording import quantity_text
 
@@ -68,8 +68,8 @@ def estate_line(result: EstimateResult) -> str:
             f"{gib(p.global_unique_bytes, 0)} GiB, growth {gib(p.growth_bytes_per_month)} GiB/month"
         )
     return (
-        f"Estate: {p.repositories:,} repositories, {p.images:,} images in {p.accounts} account(s) × "
-        f"{len(p.regions)} region(s). Storage: naive Σ imageSizeInBytes {gib(p.naive_bytes, 0)} GiB · "
+        f"Estate: {p.repositories:,} repositories, {p.images:,} images in {counted(p.accounts, 'account')} × "
+        f"{counted(len(p.regions), 'region')}. Storage: sum of image sizes {gib(p.naive_bytes, 0)} GiB · "
         f"ECR-billable {gib(p.ecr_billable_bytes, 0)} GiB · globally unique {gib(p.global_unique_bytes, 0)} GiB; "
         f"growth {gib(p.growth_bytes_per_month)} GiB/month; {count(p.pulls_per_month)} pulls/month"
     )

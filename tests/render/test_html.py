@@ -169,6 +169,4 @@ def test_quantities_are_in_the_unit_of_their_price(html: str):
 def test_counts_read_as_words(html: str):
     """A reader stumbles on "18 finding(s)" and "10 wave(s)": the report counts in words."""
     text = visible_text(html)
-    # (the cover's estate line, render/text.py: estate_line, shared with the CLI and its golden files, still says
-    # "account(s) × region(s)")
-    assert not re.search(r"\b(finding|wave|project|note|run|part)\(s\)", text)
+    assert not re.search(r"\b(finding|wave|project|note|run|part|account|region)\(s\)", text)
