@@ -85,7 +85,8 @@ def test_retention_differences_equal_harbor_s_evaluator_run_on_every_repository(
         if m["replica"]:
             continue
         rules = d.projects[m["project"]].retention if m["project"] in d.projects else []
-        kids = inv.children[(inv.children[["account_id", "region", "repository_name"]] == key).all(axis=1)]
+        c = inv.children
+        kids = c[(c["account_id"] == key[0]) & (c["region"] == key[1]) & (c["repository_name"] == key[2])]
         deleted = harbor_deletes(rules, m["harbor_repository"], imgs, kids, at=today())
         action = imgs["action"].to_numpy()
         rows.append(
