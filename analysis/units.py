@@ -18,3 +18,8 @@ def human_bytes(n: float | None, unknown: str = "—") -> str:
         if size >= scale:
             return f"{sign}{size / scale:,.1f} {unit}"
     return f"{sign}{size:,.0f} B"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """1 finding, 18 findings, 2 registries: a reader stumbles on "finding(s)". `plural`: where it is not noun + s."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"

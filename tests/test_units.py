@@ -29,3 +29,11 @@ def test_a_size_nobody_read_is_not_zero():
     assert human_bytes(None) == "—"
     assert human_bytes(None, unknown="unknown") == "unknown"
     assert human_bytes(0) == "0 B"
+
+
+def test_counts_read_as_words_with_irregular_plurals():
+    from analysis.units import counted
+
+    assert counted(1, "registry", "registries") == "1 registry"
+    assert counted(2, "registry", "registries") == "2 registries"
+    assert counted(1_500, "rule") == "1,500 rules"

@@ -18,6 +18,7 @@ from analysis.portability.finding import Finding, make_finding, where_repositori
 from analysis.portability.inventory import Inventory
 from analysis.portability.retention import Translation
 from analysis.portability.translate import load_json
+from analysis.units import counted
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def registry_policy(e: Estate) -> list[Finding]:
         make_finding(
             "registry-policy",
             "Registry policy",
-            f"{len(rp)} registries",
+            counted(len(rp), "registry", "registries"),
             len(rp),
             "system-level robot accounts and project roles",
             [f"{a}/{r}" for a, r in rp[["account_id", "region"]].itertuples(index=False)],
@@ -171,7 +172,7 @@ def enhanced_scanning(e: Estate) -> list[Finding]:
         make_finding(
             "enhanced-scanning",
             "Enhanced scanning (Amazon Inspector)",
-            f"{len(enhanced)} registries",
+            counted(len(enhanced), "registry", "registries"),
             1,
             "Trivy (bundled) with scan on push and scheduled scans; CVE allowlists and 'prevent vulnerable images'",
             enhanced,
@@ -189,7 +190,9 @@ def basic_scanning(e: Estate) -> list[Finding]:
         make_finding(
             "basic-scanning",
             "Basic scan on push",
-            f"{len(basic)} registries, {int(on_push.sum())} repositories",
+            counted(len(basic), "registry", "registries")
+            + ", "
+            + counted(int(on_push.sum()), "repository", "repositories"),
             1,
             "project metadata auto_scan=true with Trivy",
             basic,
@@ -206,7 +209,7 @@ def pull_through_cache(e: Estate) -> list[Finding]:
         make_finding(
             "pull-through-cache",
             "Pull-through cache rules",
-            f"{len(ptc)} rules ({', '.join(sorted(set(ptc['upstream_registry'].dropna())))})",
+            f"{counted(len(ptc), 'rule')} ({', '.join(sorted(set(ptc['upstream_registry'].dropna())))})",
             len(ptc),
             "proxy-cache projects (registry endpoint + project with registry_id)",
             [f"{a}/{r}/{p}" for a, r, p in ptc[["account_id", "region", "ecr_repository_prefix"]].itertuples(False)],
@@ -228,7 +231,7 @@ def replication(e: Estate) -> list[Finding]:
         make_finding(
             "replication",
             "ECR replication",
-            ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + " rule(s)",
+            ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + (" rule" if len(rules) == 1 else " rules"),
             len(rules),
             "Harbor-to-Harbor push replication to a DR Harbor (event-based)",
             [f"{a}/{r}" for a, r, _ in rules],
@@ -246,7 +249,7 @@ def blob_mounting(e: Estate) -> list[Finding]:
         make_finding(
             "blob-mounting",
             "Blob mounting",
-            f"{len(mounting)} registries",
+            counted(len(mounting), "registry", "registries"),
             len(mounting),
             "global blob de-duplication is built in (but per-project quotas count shared blobs in every project)",
         )

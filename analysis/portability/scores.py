@@ -10,6 +10,7 @@ from typing import Any
 
 from analysis.portability.finding import Finding
 from analysis.portability.inventory import Inventory
+from analysis.units import counted
 
 
 @dataclass
@@ -41,10 +42,10 @@ def portability_scores(findings: list[Finding], scan: dict[str, Any] | None, inv
             "operating model",
             [
                 (len(scopes) > 3, f"{len(scopes)} (account, region) registries to consolidate"),
-                (n("replication") > 0, f"{n('replication')} ECR replication rule(s) need a second Harbor"),
+                (n("replication") > 0, f"{counted(n('replication'), 'ECR replication rule')} need a second Harbor"),
                 (
                     n("pull-through-cache") > 0,
-                    f"{n('pull-through-cache')} pull-through cache rule(s) become proxy projects",
+                    f"{counted(n('pull-through-cache'), 'pull-through cache rule')} become proxy projects",
                 ),
                 (n("archive-class") > 0, "archived images: no archive tier to move them to"),
             ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from analysis.model.result import ScenarioResult, ScenarioUncertainty
+from analysis.units import counted as counted  # re-exported: the report and the dashboard count in words
 
 GIB = float(2**30)
 TIB = float(2**40)
@@ -92,8 +93,3 @@ def break_even_spread(s: ScenarioUncertainty, draws: int) -> str:
     return (
         f"P10 {be['p10']:.0f} · P50 {be['p50']:.0f} · P90 {be['p90']:.0f} ({reached:,} of {draws:,} draws break even)"
     )
-
-
-def counted(n: int, noun: str) -> str:
-    """1 finding, 18 findings: a reader stumbles on "finding(s)". Nouns here take a plain -s."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

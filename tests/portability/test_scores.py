@@ -38,7 +38,7 @@ def test_each_deduction_takes_a_point_and_says_why():
     # 4 registries (> 3), replication, pull-through cache, archive: 5 − 4 = 1
     assert operating.score == 1
     assert operating.evidence[0] == "4 (account, region) registries to consolidate"
-    assert "2 ECR replication rule(s) need a second Harbor" in operating.evidence
+    assert "2 ECR replication rules need a second Harbor" in operating.evidence
 
 
 def test_the_score_never_drops_below_one():
