@@ -33,7 +33,7 @@ from analysis.dashboard.source import (
     WarehouseBusy,
     WarehouseMissing,
     fingerprint,
-    read_plan,
+    plan_view,
     read_snapshot,
 )
 from analysis.model.estimate import DEFAULT_SEED
@@ -277,16 +277,19 @@ def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
 
 
 # -- the migration plan ------------------------------------------------------------------------------------
-@st.cache_data(persist="disk", max_entries=4, show_spinner="Building the migration plan …")
-def _plan(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...], at: str) -> dict[str, Any]:
-    """Kept on disk as well: the plan takes seconds (most of it validating the Harbor payloads)."""
-    return read_plan(path, at=datetime.fromisoformat(at), catalog=catalog())
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _plan_view(path: str, fp: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The plan the estimate already built for its effort (kept with the estate), as the page shows it."""
+    from analysis.portability.plan import as_dict
+
+    plan = _estate_for(path, fp).plan
+    return plan_view(as_dict(plan)) if plan is not None else None
 
 
 def migration_plan(snap: Snapshot) -> dict[str, Any] | None:
     """`regcost plan` (no reference scan) as of the last collection, as `source.plan_view`; None while busy."""
     try:
-        return _plan(snap.path, snap.fingerprint, file_key(snap.path), snap.collected_at.isoformat())
+        return _plan_view(snap.path, snap.fingerprint)
     except WarehouseBusy:
         return None
 
