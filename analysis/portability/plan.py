@@ -24,13 +24,14 @@ import yaml
 
 from analysis.model.assumptions import Range
 from analysis.portability import references as refs_mod
-from analysis.portability.billing import LifecycleReport, read_outcomes, run_lifecycle
+from analysis.portability.billing import LifecycleReport, run_lifecycle
 from analysis.portability.finding import Finding
 from analysis.portability.finding_rules import estate_findings
 from analysis.portability.findings import supply_chain_by_kind, supply_chain_findings, upstream_findings
 from analysis.portability.harbor_payloads import Call, build_calls, check, write_calls
 from analysis.portability.inventory import SCOPE, Inventory, load_inventory
-from analysis.portability.retention import RANK, Translation, harbor_deletes
+from analysis.portability.retention import RANK, Translation
+from analysis.portability.retention_sql import retention_differences
 from analysis.portability.scores import Score, portability_scores
 from analysis.portability.translate import HarborDesign, design
 from analysis.portability.waves import WavePlan, plan_waves, repository_table
@@ -156,38 +157,30 @@ def compare_retention(
     """Per repository with a policy: images ECR expires that Harbor keeps, and Harbor deletes that ECR keeps.
 
     Harbor deletes nothing where no retention rule of its project applies: there the counts are ECR's own,
-    from the per-repository totals. Only the other repositories' images are read from the warehouse
-    (`run_lifecycle` left the outcomes there) and run through Harbor's evaluator."""
+    from the per-repository totals. The other repositories are evaluated in the warehouse, all at once, on the
+    outcomes `run_lifecycle` left there (retention_sql; `retention.harbor_deletes` is its oracle in the tests).
+    `inv` is not read: the index children come from the warehouse with the images."""
     repos = lifecycle.repositories
     if repos.empty:
         return pd.DataFrame(columns=RETENTION_COLUMNS)
     columns = [*SCOPE, "replica", "project", "harbor_repository"]
     repos = repos.merge(d.mapping[columns], on=SCOPE, how="left", validate="one_to_one")
     repos = repos[~repos["replica"].astype(bool)]
-    rows: dict[tuple[str, str, str], tuple[Any, ...]] = {}
-    rules_of: dict[tuple[str, str, str], list[Any]] = {}
-    for *key, expired, archived, project, harbor_repository in repos[
-        [*SCOPE, "expired", "archived", "project", "harbor_repository"]
-    ].itertuples(index=False, name=None):
-        rules = d.projects[project].retention if project in d.projects else []
-        if any(r.applies_to(harbor_repository) for r in rules):
-            rules_of[tuple(key)] = rules
-        else:  # Harbor keeps everything: ECR's expiries and archivals are all differences
-            rows[tuple(key)] = (*key, int(expired), 0, int(archived))
-    if rules_of:
-        names = dict(zip(map(tuple, repos[SCOPE].to_numpy()), repos["harbor_repository"], strict=True))
-        children = dict(tuple(inv.children.groupby(SCOPE, sort=False)))
-        outcomes = read_outcomes(con, pd.DataFrame(list(rules_of), columns=SCOPE))
-        for key, imgs in outcomes.groupby(SCOPE, sort=True):
-            deleted = harbor_deletes(rules_of[key], names[key], imgs, children.get(key), at=at)
-            action = imgs["action"].to_numpy()
-            rows[key] = (
-                *key,
-                int(((action == "expire") & ~deleted).sum()),
-                int((deleted & (action != "expire")).sum()),
-                int(((action == "archive") & ~deleted).sum()),
-            )
-    return pd.DataFrame([rows[k] for k in sorted(rows)], columns=RETENTION_COLUMNS)
+    rules = {name: p.retention for name, p in d.projects.items() if p.retention}
+    evaluated = retention_differences(con, repos, rules, at=at)
+    # Harbor keeps everything elsewhere: ECR's expiries and archivals are all differences
+    rest = repos.merge(evaluated[SCOPE], on=SCOPE, how="left", indicator=True)
+    rest = rest[rest["_merge"] == "left_only"]
+    rest = pd.DataFrame(
+        {
+            **{c: rest[c].to_numpy() for c in SCOPE},
+            "ecr_expires_harbor_keeps": rest["expired"].to_numpy(dtype="int64"),
+            "harbor_deletes_ecr_keeps": 0,
+            "ecr_archives_harbor_keeps": rest["archived"].to_numpy(dtype="int64"),
+        }
+    )
+    out = pd.concat([evaluated[RETENTION_COLUMNS], rest], ignore_index=True) if len(evaluated) else rest
+    return out.sort_values(SCOPE, ignore_index=True)[RETENTION_COLUMNS]
 
 
 def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:

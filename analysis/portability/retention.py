@@ -302,10 +302,15 @@ def _doublestar(pattern: str) -> re.Pattern[str]:
     Compiled once per pattern: a project's repository selector is a brace list of every repository name in
     it (hundreds in a large estate), asked about each of its repositories — compiling it per question was
     quadratic in repositories per project and 71 % of `plan` at 5M images (issue #20)."""
-    return re.compile(_doublestar_regex(pattern))
+    return re.compile(doublestar_regex(pattern))
 
 
-def _doublestar_regex(pattern: str) -> str:
+_SPECIAL = set("\\.+*?()|[]{}^$")  # special outside a class in Python's re and in RE2 alike
+
+
+def doublestar_regex(pattern: str) -> str:
+    """The regular expression of a doublestar pattern, for Python's `re` and DuckDB's `regexp_full_match` (RE2)
+    alike: only the characters both treat as special are escaped (`re.escape` also escapes `-`, `#`, `~`, …)."""
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -319,11 +324,11 @@ def _doublestar_regex(pattern: str) -> str:
             out.append("[^/]")
         elif c == "{":
             j = pattern.index("}", i)
-            out.append("(?:" + "|".join(_doublestar_regex(p) for p in pattern[i + 1 : j].split(",")) + ")")
+            out.append("(?:" + "|".join(doublestar_regex(p) for p in pattern[i + 1 : j].split(",")) + ")")
             i = j + 1
             continue
         else:
-            out.append(re.escape(c))
+            out.append("\\" + c if c in _SPECIAL else c)
         i += 1
     return "".join(out)
 
@@ -367,9 +372,12 @@ def harbor_deletes(
         if r.template == "always":
             keep = sel
         elif r.template in ("latestPushedK", "latestPulledN"):
-            key = (pushed if r.template == "latestPushedK" else pulled).astype("int64").to_numpy()
-            if r.template == "latestPulledN":
-                key = np.where(pulled.isna().to_numpy(), np.iinfo(np.int64).min, key)
+            times = pushed if r.template == "latestPushedK" else pulled
+            key = times.astype("int64").to_numpy()
+            # Never pulled (or pushed) ranks last, as Harbor's zero time does (rule/latestpl/evaluator.go sorts by
+            # PulledTime descending). min + 1, not min: the sort negates the key, and -min overflows to min, which
+            # ranked a never-pulled image first. Ties keep the order received (read_outcomes: push time, digest).
+            key = np.where(times.isna().to_numpy(), np.iinfo(np.int64).min + 1, key)
             idx = np.flatnonzero(sel)
             top = idx[np.argsort(-key[idx], kind="stable")][: r.param]
             keep = np.zeros(n, dtype=bool)

@@ -9,7 +9,7 @@ from lifecycle_images import AT, frame, image, policy, rule
 
 from analysis.portability.harbor_payloads import validate
 from analysis.portability.lifecycle import evaluate, parse_policy
-from analysis.portability.retention import fit_to_limit, harbor_deletes, retention_payload, translate_policy
+from analysis.portability.retention import HarborRule, fit_to_limit, harbor_deletes, retention_payload, translate_policy
 
 
 def translate(text: str):
@@ -112,3 +112,11 @@ def test_index_children_follow_their_index_in_harbor():
     deleted = harbor_deletes(rules, "api", images, children, at=AT)
     assert deleted.tolist() == [True, True, False]
     assert np.sum(deleted) == 2
+
+
+def test_latest_pulled_keeps_pulled_images_before_never_pulled_ones():
+    # Harbor sorts by pull time, newest first, a never-pulled artifact having time zero: it ranks last
+    # (the negated int64 minimum used to overflow and rank it first)
+    rules = [HarborRule("latestPulledN", 1, "matches", "**", False, ("api",))]
+    images = frame(image("never", ["v1"], 1), image("pulled", ["v2"], 30, pulled_days=20))
+    assert harbor_deletes(rules, "api", images, None, at=AT).tolist() == [True, False]
