@@ -260,11 +260,12 @@ class Warehouse:
         to the same statements when the tables are stale).
         """
         temp = {name: f"_derive_{name}" for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
+        names = {name: temp.get(name, name) for name, _ in PROFILE_TABLES}
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
         self._con.execute("SET enable_progress_bar = false")
         with self.transaction() as con:
             for name, sql in PROFILE_TABLES:
-                select = sql.format(**temp)
+                select = sql.format(**names)
                 if name in temp:
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {temp[name]} AS {select}")
                 else:

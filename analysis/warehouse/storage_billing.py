@@ -27,11 +27,67 @@ def blob_refs(images: str, columns: str = "", digest: str = "image_digest") -> s
     """
 
 
-# How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
+# What the lifecycle's bytes freed (portability/billing.py) and the migration waves (portability/waves.py) read
+# instead of every blob reference (migration 11). A blob is "active" when an image ACTIVE by its own status
+# references it, as ECR bills it; a repository's other blobs are billed in the archive class.
+PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
+    (
+        "profile_cross_repository_blobs",
+        """
+        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active FROM {repo_blobs}
+        WHERE blob IN (SELECT blob FROM {blobs} WHERE repositories > 1)
+        """,
+    ),
+    (
+        "profile_repository_blob_bytes",
+        """
+        WITH own AS (
+            SELECT account_id, region, repository_name, sum(size) AS unique_bytes,
+                   coalesce(sum(size) FILTER (WHERE active_refs > 0), 0) AS active_bytes,
+                   count(*) FILTER (WHERE active_refs > 0) AS active_blobs,
+                   coalesce(sum(size) FILTER (WHERE active_refs = 0), 0) AS archived_bytes,
+                   count(*) FILTER (WHERE active_refs = 0) AS archived_blobs
+            FROM {repo_blobs} GROUP BY account_id, region, repository_name
+        ),
+        shared AS (
+            SELECT account_id, region, repository_name,
+                   coalesce(sum(size) FILTER (WHERE active), 0) AS active_bytes,
+                   count(*) FILTER (WHERE active) AS active_blobs,
+                   coalesce(sum(size) FILTER (WHERE NOT active), 0) AS archived_bytes,
+                   count(*) FILTER (WHERE NOT active) AS archived_blobs
+            FROM {profile_cross_repository_blobs} GROUP BY account_id, region, repository_name
+        )
+        SELECT account_id, region, repository_name, o.unique_bytes, o.active_bytes,
+               o.active_bytes - coalesce(s.active_bytes, 0) AS solo_active_bytes,
+               o.active_blobs - coalesce(s.active_blobs, 0) AS solo_active_blobs,
+               o.archived_bytes - coalesce(s.archived_bytes, 0) AS solo_archived_bytes,
+               o.archived_blobs - coalesce(s.archived_blobs, 0) AS solo_archived_blobs
+        FROM own o LEFT JOIN shared s USING (account_id, region, repository_name)
+        """,
+    ),
+    (
+        "profile_image_own_bytes",
+        """
+        SELECT i.account_id, i.region, i.repository_name, i.image_digest, b.own_bytes
+        FROM (SELECT only_image_row, sum(size) AS own_bytes FROM {repo_blobs}
+              WHERE only_image_row IS NOT NULL GROUP BY only_image_row) b
+        JOIN {img} i ON i.rowid = b.only_image_row
+        """,
+    ),
+    (
+        "profile_repository_shared_blobs",
+        """
+        SELECT account_id, region, repository_name, blob, size, refs, active_refs FROM {repo_blobs}
+        WHERE only_image_row IS NULL
+        """,
+    ),
+]
+
+# How the profile tables of migrations 4 and 11 are derived, in order. Each statement is a SELECT over the current
 # snapshot, the manifest cache and the relations before it, named by {placeholders}: the writer fills the
 # profile_* tables with them; a reader whose profile tables are stale runs them into temp tables instead.
-# `img` keeps the image digest (to join manifests) and `repo_blobs` holds one row per (repository, blob);
-# both are intermediate and never stored.
+# `img` keeps the image digest (to join manifests), `repo_blobs` holds one row per (repository, blob) and `blobs`
+# one per blob; the three are intermediate (temp tables: the statements after them read `img`'s rowid), never stored.
 PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "img",
@@ -53,6 +109,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         SELECT img.account_id, img.region, img.repository_name, img.image_digest, img.image_size_bytes,
                img.pushed_at,
                img.archived AND NOT coalesce(p.active, false) AS archived,
+               img.archived AS own_archived,
                img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
                greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
                p.child_digest IS NOT NULL AS is_child
@@ -64,12 +121,16 @@ PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "repo_blobs",
         f"""
-        WITH refs AS ({blob_refs("{img}", "i.*, ")})
+        WITH refs AS ({blob_refs("{img}", "i.*, i.rowid AS image_row, ")})
         SELECT account_id, region, repository_name, blob, any_value(size) AS size,
                bool_or(NOT archived) AS active,
                bool_or(kept_by_tag) AS tagged,
                bool_or(effective_pull_at IS NOT NULL) AS pulled,
-               min(pushed_at) AS first_pushed_at
+               min(pushed_at) AS first_pushed_at,
+               -- for the lifecycle and the waves (profile_repository_blob_bytes and the tables after it): the
+               -- references, those of images ACTIVE by their own status, and the image when only one references it
+               count(*) AS refs, count(*) FILTER (WHERE NOT own_archived) AS active_refs,
+               CASE WHEN min(image_row) = max(image_row) THEN min(image_row) END AS only_image_row
         FROM refs GROUP BY account_id, region, repository_name, blob
         """,
     ),
@@ -112,14 +173,20 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         """,
     ),
     (
+        "blobs",  # every blob of the estate once, with how many repositories reference it
+        """
+        SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at, count(*) AS repositories
+        FROM {repo_blobs} GROUP BY blob
+        """,
+    ),
+    (
         "profile_global_first_push",
         """
-        SELECT first_pushed_at, sum(size) AS bytes
-        FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at
-              FROM {repo_blobs} GROUP BY blob)
+        SELECT first_pushed_at, sum(size) AS bytes FROM {blobs}
         GROUP BY first_pushed_at ORDER BY first_pushed_at NULLS FIRST
         """,
     ),
+    *PROFILE_BLOB_TABLES,
 ]
 
 # What the profile tables were derived from; compared with PROFILE_BASIS_NOW by readers.
