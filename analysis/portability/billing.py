@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.model.costs import flat_price
@@ -193,12 +194,19 @@ def _bytes_and_saving(con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[di
     arch_prices = {r: catalog.get("ecr.storage.archive", region=r) for r in repos["region"].unique()}
     # Archive tiers aggregate over the account's archive storage; the first tier (0–150 TB) is the one that
     # applies to nearly every estate, so a repository's archive change is priced at it.
-    repos["monthly_saving"] = [
-        row.std_delta / GIB * flat_price(std_prices[row.region].in_unit("GB-month"))
-        + float(tiered_cost(max(row.arch_delta, 0.0) / GIB, arch_prices[row.region].in_unit("GB-month").tier_pairs()))
-        - float(tiered_cost(max(-row.arch_delta, 0.0) / GIB, arch_prices[row.region].in_unit("GB-month").tier_pairs()))
-        for row in repos.itertuples()
-    ]
+    # One region's repositories at a time (the same arithmetic per element; a price looked up per repository took
+    # seconds at 20,000 repositories).
+    saving = np.zeros(len(repos))
+    for region in std_prices:
+        at = (repos["region"] == region).to_numpy()
+        std, arch = repos["std_delta"].to_numpy()[at], repos["arch_delta"].to_numpy()[at]
+        tiers = arch_prices[region].in_unit("GB-month").tier_pairs()
+        saving[at] = (
+            std / GIB * flat_price(std_prices[region].in_unit("GB-month"))
+            + tiered_cost(np.maximum(arch, 0.0) / GIB, tiers)
+            - tiered_cost(np.maximum(-arch, 0.0) / GIB, tiers)
+        )
+    repos["monthly_saving"] = saving
     prices = [
         {"id": e.id, "location": e.location, "price": e.tier_summary(), "unit": e.unit, "source": e.source}
         # A region without a price of its own borrows another's (a new entry object each time): cite it once.
