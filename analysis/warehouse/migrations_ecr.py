@@ -360,14 +360,17 @@ ECR_MIGRATIONS: list[tuple[int, str, str]] = [
         -- here is the image's own status (ECR bills a blob in the archive class when no ACTIVE image of the
         -- repository references it), not the profile's, which lets an index's children inherit the index's.
 
-        -- Per repository: unique blob bytes, those an ACTIVE image references, and of the blobs no other repository
-        -- references ("solo"), the bytes and counts of those with and without an ACTIVE image (a wave copies them).
+        -- Per repository: unique blob bytes, those an ACTIVE image references and those none does (bytes, blobs),
+        -- and the same of the blobs no other repository references ("solo": a wave copies them).
         CREATE TABLE profile_repository_blob_bytes (
             account_id VARCHAR NOT NULL,
             region VARCHAR NOT NULL,
             repository_name VARCHAR NOT NULL,
             unique_bytes HUGEINT,
             active_bytes HUGEINT,
+            active_blobs BIGINT,
+            archived_bytes HUGEINT,
+            archived_blobs BIGINT,
             solo_active_bytes HUGEINT,
             solo_active_blobs BIGINT,
             solo_archived_bytes HUGEINT,
@@ -403,8 +406,13 @@ ECR_MIGRATIONS: list[tuple[int, str, str]] = [
             repository_name VARCHAR NOT NULL,
             blob VARCHAR NOT NULL,
             size BIGINT,
-            active BOOLEAN
+            active BOOLEAN,
+            first_pushed_at TIMESTAMPTZ
         );
+
+        -- How many blobs each (repository, first push) row of bytes counts: with the blobs several repositories
+        -- share, what lets a run's end rederive the global first push without grouping every blob again.
+        ALTER TABLE profile_repository_first_push ADD COLUMN blobs BIGINT;
 
         -- Existing warehouses: forget the basis, so opening one derives every profile table, these included.
         DELETE FROM profile_basis;

@@ -27,6 +27,40 @@ def blob_refs(images: str, columns: str = "", digest: str = "image_digest") -> s
     """
 
 
+# Per repository: its unique blob bytes, and those an ACTIVE image references (bytes, blobs) and none does.
+REPOSITORY_BLOB_TOTALS = """
+SELECT account_id, region, repository_name, sum(size) AS unique_bytes,
+       coalesce(sum(size) FILTER (WHERE active_refs > 0), 0) AS active_bytes,
+       count(*) FILTER (WHERE active_refs > 0) AS active_blobs,
+       coalesce(sum(size) FILTER (WHERE active_refs = 0), 0) AS archived_bytes,
+       count(*) FILTER (WHERE active_refs = 0) AS archived_blobs
+FROM {repo_blobs} GROUP BY account_id, region, repository_name
+"""
+
+
+def solo_bytes(totals: str) -> str:
+    """profile_repository_blob_bytes from `totals` (REPOSITORY_BLOB_TOTALS' columns, a SELECT) less the blobs other
+    repositories share ({profile_cross_repository_blobs}): what each repository's own wave copies."""
+    return f"""
+        WITH own AS ({totals}),
+        shared AS (
+            SELECT account_id, region, repository_name,
+                   coalesce(sum(size) FILTER (WHERE active), 0) AS active_bytes,
+                   count(*) FILTER (WHERE active) AS active_blobs,
+                   coalesce(sum(size) FILTER (WHERE NOT active), 0) AS archived_bytes,
+                   count(*) FILTER (WHERE NOT active) AS archived_blobs
+            FROM {{profile_cross_repository_blobs}} GROUP BY account_id, region, repository_name
+        )
+        SELECT account_id, region, repository_name, o.unique_bytes, o.active_bytes, o.active_blobs,
+               o.archived_bytes, o.archived_blobs,
+               o.active_bytes - coalesce(s.active_bytes, 0) AS solo_active_bytes,
+               o.active_blobs - coalesce(s.active_blobs, 0) AS solo_active_blobs,
+               o.archived_bytes - coalesce(s.archived_bytes, 0) AS solo_archived_bytes,
+               o.archived_blobs - coalesce(s.archived_blobs, 0) AS solo_archived_blobs
+        FROM own o LEFT JOIN shared s USING (account_id, region, repository_name)
+        """
+
+
 # What the lifecycle's bytes freed (portability/billing.py) and the migration waves (portability/waves.py) read
 # instead of every blob reference (migration 11). A blob is "active" when an image ACTIVE by its own status
 # references it, as ECR bills it; a repository's other blobs are billed in the archive class.
@@ -34,37 +68,12 @@ PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
     (
         "profile_cross_repository_blobs",
         """
-        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active FROM {repo_blobs}
+        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active, first_pushed_at
+        FROM {repo_blobs}
         WHERE blob IN (SELECT blob FROM {blobs} WHERE repositories > 1)
         """,
     ),
-    (
-        "profile_repository_blob_bytes",
-        """
-        WITH own AS (
-            SELECT account_id, region, repository_name, sum(size) AS unique_bytes,
-                   coalesce(sum(size) FILTER (WHERE active_refs > 0), 0) AS active_bytes,
-                   count(*) FILTER (WHERE active_refs > 0) AS active_blobs,
-                   coalesce(sum(size) FILTER (WHERE active_refs = 0), 0) AS archived_bytes,
-                   count(*) FILTER (WHERE active_refs = 0) AS archived_blobs
-            FROM {repo_blobs} GROUP BY account_id, region, repository_name
-        ),
-        shared AS (
-            SELECT account_id, region, repository_name,
-                   coalesce(sum(size) FILTER (WHERE active), 0) AS active_bytes,
-                   count(*) FILTER (WHERE active) AS active_blobs,
-                   coalesce(sum(size) FILTER (WHERE NOT active), 0) AS archived_bytes,
-                   count(*) FILTER (WHERE NOT active) AS archived_blobs
-            FROM {profile_cross_repository_blobs} GROUP BY account_id, region, repository_name
-        )
-        SELECT account_id, region, repository_name, o.unique_bytes, o.active_bytes,
-               o.active_bytes - coalesce(s.active_bytes, 0) AS solo_active_bytes,
-               o.active_blobs - coalesce(s.active_blobs, 0) AS solo_active_blobs,
-               o.archived_bytes - coalesce(s.archived_bytes, 0) AS solo_archived_bytes,
-               o.archived_blobs - coalesce(s.archived_blobs, 0) AS solo_archived_blobs
-        FROM own o LEFT JOIN shared s USING (account_id, region, repository_name)
-        """,
-    ),
+    ("profile_repository_blob_bytes", solo_bytes(REPOSITORY_BLOB_TOTALS)),
     (
         "profile_image_own_bytes",
         """
@@ -97,7 +106,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
                    image_status = 'ARCHIVED' AS archived,
                    len(image_tags) > 0 AS tagged,
                    last_pull_at
-            FROM current_ecr_images
+            FROM {images}
         ),
         parent AS (  -- the strongest keep-signal an index gives its children in the same repository
             SELECT i.account_id, i.region, i.repository_name, c.child_digest,
@@ -157,7 +166,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "profile_repository_first_push",
         """
-        SELECT account_id, region, repository_name, first_pushed_at, sum(size) AS bytes
+        SELECT account_id, region, repository_name, first_pushed_at, sum(size) AS bytes, count(*) AS blobs
         FROM {repo_blobs} GROUP BY account_id, region, repository_name, first_pushed_at
         ORDER BY first_pushed_at NULLS FIRST
         """,
@@ -208,3 +217,10 @@ SELECT (SELECT count(*) FROM profile_basis) > 0
 """
 
 PROFILE_TABLE_NAMES = tuple(name for name, _ in PROFILE_TABLES if name.startswith("profile_"))
+
+
+def statement_names(prefix: str, images: str = "current_ecr_images", stored: bool = False) -> dict[str, str]:
+    """The {placeholders} of PROFILE_TABLES: `images` (the current images to derive from) and each relation, as
+    `prefix` + its name (temp tables), or, with `stored`, the profile_* tables themselves."""
+    names = {n: n if stored and n.startswith("profile_") else f"{prefix}{n}" for n, _ in PROFILE_TABLES}
+    return {"images": images, **names}
