@@ -151,7 +151,9 @@ shared_refs AS (
     SELECT s.account_id, s.region, s.repository_name, s.blob, any_value(s.size) AS size,
            any_value(s.refs) = count(*) FILTER (WHERE a.expired) AS freed,
            any_value(s.active_refs) > 0 AND any_value(s.active_refs) = count(*) FILTER (WHERE a.lost) AS lost
-    FROM acted a JOIN ({BLOBS_OF_IMAGES}) r USING (image_digest)
+    -- the acted-on images' references only, filtered before the join (several times faster than after it)
+    FROM acted a JOIN (SELECT * FROM ({BLOBS_OF_IMAGES}) WHERE image_digest IN (SELECT image_digest FROM acted)) r
+      USING (image_digest)
     JOIN {{profile_repository_shared_blobs}} s
       ON s.account_id = a.account_id AND s.region = a.region AND s.repository_name = a.repository_name
      AND s.blob = r.blob
