@@ -23,6 +23,7 @@ from __future__ import annotations
 import duckdb
 
 from analysis.warehouse.storage_billing import (
+    GLOBAL_FIRST_PUSH,
     PROFILE_BASIS_NOW,
     PROFILE_TABLES,
     REPOSITORY_BLOB_TOTALS,
@@ -81,16 +82,6 @@ WHERE {_NOT_CHANGED.replace("(account_id, region) NOT", "(i.account_id, i.region
 GROUP BY i.account_id, i.region, i.repository_name, r.blob
 """
 
-_GLOBAL_FIRST_PUSH = """
-WITH parts AS (
-    SELECT first_pushed_at, bytes, blobs FROM profile_repository_first_push
-    UNION ALL SELECT first_pushed_at, -size, -1 FROM profile_cross_repository_blobs
-    UNION ALL SELECT min(first_pushed_at), any_value(size), 1 FROM profile_cross_repository_blobs GROUP BY blob
-)
-SELECT first_pushed_at, sum(bytes) AS bytes FROM parts
-GROUP BY first_pushed_at HAVING sum(blobs) > 0 ORDER BY first_pushed_at NULLS FIRST
-"""
-
 
 def changed_scopes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]] | None:
     """The scopes to derive again, or None when only a full derivation will do (no profile yet, or a manifest
@@ -142,12 +133,12 @@ def refresh_scopes(con: duckdb.DuckDBPyConnection, scopes: list[tuple[str, str]]
                archived_blobs
         FROM profile_repository_blob_bytes WHERE {_NOT_CHANGED}
         UNION ALL {REPOSITORY_BLOB_TOTALS.format(repo_blobs="_inc_repo_blobs")}"""
-    stored = {"profile_cross_repository_blobs": "profile_cross_repository_blobs"}
+    stored = {n: n for n in ("profile_cross_repository_blobs", "profile_repository_first_push")}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_blob_bytes AS {solo_bytes(totals).format(**stored)}")
     con.execute("DELETE FROM profile_repository_blob_bytes")
     con.execute("INSERT INTO profile_repository_blob_bytes BY NAME SELECT * FROM _inc_blob_bytes")
     con.execute("DELETE FROM profile_global_first_push")
-    con.execute(f"INSERT INTO profile_global_first_push BY NAME {_GLOBAL_FIRST_PUSH}")
+    con.execute(f"INSERT INTO profile_global_first_push BY NAME {GLOBAL_FIRST_PUSH.format(**stored)}")
     for name in (*(names[n] for n in wanted), "_inc_x", "_inc_x_rows", "_inc_blob_bytes", "_inc_scopes"):
         con.execute(f"DROP TABLE {name}")
     con.execute("DELETE FROM profile_basis")

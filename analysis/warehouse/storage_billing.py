@@ -70,7 +70,7 @@ PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
         """
         SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active, first_pushed_at
         FROM {repo_blobs}
-        WHERE blob IN (SELECT blob FROM {blobs} WHERE repositories > 1)
+        WHERE blob IN (SELECT blob FROM {cross_blobs})
         """,
     ),
     ("profile_repository_blob_bytes", solo_bytes(REPOSITORY_BLOB_TOTALS)),
@@ -92,11 +92,25 @@ PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
     ),
 ]
 
+# Globally unique blob bytes by first push, without grouping every blob of the estate: each repository's bytes by
+# first push (with their blob counts) less the blobs it shares with other repositories, plus each shared blob once at
+# its first push anywhere (the same figures as grouping every blob by its first push: tests/warehouse hold it to that).
+GLOBAL_FIRST_PUSH = """
+WITH parts AS (
+    SELECT first_pushed_at, bytes, blobs FROM {profile_repository_first_push}
+    UNION ALL SELECT first_pushed_at, -size, -1 FROM {profile_cross_repository_blobs}
+    UNION ALL SELECT min(first_pushed_at), any_value(size), 1 FROM {profile_cross_repository_blobs} GROUP BY blob
+)
+SELECT first_pushed_at, sum(bytes) AS bytes FROM parts
+GROUP BY first_pushed_at HAVING sum(blobs) > 0 ORDER BY first_pushed_at NULLS FIRST
+"""
+
 # How the profile tables of migrations 4 and 11 are derived, in order. Each statement is a SELECT over the current
 # snapshot, the manifest cache and the relations before it, named by {placeholders}: the writer fills the
 # profile_* tables with them; a reader whose profile tables are stale runs them into temp tables instead.
-# `img` keeps the image digest (to join manifests), `repo_blobs` holds one row per (repository, blob) and `blobs`
-# one per blob; the three are intermediate (temp tables: the statements after them read `img`'s rowid), never stored.
+# `img` keeps the image digest (to join manifests), `repo_blobs` holds one row per (repository, blob) and
+# `cross_blobs` the blobs several repositories share; the three are intermediate (temp tables: the statements after
+# them read `img`'s rowid), never stored.
 PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "img",
@@ -182,20 +196,11 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         """,
     ),
     (
-        "blobs",  # every blob of the estate once, with how many repositories reference it
-        """
-        SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at, count(*) AS repositories
-        FROM {repo_blobs} GROUP BY blob
-        """,
-    ),
-    (
-        "profile_global_first_push",
-        """
-        SELECT first_pushed_at, sum(size) AS bytes FROM {blobs}
-        GROUP BY first_pushed_at ORDER BY first_pushed_at NULLS FIRST
-        """,
+        "cross_blobs",  # the blobs more than one repository references (base layers: few); a group-by's only output
+        "SELECT blob FROM {repo_blobs} GROUP BY blob HAVING count(*) > 1",
     ),
     *PROFILE_BLOB_TABLES,
+    ("profile_global_first_push", GLOBAL_FIRST_PUSH),
 ]
 
 # What the profile tables were derived from; compared with PROFILE_BASIS_NOW by readers.
