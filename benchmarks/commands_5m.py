@@ -2,10 +2,12 @@
 
 The warehouse comes from `benchmarks/estimate_5m.py --keep --db PATH` (5M images by default; generate it once,
 outside the repository). The commands are run as a user runs them — `regcost status`, `lifecycle --policy`,
-`plan`, `report` (HTML, PDF), the estimate — plus two in-process steps without a CLI of their own: the
-dashboard's first page (its data function `read_snapshot`, no browser) and the end-of-run profile rebuild
-(`Warehouse.refresh_profile_tables`, on a copy so the measured file is not changed). Peak RSS is the child's
-`ru_maxrss` from `os.wait4`; a command is stopped after `--timeout` seconds and reported as such.
+`plan`, `report` (HTML, PDF), the estimate — plus steps without a CLI of their own: the dashboard's first page
+(its data function `read_snapshot`, no browser), the full profile derivation (`refresh_profile_tables(full=True)`,
+what an upgrade runs) and the end-of-run rebuild after a run that collected one scope again (its images less 1 %,
+then `finish_run`: the incremental derivation) — both on a copy so the measured file is not changed, their walls
+including the writer's copy of the file and its checkpoint. Peak RSS is the child's `ru_maxrss` from `os.wait4`;
+a command is stopped after `--timeout` seconds and reported as such.
 
     .venv/bin/python benchmarks/commands_5m.py --db /work/bench-5m.duckdb [--baseline demo.duckdb] [--only status]
 """
@@ -55,7 +57,26 @@ POLICY = {
     ]
 }
 _SNAPSHOT = "from analysis.dashboard.source import read_snapshot; import sys; read_snapshot(sys.argv[1])"
-_REBUILD = "from analysis.warehouse import Warehouse; import sys; Warehouse(sys.argv[1]).refresh_profile_tables()"
+_REBUILD = (
+    "from analysis.warehouse import Warehouse; import sys; Warehouse(sys.argv[1]).refresh_profile_tables(full=True)"
+)
+# A run's end after it collected one of the scopes again (1 % of its images gone): the incremental derivation.
+_ONE_SCOPE = """
+import sys
+from analysis.warehouse import Warehouse
+with Warehouse(sys.argv[1]) as wh:
+    con = wh.cursor()
+    (account, region), = con.execute("SELECT account_id, region FROM latest_scopes ORDER BY ALL LIMIT 1").fetchall()
+    run = wh.start_run("ecr", {})
+    con.execute("INSERT INTO run_scopes VALUES (?, ?, ?, 'complete', now())", [run, account, region])
+    con.execute(
+        "INSERT INTO ecr_images BY NAME SELECT * REPLACE (? AS run_id) FROM current_ecr_images "
+        "WHERE account_id = ? AND region = ? AND hash(image_digest) % 100 <> 0",
+        [run, account, region],
+    )
+    con.close()
+    wh.finish_run(run, "complete", {})
+"""
 
 
 def commands(db: Path, work: Path) -> dict[str, list[str]]:
@@ -71,7 +92,8 @@ def commands(db: Path, work: Path) -> dict[str, list[str]]:
         "report --format pdf": [*regcost, "report", "--format", "pdf", "-o", str(work / "r"), *out],
         "dashboard first page (read_snapshot)": [sys.executable, "-c", _SNAPSHOT, str(db)],
         "estimate --draws 0": [*regcost, "estimate", "--draws", "0", *out],
-        "end-of-run profile rebuild": [sys.executable, "-c", _REBUILD, "@copy"],
+        "full profile derivation": [sys.executable, "-c", _REBUILD, "@copy"],
+        "end-of-run profile rebuild (1 scope collected again)": [sys.executable, "-c", _ONE_SCOPE, "@copy"],
     }
 
 

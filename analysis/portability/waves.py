@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.portability.inventory import BLOBS_OF_IMAGES, SCOPE, Inventory
+from analysis.portability.inventory import SCOPE, Inventory
 from analysis.portability.translate import registry_key
 from analysis.pricing import Catalog, tiered_cost
 from analysis.warehouse import queries
@@ -147,13 +147,17 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
 
 
 def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
-    """Bytes of blobs first copied by each wave, by the source region they are copied from."""
+    """Bytes of blobs first copied by each wave, by the source region they are copied from.
+
+    From the profile's blob tables, not from every blob reference (issue #20): a blob only one repository
+    references is copied by that repository's wave (per-repository sums), and only the blobs several repositories
+    share (base layers: a few thousand) are grouped here to find the first wave that copies each."""
+    tables = queries.profile_tables(con)
     con.register("_pp_waves", repos[[*SCOPE, "wave"]])
     try:
         return con.execute(
             f"""
             -- (wave, region) as one integer that orders as the pair does: wave first, then the region by name.
-            -- min() of an integer over ~10M references is several times cheaper than min() of a struct.
             WITH regions AS (
                 SELECT region, (row_number() OVER (ORDER BY region) - 1)::BIGINT AS r FROM _pp_waves GROUP BY region
             ),
@@ -162,21 +166,24 @@ def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
                        wave::BIGINT * (SELECT count(*) FROM regions) + r AS k
                 FROM _pp_waves JOIN regions USING (region)
             ),
-            refs AS (
-                SELECT w.k, b.blob, b.size, i.image_status <> 'ARCHIVED' AS active
-                FROM current_ecr_images i JOIN w USING (account_id, region, repository_name)
-                JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest
-            ),
-            -- one pass over the references: the first wave (and its region, the first by name on a tie) that
-            -- copies each blob, among active images, and among all for a blob only archived images reference
+            -- the first wave (and its region, the first by name on a tie) that copies each shared blob, among
+            -- the repositories whose images are active, and among all for a blob only archived images reference
             per_blob AS (
-                SELECT any_value(size) AS size, bool_or(active) AS active,
-                       min(k) FILTER (WHERE active) AS first_active, min(k) AS first_any
-                FROM refs GROUP BY blob
+                SELECT any_value(c.size) AS size, bool_or(c.active) AS active,
+                       min(w.k) FILTER (WHERE c.active) AS first_active, min(w.k) AS first_any
+                FROM {tables["profile_cross_repository_blobs"]} c JOIN w USING (account_id, region, repository_name)
+                GROUP BY c.blob
             ),
+            solo AS (
+                SELECT w.k, b.* FROM {tables["profile_repository_blob_bytes"]} b
+                JOIN w USING (account_id, region, repository_name)
+            ),
+            -- one row per (wave, region) and kind with its blobs: a (wave, region) that copies no blob has no row
             firsts AS (
                 SELECT first_active AS k, size AS bytes, 0 AS archived FROM per_blob WHERE active
                 UNION ALL SELECT first_any, 0, size FROM per_blob WHERE NOT active
+                UNION ALL SELECT k, solo_active_bytes, 0 FROM solo WHERE solo_active_blobs > 0
+                UNION ALL SELECT k, 0, solo_archived_bytes FROM solo WHERE solo_archived_blobs > 0
             )
             SELECT k.wave, k.region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes
             FROM firsts f JOIN (SELECT DISTINCT wave, region, k FROM w) k USING (k)

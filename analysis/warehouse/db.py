@@ -28,9 +28,10 @@ import duckdb
 import pyarrow as pa
 
 from analysis import __version__
+from analysis.warehouse.profile_refresh import changed_scopes, refresh_scopes
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
 from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
-from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH, PROFILE_TABLES
+from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH, PROFILE_TABLES, statement_names
 
 DEFAULT_DB = "regcost.duckdb"
 # DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
@@ -250,8 +251,9 @@ class Warehouse:
         )
         self.refresh_profile_tables()
 
-    def refresh_profile_tables(self) -> None:
-        """Derive the profile_* tables from the current snapshot and the manifest cache, atomically.
+    def refresh_profile_tables(self, *, full: bool = False) -> None:
+        """Derive the profile_* tables from the current snapshot and the manifest cache, atomically: only the
+        scopes that changed since they were last derived (profile_refresh), unless `full` or every scope did.
 
         The expensive part of the workload profile is the union of blobs per repository, per registry and
         globally: every current image joined with its layers, config and manifest (≈ 7 rows per image).
@@ -259,12 +261,19 @@ class Warehouse:
         estimate reads the aggregates (storage_billing.PROFILE_TABLES; readers check `profile_basis` and fall back
         to the same statements when the tables are stale).
         """
-        temp = {name: f"_derive_{name}" for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
+        names = statement_names("_derive_", stored=True)
+        temp = {name: names[name] for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
         self._con.execute("SET enable_progress_bar = false")
+        scopes = None if full else changed_scopes(self._con)
+        current = {tuple(r) for r in self._con.execute("SELECT account_id, region FROM latest_scopes").fetchall()}
+        if scopes is not None and not current <= set(scopes):
+            with self.transaction() as con:
+                refresh_scopes(con, scopes)
+            return
         with self.transaction() as con:
             for name, sql in PROFILE_TABLES:
-                select = sql.format(**temp)
+                select = sql.format(**names)
                 if name in temp:
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {temp[name]} AS {select}")
                 else:

@@ -351,4 +351,71 @@ ECR_MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        11,
+        "profile blob tables: what the lifecycle's bytes freed and the migration waves need, derived with the profile",
+        """
+        -- Derived with the other profile tables (storage_billing.PROFILE_TABLES), so `lifecycle`, `plan` and `report`
+        -- never group every blob reference of the estate again (tens of millions at 5M images, issue #20). "Active"
+        -- here is the image's own status (ECR bills a blob in the archive class when no ACTIVE image of the
+        -- repository references it), not the profile's, which lets an index's children inherit the index's.
+
+        -- Per repository: unique blob bytes, those an ACTIVE image references and those none does (bytes, blobs),
+        -- and the same of the blobs no other repository references ("solo": a wave copies them).
+        CREATE TABLE profile_repository_blob_bytes (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            unique_bytes HUGEINT,
+            active_bytes HUGEINT,
+            active_blobs BIGINT,
+            archived_bytes HUGEINT,
+            archived_blobs BIGINT,
+            solo_active_bytes HUGEINT,
+            solo_active_blobs BIGINT,
+            solo_archived_bytes HUGEINT,
+            solo_archived_blobs BIGINT
+        );
+
+        -- Per image: the bytes of the blobs no other image of its repository references (what expiring it frees).
+        CREATE TABLE profile_image_own_bytes (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            image_digest VARCHAR NOT NULL,
+            own_bytes HUGEINT
+        );
+
+        -- Blobs that more than one image of a repository references, with how many references (and from
+        -- ACTIVE images): such a blob is freed only when every image referencing it goes.
+        CREATE TABLE profile_repository_shared_blobs (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            blob VARCHAR NOT NULL,
+            size BIGINT,
+            refs BIGINT,
+            active_refs BIGINT
+        );
+
+        -- Blobs that more than one repository references, one row per repository: the first wave that copies
+        -- one is decided across repositories; every other blob is copied by its repository's wave.
+        CREATE TABLE profile_cross_repository_blobs (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            blob VARCHAR NOT NULL,
+            size BIGINT,
+            active BOOLEAN,
+            first_pushed_at TIMESTAMPTZ
+        );
+
+        -- How many blobs each (repository, first push) row of bytes counts: with the blobs several repositories
+        -- share, what lets a run's end rederive the global first push without grouping every blob again.
+        ALTER TABLE profile_repository_first_push ADD COLUMN blobs BIGINT;
+
+        -- Existing warehouses: forget the basis, so opening one derives every profile table, these included.
+        DELETE FROM profile_basis;
+        """,
+    ),
 ]

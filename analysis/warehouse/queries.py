@@ -7,7 +7,13 @@ from typing import Any
 import duckdb
 
 from analysis.warehouse.db import Warehouse
-from analysis.warehouse.storage_billing import PROFILE_FRESH, PROFILE_TABLE_NAMES, PROFILE_TABLES, blob_refs
+from analysis.warehouse.storage_billing import (
+    PROFILE_FRESH,
+    PROFILE_TABLE_NAMES,
+    PROFILE_TABLES,
+    blob_refs,
+    statement_names,
+)
 
 # Storage three ways, per (account, region): the naive sum of imageSizeInBytes (double counts shared
 # layers and index children), unique blobs per repository (what ECR bills without blob mounting) and
@@ -79,7 +85,7 @@ def profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     Temp tables live on that cursor only, so a read-only reader stays read-only."""
     if con.execute(PROFILE_FRESH).fetchall()[0][0]:
         return {name: name for name in PROFILE_TABLE_NAMES}
-    names = {name: f"_{name}" for name, _ in PROFILE_TABLES}
+    names = statement_names("_")
     for name, sql in PROFILE_TABLES:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {names[name]} AS {sql.format(**names)}")
     return names

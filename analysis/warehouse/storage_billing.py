@@ -27,11 +27,90 @@ def blob_refs(images: str, columns: str = "", digest: str = "image_digest") -> s
     """
 
 
-# How the profile tables of migration 4 are derived, in order. Each statement is a SELECT over the current
+# Per repository: its unique blob bytes, and those an ACTIVE image references (bytes, blobs) and none does.
+REPOSITORY_BLOB_TOTALS = """
+SELECT account_id, region, repository_name, sum(size) AS unique_bytes,
+       coalesce(sum(size) FILTER (WHERE active_refs > 0), 0) AS active_bytes,
+       count(*) FILTER (WHERE active_refs > 0) AS active_blobs,
+       coalesce(sum(size) FILTER (WHERE active_refs = 0), 0) AS archived_bytes,
+       count(*) FILTER (WHERE active_refs = 0) AS archived_blobs
+FROM {repo_blobs} GROUP BY account_id, region, repository_name
+"""
+
+
+def solo_bytes(totals: str) -> str:
+    """profile_repository_blob_bytes from `totals` (REPOSITORY_BLOB_TOTALS' columns, a SELECT) less the blobs other
+    repositories share ({profile_cross_repository_blobs}): what each repository's own wave copies."""
+    return f"""
+        WITH own AS ({totals}),
+        shared AS (
+            SELECT account_id, region, repository_name,
+                   coalesce(sum(size) FILTER (WHERE active), 0) AS active_bytes,
+                   count(*) FILTER (WHERE active) AS active_blobs,
+                   coalesce(sum(size) FILTER (WHERE NOT active), 0) AS archived_bytes,
+                   count(*) FILTER (WHERE NOT active) AS archived_blobs
+            FROM {{profile_cross_repository_blobs}} GROUP BY account_id, region, repository_name
+        )
+        SELECT account_id, region, repository_name, o.unique_bytes, o.active_bytes, o.active_blobs,
+               o.archived_bytes, o.archived_blobs,
+               o.active_bytes - coalesce(s.active_bytes, 0) AS solo_active_bytes,
+               o.active_blobs - coalesce(s.active_blobs, 0) AS solo_active_blobs,
+               o.archived_bytes - coalesce(s.archived_bytes, 0) AS solo_archived_bytes,
+               o.archived_blobs - coalesce(s.archived_blobs, 0) AS solo_archived_blobs
+        FROM own o LEFT JOIN shared s USING (account_id, region, repository_name)
+        """
+
+
+# What the lifecycle's bytes freed (portability/billing.py) and the migration waves (portability/waves.py) read
+# instead of every blob reference (migration 11). A blob is "active" when an image ACTIVE by its own status
+# references it, as ECR bills it; a repository's other blobs are billed in the archive class.
+PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
+    (
+        "profile_cross_repository_blobs",
+        """
+        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active, first_pushed_at
+        FROM {repo_blobs}
+        WHERE blob IN (SELECT blob FROM {cross_blobs})
+        """,
+    ),
+    ("profile_repository_blob_bytes", solo_bytes(REPOSITORY_BLOB_TOTALS)),
+    (
+        "profile_image_own_bytes",
+        """
+        SELECT i.account_id, i.region, i.repository_name, i.image_digest, b.own_bytes
+        FROM (SELECT only_image_row, sum(size) AS own_bytes FROM {repo_blobs}
+              WHERE only_image_row IS NOT NULL GROUP BY only_image_row) b
+        JOIN {img} i ON i.rowid = b.only_image_row
+        """,
+    ),
+    (
+        "profile_repository_shared_blobs",
+        """
+        SELECT account_id, region, repository_name, blob, size, refs, active_refs FROM {repo_blobs}
+        WHERE only_image_row IS NULL
+        """,
+    ),
+]
+
+# Globally unique blob bytes by first push, without grouping every blob of the estate: each repository's bytes by
+# first push (with their blob counts) less the blobs it shares with other repositories, plus each shared blob once at
+# its first push anywhere (the same figures as grouping every blob by its first push: tests/warehouse hold it to that).
+GLOBAL_FIRST_PUSH = """
+WITH parts AS (
+    SELECT first_pushed_at, bytes, blobs FROM {profile_repository_first_push}
+    UNION ALL SELECT first_pushed_at, -size, -1 FROM {profile_cross_repository_blobs}
+    UNION ALL SELECT min(first_pushed_at), any_value(size), 1 FROM {profile_cross_repository_blobs} GROUP BY blob
+)
+SELECT first_pushed_at, sum(bytes) AS bytes FROM parts
+GROUP BY first_pushed_at HAVING sum(blobs) > 0 ORDER BY first_pushed_at NULLS FIRST
+"""
+
+# How the profile tables of migrations 4 and 11 are derived, in order. Each statement is a SELECT over the current
 # snapshot, the manifest cache and the relations before it, named by {placeholders}: the writer fills the
 # profile_* tables with them; a reader whose profile tables are stale runs them into temp tables instead.
-# `img` keeps the image digest (to join manifests) and `repo_blobs` holds one row per (repository, blob);
-# both are intermediate and never stored.
+# `img` keeps the image digest (to join manifests), `repo_blobs` holds one row per (repository, blob) and
+# `cross_blobs` the blobs several repositories share; the three are intermediate (temp tables: the statements after
+# them read `img`'s rowid), never stored.
 PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "img",
@@ -41,7 +120,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
                    image_status = 'ARCHIVED' AS archived,
                    len(image_tags) > 0 AS tagged,
                    last_pull_at
-            FROM current_ecr_images
+            FROM {images}
         ),
         parent AS (  -- the strongest keep-signal an index gives its children in the same repository
             SELECT i.account_id, i.region, i.repository_name, c.child_digest,
@@ -53,6 +132,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         SELECT img.account_id, img.region, img.repository_name, img.image_digest, img.image_size_bytes,
                img.pushed_at,
                img.archived AND NOT coalesce(p.active, false) AS archived,
+               img.archived AS own_archived,
                img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
                greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
                p.child_digest IS NOT NULL AS is_child
@@ -64,12 +144,16 @@ PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "repo_blobs",
         f"""
-        WITH refs AS ({blob_refs("{img}", "i.*, ")})
+        WITH refs AS ({blob_refs("{img}", "i.*, i.rowid AS image_row, ")})
         SELECT account_id, region, repository_name, blob, any_value(size) AS size,
                bool_or(NOT archived) AS active,
                bool_or(kept_by_tag) AS tagged,
                bool_or(effective_pull_at IS NOT NULL) AS pulled,
-               min(pushed_at) AS first_pushed_at
+               min(pushed_at) AS first_pushed_at,
+               -- for the lifecycle and the waves (profile_repository_blob_bytes and the tables after it): the
+               -- references, those of images ACTIVE by their own status, and the image when only one references it
+               count(*) AS refs, count(*) FILTER (WHERE NOT own_archived) AS active_refs,
+               CASE WHEN min(image_row) = max(image_row) THEN min(image_row) END AS only_image_row
         FROM refs GROUP BY account_id, region, repository_name, blob
         """,
     ),
@@ -96,7 +180,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
     (
         "profile_repository_first_push",
         """
-        SELECT account_id, region, repository_name, first_pushed_at, sum(size) AS bytes
+        SELECT account_id, region, repository_name, first_pushed_at, sum(size) AS bytes, count(*) AS blobs
         FROM {repo_blobs} GROUP BY account_id, region, repository_name, first_pushed_at
         ORDER BY first_pushed_at NULLS FIRST
         """,
@@ -112,14 +196,11 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         """,
     ),
     (
-        "profile_global_first_push",
-        """
-        SELECT first_pushed_at, sum(size) AS bytes
-        FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at
-              FROM {repo_blobs} GROUP BY blob)
-        GROUP BY first_pushed_at ORDER BY first_pushed_at NULLS FIRST
-        """,
+        "cross_blobs",  # the blobs more than one repository references (base layers: few); a group-by's only output
+        "SELECT blob FROM {repo_blobs} GROUP BY blob HAVING count(*) > 1",
     ),
+    *PROFILE_BLOB_TABLES,
+    ("profile_global_first_push", GLOBAL_FIRST_PUSH),
 ]
 
 # What the profile tables were derived from; compared with PROFILE_BASIS_NOW by readers.
@@ -141,3 +222,10 @@ SELECT (SELECT count(*) FROM profile_basis) > 0
 """
 
 PROFILE_TABLE_NAMES = tuple(name for name, _ in PROFILE_TABLES if name.startswith("profile_"))
+
+
+def statement_names(prefix: str, images: str = "current_ecr_images", stored: bool = False) -> dict[str, str]:
+    """The {placeholders} of PROFILE_TABLES: `images` (the current images to derive from) and each relation, as
+    `prefix` + its name (temp tables), or, with `stored`, the profile_* tables themselves."""
+    names = {n: n if stored and n.startswith("profile_") else f"{prefix}{n}" for n, _ in PROFILE_TABLES}
+    return {"images": images, **names}

@@ -12,13 +12,12 @@ Repositories (risk and value given, as `repository_table` would compute them):
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
-from analysis.portability.inventory import load_inventory
+from analysis.portability.inventory import BLOBS_OF_IMAGES, SCOPE, load_inventory
 from analysis.portability.translate import design
-from analysis.portability.waves import plan_waves, repository_table
+from analysis.portability.waves import _bytes_by_wave, plan_waves, repository_table
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -51,24 +50,40 @@ def repos() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.fixture()
-def con():
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE current_ecr_images (account_id TEXT, region TEXT, repository_name TEXT, image_digest TEXT,"
-        " image_status TEXT)"
-    )
-    con.execute("CREATE TABLE manifests (digest TEXT, config_digest TEXT, config_size BIGINT, manifest_size BIGINT)")
-    con.execute("CREATE TABLE manifest_layers (manifest_digest TEXT, layer_digest TEXT, size BIGINT)")
-    images = [(*A, "lo00", "m0", "ACTIVE"), (*A, "med", "m1", "ACTIVE"), (*A, "med", "m2", "ARCHIVED")]
-    images += [(*B, "team/x", "m3", "ACTIVE")]
-    con.executemany("INSERT INTO current_ecr_images VALUES (?, ?, ?, ?, ?)", images)
-    # Manifests of 0 bytes and no config blob keep the byte counts to the layers.
-    con.executemany("INSERT INTO manifests VALUES (?, NULL, NULL, 0)", [(m,) for m in ("m0", "m1", "m2", "m3")])
-    layers = [("m0", "BASE", 10), ("m1", "BASE", 10), ("m1", "L1", 2), ("m2", "L2", 1), ("m3", "L3", 5)]
-    con.executemany("INSERT INTO manifest_layers VALUES (?, ?, ?)", [(m, b, gb * GIB) for m, b, gb in layers])
-    yield con
-    con.close()
+@pytest.fixture(params=["stale", "fresh"])
+def con(request, tmp_path):
+    """The images above in a warehouse: its profile tables derived by a run's end ("fresh"), or derived by the
+    reader because manifests arrived after it ("stale"); the waves read the same bytes either way."""
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        c = wh.cursor()
+        c.execute("INSERT INTO runs (run_id, source, started_at, status) VALUES (1, 'ecr', now(), 'complete')")
+        for scope in (A, B):
+            c.execute("INSERT INTO run_scopes VALUES (1, ?, ?, 'complete', now())", list(scope))
+        images = [(*A, "lo00", "m0", "ACTIVE"), (*A, "med", "m1", "ACTIVE"), (*A, "med", "m2", "ARCHIVED")]
+        images += [(*B, "team/x", "m3", "ACTIVE")]
+        c.executemany(
+            "INSERT INTO ecr_images (run_id, account_id, region, repository_name, image_digest, image_status) "
+            "VALUES (1, ?, ?, ?, ?, ?)",
+            images,
+        )
+        # Manifests of 0 bytes and no config blob keep the byte counts to the layers.
+        c.executemany(
+            "INSERT INTO manifests (digest, manifest_size, is_index, fetched_at) VALUES (?, 0, false, now())",
+            [(m,) for m in ("m0", "m1", "m2", "m3")],
+        )
+        layers = [("m0", "BASE", 10), ("m1", "BASE", 10), ("m1", "L1", 2), ("m2", "L2", 1), ("m3", "L3", 5)]
+        c.executemany(
+            "INSERT INTO manifest_layers (manifest_digest, position, layer_digest, size) VALUES (?, 0, ?, ?)",
+            [(m, b, gb * GIB) for m, b, gb in layers],
+        )
+        c.close()
+        if request.param == "fresh":
+            wh.refresh_profile_tables()
+    with Warehouse(path, read_only=True) as wh:
+        con = wh.cursor()
+        yield con
+        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +184,51 @@ def test_risk_points_and_classes(collected):
     assert (table.loc[b, "risk_points"], table.loc[b, "risk"]) == (1, "low")
     assert (table["value_gb"] >= table["unique_bytes"] / GIB).all()  # value: unique GB + GB pulled a month
     assert not table["replica"].any() and not table["proxied"].any()  # copies and caches are not migrated
+
+
+# What `_bytes_by_wave` computed before the profile's blob tables (issue #20): every blob reference of every image
+# of the migrated repositories grouped by blob. The oracle the profile-based figures must equal exactly.
+_ORACLE_BYTES_BY_WAVE = f"""
+WITH regions AS (
+    SELECT region, (row_number() OVER (ORDER BY region) - 1)::BIGINT AS r FROM _pp_waves GROUP BY region
+),
+w AS (
+    SELECT account_id, region, repository_name, wave, wave::BIGINT * (SELECT count(*) FROM regions) + r AS k
+    FROM _pp_waves JOIN regions USING (region)
+),
+refs AS (
+    SELECT w.k, b.blob, b.size, i.image_status <> 'ARCHIVED' AS active
+    FROM current_ecr_images i JOIN w USING (account_id, region, repository_name)
+    JOIN ({BLOBS_OF_IMAGES}) b ON b.image_digest = i.image_digest
+),
+per_blob AS (
+    SELECT any_value(size) AS size, bool_or(active) AS active,
+           min(k) FILTER (WHERE active) AS first_active, min(k) AS first_any
+    FROM refs GROUP BY blob
+),
+firsts AS (
+    SELECT first_active AS k, size AS bytes, 0 AS archived FROM per_blob WHERE active
+    UNION ALL SELECT first_any, 0, size FROM per_blob WHERE NOT active
+)
+SELECT k.wave, k.region, sum(bytes)::DOUBLE AS bytes, sum(archived)::DOUBLE AS archived_bytes
+FROM firsts f JOIN (SELECT DISTINCT wave, region, k FROM w) k USING (k)
+GROUP BY k.wave, k.region ORDER BY k.wave, k.region
+"""
+
+
+@pytest.mark.parametrize("waves", [3, 40])
+def test_bytes_by_wave_from_the_profile_equal_every_reference_grouped(collected, waves):
+    inv, _, con = collected
+    # every other repository migrated, in waves assigned out of order, so blobs shared across repositories
+    # (base layers) are first copied by different waves
+    repos = inv.repositories[SCOPE].iloc[::2].reset_index(drop=True)
+    repos["wave"] = [(i * 7) % waves + 1 for i in range(len(repos))]
+    ours = _bytes_by_wave(repos, con)
+    con.register("_pp_waves", repos)
+    try:
+        oracle = con.execute(_ORACLE_BYTES_BY_WAVE).df()
+    finally:
+        con.unregister("_pp_waves")
+    assert len(oracle) > 1 and oracle["bytes"].sum() > 0
+    assert con.execute("SELECT count(*) FROM profile_cross_repository_blobs").fetchall()[0][0] > 0
+    pd.testing.assert_frame_equal(ours, oracle, check_exact=True)

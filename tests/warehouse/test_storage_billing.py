@@ -40,3 +40,28 @@ def test_the_repository_is_billed_its_unique_blobs_fresh_or_stale(tmp_path):
         wh.refresh_profile_tables()  # fresh: read from the stored profile tables
         stored = wh.query("SELECT unique_bytes FROM profile_repository_storage")
     assert stored == [(UNIQUE_BYTES,)]
+
+
+# Globally unique bytes by first push as first defined: every blob of the estate grouped once (what
+# GLOBAL_FIRST_PUSH computes from per-repository rows and the blobs repositories share, without that group-by).
+_EVERY_BLOB_BY_FIRST_PUSH = """
+SELECT first_pushed_at, sum(size) AS bytes
+FROM (SELECT blob, any_value(size) AS size, min(first_pushed_at) AS first_pushed_at FROM {repo_blobs} GROUP BY blob)
+GROUP BY first_pushed_at ORDER BY first_pushed_at NULLS FIRST
+"""
+
+
+def test_global_first_push_equals_every_blob_grouped_by_its_first_push(collected_db):
+    from analysis.warehouse.storage_billing import PROFILE_TABLES, statement_names
+
+    with Warehouse(collected_db, read_only=True) as wh:
+        con = wh.cursor()
+        names = statement_names("_t_")
+        for name, sql in PROFILE_TABLES[:2]:  # img, repo_blobs
+            con.execute(f"CREATE TEMP TABLE {names[name]} AS {sql.format(**names)}")
+        oracle = con.execute(f"SELECT * FROM ({_EVERY_BLOB_BY_FIRST_PUSH.format(**names)}) ORDER BY ALL").fetchall()
+        stored = con.execute("SELECT * FROM profile_global_first_push ORDER BY ALL").fetchall()
+        shared = con.execute("SELECT count(DISTINCT blob) FROM profile_cross_repository_blobs").fetchall()[0][0]
+        con.close()
+    assert shared > 0 and len(oracle) > 1  # blobs shared across repositories, so the two ways can differ
+    assert stored == oracle

@@ -1,0 +1,108 @@
+"""analysis/warehouse/profile_refresh.py: after a run that changes one scope, or manifests that arrive for images a
+scope already had, the profile tables derived incrementally equal those of a full derivation (the oracle), table by
+table and row by row — blobs shared across scopes and repositories, archived images and index children included."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from analysis.warehouse import Warehouse
+from analysis.warehouse import db as db_module
+from analysis.warehouse.profile_refresh import changed_scopes
+from analysis.warehouse.profile_refresh import refresh_scopes as refresh
+from analysis.warehouse.storage_billing import PROFILE_TABLE_NAMES
+
+
+def _profile(wh: Warehouse) -> dict[str, list[tuple]]:
+    return {t: wh.query(f"SELECT * FROM {t} ORDER BY ALL") for t in PROFILE_TABLE_NAMES}
+
+
+def _full(wh: Warehouse) -> dict[str, list[tuple]]:
+    wh.refresh_profile_tables(full=True)
+    return _profile(wh)
+
+
+@pytest.fixture()
+def db(collected_db, tmp_path):
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(collected_db, path)
+    return path
+
+
+def _scopes(wh: Warehouse) -> list[tuple[str, str]]:
+    return [tuple(r) for r in wh.query("SELECT account_id, region FROM latest_scopes ORDER BY ALL")]
+
+
+def test_a_run_that_changes_one_scope_derives_what_a_full_derivation_does(db, monkeypatch):
+    derived = []
+    monkeypatch.setattr(db_module, "refresh_scopes", lambda con, scopes: derived.append(scopes) or refresh(con, scopes))
+    with Warehouse(db) as wh:
+        scopes = _scopes(wh)
+        assert len(scopes) >= 2
+        (a, b), other = scopes[0], scopes[1]
+        con = wh.cursor()
+        run = wh.start_run("ecr", {})
+        con.execute("INSERT INTO run_scopes VALUES (?, ?, ?, 'complete', now())", [run, a, b])
+        # The scope's new snapshot: every third image gone, some archived now, and another scope's images pushed
+        # into it under new repository names (their blobs are now shared across scopes and repositories).
+        con.execute(
+            """INSERT INTO ecr_images BY NAME
+            SELECT * REPLACE (? AS run_id, CASE WHEN hash(image_digest) % 5 = 0 THEN 'ARCHIVED' ELSE image_status
+                              END AS image_status)
+            FROM current_ecr_images WHERE account_id = ? AND region = ? AND hash(image_digest) % 3 <> 0""",
+            [run, a, b],
+        )
+        con.execute(
+            """INSERT INTO ecr_images BY NAME
+            SELECT * REPLACE (? AS run_id, ? AS account_id, ? AS region,
+                              'copied/' || repository_name AS repository_name)
+            FROM current_ecr_images WHERE account_id = ? AND region = ? AND hash(image_digest) % 2 = 0""",
+            [run, a, b, *other],
+        )
+        con.close()
+        assert changed_scopes(wh.cursor()) == []  # the run is not finished: nothing current changed yet
+        wh.finish_run(run, "complete", {})  # derives the changed scope only
+        assert derived == [[(a, b)]]
+        incremental = _profile(wh)
+        assert wh.query("SELECT count(*) FROM profile_cross_repository_blobs WHERE account_id = ?", [a])[0][0] > 0
+        full = _full(wh)
+    assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
+
+
+def test_manifests_that_arrive_for_a_scopes_images_derive_that_scope_again(db):
+    with Warehouse(db) as wh:
+        (a, b), *_ = _scopes(wh)
+        # Forget some manifests of one scope (as if they had not been fetched), derive, then let them arrive.
+        con = wh.cursor()
+        con.execute(
+            """CREATE TEMP TABLE gone AS SELECT image_digest AS digest FROM current_ecr_images
+            WHERE account_id = ? AND region = ? AND hash(image_digest) % 4 = 0
+              AND image_digest NOT IN (
+                  SELECT image_digest FROM current_ecr_images WHERE account_id <> ? OR region <> ?)""",
+            [a, b, a, b],
+        )
+        saved = {
+            t: con.sql(f"SELECT * FROM {t} WHERE {k} IN (SELECT digest FROM gone)").to_arrow_table()
+            for t, k in (
+                ("manifests", "digest"),
+                ("manifest_layers", "manifest_digest"),
+                ("manifest_children", "index_digest"),
+            )
+        }
+        assert saved["manifests"].num_rows > 0
+        for t, k in (
+            ("manifests", "digest"),
+            ("manifest_layers", "manifest_digest"),
+            ("manifest_children", "index_digest"),
+        ):
+            con.execute(f"DELETE FROM {t} WHERE {k} IN (SELECT digest FROM gone)")
+        con.close()
+        wh.refresh_profile_tables(full=True)
+        wh.load_manifests(saved)
+        assert changed_scopes(wh.cursor()) == [(a, b)]
+        wh.refresh_profile_tables()
+        incremental = _profile(wh)
+        full = _full(wh)
+    assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
