@@ -211,11 +211,11 @@ def collect_costs_cmd(
 
 
 def _print_summary(summary: RunSummary, fmt: str) -> None:
-    from rich.table import Table
-
     if fmt == "json":
         console.print_json(json.dumps({"schema_version": 1, **summary.as_dict()}, default=str))
         return
+    from rich.table import Table
+
     table = Table(title=f"Run {summary.run_id}: {summary.status}", title_justify="left")
     for col in ("account", "region", "status", "repositories", "images", "errors"):
         table.add_column(col, justify="right" if col in ("repositories", "images", "errors") else "left")
