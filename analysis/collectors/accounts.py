@@ -5,9 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-import boto3
-
-from analysis.collectors.aws import AwsSettings, error_record, new_session
+from analysis.collectors.aws import AwsSettings, Session, error_record, new_session
 from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord
 
@@ -30,7 +28,7 @@ class Target:
     """One account to collect, with the session that reaches it."""
 
     account_id: str
-    session: boto3.Session
+    session: Session
     via: str  # "caller", a role ARN
 
 
@@ -38,12 +36,12 @@ class AccountsError(RuntimeError):
     """Cannot establish who we are or which accounts to read: nothing can be collected."""
 
 
-def caller_account(settings: AwsSettings, session: boto3.Session) -> str:
+def caller_account(settings: AwsSettings, session: Session) -> str:
     sts = settings.client(session, "sts", HOME_REGION)
     return str(sts.get_caller_identity()["Account"])
 
 
-def assume(settings: AwsSettings, session: boto3.Session, role_arn: str) -> boto3.Session:
+def assume(settings: AwsSettings, session: Session, role_arn: str) -> Session:
     sts = settings.client(session, "sts", HOME_REGION)
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="regcost-collector")["Credentials"]
     return new_session(
@@ -112,7 +110,7 @@ def start_targets(
     return future
 
 
-def _organization_accounts(settings: AwsSettings, session: boto3.Session) -> list[str]:
+def _organization_accounts(settings: AwsSettings, session: Session) -> list[str]:
     org = settings.client(session, "organizations", HOME_REGION)
     try:
         pages = org.get_paginator("list_accounts").paginate()
@@ -125,9 +123,7 @@ def _organization_accounts(settings: AwsSettings, session: boto3.Session) -> lis
         ) from None
 
 
-def resolve_regions(
-    settings: AwsSettings, session: boto3.Session, regions: list[str]
-) -> tuple[list[str], list[ErrorRecord]]:
+def resolve_regions(settings: AwsSettings, session: Session, regions: list[str]) -> tuple[list[str], list[ErrorRecord]]:
     """Expand `all` to the regions enabled for the account (EC2 DescribeRegions), else botocore's list."""
     if regions != ["all"]:
         return regions, []
