@@ -26,9 +26,14 @@ class Operations:
     # its result file in the workgroup's S3 location): not in the read-only statement; `iam-policy` shows them
     # as their own statement, scoped to the place the person names.
     iam_writes: tuple[str, ...] = ()
+    # IAM actions of reads the service makes with the caller's rights, never an API call of ours (Athena reads the
+    # Glue catalog and the result bucket's location while it plans and runs the query): in the read-only
+    # statement, never allowed by the client guard.
+    iam_reads: tuple[str, ...] = ()
 
     def iam_actions(self) -> list[str]:
-        return sorted({f"{self.iam_prefix}:{self.iam_overrides.get(op, op)}" for op in self.operations})
+        calls = {f"{self.iam_prefix}:{self.iam_overrides.get(op, op)}" for op in self.operations}
+        return sorted(calls | set(self.iam_reads))
 
 
 _REGISTRY: dict[str, list[Operations]] = {}
