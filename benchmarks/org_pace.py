@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _emulated import parse_or_serve  # noqa: E402
 from _record import record  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2")
@@ -93,12 +94,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--quota", type=int, default=4)
     parser.add_argument("--max-concurrency", type=int, default=64)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args()
-    if args.serve:
-        serve(args)
+    args = parse_or_serve(parser, serve)
+    if args is None:
         return
     child = [sys.executable, __file__, "--serve", "--accounts", str(args.accounts), "--quota", str(args.quota)]
     child += ["--latency-ms", str(args.latency_ms)]

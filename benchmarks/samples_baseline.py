@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _emulated import parse_or_serve  # noqa: E402
 from _record import record  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -169,13 +170,9 @@ def main() -> None:
     parser.add_argument("--samples-python", default="/tmp/org-pace-samples-venv/bin/python")
     parser.add_argument("--repositories", type=int, default=80)
     parser.add_argument("--images", type=int, default=40, help="images per repository")
-    parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args()
-    if args.serve:
-        serve(args)
+    args = parse_or_serve(parser, serve)
+    if args is None:
         return
     blob = subprocess.run(["git", "hash-object", SCRIPT], capture_output=True, text=True, check=True).stdout.strip()
     if blob != SCRIPT_BLOB:
