@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ HOME_REGION = "us-east-1"
 # Member roles assumed at once: an organization of hundreds of accounts is ready in seconds, not minutes, and
 # STS's own quota (hundreds of AssumeRole calls per second per account) stays far away.
 ASSUME_WORKERS = 16
+# At most this long does `start_targets` wait for its first call to go out (it is sent in ~0.1 s; the bound only
+# matters when something unforeseen holds it).
+FIRST_CALL_WAIT_S = 2.0
 
 
 @dataclass
@@ -36,8 +40,10 @@ class AccountsError(RuntimeError):
     """Cannot establish who we are or which accounts to read: nothing can be collected."""
 
 
-def caller_account(settings: AwsSettings, session: Session) -> str:
+def caller_account(settings: AwsSettings, session: Session, sending: threading.Event | None = None) -> str:
     sts = settings.client(session, "sts", HOME_REGION)
+    if sending is not None:
+        sts.meta.events.register("before-send.sts", lambda **_: sending.set())
     return str(sts.get_caller_identity()["Account"])
 
 
@@ -55,11 +61,13 @@ def resolve_targets(
     settings: AwsSettings,
     role_arns: list[str] | None = None,
     organization_role: str | None = None,
+    sending: threading.Event | None = None,
 ) -> tuple[list[Target], list[ErrorRecord]]:
-    """The accounts to read. A role that cannot be assumed is an error row; the other accounts go on."""
+    """The accounts to read. A role that cannot be assumed is an error row; the other accounts go on.
+    `sending` is set as the first call (GetCallerIdentity) goes out."""
     base = settings.base_session()
     try:
-        me = caller_account(settings, base)
+        me = caller_account(settings, base, sending)
     except Exception as exc:  # no credentials, expired token, unreachable endpoint: nothing can run
         rec = error_record(exc, "sts:GetCallerIdentity")
         hint = (
@@ -104,9 +112,20 @@ def start_targets(
 ) -> Future[tuple[list[Target], list[ErrorRecord]]]:
     """`resolve_targets` on a thread of its own, begun now: the CLI starts it before it imports and opens the
     warehouse (about a second), so the first calls do not wait for them."""
+    sending = threading.Event()
+
+    def resolve() -> tuple[list[Target], list[ErrorRecord]]:
+        try:
+            return resolve_targets(settings, role_arns, organization_role, sending)
+        finally:
+            sending.set()  # failed before sending anything: the caller waits no longer
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="targets")
-    future = pool.submit(resolve_targets, settings, role_arns, organization_role)
+    future = pool.submit(resolve)
     pool.shutdown(wait=False)
+    # Returns once the first call is on its way: the caller's own imports (DuckDB, Arrow) would otherwise compete
+    # with it for the interpreter and delay it; after it, they overlap its round trip.
+    sending.wait(timeout=FIRST_CALL_WAIT_S)
     return future
 
 
