@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.collectors.aws import AwsSettings, Session, error_record, new_session
 from analysis.collectors.operations import Operations, declare
@@ -40,15 +41,17 @@ class AccountsError(RuntimeError):
     """Cannot establish who we are or which accounts to read: nothing can be collected."""
 
 
-def caller_account(settings: AwsSettings, session: Session, sending: threading.Event | None = None) -> str:
-    sts = settings.client(session, "sts", HOME_REGION)
+def caller_account(
+    settings: AwsSettings, session: Session, sending: threading.Event | None = None, sts: Any = None
+) -> str:
+    sts = sts or settings.client(session, "sts", HOME_REGION)
     if sending is not None:
         sts.meta.events.register("before-send.sts", lambda **_: sending.set())
     return str(sts.get_caller_identity()["Account"])
 
 
-def assume(settings: AwsSettings, session: Session, role_arn: str) -> Session:
-    sts = settings.client(session, "sts", HOME_REGION)
+def assume(settings: AwsSettings, session: Session, role_arn: str, sts: Any = None) -> Session:
+    sts = sts or settings.client(session, "sts", HOME_REGION)
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="regcost-collector")["Credentials"]
     return new_session(
         aws_access_key_id=creds["AccessKeyId"],
@@ -67,7 +70,10 @@ def resolve_targets(
     `sending` is set as the first call (GetCallerIdentity) goes out."""
     base = settings.base_session()
     try:
-        me = caller_account(settings, base, sending)
+        # One STS client for the identity and every AssumeRole (botocore clients are thread-safe): a client per
+        # role cost ~3 ms of CPU each, 0.6 s for an organization of 200 accounts.
+        sts = settings.client(base, "sts", HOME_REGION)
+        me = caller_account(settings, base, sending, sts)
     except Exception as exc:  # no credentials, expired token, unreachable endpoint: nothing can run
         rec = error_record(exc, "sts:GetCallerIdentity")
         hint = (
@@ -93,7 +99,7 @@ def resolve_targets(
     def one(arn: str) -> Target | ErrorRecord:
         account = arn.split(":")[4] if arn.count(":") >= 5 else None
         try:
-            return Target(account or "", assume(settings, base, arn), arn)
+            return Target(account or "", assume(settings, base, arn, sts), arn)
         except Exception as exc:
             return error_record(exc, "sts:AssumeRole", account_id=account)
 

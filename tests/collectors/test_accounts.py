@@ -144,3 +144,17 @@ def test_start_targets_returns_once_the_first_call_is_on_its_way(monkeypatch):
         endpoint.settimeout(0.5)
         connection, _ = endpoint.accept()
         connection.close()
+
+
+def test_one_sts_client_serves_the_identity_and_every_role():
+    made: list[str] = []
+
+    class Counting(FakeSettings):
+        def client(self, session, service, region, budget=None):
+            made.append(service)
+            return super().client(session, service, region, budget)
+
+    arns = [f"arn:aws:iam::{n}:role/Reader" for n in ("222222222222", "555555555555", "666666666666")]
+    targets, errors = resolve_targets(Counting(), role_arns=arns)
+    assert (len(targets), errors) == (3, [])
+    assert made == ["sts"]  # not one more per AssumeRole
