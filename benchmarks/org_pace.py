@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _emulated import parse_or_serve  # noqa: E402
 from _record import record  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2")
@@ -93,12 +94,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--quota", type=int, default=4)
     parser.add_argument("--max-concurrency", type=int, default=64)
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-record", action="store_true")
-    args = parser.parse_args()
-    if args.serve:
-        serve(args)
+    args = parse_or_serve(parser, serve)
+    if args is None:
         return
     child = [sys.executable, __file__, "--serve", "--accounts", str(args.accounts), "--quota", str(args.quota)]
     child += ["--latency-ms", str(args.latency_ms)]
@@ -121,6 +118,12 @@ def report(args: argparse.Namespace, wall: float, counts: dict, seen: dict) -> N
     allowed = min(args.max_concurrency, scopes * args.quota)
     floor = calls * args.latency_ms / 1000 / allowed
     rows = "\n".join(f"| `{op}` | {n:,} |" for op, n in sorted(seen["calls"].items()))
+    cores = os.cpu_count() or 1
+    cpu_floor = (counts["cpu"] + seen["cpu"]) / cores  # both processes share this machine's cores
+
+    def per_call(cpu: float) -> str:
+        return f"{cpu / calls * 1000:.1f} ms"
+
     title = f"{args.accounts} accounts × {len(REGIONS)} regions (`benchmarks/org_pace.py`)"
     body = f"""## Organization at the API's pace — {title}
 
@@ -139,17 +142,21 @@ run whole (AssumeRole, every scope, the warehouse loads).
 | wall time | {wall:.2f} s |
 | **wall ÷ minimum** | **{wall / floor:.2f}×** |
 | CPU seconds: the collector / the emulated AWS (moto) | {counts["cpu"]:.1f} s / {seen["cpu"]:.1f} s |
+| CPU per answered call: the collector / moto | {per_call(counts["cpu"])} / {per_call(seen["cpu"])} |
+| CPU-bound floor here: (collector + moto CPU) ÷ {cores} cores | {cpu_floor:.2f} s |
+| wall ÷ CPU-bound floor | {wall / cpu_floor:.2f}× |
 | run status | {counts["status"]}, {counts.get("repositories", 0):,} repositories, {counts.get("images", 0):,} images |
 
 | operation | calls |
 |---|---|
 {rows}
 
-Read the ratio with the CPU line: 64 calls in flight at 50 ms is 1,280 calls/s, and botocore alone spends a few
-ms of CPU per call (signing, serialising, parsing), so at this concurrency the collector is bound by one core's
-CPU, not by the latency; the latency-bound minimum is met only where calls ÷ allowed concurrency × latency
-exceeds the collector's CPU seconds (fewer calls in flight, or AWS's real latencies of 50–300 ms with larger
-pages). On a loaded machine (the load average is printed below) both CPU lines stretch in wall time.
+Read the ratio with the CPU lines: 64 calls in flight at 50 ms is 1,280 calls/s, and the collector and moto
+both spend milliseconds of CPU per call, on the same {cores} cores. The run cannot be faster than their CPU
+seconds spread over the cores (the CPU-bound floor above), so on this machine the latency-bound minimum is out of
+reach whatever the collector does; it binds only where calls ÷ allowed concurrency × latency exceeds the CPU
+seconds (AWS answers on its own machines, at 50–300 ms). On a loaded machine (the load average is printed
+below) both CPU lines stretch in wall time.
 """
     body += f"\nLoad average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."
     if args.accounts < 200:

@@ -31,6 +31,12 @@ OPERATIONS = declare(
         ("StartQueryExecution", "GetQueryExecution", "GetQueryResults"),
         # Athena writes the query's result file to the workgroup's output location as the caller.
         iam_writes=("s3:PutObject",),
+        # …and reads, as the caller, the table's database and partitions in the Glue catalog and the result
+        # bucket's location (AWS: Athena user guide "Identity and access management in Athena" — queries need the
+        # Glue Data Catalog metadata; AWS Knowledge Center "athena-access-iam" — s3:GetBucketLocation on the
+        # query result and source buckets; checked 2026-12-05). The table's objects (s3:GetObject, ListBucket)
+        # are already read-only actions of the CUR collector.
+        iam_reads=("glue:GetDatabase", "glue:GetPartitions", "s3:GetBucketLocation"),
     ),
     Operations("glue", "glue", ("GetTable",)),
 )

@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-
-from analysis.collectors.aws import AwsSettings, Budget, Unread, chunks, error_record
+from analysis.collectors.aws import AwsSettings, Budget, Session, Unread, chunks, error_record
 from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord, PullCountRecord
 
@@ -32,7 +30,7 @@ def window(days: int, now: datetime | None = None) -> tuple[datetime, datetime]:
 
 def collect_pull_counts(
     settings: AwsSettings,
-    session: boto3.Session,
+    session: Session,
     account_id: str,
     region: str,
     repositories: list[str],

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import boto3
-
-from analysis.collectors.aws import AwsSettings
+from analysis.collectors.aws import AwsSettings, Session
 from analysis.collectors.operations import Operations, declare
 
 OPERATIONS = declare("costs", Operations("ce", "ce", ("GetCostAndUsage",)))
@@ -199,7 +197,7 @@ class CeResult:
         return len(self.pages)
 
 
-def fetch(settings: AwsSettings, session: boto3.Session, requests: list[CeRequest]) -> CeResult:
+def fetch(settings: AwsSettings, session: Session, requests: list[CeRequest]) -> CeResult:
     """Run the planned requests, following NextPageToken; every page is kept as returned."""
     ce = settings.client(session, "ce", CE_REGION)
     result = CeResult()

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-
-from analysis.collectors.aws import AwsSettings, Budget, Unread, chunks, error_record, is_not_found
+from analysis.collectors.aws import AwsSettings, Budget, Session, Unread, chunks, error_record, is_not_found
 from analysis.collectors.manifests import ACCEPTED_MEDIA_TYPES, ManifestError, ParsedManifest, parse_manifest
 from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import (
@@ -157,7 +155,7 @@ def _noop(_: str, __: int) -> None:
 
 def collect_scope(
     settings: AwsSettings,
-    session: boto3.Session,
+    session: Session,
     account_id: str,
     region: str,
     options: EcrOptions,

@@ -2,8 +2,10 @@
 
 ECR's API quotas are per account and region and unpublished for most reads (ecr-facts.md §3.8), so no fixed
 concurrency is right: a quiet account takes more than a busy one. Each (account, region) gets an `Aimd` limit
-— additive increase, multiplicative decrease, as TCP finds a link's capacity: every answered call raises it by
-1/limit (so +1 per limit's worth of answers), a `ThrottlingException` halves it. A `Pace` holds the run-wide
+— additive increase, multiplicative decrease, as TCP finds a link's capacity: a `ThrottlingException` halves it;
+until the first one (TCP's slow start) every answered call raises it by 1, so it doubles each round trip, and
+after it by 1/limit (+1 per limit's worth of answers). Without slow start a lone scope took ~12 round trips to
+climb from 4 to 16 calls in flight; with it, two. A `Pace` holds the run-wide
 bound (`--max-concurrency`) and the per-scope limits; every call of a collection passes its `gate` (the
 client's before-send and needs-retry events, see aws.py), whichever thread makes it.
 """
@@ -33,6 +35,7 @@ class Aimd:
         self.limit = float(min(start, ceiling))
         self.in_flight = 0
         self.throttles = 0
+        self.slow_start = True  # until the first throttle: +1 per answer (doubling each round trip)
         self._sent = 0  # calls admitted so far; a call's ticket is its number
         self._cut_at = 0  # calls admitted before the last halving ignore later throttles
         self._cond = threading.Condition()
@@ -51,11 +54,13 @@ class Aimd:
             self.in_flight -= 1
             if throttled:
                 self.throttles += 1
+                self.slow_start = False
                 if ticket > self._cut_at:
                     self.limit = max(1.0, self.limit / 2)
                     self._cut_at = self._sent
             else:
-                self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+                step = 1.0 if self.slow_start else 1 / self.limit
+                self.limit = min(float(self.ceiling), self.limit + step)
             self._cond.notify_all()
 
 

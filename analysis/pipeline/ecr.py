@@ -11,6 +11,7 @@ why (carried_parts). Unknown is never zero: a denied GetMetricData must not read
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -185,6 +186,7 @@ def _collect_all(
     scope's limit leave the other scopes' slots used. The scope threads only list repositories and wait.
     """
     run_budget = Budget(settings.run_budget_s, what="run")
+    threading.Thread(target=_first_conversion, name="warm-arrow", daemon=True).start()
     calls = ThreadPoolExecutor(2 * request.max_concurrency, thread_name_prefix="call")
     scope_pool = ThreadPoolExecutor(max(1, min(len(pairs), request.max_concurrency)), thread_name_prefix="scope")
     work = partial(_collect_one, settings, request, known, progress, run_budget, calls)
@@ -196,6 +198,12 @@ def _collect_all(
         # Interrupted: calls not yet started are dropped, so Ctrl-C does not wait for the rest of the run.
         scope_pool.shutdown(wait=False, cancel_futures=True)
         calls.shutdown(wait=False, cancel_futures=True)
+
+
+def _first_conversion() -> None:
+    """pyarrow imports pandas at its first conversion of Python values (its array-like check), ~0.5 s of CPU that
+    would otherwise fall on the first scope's load, after the calls: done here while they wait on the network."""
+    pa.array([0])
 
 
 def _collect_one(
@@ -268,7 +276,8 @@ def _scope_pairs(
         for target, (regions, region_errors) in zip(targets, found, strict=True):
             errors.extend(_with_account(region_errors, target.account_id))
             pairs.extend((target, region) for region in regions)
-    warehouse.load_errors(_errors_table(errors, run_id))
+    if errors:  # an empty table would still cost pyarrow's first conversion (and its pandas import) right here
+        warehouse.load_errors(_errors_table(errors, run_id))
     return pairs
 
 

@@ -111,3 +111,50 @@ def test_regions_all_asks_ec2_and_falls_back_to_every_ecr_region():
     regions, errors = resolve_regions(FakeSettings(ec2=FakeEc2(fail=True)), Session(), ["all"])
     assert regions == ["ap-south-1", "us-east-1"]
     assert [e.operation for e in errors] == ["ec2:DescribeRegions"]
+
+
+def test_start_targets_returns_once_the_first_call_is_on_its_way(monkeypatch):
+    import socket
+    import time
+
+    from analysis.collectors import accounts
+    from analysis.collectors.aws import AwsSettings
+
+    original = AwsSettings.client
+
+    def slow_client(self, *args, **kwargs):  # a slow start-up before the first call: botocore's imports, say
+        time.sleep(0.3)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AwsSettings, "client", slow_client)
+    with socket.socket() as endpoint:  # accepts the connection, never answers
+        endpoint.bind(("127.0.0.1", 0))
+        endpoint.listen()
+        settings = AwsSettings(
+            endpoint_url=f"http://127.0.0.1:{endpoint.getsockname()[1]}",
+            static_credentials={"aws_access_key_id": "testing", "aws_secret_access_key": "testing"},
+        )
+        settings.run_budget_s = settings.scope_budget_s = 1.0
+        t0 = time.monotonic()
+        accounts.start_targets(settings)
+        waited = time.monotonic() - t0
+        # It waited for the call (0.3 s of client start-up at least), and the call is already connecting: the
+        # caller's imports that follow cannot hold it back.
+        assert 0.3 <= waited < accounts.FIRST_CALL_WAIT_S
+        endpoint.settimeout(0.5)
+        connection, _ = endpoint.accept()
+        connection.close()
+
+
+def test_one_sts_client_serves_the_identity_and_every_role():
+    made: list[str] = []
+
+    class Counting(FakeSettings):
+        def client(self, session, service, region, budget=None):
+            made.append(service)
+            return super().client(session, service, region, budget)
+
+    arns = [f"arn:aws:iam::{n}:role/Reader" for n in ("222222222222", "555555555555", "666666666666")]
+    targets, errors = resolve_targets(Counting(), role_arns=arns)
+    assert (len(targets), errors) == (3, [])
+    assert made == ["sts"]  # not one more per AssumeRole

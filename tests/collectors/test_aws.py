@@ -77,3 +77,28 @@ def test_each_thread_gets_its_own_equivalent_session():
     t.join()
     assert other[0] is not thread_session(session)
     assert other[0].get_credentials().access_key == "testing"
+
+
+def test_timestamps_are_parsed_to_the_same_instant_in_utc():
+    import datetime as dt
+
+    import botocore.utils
+
+    from analysis.collectors.aws import _utc_timestamp
+
+    epoch = 1_733_400_000.123  # ECR's JSON: epoch seconds with a fraction
+    ours = _utc_timestamp(epoch)
+    assert ours == botocore.utils.parse_timestamp(epoch)  # the same instant botocore gives…
+    assert ours.tzinfo is dt.UTC and ours.isoformat() == "2024-12-05T12:00:00.123000+00:00"  # …in UTC
+    assert _utc_timestamp("2024-01-01T00:00:00Z") == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)  # text: botocore's
+
+
+def test_a_clients_answers_carry_utc_timestamps(aws):
+    import datetime as dt
+
+    from support import settings_for
+
+    settings = settings_for(aws)
+    ecr = settings.client(settings.base_session(), "ecr", "us-east-1")
+    repo = ecr.describe_repositories(maxResults=1)["repositories"][0]
+    assert repo["createdAt"].tzinfo is dt.UTC  # botocore's default gave dateutil's tzlocal()

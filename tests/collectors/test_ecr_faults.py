@@ -114,15 +114,15 @@ def test_a_denied_lifecycle_policy_is_not_no_policy(aws, small_estate, tmp_path,
         assert text == repo.lifecycle_policy and part == [(1, "AccessDeniedException")]
 
 
-def test_no_boto3_session_is_used_by_two_threads(aws, small_estate, tmp_path, monkeypatch):
+def test_no_session_is_used_by_two_threads(aws, small_estate, tmp_path, monkeypatch):
     import threading
 
-    import boto3
+    from analysis.collectors.aws import Session
 
     used: dict[int, set[int]] = {}
     lock = threading.Lock()
-    keep: list[boto3.Session] = []  # ids stay unique while the sessions live
-    original = boto3.Session.client
+    keep: list[Session] = []  # ids stay unique while the sessions live
+    original = Session.client
 
     def spy(self, *args, **kwargs):
         with lock:
@@ -130,7 +130,7 @@ def test_no_boto3_session_is_used_by_two_threads(aws, small_estate, tmp_path, mo
             used.setdefault(id(self), set()).add(threading.get_ident())
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(boto3.Session, "client", spy)
+    monkeypatch.setattr(Session, "client", spy)
     summary = run_collection(aws, small_estate, tmp_path / "w.duckdb")
     assert summary.status == "complete"
     assert len(used) > 1 and all(len(threads) == 1 for threads in used.values())

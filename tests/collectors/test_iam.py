@@ -52,3 +52,15 @@ def test_the_athena_results_write_is_its_own_statement_scoped_to_the_named_place
         "Action": ["s3:PutObject"],
         "Resource": "arn:aws:s3:::athena-results/regcost/*",
     }
+
+
+def test_what_athena_reads_as_the_caller_is_granted_read_only_but_never_called_by_regcost():
+    from analysis.collectors.operations import allowed_operations
+
+    (statement,) = iam_policy()["Statement"]
+    # Athena plans the query from the table's database and partitions and finds the result bucket's region,
+    # all with the caller's rights: a policy without them fails on a real workgroup.
+    assert {"glue:GetDatabase", "glue:GetPartitions", "s3:GetBucketLocation"} <= set(statement["Action"])
+    # regcost itself calls none of them: the client guard refuses them.
+    assert not {"GetDatabase", "GetPartitions"} & allowed_operations("glue")
+    assert "GetBucketLocation" not in allowed_operations("s3")

@@ -85,3 +85,30 @@ def test_iam_policy_lists_exactly_the_declared_actions():
         "Action": "sts:AssumeRole",
         "Resource": "arn:aws:iam::*:role/RegcostReader",
     }
+
+
+GUARD_IN_A_FRESH_PROCESS = """
+import sys
+from types import SimpleNamespace
+from analysis.collectors.aws import UndeclaredOperation, _guard
+import analysis.collectors.ecr  # the collector that makes the calls, as in a collection
+_guard("ecr")(model=SimpleNamespace(name="DescribeImages"))
+print("after a declared call:", "analysis.collectors.harbor" in sys.modules)
+_guard("sts")(model=SimpleNamespace(name="AssumeRole"))  # declared by accounts.py, not imported here
+try:
+    _guard("ecr")(model=SimpleNamespace(name="DeleteRepository"))
+except UndeclaredOperation as e:
+    print("refused:", e)
+"""
+
+
+def test_the_guard_needs_no_other_collector_for_a_declared_call_and_still_knows_them_all():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", GUARD_IN_A_FRESH_PROCESS], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    # The ECR collector's own call passes without importing Harbor's (and OCI's, requests…): start-up time.
+    assert lines[0] == "after a declared call: False"
+    # An operation another collector declares still passes (AssumeRole did not raise); an undeclared one does not.
+    assert lines[1] == "refused: ecr:DeleteRepository is not among the read-only operations regcost declares"

@@ -1,5 +1,6 @@
-"""The concurrency limit per account and region: +1/limit per answered call, halved once per throttled window,
-never above its ceiling nor below one; and the run-wide bound."""
+"""The concurrency limit per account and region: +1 per answered call until the first throttle (slow start),
++1/limit after it, halved once per throttled window, never above its ceiling nor below one; and the run-wide
+bound."""
 
 from __future__ import annotations
 
@@ -11,8 +12,21 @@ import pytest
 from analysis.collectors.pace import Aimd, Pace
 
 
-def test_each_answer_raises_the_limit_by_one_over_the_limit():
+def test_until_the_first_throttle_each_answer_raises_the_limit_by_one():
     aimd = Aimd(start=4, ceiling=16)
+    tickets = [aimd.acquire() for _ in range(4)]
+    for t in tickets:  # one round trip of 4 calls answered: 4 → 8
+        aimd.release(t, throttled=False)
+    assert aimd.limit == 8
+    for t in [aimd.acquire() for _ in range(8)]:  # the next round trip: 8 → 16, the ceiling
+        aimd.release(t, throttled=False)
+    assert aimd.limit == 16 and aimd.slow_start
+
+
+def test_after_a_throttle_each_answer_raises_the_limit_by_one_over_the_limit():
+    aimd = Aimd(start=8, ceiling=16)
+    aimd.release(aimd.acquire(), throttled=True)
+    assert aimd.limit == 4 and not aimd.slow_start  # 8 / 2
     for _ in range(4):
         aimd.release(aimd.acquire(), throttled=False)
     # 4 → 4.25 → 4.4853 → 4.7082 → 4.9206: one whole call more after a window of 4 answers (+1/4 each, less

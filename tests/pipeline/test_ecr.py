@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ import pytest
 from support import run_collection, settings_for
 
 from analysis.collectors.aws import Unread
+from analysis.collectors.ecr import EcrOptions
 from analysis.collectors.records import ErrorRecord
 from analysis.pipeline.ecr import EcrRequest, RunSummary, _run_status, _skipped, collect_ecr
 from analysis.warehouse import Warehouse
@@ -108,26 +110,32 @@ def _wait_for_stragglers() -> None:
         time.sleep(0.05)
 
 
+def _killed_then_resumed(aws, request: EcrRequest, db, after: int) -> RunSummary:
+    """A run interrupted once `after` scopes are loaded, then resumed on the same warehouse; the emulator's call
+    log holds the resumed run's calls alone."""
+    finished: list[int] = []
+
+    def interrupt(event: str, n: int) -> None:
+        if event == "scope_done":
+            finished.append(n)
+            if len(finished) == after:
+                raise _Interrupted
+
+    with pytest.raises(_Interrupted), Warehouse(db) as wh:
+        collect_ecr(wh, settings_for(aws), request, interrupt)
+    _wait_for_stragglers()
+    aws.reset_calls()
+    with Warehouse(db) as wh:
+        return collect_ecr(wh, settings_for(aws), replace(request, resume=True))
+
+
 def test_an_interrupted_run_resumes_with_only_the_scopes_it_had_not_finished(aws, small_estate, tmp_path):
     whole = tmp_path / "whole.duckdb"
     assert run_collection(aws, small_estate, whole).status == "complete"
 
     request = EcrRequest(regions=list(small_estate.regions), organization_role="OrganizationAccountAccessRole")
-    finished: list[int] = []
-
-    def interrupt_after_three(event: str, n: int) -> None:
-        if event == "scope_done":
-            finished.append(n)
-            if len(finished) == 3:
-                raise _Interrupted
-
     cut = tmp_path / "cut.duckdb"
-    with pytest.raises(_Interrupted), Warehouse(cut) as wh:
-        collect_ecr(wh, settings_for(aws), request, interrupt_after_three)
-    _wait_for_stragglers()
-    aws.reset_calls()
-    with Warehouse(cut) as wh:
-        resumed = collect_ecr(wh, settings_for(aws), replace(request, resume=True))
+    resumed = _killed_then_resumed(aws, request, cut, after=3)
 
     scopes = len(small_estate.accounts) * len(small_estate.regions)  # 3 accounts × 3 regions = 9
     assert resumed.status == "complete"
@@ -135,6 +143,48 @@ def test_an_interrupted_run_resumes_with_only_the_scopes_it_had_not_finished(aws
     # Only the 6 scopes the first run had not loaded are listed again.
     assert aws.call_counts()[("ecr", "DescribeRepositories")] == scopes - 3
     assert _snapshot(cut) == {**_snapshot(whole), "runs": [("ecr", "complete")]}
+
+
+def _calls_by_scope(aws) -> Counter[tuple[str, str, str, str]]:
+    with aws._calls_lock:
+        return Counter((c.service, c.operation, c.account_id, c.region) for c in aws.calls)
+
+
+def test_a_resumed_run_makes_exactly_the_calls_of_the_scopes_the_killed_one_had_not_finished(
+    aws, small_estate, tmp_path
+):
+    request = EcrRequest(
+        regions=list(small_estate.regions),
+        organization_role="OrganizationAccountAccessRole",
+        options=EcrOptions(manifests=False),  # manifests are shared across scopes: their calls depend on order
+    )
+    aws.reset_calls()
+    with Warehouse(tmp_path / "whole.duckdb") as wh:
+        assert collect_ecr(wh, settings_for(aws), request).status == "complete"
+    whole = _calls_by_scope(aws)
+
+    resumed = _killed_then_resumed(aws, request, tmp_path / "cut.duckdb", after=4)
+    again = _calls_by_scope(aws)
+
+    assert resumed.status == "complete"
+    done = {(s["account_id"], s["region"]) for s in resumed.scopes if s.get("resumed")}
+    assert len(done) == 4
+    per_scope = {k: n for k, n in whole.items() if k[0] in ("ecr", "cloudwatch")}
+    # Every ECR and CloudWatch call of the 5 unfinished scopes, operation by operation, as many times as the whole
+    # run made it; none for the 4 finished ones.
+    expected = {k: n for k, n in per_scope.items() if (k[2], k[3]) not in done}
+    assert {k: n for k, n in again.items() if k[0] in ("ecr", "cloudwatch")} == expected
+    assert sum(expected.values()) < sum(per_scope.values())
+    # The account calls are made again: who am I, the accounts, a fresh role session per member account.
+    account_calls: Counter[tuple[str, str]] = Counter()
+    for k, n in again.items():
+        if k[0] in ("sts", "organizations"):
+            account_calls[k[:2]] += n
+    assert account_calls == {
+        ("sts", "GetCallerIdentity"): 1,
+        ("organizations", "ListAccounts"): 1,
+        ("sts", "AssumeRole"): len(small_estate.accounts) - 1,
+    }
 
 
 def test_an_account_and_region_over_its_quota_slows_down_and_loses_nothing(aws, small_estate, tmp_path):

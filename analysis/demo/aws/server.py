@@ -90,7 +90,10 @@ class EmulatedAWS:
         self.stop()
 
     def _reset_state(self) -> None:
+        from analysis.demo.aws.athena import reset as reset_athena
+
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
+        reset_athena()  # its queued endings and Glue tables live in the module, where moto's reset does not reach
         self._creds = None
 
     # ---- data --------------------------------------------------------------------------------------------

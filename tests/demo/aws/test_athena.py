@@ -57,3 +57,14 @@ def test_glue_get_table_returns_the_put_table_or_entity_not_found(clients):
     assert table["PartitionKeys"] == [{"Name": "billing_period", "Type": "string"}]
     with pytest.raises(glue.exceptions.EntityNotFoundException):
         glue.get_table(DatabaseName="billing", Name="nope")
+
+
+def test_a_reseed_forgets_queued_endings_and_glue_tables(clients, small_estate):
+    aws, athena, glue = clients
+    emulated.end_next_query("FAILED", "left over from an earlier test")
+    emulated.put_table("cur", "old_table", [("a", "string")])
+    aws.seed(small_estate)  # resets moto, and now the emulated Athena's own state too
+    qid = athena.start_query_execution(QueryString="SELECT 1", WorkGroup="primary")["QueryExecutionId"]
+    assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
+    with pytest.raises(ClientError, match="EntityNotFoundException"):
+        glue.get_table(DatabaseName="cur", Name="old_table")
