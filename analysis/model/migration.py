@@ -29,7 +29,7 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         if sh.site.kind == "aws":
             if region == sh.site.region:
                 continue  # same-region copy into S3 is free
-            rate, ref = ctx.flat("aws.transfer.inter_region", "GB", region=region)
+            rate, ref = ctx.inter_region(region, sh.site.region)  # the pair's own rate where AWS prices it apart
             cost: np.ndarray | float = gb * rate
         else:
             cost, ref = ctx.tiered(
@@ -46,7 +46,9 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         gb_total,
         "GB",
         refs[:1],
-        "each unique blob transferred once out of its ECR region",
+        "each unique blob transferred once out of its ECR region (to Harbor's region at that pair's rate)"
+        if sh.site.kind == "aws"
+        else "each unique blob transferred once out of its ECR region",
     )
 
 

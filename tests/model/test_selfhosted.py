@@ -381,6 +381,16 @@ def test_copy_out_to_harbor_on_aws_is_inter_region_and_free_at_home(catalog):
     assert copy.quantity == pytest.approx(1_000)
 
 
+def test_copy_out_to_harbor_on_aws_pays_the_pairs_own_rate(catalog):
+    aws = _harbor_on_aws()
+    ohio = aws.model_copy(update={"site": aws.site.model_copy(update={"region": "us-east-2"})})
+    copy = by_name(migration_costs(_input(), ohio, ctx(catalog)))["Copy-out egress (migration)"]
+    # to Harbor in us-east-2: us-east-1 → us-east-2 is priced apart at 0.01 (AWS price map, 2025-06-05), eu-west-1 →
+    # us-east-2 at eu-west-1's usual 0.02: 2,000 × 0.01 + 1,000 × 0.02 = 20.00 + 20.00 = 40.00
+    assert cents(copy.amount) == 40.00
+    assert copy.quantity == pytest.approx(3_000)
+
+
 def _line(name: str, group: str, amount: float) -> Line:
     return Line(name, group, np.full(4, amount))
 
