@@ -1,6 +1,6 @@
 """ECR costs through `ecr_costs`, each expected value computed by hand from the shipped us-east-1 prices
 (storage $0.10/GB-month; internet egress 0.09 to 10,240 GB, 0.085 to 51,200, 0.07 to 153,600, then 0.05;
-inter-region $0.02/GB; NAT processing $0.045/GB, eu-west-1 $0.05/GB; archive 0.10 to 153,600 GB-month then 0.07;
+inter-region $0.02/GB; NAT processing $0.045/GB, eu-west-1 $0.048/GB; archive 0.10 to 153,600 GB-month then 0.07;
 Inspector $0.09 a first scan, $0.01 a rescan) and one price of our own (eu-west-1 inter-region $0.05/GB).
 """
 
@@ -271,8 +271,8 @@ def test_nat_processing_without_vpc_endpoints(own):
     c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, private_subnet_share=0.5, vpc_endpoints="none")
     line = lines(_two_regions(), c)["NAT gateway processing (ECR pulls)"]
     # Rule 5, no endpoints: every private pull crosses the NAT, same-region (0.8) and cross-region (0.1) alike.
-    # us-east-1 5,000 × 0.5 × 0.9 = 2,250 GB × 0.045 = 101.25; eu-west-1 1,000 × 0.5 × 0.9 = 450 × 0.05 = 22.50
-    assert cents(line.monthly[0]) == 123.75
+    # us-east-1 5,000 × 0.5 × 0.9 = 2,250 GB × 0.045 = 101.25; eu-west-1 1,000 × 0.5 × 0.9 = 450 × 0.048 = 21.60
+    assert cents(line.monthly[0]) == 122.85
     assert line.quantity == pytest.approx(2_700)
 
 
@@ -291,8 +291,8 @@ def test_nat_processing_with_the_s3_gateway_endpoint_in_a_quarter_of_the_vpcs(ow
     # Rule 5, S3 gateway: in 25 % of VPCs the layers take the free gateway, only the API share (0.1 %) crosses NAT.
     # us-east-1 same-region private 5,000 × 0.5 × 0.8 = 2,000 × (1 − 0.25 × 0.999) = 1,500.5, + cross-region
     # 5,000 × 0.5 × 0.1 = 250 → 1,750.5 GB × 0.045 = 78.7725
-    # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.05 = 17.505; total 96.2775
-    assert cents(line.monthly[0]) == 96.28
+    # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.048 = 16.8048; total 95.5773
+    assert cents(line.monthly[0]) == 95.58
     assert line.quantity == pytest.approx(2_100.6)
     assert not any(name.startswith("VPC interface endpoints") for name in got)
     # the gateway endpoint is free, and its line shows what it carries instead of the NAT:
