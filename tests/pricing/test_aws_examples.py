@@ -59,13 +59,14 @@ def test_singapore_ecr_storage_and_inter_region_transfer_as_billed(tmp_path: Pat
     # USD 11.94" -> 119.357 x 0.10 = 11.9357 -> 11.94 (the 0.5 GB-Mo free tier is a separate $0 line, so the
     # calculator-terms estimate without the free tier bills the same 119.357).
     # "APS1-USW2-AWS-Out-Bytes $0.09 per GB ... to US West (Oregon) 1.556 GB USD 0.14" -> 1.556 x 0.09 = 0.14004.
-    # Singapore's inter-region rate is $0.09, not the US/EU $0.02.
+    # Singapore's inter-region rate is $0.09, not the US/EU $0.02; the bill names the destination (USW2), and
+    # AWS prices Singapore → Oregon at Singapore's usual rate (only Malaysia and Thailand are $0.08).
     _billed("119.357 GB-Mo", "11.94")
     _billed("1.556 GB", "0.14")
     month1 = _ecr_month1(
         tmp_path,
         "ap-southeast-1",
-        "    storage_gb: 119.357\n    transfer_gb_month: {other_region: 1.556}\n",
+        "    storage_gb: 119.357\n    transfer_gb_month: {other_region_to: {us-west-2: 1.556}}\n",
         catalog,
     )
     assert month1["ECR storage (standard)"] == 11.94

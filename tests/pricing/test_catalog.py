@@ -302,6 +302,15 @@ def test_a_users_any_region_price_outranks_our_regional_ones(tmp_path: Path) -> 
     assert both.get("ecr.storage.standard", region="us-east-1").price == 0.08
 
 
+def test_a_users_inter_region_price_outranks_the_shipped_pairs(tmp_path: Path) -> None:
+    # us-east-1 → us-east-2 is a shipped pair at $0.01; "our negotiated $0.015 everywhere" is the user's to say
+    user = write(tmp_path, "edp.yaml", _entry("aws.transfer.inter_region", region="*", price=0.015))
+    catalog = load_catalog([user])
+    assert catalog.inter_region("us-east-1", "us-east-2").price == 0.015
+    assert catalog.inter_region("eu-west-1", "ca-west-1").price == 0.015
+    assert load_catalog().inter_region("us-east-1", "us-east-2").price == 0.01  # without it, the pair's own
+
+
 def test_missing_region_names_id_region_and_nearest_available(tmp_path: Path) -> None:
     user = write(
         tmp_path,
