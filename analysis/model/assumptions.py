@@ -297,6 +297,13 @@ class Assumptions(BaseModel):
         "Months ECR and the new registry run side by side. Consumers move in even waves over them: storage and "
         "fixed costs of both are paid, each pull's traffic once, by whichever registry serves it that month.",
     )
+    migration_wave_traffic: list[Annotated[float, Field(ge=0)]] | None = _field(
+        None,
+        "fraction of pull traffic per wave, in wave order",
+        "`regcost plan` waves (pulls × image size of each wave's repositories); None: even waves",
+        "Share of the pull traffic each migration wave moves; the waves follow one another evenly over "
+        "dual_run_months, so a wave that carries more bytes moves more of the traffic in its slot.",
+    )
     proxy_hit_ratio: Value = _field(
         Range(low=0.5, base=0.8, high=0.95),
         "fraction",

@@ -76,6 +76,12 @@ class Ctx:
             return flat_price(entry) * HOURS_PER_MONTH * fx, PriceRef.of(entry)
         return flat_price(entry.in_unit(unit)) * fx, PriceRef.of(entry)
 
+    def inter_region(self, source: str, destination: str | None) -> tuple[float, PriceRef]:
+        """$/GB from `source` to `destination`: the pair's own rate where AWS prices it apart, else the source's
+        usual rate (Catalog.inter_region), in the model currency."""
+        entry = self.catalog.inter_region(source, destination)
+        return flat_price(entry.in_unit("GB")) * self.catalog.fx_rate(entry.currency, self.currency), PriceRef.of(entry)
+
     def tiered(
         self,
         id: str,

@@ -4,7 +4,8 @@ scanning, NAT gateway processing, pull-through cache storage.
 Billing rules (ecr-facts.md §0–§2): storage is metered in byte-hours and billed per GB-month (2^30 bytes);
 a month's GB-months are its average stored bytes, here the stock at mid-month. Same-region transfer to AWS
 compute is free; to the internet it is tiered per region with the account's other egress consumed first;
-cross-region pulls and replication pay the inter-region rate of the source region.
+cross-region pulls and replication pay the inter-region rate of the source region — to that destination where
+AWS prices the pair apart (`aws.transfer.inter_region.to.<destination>`) and the destination is known.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class RegionUsage:
     scanned_tagged_images: np.ndarray
     # Measured split of transfer by destination per region (a usage file states it); None: the assumption.
     consumer_shares: dict[str, np.ndarray] | None = None
+    # Per region, GB/month replicated to each destination region (what the replication rules name), and GB/month
+    # pulled by AWS workloads in each known other region (a usage file may say): priced by (source, destination).
+    replication_to: list[dict[str, float]] | None = None
+    other_region_to: list[dict[str, float]] | None = None
 
     def shares(self, assumed: ResolvedShare, i: int) -> ResolvedShare:
         if self.consumer_shares is None:
@@ -85,7 +90,20 @@ def region_usage(profile: WorkloadProfile) -> RegionUsage:
         replication_gb_month=col("replication_bytes_month") / GIB,
         scanned_pushes_month=col("scanned_pushes"),
         scanned_tagged_images=col("scanned_tagged"),
+        replication_to=_by_destination(repos, regions),
     )
+
+
+def _by_destination(repos: pd.DataFrame, regions: list[str]) -> list[dict[str, float]]:
+    """GB/month each region replicates to each destination: a repository's new bytes once per destination."""
+    pairs = repos[["region", "growth_bytes_per_month", "replication_destinations"]].explode("replication_destinations")
+    pairs = pairs.dropna(subset=["replication_destinations"])
+    gb = pairs.groupby(["region", "replication_destinations"])["growth_bytes_per_month"].sum() / GIB
+    out: list[dict[str, float]] = [{} for _ in regions]
+    index = {r: i for i, r in enumerate(regions)}
+    for (region, destination), value in gb.items():
+        out[index[region]][str(destination)] = float(value)
+    return out
 
 
 def _enhanced(repos: pd.DataFrame, scopes: pd.DataFrame) -> np.ndarray:
@@ -204,7 +222,7 @@ class _Transfer:
     q_inter: float = 0.0
     q_repl: float = 0.0
     q_nat: float = 0.0
-    refs: dict[str, list[PriceRef]] = field(default_factory=lambda: {"dto": [], "inter": [], "nat": []})
+    refs: dict[str, list[PriceRef]] = field(default_factory=lambda: {"dto": [], "inter": [], "repl": [], "nat": []})
 
 
 def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[Line]:
@@ -236,10 +254,12 @@ def _transfer_lines(usage: RegionUsage, ctx: Ctx, options: EcrOptions) -> list[L
         t.refs["dto"].append(ref)
         t.internet, t.q_int = t.internet + cost, t.q_int + first(out)
 
-        rate, ref = _inter_region_rate(ctx, region)
-        t.refs["inter"].append(ref)
+        rate, refs = _destination_rate(ctx, region, usage.other_region_to[i] if usage.other_region_to else None)
+        t.refs["inter"] += refs
         cross = gb * share.other_region
         t.inter, t.q_inter = t.inter + cross * rate, t.q_inter + first(cross)
+        rate, refs = _destination_rate(ctx, region, usage.replication_to[i] if usage.replication_to else None)
+        t.refs["repl"] += refs
         replicated = over_months(usage.replication_gb_month[i] * a.storage_growth_factor, ctx.months)
         t.repl, t.q_repl = t.repl + replicated * rate, t.q_repl + first(replicated)
 
@@ -275,7 +295,8 @@ def _transfer_line_items(t: _Transfer, ctx: Ctx) -> list[Line]:
             t.q_inter,
             "GB",
             _refs(*t.refs["inter"]),
-            "pulls by AWS workloads in another region, at the source region's rate",
+            "pulls by AWS workloads in another region, at the source region's rate (to each destination where "
+            "it is known and AWS prices the pair apart)",
         ),
     ]
     if t.q_repl:
@@ -286,8 +307,9 @@ def _transfer_line_items(t: _Transfer, ctx: Ctx) -> list[Line]:
                 t.repl,
                 t.q_repl,
                 "GB",
-                _refs(*t.refs["inter"]),
-                "new bytes copied to each destination region; destination storage is in that region's line",
+                _refs(*t.refs["repl"]),
+                "new bytes copied to each destination region, at the source's rate to that destination; destination "
+                "storage is in that region's line",
             )
         )
     lines.append(
@@ -366,6 +388,21 @@ def _endpoint_lines(usage: RegionUsage, ctx: Ctx, via_endpoint: dict[int, np.nda
         ),
         gateway,
     ]
+
+
+def _destination_rate(ctx: Ctx, source: str, to: dict[str, float] | None) -> tuple[float, list[PriceRef]]:
+    """The inter-region $/GB out of `source`: over the known destinations `to` (GB each), each pair's own rate
+    weighted by its GB (so rate × Σ GB = Σ GB × pair rate); unknown destinations: the source's usual rate."""
+    if ctx.a.inter_region_charging == "internet_rate_both_sides" or not to or not sum(to.values()):
+        rate, ref = _inter_region_rate(ctx, source)
+        return rate, [ref]
+    total = sum(to.values())
+    rate, refs = 0.0, []
+    for destination, gb in sorted(to.items()):
+        pair, ref = ctx.inter_region(source, destination)
+        rate += gb / total * pair
+        refs.append(ref)
+    return rate, refs
 
 
 def _inter_region_rate(ctx: Ctx, region: str) -> tuple[float, PriceRef]:

@@ -190,6 +190,10 @@ def _assumption_rows(scenarios: list[Scenario]) -> list[AssumptionRow]:
     return rows
 
 
+# What an unset (None) assumption stands for when it is not a catalog price or parameter.
+NONE_MEANS = {"migration_wave_traffic": "even waves"}
+
+
 def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[AssumptionRow]:
     rows = []
     for name, field in type(a).model_fields.items():
@@ -208,7 +212,7 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
                 AssumptionRow(
                     scenario=scenario,
                     name=label,
-                    base="catalog"
+                    base=NONE_MEANS.get(label, "catalog")
                     if v is None
                     else f"{base(v):g}"
                     if isinstance(v, Range | float | int) and not isinstance(v, bool)
@@ -223,17 +227,35 @@ def _rows(scenario: str, a: Assumptions, shared: Assumptions | None) -> list[Ass
     return rows
 
 
-def with_plan_days(scenarios: list[Scenario], days: Range) -> tuple[list[Scenario], str]:
-    """Self-hosted scenarios take the plan's effort unless their file sets `migration_days` itself."""
+def with_plan_days(
+    scenarios: list[Scenario], days: Range, *, scanned: bool, waves: list[float] | None = None
+) -> tuple[list[Scenario], str]:
+    """Self-hosted scenarios take the plan's effort unless their file sets `migration_days` itself, and the
+    traffic its waves carry (`migration_wave_traffic`) unless the file sets that. The note says the effort's
+    basis: without a reference scan the plan cannot count the edits of image references (unknown, not zero)."""
     out = []
     for s in scenarios:
-        if s.kind == "selfhosted" and s.assumptions.migration_days is None:
-            s = s.model_copy(update={"assumptions": s.assumptions.model_copy(update={"migration_days": days})})
+        if s.kind == "selfhosted":
+            update: dict[str, object] = {}
+            if s.assumptions.migration_days is None:
+                update["migration_days"] = days
+            if waves and s.assumptions.migration_wave_traffic is None:
+                update["migration_wave_traffic"] = waves
+            s = s.model_copy(update={"assumptions": s.assumptions.model_copy(update=update)})
         out.append(s)
+    basis = (
+        "with the image references the scan found"
+        if scanned
+        else "without a reference scan: editing image references is not counted in it (unknown, not zero; "
+        "--scan PATH counts it)"
+    )
     note = (
         f"Migration effort: {days.base:g} engineer-days ({days.low:g}-{days.high:g}) from the migration plan "
-        "(regcost plan), in every self-hosted scenario that does not set migration_days itself"
+        f"(regcost plan), {basis}, in every self-hosted scenario that does not set migration_days itself"
     )
+    if waves:
+        shares = ", ".join(f"{w:.0%}" for w in waves)
+        note += f"; the dual run moves traffic as the plan's {len(waves)} waves carry it ({shares})"
     return out, note
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analysis.model.costs import GIB
 from analysis.model.ecr import RegionUsage, region_usage
@@ -54,11 +54,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+GbByRegion = dict[str, Annotated[float, Field(ge=0)]]
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _total_or_by_region(model: _M, total: str, by_region: str) -> _M:
+    """A figure given as a total or per destination region, not both; per region, the total is their sum."""
+    named = getattr(model, by_region)
+    if named and getattr(model, total):
+        raise ValueError(f"give {total} or {by_region} (GB per destination region), not both")
+    return model.model_copy(update={total: sum(named.values())}) if named else model
+
+
 class Transfer(_Strict):
     same_region: float = Field(0.0, ge=0, description="GB/month pulled by AWS workloads in the same region.")
     other_region: float = Field(0.0, ge=0, description="GB/month pulled by AWS workloads in other regions.")
+    other_region_to: GbByRegion = Field(
+        default_factory=dict,
+        description="GB/month pulled by AWS workloads in each named other region, priced by (source, destination); "
+        "other_region is then their sum (give one or the other).",
+    )
     internet: float = Field(0.0, ge=0, description="GB/month pulled from outside AWS (on-prem, CI, laptops).")
     other_cloud: float = Field(0.0, ge=0, description="GB/month pulled by other clouds.")
+
+    @model_validator(mode="after")
+    def _one_cross_region_figure(self) -> Transfer:
+        return _total_or_by_region(self, "other_region", "other_region_to")
 
 
 class RegionUsageFile(_Strict):
@@ -68,8 +89,17 @@ class RegionUsageFile(_Strict):
     growth_gb_month: float = Field(0.0, ge=0, description="Net growth of storage per month, GB.")
     transfer_gb_month: Transfer = Field(default_factory=Transfer, description="Bytes actually transferred.")
     replication_gb_month: float = Field(0.0, ge=0, description="GB/month replicated to other regions (Σ destinations).")
+    replication_to: GbByRegion = Field(
+        default_factory=dict,
+        description="GB/month replicated to each destination region, priced by (source, destination); "
+        "replication_gb_month is then their sum (give one or the other).",
+    )
     scanned_pushes_month: float = Field(0.0, ge=0, description="Pushes under enhanced scanning per month.")
     scanned_tagged_images: float = Field(0.0, ge=0, description="Tagged images under continuous enhanced scanning.")
+
+    @model_validator(mode="after")
+    def _one_replication_figure(self) -> RegionUsageFile:
+        return _total_or_by_region(self, "replication_gb_month", "replication_to")
 
 
 class UsageFile(_Strict):
@@ -94,6 +124,7 @@ def from_usage_file(path: Path) -> ModelInput:
 
     regions = sorted(spec.regions)
     r = [spec.regions[k] for k in regions]
+    _check_destinations(path, spec)
 
     def arr(values: list[float]) -> np.ndarray:
         return np.asarray(values, dtype=float)
@@ -123,6 +154,8 @@ def from_usage_file(path: Path) -> ModelInput:
             k: np.divide(arr([getattr(t, k) for t in transfer]), pulled, out=np.zeros(len(r)), where=pulled > 0)
             for k in ("same_region", "other_region", "internet", "other_cloud")
         },
+        replication_to=[dict(x.replication_to) for x in r],
+        other_region_to=[dict(t.other_region_to) for t in transfer],
     )
     unique = {k: (x.unique_gb if x.unique_gb is not None else x.storage_gb) for k, x in zip(regions, r, strict=True)}
     return ModelInput(
@@ -138,6 +171,24 @@ def from_usage_file(path: Path) -> ModelInput:
             "are replaced by it"
         ],
     )
+
+
+def _check_destinations(path: Path, spec: UsageFile) -> None:
+    """A destination must be an ECR region: a misspelt one would silently take the source's usual rate."""
+    from analysis.model.scenarios import ScenarioError
+    from analysis.pricing.refresh import ecr_regions
+
+    known = set(ecr_regions())
+    for source, x in spec.regions.items():
+        for field_name, named in (
+            ("replication_to", x.replication_to),
+            ("other_region_to", x.transfer_gb_month.other_region_to),
+        ):
+            unknown = sorted(set(named) - known - {source})
+            if unknown:
+                raise ScenarioError(f"{path}: regions.{source}.{field_name}: not an ECR region: {', '.join(unknown)}")
+            if source in named:
+                raise ScenarioError(f"{path}: regions.{source}.{field_name}: {source} is the source region itself")
 
 
 def usage_summary(inp: ModelInput) -> ProfileSummary:

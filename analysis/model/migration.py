@@ -29,7 +29,7 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         if sh.site.kind == "aws":
             if region == sh.site.region:
                 continue  # same-region copy into S3 is free
-            rate, ref = ctx.flat("aws.transfer.inter_region", "GB", region=region)
+            rate, ref = ctx.inter_region(region, sh.site.region)  # the pair's own rate where AWS prices it apart
             cost: np.ndarray | float = gb * rate
         else:
             cost, ref = ctx.tiered(
@@ -46,7 +46,9 @@ def _copy_out(inp: ModelInput, sh: SelfHosted, ctx: Ctx) -> OneTime:
         gb_total,
         "GB",
         refs[:1],
-        "each unique blob transferred once out of its ECR region",
+        "each unique blob transferred once out of its ECR region (to Harbor's region at that pair's rate)"
+        if sh.site.kind == "aws"
+        else "each unique blob transferred once out of its ECR region",
     )
 
 
@@ -80,10 +82,21 @@ TRAFFIC_GROUPS = ("transfer", "aws-side", "security")
 
 
 def ecr_traffic_share(ctx: Ctx) -> np.ndarray:
-    """Share of the traffic ECR still serves in each month of a migration. Consumers move in even waves over
-    the dual-run months: at mid-month m, (m − ½) / D of them have moved. 2 months: 75 %, 25 %, then 0."""
+    """Share of the traffic ECR still serves in each month of a migration, at mid-month m (t = m − ½).
+
+    The waves follow one another evenly over the D dual-run months (wave k of K in [(k − 1)·D/K, k·D/K]), and
+    within its slot a wave's consumers move linearly. What has moved by t is the waves before plus that part of
+    the current one: the traffic each wave carries comes from the plan (`migration_wave_traffic`, the waves'
+    pull bytes) when there is one, else the waves are even, and then (t / D) has moved: 2 months: 75 %, 25 %, 0.
+    """
     months = np.asarray(ctx.a.dual_run_months, dtype=float)
-    return np.clip(1.0 - (ctx.months - 0.5) / months, 0.0, 1.0)
+    waves = np.asarray(ctx.a.migration_wave_traffic or [1.0], dtype=float)
+    if not waves.sum():
+        waves = np.ones_like(waves)  # a plan whose waves pull nothing: no traffic to weigh them by
+    moved_by_wave_end = np.concatenate([[0.0], np.cumsum(waves) / waves.sum()])
+    slots = np.linspace(0.0, 1.0, len(waves) + 1)
+    elapsed = np.clip((ctx.months - 0.5) / months, 0.0, 1.0)
+    return 1.0 - np.interp(elapsed, slots, moved_by_wave_end)
 
 
 def dual_run(ecr_lines: list[Line], ctx: Ctx) -> Line:
@@ -94,6 +107,7 @@ def dual_run(ecr_lines: list[Line], ctx: Ctx) -> Line:
     # A fractional last month counts in part: 1.5 months = all of month 1 and half of month 2.
     running = np.clip(months - (ctx.months - 1.0), 0.0, 1.0)
     serving = ecr_traffic_share(ctx)
+    waves = "waves carrying the plan's pull traffic" if ctx.a.migration_wave_traffic else "even waves"
     total: np.ndarray | float = 0.0
     for line in ecr_lines:
         weight = serving if line.group in TRAFFIC_GROUPS else running
@@ -104,7 +118,7 @@ def dual_run(ecr_lines: list[Line], ctx: Ctx) -> Line:
         np.asarray(total, dtype=float) * np.ones_like(ctx.months),
         first(months),
         "months",
-        note="ECR storage and fixed costs while both run; its traffic only for consumers not yet moved (even waves)",
+        note=f"ECR storage and fixed costs while both run; its traffic only for consumers not yet moved ({waves})",
     )
 
 

@@ -116,6 +116,7 @@ class ResolvedAssumptions:
     migration_days: Drawn | None
     proxy_setup_days: Drawn
     dual_run_months: Drawn
+    migration_wave_traffic: list[float] | None
     proxy_hit_ratio: Drawn
     proxy_cache_share: Drawn
     proxied_consumer_share: Drawn

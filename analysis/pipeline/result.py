@@ -130,7 +130,10 @@ def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario
         notes += measured_notes
     days = plan_days(estate)
     if days is not None and any(s.kind == "selfhosted" for s in scenarios):
-        scenarios, note = with_plan_days(scenarios, days)
+        assert estate.plan is not None  # plan_days gives days only with a plan
+        waves = estate.plan.waves.traffic_shares() or None
+        scanned = estate.plan.scan is not None
+        scenarios, note = with_plan_days(scenarios, days, scanned=scanned, waves=waves)
         notes.append(note)
     return scenarios, notes
 

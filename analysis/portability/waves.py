@@ -45,6 +45,16 @@ class WavePlan:
     def total_days(self) -> float:
         return float(sum(w["engineering_days"] for w in self.waves))
 
+    def traffic_shares(self) -> list[float]:
+        """Each wave's share of the pull bytes a month (its repositories' pulls × mean tagged image size, the
+        value the waves are ordered by), in wave order; empty when nothing is pulled (no weight to give)."""
+        r = self.repositories
+        if not len(r):
+            return []
+        pulled = (r["pulls_per_month"] * r["image_bytes"].fillna(0.0)).groupby(r["wave"]).sum().sort_index()
+        total = float(pulled.sum())
+        return [float(x) / total for x in pulled] if total > 0 else []
+
 
 def repository_table(
     inv: Inventory, mapping: pd.DataFrame, refs: pd.DataFrame, lifecycle_flags: pd.DataFrame, con: Any

@@ -127,12 +127,14 @@ class Catalog:
 
     def inter_region(self, source: str, destination: str | None = None) -> PriceEntry:
         """Inter-region transfer from `source` (charged once, at the source): the pair's own rate where AWS prices
-        that destination differently (`aws.transfer.inter_region.to.<destination>`), else the source's usual rate."""
+        that destination differently (`aws.transfer.inter_region.to.<destination>`), else the source's usual rate.
+        A user's own inter-region price (a later file: "our rate, everywhere") outranks a shipped pair's."""
+        usual = self.get("aws.transfer.inter_region", region=source)
         if destination is not None:
             pair = self._prices.get((f"aws.transfer.inter_region.to.{destination}", source))
-            if pair is not None:
+            if pair is not None and pair._rank >= usual._rank:
                 return pair
-        return self.get("aws.transfer.inter_region", region=source)
+        return usual
 
     def entries(self) -> list[PriceEntry]:
         return sorted(self._prices.values(), key=lambda e: (e.id, e.location))

@@ -46,15 +46,31 @@ def plan_days(collected_db: Path) -> Range:
     return Range(**read_plan(collected_db, at=snap.collected_at, catalog=load_catalog())["summary"]["migration_days"])
 
 
+@pytest.fixture(scope="module")
+def plan_waves(collected_db: Path) -> list[float]:
+    """Each wave's share of the pull traffic in that plan: the dual run moves traffic as the waves carry it."""
+    from analysis.portability.plan import build_plan
+
+    snap = read_snapshot(collected_db)
+    with Warehouse(collected_db, read_only=True) as wh:
+        return build_plan(wh, at=snap.collected_at, catalog=load_catalog()).waves.traffic_shares()
+
+
 def expected(
-    profile, update: dict[str, Any] | None = None, names: list[str] | None = None, *, days: Range, draws: int = 0
+    profile,
+    update: dict[str, Any] | None = None,
+    names: list[str] | None = None,
+    *,
+    days: Range,
+    waves: list[float],
+    draws: int = 0,
 ) -> EstimateResult:
     """The estimate through the model API, with `update` applied to every scenario's assumptions and the plan's
     migration effort in the self-hosted ones (one effort everywhere: estimate, report, dashboard)."""
     scenarios = pick(load_scenarios(), names)
     if update:
         scenarios = [s.model_copy(update={"assumptions": s.assumptions.model_copy(update=update)}) for s in scenarios]
-    scenarios, _ = with_plan_days(scenarios, days)
+    scenarios, _ = with_plan_days(scenarios, days, scanned=False, waves=waves or None)
     return estimate(from_profile(profile), summary(profile), scenarios, load_catalog(), draws=draws)
 
 
@@ -87,9 +103,9 @@ def values(v: Any) -> np.ndarray:
     return np.asarray(v)
 
 
-def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch, plan_days):
+def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch, plan_days, plan_waves):
     at = open_app(collected_db, monkeypatch)
-    want = expected(profile, days=plan_days)
+    want = expected(profile, days=plan_days, waves=plan_waves)
     base = want.scenario("ecr")
     assert at.title[0].value == "Overview"
     assert metric(at, "ECR cost, month 1") == money(base.monthly_total[0], "USD")
@@ -107,9 +123,9 @@ def test_overview_shows_the_models_figures(collected_db, profile, monkeypatch, p
         assert drawn[s.title] + sum(o.amount for o in s.one_time) == pytest.approx(s.horizon_tco, abs=0.005)
 
 
-def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, plan_days):
+def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, plan_days, plan_waves):
     at = open_app(collected_db, monkeypatch, "scenarios")
-    before = expected(profile, days=plan_days)
+    before = expected(profile, days=plan_days, waves=plan_waves)
     at.selectbox(key="w.focus").set_value("hybrid-proxy").run()
     hybrid = before.scenario("hybrid-proxy")
     assert metric(at, "Break-even") == break_even(hybrid.break_even_month)
@@ -117,7 +133,9 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
 
     # The layer cache: fewer cached bytes → more egress on ECR. Ranges keep their bounds.
     at.slider(key="a.layer_cache_hit_ratio").set_value(30.0).run()
-    cache = expected(profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85)}, days=plan_days)
+    cache = expected(
+        profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85)}, days=plan_days, waves=plan_waves
+    )
     assert metric(at, "Saves vs ECR") == money(cache.scenario("hybrid-proxy").savings_vs_baseline, "USD")
     assert cache.scenario("hybrid-proxy").savings_vs_baseline != hybrid.savings_vs_baseline
     spec = chart(at, "chart.cumulative")
@@ -130,7 +148,10 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
     # A cheaper team makes the proxy pay back: the break-even figure changes.
     at.number_input(key="a.labour_rate").set_value(0.0).run()
     cheap = expected(
-        profile, {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85), "labour_rate": 0.0}, days=plan_days
+        profile,
+        {"layer_cache_hit_ratio": Range(low=0.3, base=0.3, high=0.85), "labour_rate": 0.0},
+        days=plan_days,
+        waves=plan_waves,
     ).scenario("hybrid-proxy")
     assert metric(at, "Break-even") == break_even(cheap.break_even_month)
     assert cheap.break_even_month != hybrid.break_even_month
@@ -142,11 +163,11 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
     assert "2 assumptions changed" in " ".join(c.value for c in at.caption)
 
 
-def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_days):
+def test_scenario_choice_and_horizon(collected_db, profile, monkeypatch, plan_days, plan_waves):
     at = open_app(collected_db, monkeypatch, "scenarios")
     at.multiselect(key="w.scenarios.scenarios").set_value(["harbor-eu-cloud"]).run()
     at.slider(key="a.horizon_months").set_value(60).run()
-    want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"], days=plan_days)
+    want = expected(profile, {"horizon_months": 60}, ["harbor-eu-cloud"], days=plan_days, waves=plan_waves)
     table = at.table[0].value
     assert list(table.index) == ["Stay on ECR (baseline)", want.scenario("harbor-eu-cloud").title]
     assert table["60-month TCO"].iloc[1] == money(want.scenario("harbor-eu-cloud").horizon_tco, "USD")
@@ -188,14 +209,14 @@ def test_uncertainty_page_shows_the_models_percentiles_and_follows_an_assumption
     assert usd(moved.iloc[0, 1]) < usd(table.iloc[0, 1])  # ECR's P50
 
 
-def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch, plan_days):
+def test_report_downloads_render_the_estimate_on_screen(collected_db, profile, monkeypatch, plan_days, plan_waves):
     at = open_app(collected_db, monkeypatch, "overview")
     assert state.REPORT_KEY not in at.session_state
     at.button(key="report.build").click().run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     _, html, pdf = at.session_state[state.REPORT_KEY]
     assert pdf.startswith(b"%PDF")
-    want = expected(profile, days=plan_days)
+    want = expected(profile, days=plan_days, waves=plan_waves)
     page = html.decode()
     for s in want.scenarios:  # each scenario's horizon TCO, as the report formats money (to the cent)
         assert f"{s.horizon_tco:,.2f}" in page

@@ -2,7 +2,7 @@
 does not apply, the report's break-even words (no percentiles from the few draws that break even).
 
 Result: tests/dashboard/conftest.py (Stay on ECR 1,455.20 a month for 12 months; Harbor on AWS as the model
-prices it, 45,737.16 over 12 months).
+prices it, 45,734.01 over 12 months).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def test_summary_one_row_per_scenario_as_the_report_words_it(calculator_result):
         "Break-even": "baseline",
         "NPV": "$16,754",
     }
-    # 17,462.40 − 45,737.16 = −28,274.76: Harbor costs more, with a minus a reader sees (U+2212)
-    assert harbor["Saves vs baseline"] == "−$28,275"
+    # 17,462.40 − 45,734.01 = −28,271.61: Harbor costs more, with a minus a reader sees (U+2212)
+    assert harbor["Saves vs baseline"] == "−$28,272"
     assert harbor["Break-even"] == "not within horizon"
 
 

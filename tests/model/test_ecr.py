@@ -1,6 +1,6 @@
 """ECR costs through `ecr_costs`, each expected value computed by hand from the shipped us-east-1 prices
 (storage $0.10/GB-month; internet egress 0.09 to 10,240 GB, 0.085 to 51,200, 0.07 to 153,600, then 0.05;
-inter-region $0.02/GB; NAT processing $0.045/GB, eu-west-1 $0.05/GB; archive 0.10 to 153,600 GB-month then 0.07;
+inter-region $0.02/GB; NAT processing $0.045/GB, eu-west-1 $0.048/GB; archive 0.10 to 153,600 GB-month then 0.07;
 Inspector $0.09 a first scan, $0.01 a rescan) and one price of our own (eu-west-1 inter-region $0.05/GB).
 """
 
@@ -196,6 +196,63 @@ def test_inter_region_pulls_and_replication_pay_the_source_regions_rate_once(own
     assert got["Replication transfer"].quantity == pytest.approx(400)
 
 
+def test_inter_region_transfer_is_priced_by_source_and_destination(shipped):
+    from pathlib import Path
+
+    from analysis.model.inputs import from_usage_file
+
+    inp = from_usage_file(Path(__file__).resolve().parents[1] / "fixtures" / "usage" / "destinations.yaml")
+    c = ctx(shipped, months=1, storage_growth_factor=1.0, layer_cache_hit_ratio=0.0, consumers=inp.consumer_override)
+    got = lines(inp.usage, c)
+    # AWS's price map (aws-regional-prices.md §3, 2025-06-05) prices these pairs apart from the source's usual rate:
+    # eu-west-1 → ca-west-1 0.05, eu-west-1 → ap-southeast-7 0.08, us-east-1 → us-east-2 0.01; the rest are usual
+    # (eu-west-1 → us-east-1 / eu-central-1 0.02).
+    # replication: eu-west-1 100 × 0.05 + 300 × 0.02 = 5.00 + 6.00; us-east-1 1,000 × 0.01 = 10.00 → 21.00
+    # (at the source's usual rate it would be 1,400 × 0.02 = 28.00)
+    assert cents(got["Replication transfer"].monthly[0]) == 21.00
+    assert got["Replication transfer"].quantity == pytest.approx(1_400)
+    # pulls by workloads in other regions, from eu-west-1: 50 × 0.08 + 150 × 0.02 = 4.00 + 3.00 = 7.00
+    assert cents(got["Inter-region transfer (pulls)"].monthly[0]) == 7.00
+    cited = {(p.id, p.location) for p in got["Replication transfer"].prices}
+    assert ("aws.transfer.inter_region.to.ca-west-1", "eu-west-1") in cited
+    assert ("aws.transfer.inter_region.to.us-east-2", "us-east-1") in cited
+
+
+def test_the_repositories_replication_destinations_become_source_destination_pairs():
+    import pandas as pd
+
+    from analysis.model.ecr import _by_destination
+
+    repos = pd.DataFrame(
+        {
+            "region": ["eu-west-1", "eu-west-1", "us-east-1"],
+            "growth_bytes_per_month": [2 * GIB, 1 * GIB, 4 * GIB],
+            "replication_destinations": [["ca-west-1", "us-east-1"], [], ["us-east-2"]],
+        }
+    )
+    # a repository's new bytes go once to each destination its rules name: 2 GiB to each of two, 4 GiB to one
+    assert _by_destination(repos, ["eu-west-1", "us-east-1"]) == [
+        {"ca-west-1": 2.0, "us-east-1": 2.0},
+        {"us-east-2": 4.0},
+    ]
+
+
+def test_a_destination_that_is_no_ecr_region_is_refused(tmp_path):
+    from analysis.model.inputs import from_usage_file
+    from analysis.model.scenarios import ScenarioError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("regions:\n  eu-west-1:\n    storage_gb: 1\n    replication_to: {eu-west1: 10}\n")
+    with pytest.raises(ScenarioError, match=r"regions.eu-west-1.replication_to: not an ECR region: eu-west1"):
+        from_usage_file(bad)
+    both = tmp_path / "both.yaml"
+    both.write_text(
+        "regions:\n  eu-west-1:\n    storage_gb: 1\n    replication_gb_month: 5\n    replication_to: {us-east-1: 10}\n"
+    )
+    with pytest.raises(ScenarioError, match="not both"):
+        from_usage_file(both)
+
+
 def test_inter_region_at_internet_rates_on_both_sides(own):
     c = ctx(
         own,
@@ -214,8 +271,8 @@ def test_nat_processing_without_vpc_endpoints(own):
     c = ctx(own, consumers=SPLIT, layer_cache_hit_ratio=0.5, private_subnet_share=0.5, vpc_endpoints="none")
     line = lines(_two_regions(), c)["NAT gateway processing (ECR pulls)"]
     # Rule 5, no endpoints: every private pull crosses the NAT, same-region (0.8) and cross-region (0.1) alike.
-    # us-east-1 5,000 × 0.5 × 0.9 = 2,250 GB × 0.045 = 101.25; eu-west-1 1,000 × 0.5 × 0.9 = 450 × 0.05 = 22.50
-    assert cents(line.monthly[0]) == 123.75
+    # us-east-1 5,000 × 0.5 × 0.9 = 2,250 GB × 0.045 = 101.25; eu-west-1 1,000 × 0.5 × 0.9 = 450 × 0.048 = 21.60
+    assert cents(line.monthly[0]) == 122.85
     assert line.quantity == pytest.approx(2_700)
 
 
@@ -234,8 +291,8 @@ def test_nat_processing_with_the_s3_gateway_endpoint_in_a_quarter_of_the_vpcs(ow
     # Rule 5, S3 gateway: in 25 % of VPCs the layers take the free gateway, only the API share (0.1 %) crosses NAT.
     # us-east-1 same-region private 5,000 × 0.5 × 0.8 = 2,000 × (1 − 0.25 × 0.999) = 1,500.5, + cross-region
     # 5,000 × 0.5 × 0.1 = 250 → 1,750.5 GB × 0.045 = 78.7725
-    # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.05 = 17.505; total 96.2775
-    assert cents(line.monthly[0]) == 96.28
+    # eu-west-1 400 × 0.75025 = 300.1 + 50 = 350.1 GB × 0.048 = 16.8048; total 95.5773
+    assert cents(line.monthly[0]) == 95.58
     assert line.quantity == pytest.approx(2_100.6)
     assert not any(name.startswith("VPC interface endpoints") for name in got)
     # the gateway endpoint is free, and its line shows what it carries instead of the NAT:

@@ -124,7 +124,7 @@ def test_one_migration_effort_from_the_plan_in_every_selfhosted_scenario():
         }
     )
     days = Range(low=49.11, base=65.48, high=98.22)
-    out, note = with_plan_days([*presets.values(), own], days)
+    out, note = with_plan_days([*presets.values(), own], days, scanned=True)
     got = {s.name: s.assumptions.migration_days for s in out}
     # Rule 8: the plan's effort in every self-hosted preset; a file that sets its own keeps it; ECR and the
     # hybrid (a proxy's set-up, not a migration) are untouched
@@ -132,3 +132,32 @@ def test_one_migration_effort_from_the_plan_in_every_selfhosted_scenario():
     assert got["own-days"] == 30.0
     assert got["ecr"] is None and got["hybrid-proxy"] is None
     assert "65.48 engineer-days" in note
+    assert "with the image references the scan found" in note
+
+
+def test_the_plans_effort_without_a_reference_scan_says_what_it_leaves_out():
+    from analysis.model.estimate import with_plan_days
+
+    days = Range(low=26.84, base=35.79, high=53.69)
+    out, note = with_plan_days(list(load_scenarios().values()), days, scanned=False)
+    # one number (the plan's 35.79 days) in every self-hosted scenario, and its basis said: no scan, so the edits of
+    # image references are not in it — unknown, not zero, and not silently replaced by another estimate
+    assert {s.assumptions.migration_days for s in out if s.kind == "selfhosted"} == {days}
+    assert "35.79 engineer-days (26.84-53.69) from the migration plan" in note
+    assert "without a reference scan: editing image references is not counted in it (unknown, not zero" in note
+
+
+def test_the_plans_waves_give_the_dual_run_its_traffic_split():
+    from analysis.model.estimate import with_plan_days
+
+    days = Range(low=1, base=2, high=3)
+    own = load_scenarios()["harbor-aws"]
+    own = own.model_copy(
+        update={"name": "own", "assumptions": own.assumptions.model_copy(update={"migration_wave_traffic": [1.0]})}
+    )
+    out, note = with_plan_days([*load_scenarios().values(), own], days, scanned=True, waves=[0.6, 0.3, 0.1])
+    got = {s.name: s.assumptions.migration_wave_traffic for s in out}
+    assert got["harbor-aws"] == got["harbor-onprem"] == [0.6, 0.3, 0.1]
+    assert got["own"] == [1.0]  # a file that sets its own keeps it
+    assert got["ecr"] is None and got["hybrid-proxy"] is None
+    assert "as the plan's 3 waves carry it (60%, 30%, 10%)" in note

@@ -1,6 +1,6 @@
 """Harbor at a site (and the migration to it), on a small input priced by a small catalog of our own whose
 round numbers keep the arithmetic legible; the AWS-side prices are the shipped ones (NAT $0.045/GB in
-us-east-1 and $0.05/GB in eu-west-1, cross-AZ $0.01/GB, inter-region $0.02/GB, internet 0.09 for the first
+us-east-1 and $0.048/GB in eu-west-1, cross-AZ $0.01/GB, inter-region $0.02/GB, internet 0.09 for the first
 10,240 GB then 0.085, S3 Standard $0.023/GB-month, m7g.large $0.0816/hour).
 
 The input: 3,000 GB globally unique, growing 100 GB a month; pulls of 10,000 GB a month served from
@@ -219,8 +219,8 @@ def test_harbor_on_object_storage_at_a_cloud_site(catalog):
     assert cents(egress.monthly[0]) == 7.36
     assert egress.quantity == pytest.approx(6_750)
     # NAT on the AWS side: 7,500 × (0.6 + 0.1) × 0.5 private = 2,625 GB at the pull-weighted NAT price
-    # 2,625 × (2/3 × 0.045 + 1/3 × 0.05) = 78.75 + 43.75 = 122.50
-    assert cents(got["NAT gateway processing (AWS workloads pulling from the site)"].monthly[0]) == 122.50
+    # 2,625 × (2/3 × 0.045 + 1/3 × 0.048) = 78.75 + 42.00 = 120.75
+    assert cents(got["NAT gateway processing (AWS workloads pulling from the site)"].monthly[0]) == 120.75
     # labour: (10 h + 3 upgrades / 12 × 4 h) × 50 = 11 h × 50 = 550.00
     labour = got["Operations labour"]
     assert cents(labour.monthly) == pytest.approx([550.00] * 12)
@@ -379,6 +379,16 @@ def test_copy_out_to_harbor_on_aws_is_inter_region_and_free_at_home(catalog):
     # us-east-1 → S3 in us-east-1: free; eu-west-1 → us-east-1: 1,000 × 0.02 = 20.00
     assert cents(copy.amount) == 20.00
     assert copy.quantity == pytest.approx(1_000)
+
+
+def test_copy_out_to_harbor_on_aws_pays_the_pairs_own_rate(catalog):
+    aws = _harbor_on_aws()
+    ohio = aws.model_copy(update={"site": aws.site.model_copy(update={"region": "us-east-2"})})
+    copy = by_name(migration_costs(_input(), ohio, ctx(catalog)))["Copy-out egress (migration)"]
+    # to Harbor in us-east-2: us-east-1 → us-east-2 is priced apart at 0.01 (AWS price map, 2025-06-05), eu-west-1 →
+    # us-east-2 at eu-west-1's usual 0.02: 2,000 × 0.01 + 1,000 × 0.02 = 20.00 + 20.00 = 40.00
+    assert cents(copy.amount) == 40.00
+    assert copy.quantity == pytest.approx(3_000)
 
 
 def _line(name: str, group: str, amount: float) -> Line:

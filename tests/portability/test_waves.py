@@ -17,7 +17,7 @@ import pytest
 
 from analysis.portability.inventory import BLOBS_OF_IMAGES, SCOPE, load_inventory
 from analysis.portability.translate import design
-from analysis.portability.waves import _bytes_by_wave, plan_waves, repository_table
+from analysis.portability.waves import WavePlan, _bytes_by_wave, plan_waves, repository_table
 from analysis.pricing import load_catalog
 from analysis.warehouse import Warehouse
 
@@ -146,6 +146,20 @@ def test_replication_policies_filter_the_waves_names(repos, con, catalog):
 
 
 # -- risk and value of collected repositories (repository_table) ----------------------------------------------
+
+
+def test_each_waves_share_of_the_pull_traffic():
+    table = pd.DataFrame(
+        {
+            "wave": [1, 1, 2, 3],
+            "pulls_per_month": [100.0, 50.0, 10.0, 40.0],
+            "image_bytes": [2 * GIB, 2 * GIB, 5 * GIB, float("nan")],  # the last has no tagged image
+        }
+    )
+    # pulled a month: wave 1 = 100 × 2 + 50 × 2 = 300 GiB, wave 2 = 10 × 5 = 50 GiB, wave 3 nothing known = 0;
+    # of 350 GiB: 6/7, 1/7, 0
+    assert WavePlan(table, []).traffic_shares() == pytest.approx([300 / 350, 50 / 350, 0.0])
+    assert WavePlan(table.assign(pulls_per_month=0.0), []).traffic_shares() == []  # no traffic: no weights
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,10 @@
 The sources are documents in which AWS computed the charges (tests/fixtures/aws-examples/README.md):
 
 * Asia Pacific (Singapore) and US West (Oregon): a real AWS bill for May 2025 (line items: rate, quantity, amount);
-* China (Ningxia), in CNY: the cost table of an AWS Solutions implementation guide, June 2023.
+* China (Ningxia), in CNY: the cost table of an AWS Solutions implementation guide, June 2023;
+* US East (Ohio): an exported AWS Pricing Calculator estimate (8/5/2024) and an AWS Solutions cost table (2022);
+* US East (N. Virginia) → US East (Ohio): an AWS Pricing Calculator ECR row with transfer out to Ohio, the pair
+  AWS prices apart ($0.01, not $0.02).
 
 ECR storage and inter-region transfer go through the whole estimate (`estimate`, calculator terms: no
 NAT gateway, no free allowance, no growth); the other bill lines check the catalog price of the same region times
@@ -23,6 +26,9 @@ from analysis.pricing import load_catalog
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BILL = (FIXTURES / "aws-examples" / "bill-2025-05-singapore.md").read_text(encoding="utf-8")
 NINGXIA = (FIXTURES / "aws-examples" / "ningxia-cost-table-2023-06.md").read_text(encoding="utf-8")
+OHIO_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-2024-08-ohio.md").read_text(encoding="utf-8")
+TO_OHIO_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-virginia-to-ohio.md").read_text(encoding="utf-8")
+OHIO_TABLE = (FIXTURES / "aws-examples" / "ohio-cost-table-2022.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +42,16 @@ def _billed(quantity: str, amount: str, text: str = BILL) -> None:
 
 
 def _ecr_month1(tmp_path: Path, region: str, body: str, catalog) -> dict[str, float]:
+    return {c: round(month1, 2) for c, (month1, _) in _ecr_costs(tmp_path, region, body, catalog).items()}
+
+
+def _ecr_costs(tmp_path: Path, region: str, body: str, catalog) -> dict[str, tuple[float, float]]:
+    """Each ECR line's month-1 cost and its 12-month total (calculator terms: 12 equal months), unrounded."""
     usage = tmp_path / f"{region}.yaml"
     usage.write_text(f"regions:\n  {region}:\n{body}")
     scenarios = pick(load_scenarios([FIXTURES / "scenarios" / "calculator-parity.yaml"]), ["ecr"])
     result = estimate_from_usage(usage, scenarios, catalog)
-    return {c.component: round(c.cost_month1, 2) for c in result.scenario("ecr").components}
+    return {c.component: (c.cost_month1, c.total) for c in result.scenario("ecr").components}
 
 
 def test_singapore_ecr_storage_and_inter_region_transfer_as_billed(tmp_path: Path, catalog) -> None:
@@ -48,13 +59,14 @@ def test_singapore_ecr_storage_and_inter_region_transfer_as_billed(tmp_path: Pat
     # USD 11.94" -> 119.357 x 0.10 = 11.9357 -> 11.94 (the 0.5 GB-Mo free tier is a separate $0 line, so the
     # calculator-terms estimate without the free tier bills the same 119.357).
     # "APS1-USW2-AWS-Out-Bytes $0.09 per GB ... to US West (Oregon) 1.556 GB USD 0.14" -> 1.556 x 0.09 = 0.14004.
-    # Singapore's inter-region rate is $0.09, not the US/EU $0.02.
+    # Singapore's inter-region rate is $0.09, not the US/EU $0.02; the bill names the destination (USW2), and
+    # AWS prices Singapore → Oregon at Singapore's usual rate (only Malaysia and Thailand are $0.08).
     _billed("119.357 GB-Mo", "11.94")
     _billed("1.556 GB", "0.14")
     month1 = _ecr_month1(
         tmp_path,
         "ap-southeast-1",
-        "    storage_gb: 119.357\n    transfer_gb_month: {other_region: 1.556}\n",
+        "    storage_gb: 119.357\n    transfer_gb_month: {other_region_to: {us-west-2: 1.556}}\n",
         catalog,
     )
     assert month1["ECR storage (standard)"] == 11.94
@@ -67,6 +79,51 @@ def test_oregon_ecr_storage_as_billed(tmp_path: Path, catalog) -> None:
     _billed("6.185 GB-Mo", "0.62")
     month1 = _ecr_month1(tmp_path, "us-west-2", "    storage_gb: 6.185\n", catalog)
     assert month1["ECR storage (standard)"] == 0.62
+
+
+def test_ohio_calculator_estimate_of_ecr_storage(tmp_path: Path, catalog) -> None:
+    # AWS Pricing Calculator export, US East (Ohio), 8/5/2024: Amazon Elastic Container Registry, "Amount of data
+    # stored" 0.012 GB per month, DT Outbound not selected -> monthly 0.00, upfront 0.00, 12 months 0.01.
+    # 0.012 x 0.10 = 0.0012 a month -> 0.00; the calculator's 12-month column is 12 x the unrounded month:
+    # 12 x 0.0012 = 0.0144 -> 0.01. (Inbound transfer, 1 GB, is free and not a usage-file figure.)
+    assert "|Amazon Elastic Container Registry|US East (Ohio)||0.00|0.00|0.01|" in OHIO_CALCULATOR
+    assert "|0.012 GB per month|" in OHIO_CALCULATOR
+    month1, year = _ecr_costs(tmp_path, "us-east-2", "    storage_gb: 0.012\n", catalog)["ECR storage (standard)"]
+    assert round(month1, 2) == 0.00
+    assert round(year, 2) == 0.01
+
+
+def test_calculator_ecr_row_with_transfer_out_to_ohio(tmp_path: Path, catalog) -> None:
+    # AWS Pricing Calculator, US East (N. Virginia), Amazon Elastic Container Registry: "Amount of data stored
+    # (50 GB per month)", "DT Outbound: US East (Ohio) (5 gb_month)", "Data transfer cost (0.05)" -> monthly 5.05,
+    # 12 months 60.60. 50 x 0.10 = 5.00 storage + 5 x 0.01 = 0.05 (us-east-1 -> us-east-2 is priced apart at $0.01;
+    # the source's usual $0.02 would give 0.10 and 5.10) = 5.05; 12 x 5.05 = 60.60.
+    assert "|Amazon Elastic Container Registry|0|5.05|60.60|USD|" in TO_OHIO_CALCULATOR
+    assert "DT Outbound: US East (Ohio) (5 gb_month)" in TO_OHIO_CALCULATOR
+    costs = _ecr_costs(
+        tmp_path,
+        "us-east-1",
+        "    storage_gb: 50\n    transfer_gb_month: {other_region_to: {us-east-2: 5}}\n",
+        catalog,
+    )
+    storage, transfer = costs["ECR storage (standard)"], costs["Inter-region transfer (pulls)"]
+    assert round(transfer[0], 2) == 0.05  # the calculator's "Data transfer cost (0.05)"
+    assert round(storage[0] + transfer[0], 2) == 5.05
+    assert round(storage[1] + transfer[1], 2) == 60.60
+
+
+def test_ohio_solutions_cost_table(tmp_path: Path, catalog) -> None:
+    # AWS Solutions cost table, US East (Ohio): "Amazon Elastic Container Registry | 0.5GB ... $0.1/GB each month |
+    # $0.05" -> 0.5 x 0.10 = 0.05. "Amazon API Gateway | 100KB data output each time, $0.09/GB | $9": 1 million
+    # requests x 100 KB = 100 GB (decimal, as the table counts) x 0.09 = 9.00 — the first internet-egress tier of
+    # us-east-2, the rate ECR pulls to the internet pay too (no free allowance on calculator terms).
+    assert "| Amazon Elastic Container Registry | 0.5GB" in OHIO_TABLE and "| $0.05   |" in OHIO_TABLE
+    assert "$0.09/GB | $9 " in OHIO_TABLE
+    month1 = _ecr_month1(
+        tmp_path, "us-east-2", "    storage_gb: 0.5\n    transfer_gb_month: {internet: 100}\n", catalog
+    )
+    assert month1["ECR storage (standard)"] == 0.05
+    assert month1["Data transfer out to the internet"] == 9.00
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,24 @@ def test_a_region_without_a_price_gets_a_named_approximation() -> None:
     assert nat.source == "https://aws.amazon.com/vpc/pricing/" and nat.source_kind == "provider-page"
 
 
+def test_nat_in_ireland_is_the_price_list_rate_infracost_showed() -> None:
+    catalog = load_catalog()
+    hourly = catalog.get("aws.nat.hourly", region="eu-west-1")
+    processing = catalog.get("aws.nat.processing", region="eu-west-1")
+    # Infracost's estimate "Assuming eu-west-1" (gordonmurray/terraform_aws_ecs README, 2024-07-20): "NAT gateway
+    # 730 hours $35.04" and "Data processed ... $0.048 per GB": 35.04 / 730 = 0.048 an hour; 730 × 0.048 = 35.04
+    assert round(730 * hourly.price, 2) == 35.04
+    assert processing.price == 0.048
+    assert hourly.approximation is None and processing.source_kind == "third-party"
+    assert "gordonmurray/terraform_aws_ecs" in processing.source
+    # Frankfurt has no better source: still the midpoint of a third-party range, and says so
+    frankfurt = catalog.get("aws.nat.processing", region="eu-central-1")
+    assert (frankfurt.price, frankfurt.range.low, frankfurt.range.high) == (0.05, 0.048, 0.052)
+    # Regions without any NAT source keep a visible, named stand-in (London takes Ireland's, now $0.048)
+    london = catalog.get("aws.nat.processing", region="eu-west-2")
+    assert london.approximation is not None and london.approximation.used == "eu-west-1" and london.price == 0.048
+
+
 def test_hetzner_is_net_of_vat_and_includes_traffic() -> None:
     catalog = load_catalog()
     cx33 = catalog.get("hetzner.cloud.cx33", site="hetzner-fsn1")
@@ -282,6 +300,15 @@ def test_a_users_any_region_price_outranks_our_regional_ones(tmp_path: Path) -> 
     both = load_catalog([user, later])
     assert both.get("ecr.storage.standard", region="ap-northeast-1").price == 0.07
     assert both.get("ecr.storage.standard", region="us-east-1").price == 0.08
+
+
+def test_a_users_inter_region_price_outranks_the_shipped_pairs(tmp_path: Path) -> None:
+    # us-east-1 → us-east-2 is a shipped pair at $0.01; "our negotiated $0.015 everywhere" is the user's to say
+    user = write(tmp_path, "edp.yaml", _entry("aws.transfer.inter_region", region="*", price=0.015))
+    catalog = load_catalog([user])
+    assert catalog.inter_region("us-east-1", "us-east-2").price == 0.015
+    assert catalog.inter_region("eu-west-1", "ca-west-1").price == 0.015
+    assert load_catalog().inter_region("us-east-1", "us-east-2").price == 0.01  # without it, the pair's own
 
 
 def test_missing_region_names_id_region_and_nearest_available(tmp_path: Path) -> None:
