@@ -188,12 +188,20 @@ TRAIL_COLUMNS = (
     "layer_digest",
     "principal_arn",
     "principal_account_id",
+    "source_ip",
+    "vpc_endpoint_id",
     "events",
 )
 
 
 def trail_sql(
-    table: str, start: date, end: date, events: tuple[str, ...], *, delivery_partition: str | None = None
+    table: str,
+    start: date,
+    end: date,
+    events: tuple[str, ...],
+    *,
+    delivery_partition: str | None = None,
+    source_columns: tuple[str | None, str | None] = ("sourceipaddress", "vpcendpointid"),
 ) -> str:
     """ECR pull events of [start, end) in `table`, counted per TRAIL_COLUMNS (day, repository, layer …).
 
@@ -203,15 +211,18 @@ def trail_sql(
     `delivery_partition`: the table's `yyyy/MM/dd` delivery-day partition (AWS's partition-projection DDL calls
     it `timestamp`), limited to the delivery days that can hold the window (cloudtrail.delivery_days) so Athena
     reads only those folders; the local reader picks the same folders by path and passes None.
+    `source_columns`: the table's (sourceIPAddress, vpcEndpointId) columns; None for one a table lacks (an
+    older table definition): its value is NULL, an unknown source, never a guessed one.
     """
     rp = "requestparameters"
+    ip, vpce = (ident(c) if c else "CAST(NULL AS VARCHAR)" for c in source_columns)
     within = ""
     if delivery_partition:
         first, last = quote_str(f"{start:%Y/%m/%d}"), quote_str(f"{end:%Y/%m/%d}")
         within = f"\n              AND {ident(delivery_partition)} BETWEEN {first} AND {last}"
     return f"""
         SELECT day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
-               principal_arn, principal_account_id, CAST(count(*) AS BIGINT) AS events
+               principal_arn, principal_account_id, source_ip, vpc_endpoint_id, CAST(count(*) AS BIGINT) AS events
         FROM (
             SELECT CAST(from_iso8601_timestamp(eventtime) AT TIME ZONE 'UTC' AS DATE) AS day,
                    coalesce(json_extract_scalar({rp}, '$.registryId'), recipientaccountid) AS account_id,
@@ -223,6 +234,7 @@ def trail_sql(
                    json_extract_scalar({rp}, '$.layerDigest') AS layer_digest,
                    coalesce(useridentity.arn, useridentity.invokedby, useridentity.principalid) AS principal_arn,
                    coalesce(useridentity.accountid, recipientaccountid) AS principal_account_id,
+                   {ip} AS source_ip, {vpce} AS vpc_endpoint_id,
                    eventid, row_number() OVER (PARTITION BY eventid) AS copy
             FROM {table}
             WHERE eventsource = 'ecr.amazonaws.com'
@@ -233,5 +245,5 @@ def trail_sql(
         WHERE (copy = 1 OR eventid IS NULL)
           AND day >= DATE {quote_str(start.isoformat())} AND day < DATE {quote_str(end.isoformat())}
         GROUP BY day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
-                 principal_arn, principal_account_id
+                 principal_arn, principal_account_id, source_ip, vpc_endpoint_id
     """

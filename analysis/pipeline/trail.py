@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from analysis.collectors import cloudtrail as ct
+from analysis.collectors import ip_ranges
 from analysis.collectors.accounts import caller_account
 from analysis.collectors.athena import AthenaTarget, trail_aggregate
 from analysis.collectors.aws import AwsSettings, error_record
@@ -131,6 +132,7 @@ def collect_trail(
         with warehouse.transaction() as con:
             warehouse.insert(con, "trail_pull_events", with_run_id(events, run_id))
             warehouse.insert(con, "trail_checks", with_run_id(_checks_table(checks), run_id))
+            warehouse.insert(con, "trail_sources", with_run_id(sources_table(events), run_id))
             if errors:
                 warehouse.insert(con, "collection_errors", with_run_id(to_table(errors, ErrorRecord), run_id))
     except BaseException:
@@ -197,6 +199,18 @@ def _lookup(
 
 def _with_source(table: pa.Table, source: str) -> pa.Table:
     return table.add_column(0, "source", pa.array([source] * table.num_rows, pa.string()))
+
+
+def sources_table(events: pa.Table) -> pa.Table:
+    """Each distinct sourceIPAddress of the events, classified once (a few thousand at most, not one per event)."""
+    ranges = ip_ranges.shipped()
+    found = events.column("source_ip").unique().drop_null().to_pylist()
+    rows = []
+    for ip in sorted(found):
+        where = ip_ranges.classify(ip, ranges)
+        rows.append({"source_ip": ip, "kind": where.kind, "aws_region": where.region, "ranges": ranges.snapshot})
+    schema = pa.schema([(n, pa.string()) for n in ("source_ip", "kind", "aws_region", "ranges")])
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def _checks_table(checks: list[ct.TrailCheck]) -> pa.Table:

@@ -41,6 +41,7 @@ RUN_TABLES = (
     "registry_accessories",
     "trail_pull_events",
     "trail_checks",
+    "trail_sources",
     "network_subnets",
     "network_instances",
     "workload_refs",
