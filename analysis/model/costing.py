@@ -62,9 +62,12 @@ def scenario_costs(
     sh = scenario.selfhosted
     assert sh is not None  # validated: selfhosted and hybrid scenarios have a site
     if scenario.kind == "hybrid":
-        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio
+        # Repositories an ECR-only service uses stay on ECR alone: the proxy neither caches nor serves them.
+        bound = inp.ecr_bound
+        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio * (1.0 - (bound.pull_share if bound else 0.0))
         lines = ecr_costs(inp.usage, ctx, EcrOptions(egress_factor=kept))
-        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=inp.global_unique_gb * a.proxy_cache_share)
+        cacheable = max(inp.global_unique_gb - (bound.unique_gb if bound else 0.0), 0.0)
+        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=cacheable * a.proxy_cache_share)
         for line in proxy:
             line.component = f"Proxy cache: {line.component}"
         return ScenarioCosts(scenario, lines + proxy, [proxy_setup(sh, ctx)])

@@ -16,6 +16,7 @@ holds that plan and that effort, so every output shows one figure. Nothing is ad
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.model.assumptions import Range
 from analysis.model.estimate import EmptyWarehouse, estimate, with_plan_days
-from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
+from analysis.model.inputs import ModelInput, ecr_bound, from_profile, from_usage_file, usage_summary
 from analysis.model.result import DataQuality as SnapshotGap
 from analysis.model.result import EstimateResult, ProfileSummary
 from analysis.model.scenarios import Scenario, load_scenarios, pick
@@ -98,7 +99,7 @@ def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
         as_of=estate.at,
         workload=estate.workload,
         data_quality=estate.gaps,
-        notes=[*estate.gap_notes, *notes],
+        notes=[*estate.gap_notes, *notes, *bound_notes(estate.model_input, scenarios)],
     )
     return Result(
         estimate=result,
@@ -189,7 +190,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
         return Estate(
             source="warehouse",
             at=at,
-            model_input=from_profile(workload),
+            model_input=_with_bound(from_profile(workload), workload, wh) if ecr else from_profile(workload),
             summary=summary(workload),
             workload=workload,
             warehouse=str(wh.path),
@@ -203,6 +204,35 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             plan=plan,
             plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
         )
+
+
+def _with_bound(inp: ModelInput, workload: WorkloadProfile, wh: Warehouse) -> ModelInput:
+    """The model input with the repositories the workloads run found bound to ECR (#13)."""
+    rows = wh.query("SELECT account_id, region, repository_name, services FROM ecr_bound_repositories")
+    bound = ecr_bound(workload, [(a, r, n, list(s)) for a, r, n, s in rows])
+    return dataclasses.replace(inp, ecr_bound=bound) if bound else inp
+
+
+def bound_notes(inp: ModelInput, scenarios: list[Scenario]) -> list[str]:
+    """What each scenario does with the repositories that cannot leave ECR: the hybrid keeps them there, a full
+    migration cannot move them (said, with their size: keeping them on ECR is not in its costs)."""
+    b = inp.ecr_bound
+    if b is None:
+        return []
+    what = (
+        f"{len(b.repositories)} repositories used by {'/'.join(b.services)} (ECR-only services: {b.unique_gb:,.1f} "
+        f"GB stored, {b.pull_share:.1%} of pulled bytes)"
+    )
+    notes = []
+    for s in scenarios:
+        if s.kind == "hybrid":
+            notes.append(f"{s.name}: {what} stay on ECR — the proxy cache neither holds nor serves them")
+        elif s.kind == "selfhosted":
+            notes.append(
+                f"{s.name}: {what} cannot leave ECR — this scenario moves the whole estate; they must stay on ECR, "
+                "whose cost for them is not included"
+            )
+    return notes
 
 
 def last_collected(wh: Warehouse) -> datetime:
