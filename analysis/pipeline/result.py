@@ -73,6 +73,9 @@ class Estate:
     bill: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (model months, actual): with `calibrate`
     plan: Plan | None = None  # the migration plan of the ECR estate (None: a usage file or a registry)
     plan_view: PlanResult | None = None
+    # The bill's NAT gateway / VPC endpoint lines per month and kind (CUR, #13): (month, kind, quantity,
+    # currency, cost, estimated), a cross-check of the NAT bytes the model routes.
+    network_bill: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
@@ -101,6 +104,8 @@ def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
         data_quality=estate.gaps,
         notes=[*estate.gap_notes, *notes, *bound_notes(estate.model_input, scenarios)],
     )
+    if estate.network_bill:
+        result = result.model_copy(update={"notes": [*result.notes, *nat_crosscheck(result, estate.network_bill)]})
     return Result(
         estimate=result,
         quality=estate.quality,
@@ -201,6 +206,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             registries=gather_registries(wh),
             measurements=measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
+            network_bill=_network_bill(wh) if ecr else [],
             plan=plan,
             plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
         )
@@ -233,6 +239,51 @@ def bound_notes(inp: ModelInput, scenarios: list[Scenario]) -> list[str]:
                 "whose cost for them is not included"
             )
     return notes
+
+
+def _network_bill(wh: Warehouse) -> list[tuple[Any, ...]]:
+    return wh.query(
+        "SELECT month, kind, sum(quantity), arbitrary(currency), sum(cost), bool_or(estimated) "
+        "FROM current_network_bill WHERE kind <> 'other' GROUP BY month, kind ORDER BY month, kind"
+    )
+
+
+def nat_crosscheck(result: EstimateResult, bill: list[tuple[Any, ...]]) -> list[str]:
+    """The bill's NAT gateway and VPC endpoint lines of its newest closed month beside the layer bytes the
+    baseline routes through NAT. A NAT gateway bills every byte that crosses it, ECR's and everything else's: the
+    bill bounds the model's NAT bytes from above; a model above the bill means the NAT share or the pulled bytes
+    are too high."""
+    closed = [r for r in bill if not r[5]] or bill
+    month = max(r[0] for r in closed)
+    got = {kind: (qty, currency or "USD", cost) for m, kind, qty, currency, cost, _ in closed if m == month}
+    parts = [
+        f"{label} {got[kind][0]:,.0f} {unit} ({got[kind][1]} {got[kind][2]:,.2f})"
+        for kind, label, unit in (
+            ("nat-bytes", "NatGateway-Bytes", "GB"),
+            ("endpoint-hours", "VpcEndpoint-Hours", "h"),
+            ("endpoint-bytes", "VpcEndpoint-Bytes", "GB"),
+        )
+        if kind in got
+    ]
+    note = f"Bill cross-check ({month:%Y-%m}, CUR): {', '.join(parts)}"
+    base = result.scenario(result.baseline)
+    nat = next((c for c in base.components if c.component.startswith("NAT gateway processing")), None)
+    shares = {r.name: r for r in result.assumptions if r.scenario == "*"}
+    if nat is not None and nat.quantity_month1 is not None:
+        how = (
+            "measured"
+            if shares.get("private_subnet_share") and shares["private_subnet_share"].source.startswith("measured")
+            else "assumed"
+        )
+        note += f"; the model routes {nat.quantity_month1:,.0f} GB/month of ECR layer bytes through NAT ({how} share)"
+        if "nat-bytes" in got:
+            billed = got["nat-bytes"][0]
+            note += (
+                f" — within the bill's {billed:,.0f} GB (all traffic through the gateways)"
+                if nat.quantity_month1 <= billed
+                else f" — more than the bill's {billed:,.0f} GB: the NAT share or the pulled bytes are too high"
+            )
+    return [note]
 
 
 def last_collected(wh: Warehouse) -> datetime:

@@ -262,6 +262,25 @@ MEASUREMENT_MIGRATIONS: list[tuple[int, str, str]] = [
                sum(events) AS layer_fetches, coalesce(sum(bytes), 0) AS bytes,
                coalesce(sum(events) FILTER (WHERE bytes IS NULL), 0) AS unsized_fetches
         FROM placed GROUP BY ALL;
+
+        -- The bill's NAT gateway and VPC endpoint lines (collectors/cur.py network_lines), loaded by the same
+        -- costs-cur run as ECR's lines: kind nat-bytes | endpoint-hours | endpoint-bytes | other.
+        CREATE TABLE cost_network_lines (
+            run_id BIGINT NOT NULL,
+            month DATE NOT NULL,
+            account_id VARCHAR,
+            usage_type VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            region VARCHAR,
+            quantity DOUBLE,
+            unit VARCHAR,
+            cost DOUBLE,
+            currency VARCHAR
+        );
+        -- The newest CUR run's lines per month (as current_cost_months picks ECR's).
+        CREATE VIEW current_network_bill AS
+        SELECT n.*, m.estimated FROM cost_network_lines n
+        JOIN current_cost_months m ON m.run_id = n.run_id AND m.month = n.month AND m.source = 'cur';
         """,
     ),
 ]

@@ -24,6 +24,7 @@ RUN_TABLES = (
     "cost_responses",
     "cost_months",
     "cost_lines",
+    "cost_network_lines",
     "ecr_repositories",
     "ecr_images",
     "ecr_registries",
