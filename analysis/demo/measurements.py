@@ -10,7 +10,7 @@ The truth differs from the presets on purpose, so that measuring visibly changes
   in another region (an address in AWS's published ranges of that region) and Fargate tasks (`AWS Internal`,
   placed by nothing) pull too, so the measured consumer split (≈ 58 % same region, 11 % other region, 32 %
   outside AWS of the placed bytes) differs from the preset 75 / 5 / 20;
-* a Lambda image function binds one repository to ECR; an ECS service uses another.
+* a Lambda image function and an App Runner service bind two repositories to ECR; an ECS service uses another.
 
 Pulls are drawn from the collected warehouse (images with cached manifests), so bytes and hit ratios come out
 of the same manifests the estimate uses. Records follow AWS's documented BatchGetImage event (ECR user guide,
@@ -90,7 +90,11 @@ def build_network(kwargs: dict[str, Any], region: str) -> DemoNetwork:
     return DemoNetwork(region, nodes[0], nodes[1])
 
 
-def build_workloads(kwargs: dict[str, Any], region: str, lambda_image: str, ecs_image: str) -> None:
+def build_workloads(
+    kwargs: dict[str, Any], region: str, lambda_image: str, ecs_image: str, apprunner: tuple[str, str] | None = None
+) -> None:
+    """A Lambda image function, an ECS service and (`apprunner`: (account, image)) an App Runner service, which
+    the emulated AWS answers itself (moto has none)."""
     iam = boto3.client("iam", **kwargs)
     trust = {
         "Version": "2012-10-17",
@@ -108,6 +112,10 @@ def build_workloads(kwargs: dict[str, Any], region: str, lambda_image: str, ecs_
         family="web", containerDefinitions=[{"name": "web", "image": ecs_image, "memory": 512}]
     )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster="demo", serviceName="web", taskDefinition=td, desiredCount=2)
+    if apprunner is not None:
+        from analysis.demo.aws.apprunner import put_service
+
+        put_service(apprunner[0], region, "api", apprunner[1])
 
 
 def pullable_images(warehouse: Warehouse, region: str, limit: int = 200) -> list[dict[str, Any]]:
