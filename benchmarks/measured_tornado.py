@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2000)
     args = parser.parse_args()
 
-    def both(names: list[str]):
-        request = EstimateRequest(db=args.db, scenarios=tuple(names), draws=args.draws)
+    def both(names: list[str] | None):
+        request = EstimateRequest(db=args.db, scenarios=tuple(names or ()), draws=args.draws)
         estate = read_estate(request)
         preset = run(request, dataclasses.replace(estate, measurements=[])).estimate  # as if nothing was measured
         return preset, run(request, estate).estimate
