@@ -47,6 +47,9 @@ class TrailSummary:
     checks: list[dict[str, Any]]
     errors: list[ErrorRecord]
     repositories: list[dict[str, Any]]
+    # Layer bytes by where the consumer sits (view pull_bytes_by_consumer): same_region, other_region,
+    # outside_aws and unplaced (`AWS Internal` callers on no known instance: never guessed).
+    consumers: dict[str, int] = field(default_factory=dict)
 
     @property
     def no_trail_holds_pulls(self) -> bool:
@@ -62,6 +65,7 @@ class TrailSummary:
             "pull_events": self.pull_events,
             "trails": self.checks,
             "repositories": self.repositories,
+            "consumer_bytes": self.consumers,
             "errors": [
                 {k: getattr(e, k) for k in ("account_id", "region", "operation", "error_code", "message")}
                 for e in self.errors
@@ -141,17 +145,9 @@ def collect_trail(
     pull_events = int(pa.compute.sum(events.column("events")).as_py() or 0)
     status = "partial" if errors else "complete"
     warehouse.finish_run(run_id, status, {"files": files, "lookup_calls": calls, "pull_events": pull_events})
-    return TrailSummary(
-        run_id,
-        status,
-        sources,
-        files,
-        calls,
-        pull_events,
-        [asdict(c) for c in checks],
-        errors,
-        repository_measurements(warehouse),
-    )
+    checked = [asdict(c) for c in checks]
+    measured = repository_measurements(warehouse), consumer_bytes(warehouse)
+    return TrailSummary(run_id, status, sources, files, calls, pull_events, checked, errors, *measured)
 
 
 def _read_s3(settings: AwsSettings, session: Any, request: TrailRequest, say: Say) -> tuple[pa.Table, int]:
@@ -215,6 +211,11 @@ def sources_table(events: pa.Table) -> pa.Table:
 
 def _checks_table(checks: list[ct.TrailCheck]) -> pa.Table:
     return pa.Table.from_pylist([asdict(c) for c in checks], schema=ct.CHECK_SCHEMA)
+
+
+def consumer_bytes(warehouse: Warehouse) -> dict[str, int]:
+    """The current measurement's layer bytes by where the consumer sits (view pull_bytes_by_consumer)."""
+    return {k: int(v) for k, v in warehouse.query("SELECT consumer, sum(bytes) FROM pull_bytes_by_consumer GROUP BY 1")}
 
 
 def repository_measurements(warehouse: Warehouse) -> list[dict[str, Any]]:

@@ -82,9 +82,10 @@ def test_a_trail_with_known_callers_gives_exactly_the_known_consumer_bytes(tmp_p
         with wh.transaction() as con:
             for i, (digest, size) in enumerate(sizes.items()):
                 con.execute("INSERT INTO manifest_layers VALUES ('sha256:m', ?, ?, ?, NULL)", [i, digest, size])
-        collect_trail(wh, None, TrailRequest(date(2019, 4, 1), date(2019, 5, 1), folder=tmp_path / "trail"))
+        summary = collect_trail(wh, None, TrailRequest(date(2019, 4, 1), date(2019, 5, 1), folder=tmp_path / "trail"))
         got = dict(wh.query("SELECT consumer, bytes FROM pull_bytes_by_consumer"))
         kinds = dict(wh.query("SELECT source_ip, kind FROM current_trail_sources"))
     # same region: 100 (endpoint) + 50 (private) + 10 (service) + 10 (us-east-2 address) = 170 MiB
     assert got == {"same_region": 170 * mib, "other_region": 100 * mib, "outside_aws": 50 * mib, "unplaced": 10 * mib}
     assert kinds["203.0.113.12"] == "outside-aws" and kinds["AWS Internal"] == "aws-internal"
+    assert summary.consumers == got and summary.as_dict()["consumer_bytes"] == got  # said by `collect trail`
