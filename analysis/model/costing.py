@@ -9,7 +9,7 @@ import numpy as np
 
 from analysis.model.assumptions import Assumptions, Share
 from analysis.model.costs import Ctx, Line, OneTime
-from analysis.model.ecr import EcrOptions, ecr_costs
+from analysis.model.ecr import EcrOptions, bound_storage_lines, ecr_costs
 from analysis.model.inputs import ModelInput
 from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
 from analysis.model.resolved import ResolvedAssumptions
@@ -74,4 +74,6 @@ def scenario_costs(
     lines = selfhosted_costs(inp, sh, ctx)
     move_traffic(lines, ctx)  # during the dual run ECR still serves part of the pulls: each is paid once
     lines.append(dual_run(ecr_costs(inp.usage, ctx), ctx))
+    if inp.ecr_bound is not None:  # what ECR-only services use cannot move: ECR keeps storing it (#13)
+        lines += bound_storage_lines(inp.ecr_bound.standard_gb_by_region, ctx)
     return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))

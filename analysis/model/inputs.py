@@ -31,6 +31,7 @@ class EcrBound:
     unique_gb: float  # Σ the repositories' own unique bytes (a layer shared with others counted in each)
     pull_gb_month: float  # their pulls × uncached image size, per month
     pull_share: float  # of the estate's pulled bytes
+    standard_gb_by_region: dict[str, float] = field(default_factory=dict)  # what ECR bills for them (no mounting)
 
 
 def ecr_bound(profile: WorkloadProfile, bound: list[tuple[str, str, str, list[str]]]) -> EcrBound | None:
@@ -52,6 +53,9 @@ def ecr_bound(profile: WorkloadProfile, bound: list[tuple[str, str, str, list[st
         unique_gb=float(mine["unique_bytes"].sum()) / GIB,
         pull_gb_month=float(pulled[mask].sum()) / GIB,
         pull_share=float(pulled[mask].sum()) / total if total else 0.0,
+        standard_gb_by_region={
+            str(r): float(v) / GIB for r, v in mine.groupby("region")["standard_bytes"].sum().items()
+        },
     )
 
 

@@ -221,7 +221,7 @@ def _with_bound(inp: ModelInput, workload: WorkloadProfile, wh: Warehouse) -> Mo
 
 def bound_notes(inp: ModelInput, scenarios: list[Scenario]) -> list[str]:
     """What each scenario does with the repositories that cannot leave ECR: the hybrid keeps them there, a full
-    migration cannot move them (said, with their size: keeping them on ECR is not in its costs)."""
+    migration cannot move them and pays their ECR storage (model/ecr.py bound_storage_lines)."""
     b = inp.ecr_bound
     if b is None:
         return []
@@ -235,8 +235,8 @@ def bound_notes(inp: ModelInput, scenarios: list[Scenario]) -> list[str]:
             notes.append(f"{s.name}: {what} stay on ECR — the proxy cache neither holds nor serves them")
         elif s.kind == "selfhosted":
             notes.append(
-                f"{s.name}: {what} cannot leave ECR — this scenario moves the whole estate; they must stay on ECR, "
-                "whose cost for them is not included"
+                f"{s.name}: {what} cannot leave ECR — this scenario keeps them there: their ECR storage is a line "
+                "of its own for the whole horizon (Harbor's storage still includes them: slightly overstated)"
             )
     return notes
 

@@ -121,6 +121,20 @@ def test_a_lambda_functions_repository_is_bound_to_ecr_and_kept_on_ecr_by_the_hy
     s = bound.pull_share
     assert egress[0] / egress[1] == pytest.approx((0.2 + 0.8 * s) / 0.2, rel=1e-6)
 
+    # A full migration keeps the bound repository on ECR: its standard storage (B_std GB, no growth) at ECR's
+    # USD 0.10 per GB-month in eu-west-1 (ecr.storage.standard, data/pricing/aws-regions.yaml) is a line of its
+    # own every month.
+    eu = load_scenarios()["harbor-eu-cloud"]
+    kept = next(
+        x
+        for x in scenario_costs(eu, estate.model_input, catalog, shared).lines
+        if x.component == "ECR storage kept (repositories bound to ECR)"
+    )
+    b_std = bound.standard_gb_by_region[REGION]
+    assert kept.quantity == pytest.approx(b_std) and b_std > 0
+    assert kept.monthly[0] == pytest.approx(b_std * 0.10) and kept.monthly[-1] == pytest.approx(b_std * 0.10)
+    assert not any(x.component.startswith("ECR storage kept") for x in scenario_costs(eu, free, catalog, shared).lines)
+
     notes = run(request, estate).estimate.notes
     assert any(n.startswith("hybrid-proxy: 1 repositories used by lambda") and "stay on ECR" in n for n in notes)
     assert any(
