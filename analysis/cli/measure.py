@@ -158,6 +158,14 @@ def _print_trail(summary) -> None:  # noqa: ANN001 (TrailSummary, imported lazil
     console.print(table)
     if len(summary.repositories) > 25:
         console.print(f"… and {len(summary.repositories) - 25} more repositories (--format json lists all)")
+    if summary.consumers:
+        where = {"same_region": "same region", "other_region": "other region", "outside_aws": "outside AWS"}
+        where["unplaced"] = "unplaced"
+        console.print(
+            "layer bytes by consumer: "
+            + ", ".join(f"{label} {_gib(summary.consumers.get(k, 0))} GiB" for k, label in where.items())
+            + " (unplaced: AWS Internal callers on no instance `collect network` found; left out of the split)"
+        )
     console.print(
         f"sources: {', '.join(summary.sources) or 'none'}; files read: {summary.files:,}; "
         f"LookupEvents calls: {summary.lookup_calls:,}"

@@ -177,6 +177,47 @@ def cur_sql(
     """
 
 
+# The bill's network lines beside ECR's (#13): NAT gateway processing and VPC endpoint hours/bytes, matched by
+# usage type as Cost Explorer and CUR name them (<RGN>-NatGateway-Bytes, <RGN>-VpcEndpoint-Hours|Bytes, with
+# their `-Additional` variants; measurement-facts.md §4.3). They are not ECR's alone: a NAT gateway's bytes are
+# everything that crossed it, which is why they are a bound on what the model routes through NAT, not a match.
+NETWORK_KINDS = (
+    ("nat-bytes", "NatGateway-Bytes"),
+    ("endpoint-hours", "VpcEndpoint-Hours"),
+    ("endpoint-bytes", "VpcEndpoint-Bytes"),
+)
+NETWORK_COLUMNS = ("month", "account_id", "usage_type", "kind", "region", "quantity", "unit", "cost", "currency")
+
+
+def network_sql(cs: ColumnSet, available: frozenset[str], table: str, *, line_types: tuple[str, ...]) -> str | None:
+    """NAT gateway and VPC endpoint usage lines of `table` per month, account and usage type; None for an
+    export without a usage type column (standard FOCUS: its derived usage types know only ECR's lines)."""
+    if cs.usage_type is None:
+        return None
+    ut = f"CAST({ident(cs.usage_type)} AS VARCHAR)"
+    kind = case_sql("usage_type", [(k, f"-?{p}") for k, p in NETWORK_KINDS], "other")
+    type_filter = ""
+    if cs.line_type and cs.line_type in available:
+        type_filter = f" AND {ident(cs.line_type)} IN {_in(line_types)}"
+    unit = f"CAST({ident(cs.unit)} AS VARCHAR)" if cs.unit and cs.unit in available else "CAST(NULL AS VARCHAR)"
+    currency = f"CAST({ident(cs.currency)} AS VARCHAR)" if cs.currency and cs.currency in available else "'USD'"
+    like = " OR ".join(f"{ut} LIKE {quote_str('%' + p + '%')}" for _, p in NETWORK_KINDS)
+    return f"""
+        WITH net AS (
+            SELECT {ut} AS usage_type, CAST({ident(cs.account)} AS VARCHAR) AS account_id,
+                   CAST(date_trunc('month', {utc_start(ident(cs.start))}) AS DATE) AS month,
+                   TRY_CAST({ident(cs.quantity)} AS DOUBLE) AS quantity, TRY_CAST({ident(cs.cost)} AS DOUBLE) AS cost,
+                   {unit} AS unit, {currency} AS currency
+            FROM {table}
+            WHERE ({like}){type_filter}
+        )
+        SELECT month, account_id, usage_type, {kind} AS kind, {region_sql("usage_type", 1)} AS region,
+               sum(quantity) AS quantity, arbitrary(unit) AS unit, sum(cost) AS cost, arbitrary(currency) AS currency
+        FROM net WHERE month IS NOT NULL
+        GROUP BY month, account_id, usage_type
+    """
+
+
 TRAIL_COLUMNS = (
     "day",
     "account_id",
@@ -188,12 +229,20 @@ TRAIL_COLUMNS = (
     "layer_digest",
     "principal_arn",
     "principal_account_id",
+    "source_ip",
+    "vpc_endpoint_id",
     "events",
 )
 
 
 def trail_sql(
-    table: str, start: date, end: date, events: tuple[str, ...], *, delivery_partition: str | None = None
+    table: str,
+    start: date,
+    end: date,
+    events: tuple[str, ...],
+    *,
+    delivery_partition: str | None = None,
+    source_columns: tuple[str | None, str | None] = ("sourceipaddress", "vpcendpointid"),
 ) -> str:
     """ECR pull events of [start, end) in `table`, counted per TRAIL_COLUMNS (day, repository, layer …).
 
@@ -203,15 +252,18 @@ def trail_sql(
     `delivery_partition`: the table's `yyyy/MM/dd` delivery-day partition (AWS's partition-projection DDL calls
     it `timestamp`), limited to the delivery days that can hold the window (cloudtrail.delivery_days) so Athena
     reads only those folders; the local reader picks the same folders by path and passes None.
+    `source_columns`: the table's (sourceIPAddress, vpcEndpointId) columns; None for one a table lacks (an
+    older table definition): its value is NULL, an unknown source, never a guessed one.
     """
     rp = "requestparameters"
+    ip, vpce = (ident(c) if c else "CAST(NULL AS VARCHAR)" for c in source_columns)
     within = ""
     if delivery_partition:
         first, last = quote_str(f"{start:%Y/%m/%d}"), quote_str(f"{end:%Y/%m/%d}")
         within = f"\n              AND {ident(delivery_partition)} BETWEEN {first} AND {last}"
     return f"""
         SELECT day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
-               principal_arn, principal_account_id, CAST(count(*) AS BIGINT) AS events
+               principal_arn, principal_account_id, source_ip, vpc_endpoint_id, CAST(count(*) AS BIGINT) AS events
         FROM (
             SELECT CAST(from_iso8601_timestamp(eventtime) AT TIME ZONE 'UTC' AS DATE) AS day,
                    coalesce(json_extract_scalar({rp}, '$.registryId'), recipientaccountid) AS account_id,
@@ -223,6 +275,7 @@ def trail_sql(
                    json_extract_scalar({rp}, '$.layerDigest') AS layer_digest,
                    coalesce(useridentity.arn, useridentity.invokedby, useridentity.principalid) AS principal_arn,
                    coalesce(useridentity.accountid, recipientaccountid) AS principal_account_id,
+                   {ip} AS source_ip, {vpce} AS vpc_endpoint_id,
                    eventid, row_number() OVER (PARTITION BY eventid) AS copy
             FROM {table}
             WHERE eventsource = 'ecr.amazonaws.com'
@@ -233,5 +286,5 @@ def trail_sql(
         WHERE (copy = 1 OR eventid IS NULL)
           AND day >= DATE {quote_str(start.isoformat())} AND day < DATE {quote_str(end.isoformat())}
         GROUP BY day, account_id, region, repository_name, event_name, image_tag, image_digest, layer_digest,
-                 principal_arn, principal_account_id
+                 principal_arn, principal_account_id, source_ip, vpc_endpoint_id
     """

@@ -199,6 +199,13 @@ def trail_aggregate(settings: AwsSettings, where: AthenaTarget, start: date, end
         raise AthenaError(f"{where.table}: not AWS's CloudTrail table for Athena (lacks {missing})")
     client = settings.client(session, "athena", where.region)
     # AWS's partition-projection table partitions by delivery day in a column named `timestamp` (yyyy/MM/dd).
-    sql = aggregate_sql.trail_sql(where.quoted, start, end, PULL_EVENTS, delivery_partition=spelled.get("timestamp"))
+    sql = aggregate_sql.trail_sql(
+        where.quoted,
+        start,
+        end,
+        PULL_EVENTS,
+        delivery_partition=spelled.get("timestamp"),
+        source_columns=(spelled.get("sourceipaddress"), spelled.get("vpcendpointid")),
+    )
     names, rows = fetch_results(client, run_query(client, sql, where, **wait))
     return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=EVENT_SCHEMA)

@@ -57,6 +57,10 @@ EVENT_SCHEMA = pa.schema(
         ("layer_digest", pa.string()),
         ("principal_arn", pa.string()),
         ("principal_account_id", pa.string()),
+        # Where the call came from (measurement-facts.md §1.4): an address, `AWS Internal`, or a service's DNS name;
+        # and the VPC endpoint it came through, when the record names one. They place the consumer (#13).
+        ("source_ip", pa.string()),
+        ("vpc_endpoint_id", pa.string()),
         ("events", pa.int64()),
     ]
 )
@@ -71,6 +75,8 @@ _RECORD = {
     "awsRegion": "VARCHAR",
     "errorCode": "VARCHAR",
     "recipientAccountId": "VARCHAR",
+    "sourceIPAddress": "VARCHAR",
+    "vpcEndpointId": "VARCHAR",
     "userIdentity": {
         "type": "VARCHAR",
         "arn": "VARCHAR",
@@ -87,7 +93,8 @@ _FILE = {"Records": [_RECORD]}
 _AS_ATHENA_TABLE = """
 SELECT r.eventID AS eventid, r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
        r.awsRegion AS awsregion, r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
-       r.userIdentity AS useridentity, CAST(r.requestParameters AS VARCHAR) AS requestparameters
+       r.userIdentity AS useridentity, CAST(r.requestParameters AS VARCHAR) AS requestparameters,
+       r.sourceIPAddress AS sourceipaddress, r.vpcEndpointId AS vpcendpointid
 FROM recs
 """
 

@@ -281,6 +281,36 @@ def _scan(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[FileGroup], 
     return groups, rows, names
 
 
+def network_lines(
+    groups: list[FileGroup], *, memory_limit: str | None = None
+) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+    """The groups' NAT gateway and VPC endpoint lines (aggregate_sql.network_sql): (columns, rows, groups that
+    cannot have them). A second pass over the same files, reading only the usage type and the few columns named."""
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit} if memory_limit else {})
+    aggregate_sql.prepare_duckdb(con)
+    rows: list[tuple[Any, ...]] = []
+    skipped: list[str] = []
+    try:
+        for group in groups:
+            sql = aggregate_sql.network_sql(
+                group.columns,
+                group.available,
+                _source(group.kind, group.files),
+                line_types=usage_line_types(group.columns),
+            )
+            if sql is None:
+                skipped.append(f"{group.label}: no usage type column, so no NatGateway/VpcEndpoint lines")
+                continue
+            try:
+                rows += con.execute(sql).fetchall()
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise CurError(f"{_describe_files(group.files)}: cannot read its network lines ({first})") from None
+    finally:
+        con.close()
+    return list(aggregate_sql.NETWORK_COLUMNS), rows, skipped
+
+
 def _no_ecr_lines(con: duckdb.DuckDBPyConnection, groups: list[FileGroup], path: Path) -> str:
     """The message for an export without ECR lines: what it does hold, so the person sees it is the wrong one."""
     services: list[str] = []

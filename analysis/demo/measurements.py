@@ -6,7 +6,11 @@ The truth differs from the presets on purpose, so that measuring visibly changes
 * every node runs in a private subnet; those of one VPC reach S3 through the gateway endpoint, those of the
   other VPC have the ECR interface endpoints but **no S3 gateway endpoint**, so their layers go through the NAT
   gateway (presets: 70 % private, 50 % through endpoints);
-* a Lambda image function binds one repository to ECR; an ECS service uses another.
+* not every pull is a node's: CI runners outside AWS (documentation addresses, RFC 5737: no cloud's), builders
+  in another region (an address in AWS's published ranges of that region) and Fargate tasks (`AWS Internal`,
+  placed by nothing) pull too, so the measured consumer split (≈ 58 % same region, 11 % other region, 32 %
+  outside AWS of the placed bytes) differs from the preset 75 / 5 / 20;
+* a Lambda image function and an App Runner service bind two repositories to ECR; an ECS service uses another.
 
 Pulls are drawn from the collected warehouse (images with cached manifests), so bytes and hit ratios come out
 of the same manifests the estimate uses. Records follow AWS's documented BatchGetImage event (ECR user guide,
@@ -31,6 +35,12 @@ from analysis.warehouse import Warehouse
 HIT_RATIO = 0.85
 NODES_PER_VPC = 6
 ENDPOINT_VPC_WEIGHT = 0.7  # share of the nodes' pulls made in the VPC with the S3 gateway endpoint
+# Who pulls: the VPCs' nodes, CI outside AWS, builders in another region, Fargate tasks (unplaceable).
+CALLERS = {"node": 0.55, "outside": 0.30, "other_region": 0.10, "fargate": 0.05}
+OUTSIDE_IPS = ("203.0.113.10", "198.51.100.7")  # RFC 5737 documentation ranges: in no cloud's published ranges
+# One address of AWS's published EC2 ranges per region (data/aws/ip-ranges-2026-08-22.csv.gz): 52.4.0.0/14 is
+# us-east-1, 54.247.0.0/16 eu-west-1; the builders use the one that is not the demo's region.
+REGION_IPS = {"us-east-1": "52.4.0.10", "eu-west-1": "54.247.0.10"}
 
 
 @dataclass
@@ -80,7 +90,11 @@ def build_network(kwargs: dict[str, Any], region: str) -> DemoNetwork:
     return DemoNetwork(region, nodes[0], nodes[1])
 
 
-def build_workloads(kwargs: dict[str, Any], region: str, lambda_image: str, ecs_image: str) -> None:
+def build_workloads(
+    kwargs: dict[str, Any], region: str, lambda_image: str, ecs_image: str, apprunner: tuple[str, str] | None = None
+) -> None:
+    """A Lambda image function, an ECS service and (`apprunner`: (account, image)) an App Runner service, which
+    the emulated AWS answers itself (moto has none)."""
     iam = boto3.client("iam", **kwargs)
     trust = {
         "Version": "2012-10-17",
@@ -98,6 +112,10 @@ def build_workloads(kwargs: dict[str, Any], region: str, lambda_image: str, ecs_
         family="web", containerDefinitions=[{"name": "web", "image": ecs_image, "memory": 512}]
     )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster="demo", serviceName="web", taskDefinition=td, desiredCount=2)
+    if apprunner is not None:
+        from analysis.demo.aws.apprunner import put_service
+
+        put_service(apprunner[0], region, "api", apprunner[1])
 
 
 def pullable_images(warehouse: Warehouse, region: str, limit: int = 200) -> list[dict[str, Any]]:
@@ -137,17 +155,18 @@ def write_trail(
         records: list[dict[str, Any]] = []
         picks = rng.choice(len(images), size=pulls_per_day, p=weights)
         in_endpoint_vpc = rng.random(pulls_per_day) < ENDPOINT_VPC_WEIGHT
+        kinds = rng.choice(list(CALLERS), size=pulls_per_day, p=list(CALLERS.values()))
         for k, (i, private) in enumerate(zip(picks, in_endpoint_vpc, strict=True)):
             img = images[i]
             nodes = network.private_nodes if private else network.nat_nodes
-            node = nodes[int(rng.integers(len(nodes)))]
+            who = _caller(str(kinds[k]), nodes[int(rng.integers(len(nodes)))], network.region, k)
             when = datetime(day.year, day.month, day.day, 0, 0, 0) + timedelta(seconds=int(86_399 * k / pulls_per_day))
-            pull = _record("BatchGetImage", img, node, caller_account, network.region, when)
+            pull = _record("BatchGetImage", img, who, caller_account, network.region, when)
             pull["requestParameters"]["imageIds"] = [{"imageTag": img["tag"]}]
             records.append(pull)
             fetched = rng.random(len(img["layers"])) >= HIT_RATIO
             for digest in np.asarray(img["layers"])[fetched]:
-                fetch = _record("GetDownloadUrlForLayer", img, node, caller_account, network.region, when)
+                fetch = _record("GetDownloadUrlForLayer", img, who, caller_account, network.region, when)
                 fetch["requestParameters"]["layerDigest"] = str(digest)
                 records.append(fetch)
         write_trail_file(delivery_path(root, caller_account, network.region, day, f"DEMO{d:04d}"), records)
@@ -155,13 +174,27 @@ def write_trail(
     return written
 
 
-def _record(name: str, img: dict[str, Any], node: str, caller: str, region: str, when: datetime) -> dict[str, Any]:
+def _caller(kind: str, node: str, region: str, k: int) -> tuple[str, str]:
+    """(role and session, sourceIPAddress) of one puller; a node's session name is its instance id."""
+    if kind == "node":
+        return f"demo-node-role/{node}", "AWS Internal"
+    if kind == "outside":
+        return "ci-runner/build", OUTSIDE_IPS[k % len(OUTSIDE_IPS)]
+    if kind == "other_region":
+        return "builder/build", next(ip for r, ip in REGION_IPS.items() if r != region)
+    return f"ecsTaskExecutionRole/task{k % 7}", "AWS Internal"
+
+
+def _record(
+    name: str, img: dict[str, Any], who: tuple[str, str], caller: str, region: str, when: datetime
+) -> dict[str, Any]:
+    session, source_ip = who
     return {
         "eventVersion": "1.08",
         "userIdentity": {
             "type": "AssumedRole",
-            "principalId": f"AROADEMONODEROLE:{node}",
-            "arn": f"arn:aws:sts::{caller}:assumed-role/demo-node-role/{node}",
+            "principalId": f"AROADEMOROLE:{session.rsplit('/', 1)[-1]}",
+            "arn": f"arn:aws:sts::{caller}:assumed-role/{session}",
             "accountId": caller,
             "invokedBy": "AWS Internal",
         },
@@ -169,7 +202,7 @@ def _record(name: str, img: dict[str, Any], node: str, caller: str, region: str,
         "eventSource": "ecr.amazonaws.com",
         "eventName": name,
         "awsRegion": region,
-        "sourceIPAddress": "AWS Internal",
+        "sourceIPAddress": source_ip,
         "userAgent": "AWS Internal",
         "requestParameters": {"repositoryName": img["repo"], "registryId": img["account"]},
         "responseElements": None,

@@ -108,13 +108,13 @@ def _collect_measurements(
     shutil.rmtree(root, ignore_errors=True)
     with Warehouse(db) as wh:
         images = dm.pullable_images(wh, region)
-        uris = [f"{i['account']}.dkr.ecr.{region}.amazonaws.com/{i['repo']}:{i['tag']}" for i in images[:2]]
-        dm.build_workloads(kwargs, region, *uris)
+        uris = [f"{i['account']}.dkr.ecr.{region}.amazonaws.com/{i['repo']}:{i['tag']}" for i in images[:3]]
+        dm.build_workloads(kwargs, region, uris[0], uris[1], apprunner=(ACCOUNT_IDS[0], uris[2]))
         records = dm.write_trail(root, images, network, ACCOUNT_IDS[0], today)
         trail = collect_trail(wh, None, TrailRequest(today - timedelta(days=30), today, folder=root))
         net = collect_network(wh, settings, [region])
-        # moto has no App Runner: the demo reads the services it emulates
-        work = collect_workloads(wh, settings, [region], ["ecs", "lambda", "batch", "sagemaker", "eks"])
+        # moto has no App Runner: the emulated AWS answers it itself (demo/aws/apprunner.py)
+        work = collect_workloads(wh, settings, [region], ["ecs", "lambda", "apprunner", "batch", "sagemaker", "eks"])
     return {
         "trail_folder": str(root),
         "trail_records": records,

@@ -9,7 +9,7 @@ import numpy as np
 
 from analysis.model.assumptions import Assumptions, Share
 from analysis.model.costs import Ctx, Line, OneTime
-from analysis.model.ecr import EcrOptions, ecr_costs
+from analysis.model.ecr import EcrOptions, bound_storage_lines, ecr_costs
 from analysis.model.inputs import ModelInput
 from analysis.model.migration import dual_run, migration_costs, move_traffic, proxy_setup
 from analysis.model.resolved import ResolvedAssumptions
@@ -62,13 +62,18 @@ def scenario_costs(
     sh = scenario.selfhosted
     assert sh is not None  # validated: selfhosted and hybrid scenarios have a site
     if scenario.kind == "hybrid":
-        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio
+        # Repositories an ECR-only service uses stay on ECR alone: the proxy neither caches nor serves them.
+        bound = inp.ecr_bound
+        kept = 1.0 - a.proxied_consumer_share * a.proxy_hit_ratio * (1.0 - (bound.pull_share if bound else 0.0))
         lines = ecr_costs(inp.usage, ctx, EcrOptions(egress_factor=kept))
-        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=inp.global_unique_gb * a.proxy_cache_share)
+        cacheable = max(inp.global_unique_gb - (bound.unique_gb if bound else 0.0), 0.0)
+        proxy = selfhosted_costs(inp, sh, ctx, proxy_gb=cacheable * a.proxy_cache_share)
         for line in proxy:
             line.component = f"Proxy cache: {line.component}"
         return ScenarioCosts(scenario, lines + proxy, [proxy_setup(sh, ctx)])
     lines = selfhosted_costs(inp, sh, ctx)
     move_traffic(lines, ctx)  # during the dual run ECR still serves part of the pulls: each is paid once
     lines.append(dual_run(ecr_costs(inp.usage, ctx), ctx))
+    if inp.ecr_bound is not None:  # what ECR-only services use cannot move: ECR keeps storing it (#13)
+        lines += bound_storage_lines(inp.ecr_bound.standard_gb_by_region, ctx)
     return ScenarioCosts(scenario, lines, migration_costs(inp, sh, ctx))

@@ -199,6 +199,34 @@ def ecr_costs(usage: RegionUsage, ctx: Ctx, options: EcrOptions = EcrOptions()) 
     return lines
 
 
+def bound_storage_lines(gb_by_region: dict[str, float], ctx: Ctx) -> list[Line]:
+    """ECR storage of the repositories an ECR-only service uses (Lambda, App Runner, EMR Serverless), kept for the
+    whole horizon by a scenario that moves everything else: their pulls stay same-region (free), so storage is
+    what keeping them costs. Priced like any ECR storage, with no growth (the model does not know theirs)."""
+    regions = sorted(r for r, gb in gb_by_region.items() if gb > 0)
+    if not regions:
+        return []
+    zeros = np.zeros(len(regions))
+    usage = RegionUsage(
+        regions=regions,
+        standard_gb=np.array([gb_by_region[r] for r in regions]),
+        archive_gb=zeros,
+        growth_gb_month=zeros,
+        untagged_gb=zeros,
+        never_pulled_gb=zeros,
+        pull_gb_month=zeros,
+        pull_through_cache_gb=zeros,
+        replication_gb_month=zeros,
+        scanned_pushes_month=zeros,
+        scanned_tagged_images=zeros,
+    )
+    kept = [line for line in ecr_costs(usage, ctx) if line.component == "ECR storage (standard)"]
+    for line in kept:
+        line.component = "ECR storage kept (repositories bound to ECR)"
+        line.note = "used by Lambda / App Runner / EMR Serverless, which pull only from ECR: they cannot leave it"
+    return kept
+
+
 def _refs(*refs: PriceRef | None) -> list[PriceRef]:
     """The distinct catalog entries a line used (one per region where prices differ by region)."""
     return list(dict.fromkeys(r for r in refs if r is not None))

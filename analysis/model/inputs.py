@@ -22,6 +22,44 @@ from analysis.validation import format_validation_error
 
 
 @dataclass(frozen=True)
+class EcrBound:
+    """Repositories an ECR-only service uses (Lambda, App Runner, EMR Serverless: view ecr_bound_repositories):
+    they cannot leave ECR, so no scenario may move their storage or their pulls off it (#13)."""
+
+    repositories: list[str]  # account/region/name
+    services: list[str]
+    unique_gb: float  # Σ the repositories' own unique bytes (a layer shared with others counted in each)
+    pull_gb_month: float  # their pulls × uncached image size, per month
+    pull_share: float  # of the estate's pulled bytes
+    standard_gb_by_region: dict[str, float] = field(default_factory=dict)  # what ECR bills for them (no mounting)
+
+
+def ecr_bound(profile: WorkloadProfile, bound: list[tuple[str, str, str, list[str]]]) -> EcrBound | None:
+    """The bound repositories' share of the profile; None when nothing is bound or none of them is in it."""
+    if not bound:
+        return None
+    repos = profile.repositories
+    keys = {(a, r, n) for a, r, n, _ in bound}
+    mask = [k in keys for k in zip(repos["account_id"], repos["region"], repos["repository_name"], strict=True)]
+    mine = repos[mask]
+    if not len(mine):
+        return None
+    pulled = repos["pulls_per_month"] * repos["bytes_per_pull_uncached"]
+    total = float(pulled.sum())
+    names = zip(mine["account_id"], mine["region"], mine["repository_name"], strict=True)
+    return EcrBound(
+        repositories=[f"{a}/{r}/{n}" for a, r, n in names],
+        services=sorted({s for *_, services in bound for s in services}),
+        unique_gb=float(mine["unique_bytes"].sum()) / GIB,
+        pull_gb_month=float(pulled[mask].sum()) / GIB,
+        pull_share=float(pulled[mask].sum()) / total if total else 0.0,
+        standard_gb_by_region={
+            str(r): float(v) / GIB for r, v in mine.groupby("region")["standard_bytes"].sum().items()
+        },
+    )
+
+
+@dataclass(frozen=True)
 class ModelInput:
     usage: RegionUsage
     global_unique_gb: float
@@ -32,6 +70,7 @@ class ModelInput:
     # A usage file states transfer by destination after caching: these replace the consumer assumptions.
     consumer_override: dict[str, float] | None = None
     notes: list[str] = field(default_factory=list)
+    ecr_bound: EcrBound | None = None  # repositories that must stay on ECR (the workloads collector found them)
 
 
 def from_profile(profile: WorkloadProfile) -> ModelInput:

@@ -3,7 +3,13 @@
 * `layer_cache_hit_ratio` ← 1 − bytes pulled / bytes of the pulled manifests (view `pull_measurements`);
 * `private_subnet_share`, `vpc_endpoint_share` ← the placed layer bytes by path (view `pull_bytes_by_path`):
   private = (via NAT + via the S3 gateway endpoint) / placed, endpoint = via the S3 endpoint / private, so
-  private × (1 − endpoint) is the measured share of layer bytes through a NAT gateway.
+  private × (1 − endpoint) is the measured share of layer bytes through a NAT gateway;
+* `consumers` ← the layer bytes by where the consumer sits (view `pull_bytes_by_consumer`: VPC endpoint id,
+  the pulling instance's region, the caller's address against AWS's published ranges). Internet and other clouds
+  are both "outside AWS" to an address: their total is measured, its split between the two stays the assumed
+  proportion (said in the origin). Bytes no rule places (`AWS Internal` callers not on a known instance) are
+  left out of the ratio, and below MIN_COVERAGE of the fetched bytes the preset stays: a split of a small,
+  unrepresentative part is not a measurement of the whole.
 
 The base is the ratio over the whole window; the range is the P10–P90 of a bootstrap over days (days
 resampled with replacement, the ratio recomputed: numpy, no loop per draw), so a long, steady measurement gives
@@ -17,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.model.assumptions import Range
+from analysis.model.assumptions import Range, Share, base
 
 MIN_DAYS = 3  # fewer days say nothing about day-to-day spread: the preset stays
+MIN_COVERAGE = 0.5  # share of the fetched layer bytes the consumer rules must place before the split counts
 DRAWS = 2000
 SEED = 13
 
@@ -27,7 +34,7 @@ SEED = 13
 @dataclass
 class Measurement:
     name: str
-    value: Range
+    value: Range | Share
     days: int
     sample: str  # e.g. "1,234 pulls"
 
@@ -83,6 +90,43 @@ def network_shares(days: dict[str, np.ndarray], window: str) -> list[Measurement
     ]
 
 
+def consumer_split(days: dict[str, np.ndarray], window: str, preset: Share | None = None) -> Measurement | None:
+    """The consumer split of the placed layer bytes; internet vs other_cloud in the preset's proportion."""
+    same, other, outside, unplaced = days["same_region"], days["other_region"], days["outside_aws"], days["unplaced"]
+    placed = same + other + outside
+    keep = placed > 0
+    fetched = (placed + unplaced)[keep].sum()
+    if keep.sum() < MIN_DAYS or fetched == 0 or placed[keep].sum() / fetched < MIN_COVERAGE:
+        return None
+    n = int(keep.sum())
+    preset = preset or Share()
+    q = base(preset.internet) / ((base(preset.internet) + base(preset.other_cloud)) or 1.0)
+    origin = (
+        f"measured: CloudTrail {window} (VPC endpoint, pulling instance, sourceIPAddress × AWS ip-ranges), {n} days, "
+        f"{placed[keep].sum() / 2**30:,.1f} GiB of layer bytes placed ({placed[keep].sum() / fetched:.0%} of those "
+        "fetched); range: bootstrap over days (P10–P90)"
+    )
+    outside_note = (
+        f"; internet and other clouds are both outside AWS to an address: their total is measured, split "
+        f"{q:.0%} / {1 - q:.0%} as assumed"
+    )
+    s, o, x = (bootstrap_ratio(part[keep], placed[keep]) for part in (same, other, outside))
+    value = Share(
+        same_region=_range(*s, origin),
+        other_region=_range(*o, origin),
+        internet=_range(x[0] * q, x[1] * q, x[2] * q, origin + outside_note),
+        other_cloud=_range(x[0] * (1 - q), x[1] * (1 - q), x[2] * (1 - q), origin + outside_note),
+    )
+    return Measurement("consumers", value, n, f"{int(placed[keep].sum() / 2**30):,} GiB placed")
+
+
+def _described(value: object, spec: str = ".3f") -> str:
+    """A measured value (3 decimals) or a scenario file's own (`g`: as written); a split, share by share."""
+    if isinstance(value, Share):
+        return " / ".join(f"{k} {base(getattr(value, k)):{spec}}" for k in type(value).model_fields)
+    return f"{base(value):{spec}}" if isinstance(value, Range | float | int) else str(value)
+
+
 def apply(scenarios: list, measurements: list[Measurement], explicit: dict[str, set[str]]) -> tuple[list, list[str]]:  # noqa: ANN001
     """Scenarios with the measured values in place of presets; a value the scenario file sets is kept (noted)."""
     notes: list[str] = []
@@ -91,20 +135,35 @@ def apply(scenarios: list, measurements: list[Measurement], explicit: dict[str, 
         update = {}
         for m in measurements:
             if m.name in explicit.get(s.name, set()):
-                mine = getattr(s.assumptions, m.name)
                 notes.append(
-                    f"{s.name}: the scenario file sets {m.name} = {getattr(mine, 'base', mine):g}, overriding the "
-                    f"measured {m.value.base:.3f} ({m.days} days)"
+                    f"{s.name}: the scenario file sets {m.name} = {_described(getattr(s.assumptions, m.name), 'g')}, "
+                    f"overriding the measured {_described(m.value)} ({m.days} days)"
                 )
                 continue
             update[m.name] = m.value
         out.append(s.model_copy(update={"assumptions": s.assumptions.model_copy(update=update)}) if update else s)
     for m in measurements:
-        notes.append(
-            f"measured {m.name} = {m.value.base:.3f} (P10–P90 {m.value.low:.3f}–{m.value.high:.3f}, "
-            f"{m.days} days, {m.sample})"
-        )
+        spread = f"P10–P90 {m.value.low:.3f}–{m.value.high:.3f}, " if isinstance(m.value, Range) else ""
+        notes.append(f"measured {m.name} = {_described(m.value)} ({spread}{m.days} days, {m.sample})")
     return out, notes
+
+
+def load_consumer_days(warehouse) -> dict[str, np.ndarray] | None:  # noqa: ANN001
+    """Per-day layer bytes by where the consumer sits (view pull_bytes_by_consumer)."""
+    rows = warehouse.query(
+        """
+        SELECT day,
+               sum(bytes) FILTER (WHERE consumer = 'same_region'),
+               sum(bytes) FILTER (WHERE consumer = 'other_region'),
+               sum(bytes) FILTER (WHERE consumer = 'outside_aws'),
+               sum(bytes) FILTER (WHERE consumer = 'unplaced')
+        FROM pull_bytes_by_consumer GROUP BY day ORDER BY day
+        """
+    )
+    if not rows:
+        return None
+    cols = np.nan_to_num(np.array([r[1:] for r in rows], dtype=float).T)
+    return dict(zip(("same_region", "other_region", "outside_aws", "unplaced"), cols, strict=True))
 
 
 def load_days(warehouse) -> tuple[dict[str, np.ndarray] | None, dict[str, np.ndarray] | None, str]:  # noqa: ANN001
@@ -146,6 +205,9 @@ def measurements(warehouse) -> list[Measurement]:  # noqa: ANN001
         found.append(m)
     if net is not None:
         found += network_shares(net, window)
+    consumers = load_consumer_days(warehouse) if window else None
+    if consumers is not None and (c := consumer_split(consumers, window)) is not None:
+        found.append(c)
     return found
 
 

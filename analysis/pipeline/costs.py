@@ -19,7 +19,7 @@ from analysis.collectors import athena, cur
 from analysis.collectors import costs as ce
 from analysis.collectors.aws import AwsSettings, error_record
 from analysis.collectors.records import TS, ErrorRecord, to_table
-from analysis.warehouse import Warehouse
+from analysis.warehouse import Warehouse, with_run_id
 from analysis.warehouse.db import memory_limit
 
 LINE_SCHEMA = pa.schema(
@@ -186,10 +186,14 @@ def collect_cur(
             with cur.temp_dir() as tmp:
                 cur.download(settings, location, Path(tmp))
                 groups, rows, names = cur.scan(Path(tmp), memory_limit=memory_limit())
+                network = cur.network_lines(groups, memory_limit=memory_limit())
         else:
             groups, rows, names = cur.scan(Path(location), memory_limit=memory_limit())
+            network = cur.network_lines(groups, memory_limit=memory_limit())
         files = [{"format": g.label, "kind": g.kind, "files": len(g.files)} for g in groups]
-        return _load_cur(warehouse, run_id, {"location": location}, files, names, rows, today or _today())
+        return _load_cur(
+            warehouse, run_id, {"location": location}, files, names, rows, today or _today(), network=network
+        )
     except cur.CurError as exc:
         _fail(
             warehouse,
@@ -236,8 +240,10 @@ def _load_cur(
     names: list[str],
     rows: list[tuple[Any, ...]],
     today: date,
+    network: tuple[list[str], list[tuple[Any, ...]], list[str]] | None = None,
 ) -> CostRunSummary:
-    """The aggregated rows (aggregate_sql.CUR_COLUMNS) into cost_lines and cost_months, in one transaction."""
+    """The aggregated rows (aggregate_sql.CUR_COLUMNS) into cost_lines and cost_months, in one transaction; the
+    bill's NAT gateway / VPC endpoint lines (cur.network_lines) into cost_network_lines beside them."""
     records = [dict(zip(names, r, strict=True)) for r in rows]
     current = ce.month_start(today)
     lines = [
@@ -265,7 +271,14 @@ def _load_cur(
         )
         Warehouse.insert(con, "cost_months", _months(run_id, "cur", months, now))
         Warehouse.insert(con, "cost_lines", _lines(run_id, "cur", lines))
-    warehouse.finish_run(run_id, "complete", {"lines": len(lines), "months": len(months)})
+        if network is not None and network[1]:
+            cols, net_rows, _ = network
+            table = pa.Table.from_pylist([dict(zip(cols, r, strict=True)) for r in net_rows])
+            Warehouse.insert(con, "cost_network_lines", with_run_id(table, run_id))
+    counts = {"lines": len(lines), "months": len(months)}
+    if network is not None:
+        counts["network_lines"] = len(network[1])
+    warehouse.finish_run(run_id, "complete", counts)
     return CostRunSummary(run_id, "cur", "complete", [m.isoformat() for m in sorted(months)], len(lines), files=files)
 
 

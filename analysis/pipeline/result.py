@@ -16,6 +16,7 @@ holds that plan and that effort, so every output shows one figure. Nothing is ad
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.model.assumptions import Range
 from analysis.model.estimate import EmptyWarehouse, estimate, with_plan_days
-from analysis.model.inputs import ModelInput, from_profile, from_usage_file, usage_summary
+from analysis.model.inputs import ModelInput, ecr_bound, from_profile, from_usage_file, usage_summary
 from analysis.model.result import DataQuality as SnapshotGap
 from analysis.model.result import EstimateResult, ProfileSummary
 from analysis.model.scenarios import Scenario, load_scenarios, pick
@@ -72,6 +73,9 @@ class Estate:
     bill: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (model months, actual): with `calibrate`
     plan: Plan | None = None  # the migration plan of the ECR estate (None: a usage file or a registry)
     plan_view: PlanResult | None = None
+    # The bill's NAT gateway / VPC endpoint lines per month and kind (CUR, #13): (month, kind, quantity,
+    # currency, cost, estimated), a cross-check of the NAT bytes the model routes.
+    network_bill: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
@@ -98,8 +102,10 @@ def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
         as_of=estate.at,
         workload=estate.workload,
         data_quality=estate.gaps,
-        notes=[*estate.gap_notes, *notes],
+        notes=[*estate.gap_notes, *notes, *bound_notes(estate.model_input, scenarios)],
     )
+    if estate.network_bill:
+        result = result.model_copy(update={"notes": [*result.notes, *nat_crosscheck(result, estate.network_bill)]})
     return Result(
         estimate=result,
         quality=estate.quality,
@@ -192,7 +198,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
         return Estate(
             source="warehouse",
             at=at,
-            model_input=from_profile(workload),
+            model_input=_with_bound(from_profile(workload), workload, wh) if ecr else from_profile(workload),
             summary=summary(workload),
             workload=workload,
             warehouse=str(wh.path),
@@ -203,9 +209,84 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             registries=gather_registries(wh),
             measurements=measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
+            network_bill=_network_bill(wh) if ecr else [],
             plan=plan,
             plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
         )
+
+
+def _with_bound(inp: ModelInput, workload: WorkloadProfile, wh: Warehouse) -> ModelInput:
+    """The model input with the repositories the workloads run found bound to ECR (#13)."""
+    rows = wh.query("SELECT account_id, region, repository_name, services FROM ecr_bound_repositories")
+    bound = ecr_bound(workload, [(a, r, n, list(s)) for a, r, n, s in rows])
+    return dataclasses.replace(inp, ecr_bound=bound) if bound else inp
+
+
+def bound_notes(inp: ModelInput, scenarios: list[Scenario]) -> list[str]:
+    """What each scenario does with the repositories that cannot leave ECR: the hybrid keeps them there, a full
+    migration cannot move them and pays their ECR storage (model/ecr.py bound_storage_lines)."""
+    b = inp.ecr_bound
+    if b is None:
+        return []
+    what = (
+        f"{len(b.repositories)} repositories used by {'/'.join(b.services)} (ECR-only services: {b.unique_gb:,.1f} "
+        f"GB stored, {b.pull_share:.1%} of pulled bytes)"
+    )
+    notes = []
+    for s in scenarios:
+        if s.kind == "hybrid":
+            notes.append(f"{s.name}: {what} stay on ECR — the proxy cache neither holds nor serves them")
+        elif s.kind == "selfhosted":
+            notes.append(
+                f"{s.name}: {what} cannot leave ECR — this scenario keeps them there: their ECR storage is a line "
+                "of its own for the whole horizon (Harbor's storage still includes them: slightly overstated)"
+            )
+    return notes
+
+
+def _network_bill(wh: Warehouse) -> list[tuple[Any, ...]]:
+    return wh.query(
+        "SELECT month, kind, sum(quantity), arbitrary(currency), sum(cost), bool_or(estimated) "
+        "FROM current_network_bill WHERE kind <> 'other' GROUP BY month, kind ORDER BY month, kind"
+    )
+
+
+def nat_crosscheck(result: EstimateResult, bill: list[tuple[Any, ...]]) -> list[str]:
+    """The bill's NAT gateway and VPC endpoint lines of its newest closed month beside the layer bytes the
+    baseline routes through NAT. A NAT gateway bills every byte that crosses it, ECR's and everything else's: the
+    bill bounds the model's NAT bytes from above; a model above the bill means the NAT share or the pulled bytes
+    are too high."""
+    closed = [r for r in bill if not r[5]] or bill
+    month = max(r[0] for r in closed)
+    got = {kind: (qty, currency or "USD", cost) for m, kind, qty, currency, cost, _ in closed if m == month}
+    parts = [
+        f"{label} {got[kind][0]:,.0f} {unit} ({got[kind][1]} {got[kind][2]:,.2f})"
+        for kind, label, unit in (
+            ("nat-bytes", "NatGateway-Bytes", "GB"),
+            ("endpoint-hours", "VpcEndpoint-Hours", "h"),
+            ("endpoint-bytes", "VpcEndpoint-Bytes", "GB"),
+        )
+        if kind in got
+    ]
+    note = f"Bill cross-check ({month:%Y-%m}, CUR): {', '.join(parts)}"
+    base = result.scenario(result.baseline)
+    nat = next((c for c in base.components if c.component.startswith("NAT gateway processing")), None)
+    shares = {r.name: r for r in result.assumptions if r.scenario == "*"}
+    if nat is not None and nat.quantity_month1 is not None:
+        how = (
+            "measured"
+            if shares.get("private_subnet_share") and shares["private_subnet_share"].source.startswith("measured")
+            else "assumed"
+        )
+        note += f"; the model routes {nat.quantity_month1:,.0f} GB/month of ECR layer bytes through NAT ({how} share)"
+        if "nat-bytes" in got:
+            billed = got["nat-bytes"][0]
+            note += (
+                f" — within the bill's {billed:,.0f} GB (all traffic through the gateways)"
+                if nat.quantity_month1 <= billed
+                else f" — more than the bill's {billed:,.0f} GB: the NAT share or the pulled bytes are too high"
+            )
+    return [note]
 
 
 def last_collected(wh: Warehouse) -> datetime:

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from analysis.collectors import cloudtrail as ct
+from analysis.collectors import ip_ranges
 from analysis.collectors.accounts import caller_account
 from analysis.collectors.athena import AthenaTarget, trail_aggregate
 from analysis.collectors.aws import AwsSettings, error_record
@@ -46,6 +47,9 @@ class TrailSummary:
     checks: list[dict[str, Any]]
     errors: list[ErrorRecord]
     repositories: list[dict[str, Any]]
+    # Layer bytes by where the consumer sits (view pull_bytes_by_consumer): same_region, other_region,
+    # outside_aws and unplaced (`AWS Internal` callers on no known instance: never guessed).
+    consumers: dict[str, int] = field(default_factory=dict)
 
     @property
     def no_trail_holds_pulls(self) -> bool:
@@ -61,6 +65,7 @@ class TrailSummary:
             "pull_events": self.pull_events,
             "trails": self.checks,
             "repositories": self.repositories,
+            "consumer_bytes": self.consumers,
             "errors": [
                 {k: getattr(e, k) for k in ("account_id", "region", "operation", "error_code", "message")}
                 for e in self.errors
@@ -131,6 +136,7 @@ def collect_trail(
         with warehouse.transaction() as con:
             warehouse.insert(con, "trail_pull_events", with_run_id(events, run_id))
             warehouse.insert(con, "trail_checks", with_run_id(_checks_table(checks), run_id))
+            warehouse.insert(con, "trail_sources", with_run_id(sources_table(events), run_id))
             if errors:
                 warehouse.insert(con, "collection_errors", with_run_id(to_table(errors, ErrorRecord), run_id))
     except BaseException:
@@ -139,17 +145,9 @@ def collect_trail(
     pull_events = int(pa.compute.sum(events.column("events")).as_py() or 0)
     status = "partial" if errors else "complete"
     warehouse.finish_run(run_id, status, {"files": files, "lookup_calls": calls, "pull_events": pull_events})
-    return TrailSummary(
-        run_id,
-        status,
-        sources,
-        files,
-        calls,
-        pull_events,
-        [asdict(c) for c in checks],
-        errors,
-        repository_measurements(warehouse),
-    )
+    checked = [asdict(c) for c in checks]
+    measured = repository_measurements(warehouse), consumer_bytes(warehouse)
+    return TrailSummary(run_id, status, sources, files, calls, pull_events, checked, errors, *measured)
 
 
 def _read_s3(settings: AwsSettings, session: Any, request: TrailRequest, say: Say) -> tuple[pa.Table, int]:
@@ -199,8 +197,25 @@ def _with_source(table: pa.Table, source: str) -> pa.Table:
     return table.add_column(0, "source", pa.array([source] * table.num_rows, pa.string()))
 
 
+def sources_table(events: pa.Table) -> pa.Table:
+    """Each distinct sourceIPAddress of the events, classified once (a few thousand at most, not one per event)."""
+    ranges = ip_ranges.shipped()
+    found = events.column("source_ip").unique().drop_null().to_pylist()
+    rows = []
+    for ip in sorted(found):
+        where = ip_ranges.classify(ip, ranges)
+        rows.append({"source_ip": ip, "kind": where.kind, "aws_region": where.region, "ranges": ranges.snapshot})
+    schema = pa.schema([(n, pa.string()) for n in ("source_ip", "kind", "aws_region", "ranges")])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 def _checks_table(checks: list[ct.TrailCheck]) -> pa.Table:
     return pa.Table.from_pylist([asdict(c) for c in checks], schema=ct.CHECK_SCHEMA)
+
+
+def consumer_bytes(warehouse: Warehouse) -> dict[str, int]:
+    """The current measurement's layer bytes by where the consumer sits (view pull_bytes_by_consumer)."""
+    return {k: int(v) for k, v in warehouse.query("SELECT consumer, sum(bytes) FROM pull_bytes_by_consumer GROUP BY 1")}
 
 
 def repository_measurements(warehouse: Warehouse) -> list[dict[str, Any]]:

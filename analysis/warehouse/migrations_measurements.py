@@ -206,4 +206,81 @@ MEASUREMENT_MIGRATIONS: list[tuple[int, str, str]] = [
         GROUP BY ALL;
         """,
     ),
+    (
+        12,
+        "measurements (#13): where each pull came from (address, VPC endpoint) and the consumer split it measures",
+        """
+        -- The caller's sourceIPAddress and vpcEndpointId as CloudTrail recorded them (NULL: not recorded).
+        ALTER TABLE trail_pull_events ADD COLUMN source_ip VARCHAR;
+        ALTER TABLE trail_pull_events ADD COLUMN vpc_endpoint_id VARCHAR;
+
+        -- Each distinct source of a run, classified (analysis/collectors/ip_ranges.py): private | aws |
+        -- aws-service | aws-internal | outside-aws | unknown, the AWS region of an `aws` address, the ranges used.
+        CREATE TABLE trail_sources (
+            run_id BIGINT NOT NULL,
+            source_ip VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            aws_region VARCHAR,
+            ranges VARCHAR NOT NULL
+        );
+        CREATE VIEW current_trail_sources AS
+        SELECT t.* FROM trail_sources t JOIN latest_trail_run USING (run_id);
+
+        -- Layer bytes of the measured pulls by where the consumer sits relative to the repository's region
+        -- (Assumptions.consumers), first rule that applies:
+        --   1. a VPC endpoint id → same_region (endpoints do not take cross-region requests);
+        --   2. the caller is an instance the network run found (role session i-…) → same or other region;
+        --   3. the address: private (through an endpoint) or an AWS service → same_region; an AWS range →
+        --      same or other region by the range's region; any other address → outside_aws;
+        --   4. otherwise (`AWS Internal`, a GLOBAL range, no address) → unplaced: left out, never guessed.
+        -- outside_aws is the internet and other clouds together: an address does not tell them apart.
+        CREATE VIEW pull_bytes_by_consumer AS
+        WITH layer_size AS (SELECT layer_digest, max(size) AS size FROM manifest_layers GROUP BY layer_digest),
+        fetches AS (
+            SELECT e.region, e.day, e.principal_account_id, e.source_ip, e.vpc_endpoint_id,
+                   regexp_extract(e.principal_arn, '/(i-[0-9a-f]{8,17})$', 1) AS instance_id,
+                   e.events, e.events * s.size AS bytes
+            FROM current_trail_pull_events e LEFT JOIN layer_size s USING (layer_digest)
+            WHERE e.event_name = 'GetDownloadUrlForLayer'
+        ),
+        placed AS (
+            SELECT f.*, i.region AS instance_region, src.kind, src.aws_region
+            FROM fetches f
+            LEFT JOIN current_network_instances i
+                   ON i.instance_id = f.instance_id AND i.account_id = f.principal_account_id
+            LEFT JOIN current_trail_sources src ON src.source_ip = f.source_ip
+        )
+        SELECT region, day,
+               CASE WHEN vpc_endpoint_id IS NOT NULL AND vpc_endpoint_id <> '' THEN 'same_region'
+                    WHEN instance_region IS NOT NULL
+                         THEN CASE WHEN instance_region = region THEN 'same_region' ELSE 'other_region' END
+                    WHEN kind IN ('private', 'aws-service') THEN 'same_region'
+                    WHEN kind = 'aws' AND aws_region = region THEN 'same_region'
+                    WHEN kind = 'aws' AND aws_region IS NOT NULL THEN 'other_region'
+                    WHEN kind = 'outside-aws' THEN 'outside_aws'
+                    ELSE 'unplaced' END AS consumer,
+               sum(events) AS layer_fetches, coalesce(sum(bytes), 0) AS bytes,
+               coalesce(sum(events) FILTER (WHERE bytes IS NULL), 0) AS unsized_fetches
+        FROM placed GROUP BY ALL;
+
+        -- The bill's NAT gateway and VPC endpoint lines (collectors/cur.py network_lines), loaded by the same
+        -- costs-cur run as ECR's lines: kind nat-bytes | endpoint-hours | endpoint-bytes | other.
+        CREATE TABLE cost_network_lines (
+            run_id BIGINT NOT NULL,
+            month DATE NOT NULL,
+            account_id VARCHAR,
+            usage_type VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            region VARCHAR,
+            quantity DOUBLE,
+            unit VARCHAR,
+            cost DOUBLE,
+            currency VARCHAR
+        );
+        -- The newest CUR run's lines per month (as current_cost_months picks ECR's).
+        CREATE VIEW current_network_bill AS
+        SELECT n.*, m.estimated FROM cost_network_lines n
+        JOIN current_cost_months m ON m.run_id = n.run_id AND m.month = n.month AND m.source = 'cur';
+        """,
+    ),
 ]

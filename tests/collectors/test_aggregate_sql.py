@@ -60,13 +60,14 @@ def cloudtrail_table(con: duckdb.DuckDBPyConnection, records: list[dict]) -> Non
     con.execute(
         "CREATE TABLE cloudtrail_logs (eventid VARCHAR, eventtime VARCHAR, eventsource VARCHAR, eventname VARCHAR, "
         "awsregion VARCHAR, errorcode VARCHAR, recipientaccountid VARCHAR, useridentity STRUCT(type VARCHAR, "
-        "principalid VARCHAR, arn VARCHAR, accountid VARCHAR, invokedby VARCHAR), requestparameters VARCHAR)"
+        "principalid VARCHAR, arn VARCHAR, accountid VARCHAR, invokedby VARCHAR), requestparameters VARCHAR, "
+        "sourceipaddress VARCHAR, vpcendpointid VARCHAR)"
     )
     for r in records:
         who = r.get("userIdentity", {})
         con.execute(
             "INSERT INTO cloudtrail_logs VALUES (?, ?, ?, ?, ?, ?, ?, {'type': ?, 'principalid': ?, 'arn': ?, "
-            "'accountid': ?, 'invokedby': ?}, ?)",
+            "'accountid': ?, 'invokedby': ?}, ?, ?, ?)",
             [
                 r.get("eventID"),
                 r["eventTime"],
@@ -77,6 +78,8 @@ def cloudtrail_table(con: duckdb.DuckDBPyConnection, records: list[dict]) -> Non
                 r.get("recipientAccountId"),
                 *(who.get(k) for k in ("type", "principalId", "arn", "accountId", "invokedBy")),
                 json.dumps(r["requestParameters"]) if r.get("requestParameters") is not None else None,
+                r.get("sourceIPAddress"),
+                r.get("vpcEndpointId"),
             ],
         )
 

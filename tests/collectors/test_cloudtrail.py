@@ -83,6 +83,9 @@ def test_the_documented_pull_is_counted_once_and_pushes_are_not(tmp_path):
             "layer_digest": None,
             "principal_arn": "arn:aws:sts::123456789012:user/Mary_Major",
             "principal_account_id": "123456789012",
+            # The documented record's caller address is kept (where the consumer sits, #13); it names no endpoint.
+            "source_ip": "203.0.113.12",
+            "vpc_endpoint_id": None,
             "events": 1,
         }
     ]

@@ -68,6 +68,15 @@ def _rows() -> list[dict]:
                 start=day,
             )
         )
+        # The network lines the NAT cross-check reads (usage types as real CUR extracts name them,
+        # measurement-facts.md §4.3; the values are made up): NAT processing in eu-west-1 (EU-), an interface
+        # endpoint's hours there, and endpoint bytes in us-east-1 (USE1-).
+        for product, ut, qty, unit, cost in (
+            ("AmazonEC2", "EU-NatGateway-Bytes", 10.0, "GB", 0.48),
+            ("AmazonVPC", "EU-VpcEndpoint-Hours", 72.0, "Hrs", 0.792),
+            ("AmazonVPC", "USE1-VpcEndpoint-Bytes", 3.0, "GB", 0.03),
+        ):
+            rows.append(dict(acct="111111111111", product=product, ut=ut, qty=qty, cost=cost, unit=unit, start=day))
     rows.append(
         dict(
             acct="111111111111",
@@ -155,6 +164,7 @@ def write_focus(path: Path) -> Path:
         "AmazonECR": "Amazon EC2 Container Registry (ECR)",
         "AmazonEC2": "Amazon Elastic Compute Cloud",
         "AmazonS3": "Amazon Simple Storage Service",
+        "AmazonVPC": "Amazon Virtual Private Cloud",
     }
     table = pa.table(
         {
@@ -204,6 +214,16 @@ def test_every_export_format_reads_as_the_same_bill(tmp_path, writer, name, labe
         # storage lines are GB-months: 31 daily lines of 10 GB-Mo are 310 GB-months, not 10 GB stored
         assert _stored(wh) == EXPECTED, path
         assert wh.query("SELECT DISTINCT estimated FROM current_cost_lines") == [(False,)]
+        # 31 daily lines each: NAT 31 × 10 GB = 310 GB (31 × 0.48 = 14.88 USD), endpoint hours 31 × 72 = 2,232 h,
+        # endpoint bytes 31 × 3 = 93 GB — kept beside ECR's lines, by kind and region.
+        network = wh.query(
+            "SELECT kind, region, usage_type, round(quantity, 6), round(cost, 6) FROM current_network_bill ORDER BY 1"
+        )
+        assert network == [
+            ("endpoint-bytes", "us-east-1", "USE1-VpcEndpoint-Bytes", 93.0, 0.93),
+            ("endpoint-hours", "eu-west-1", "EU-VpcEndpoint-Hours", 2232.0, 24.552),
+            ("nat-bytes", "eu-west-1", "EU-NatGateway-Bytes", 310.0, 14.88),
+        ], path
 
 
 def test_a_foreign_file_is_refused_naming_what_is_missing_and_nothing_is_loaded(tmp_path):

@@ -160,6 +160,28 @@ def test_app_runner_images_are_read_and_bound_to_ecr():
     assert [(r.repository_name, r.bound_to_ecr) for r in refs] == [("svc/api", True)]
 
 
+def test_app_runner_over_the_emulated_aws_is_read_page_by_page_and_bound_to_ecr(aws, tmp_path):
+    """moto has no App Runner: the emulator answers ListServices/DescribeService itself (checked against
+    botocore's model). 21 services: ListServices pages at 20, so the collector must follow NextToken."""
+    from analysis.demo.aws.apprunner import put_service
+
+    put_service(ACCOUNT, REGION, "api-svc", f"{ECR}/svc/api:3")
+    put_service(ACCOUNT, REGION, "public-svc", "public.ecr.aws/nginx/nginx:latest", "ECR_PUBLIC")
+    for i in range(19):
+        put_service(ACCOUNT, REGION, f"worker-{i:02d}", f"{ECR}/svc/worker:{i}")
+    put_service(ACCOUNT, "us-east-1", "elsewhere", f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/other:1")
+    aws.reset_calls()
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        summary = collect_workloads(wh, settings_for(aws), [REGION], ["apprunner"])
+        bound = wh.query("SELECT repository_name, workloads FROM ecr_bound_repositories ORDER BY 1")
+    assert summary.status == "complete" and len(summary.refs) == 21
+    # ECR Public is another registry: read, not bound; the private ECR repositories are bound (App Runner pulls
+    # only from ECR), the 19 workers' one repository counted once with its 19 services.
+    assert bound == [("svc/api", 1), ("svc/worker", 19)]
+    calls = aws.call_counts()
+    assert calls[("apprunner", "ListServices")] == 2 and calls[("apprunner", "DescribeService")] == 21
+
+
 def test_collect_workloads_cli_reports_the_bound_repository(aws, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -65,9 +65,18 @@ def test_pulls_follow_the_documented_truth(trail):
     # a layer is fetched when not cached: with HIT_RATIO 0.85, about 15 % of the layers pulled
     layers_pulled = sum(4 if p["requestParameters"]["repositoryName"] == "shop/web" else 2 for p in pulls)
     assert len(fetches) / layers_pulled == pytest.approx(1 - dm.HIT_RATIO, abs=0.03)
-    # 70 % of pulls are made by nodes in the VPC with the S3 gateway endpoint
-    private = sum(p["userIdentity"]["principalId"].endswith(("i-0private1", "i-0private2")) for p in pulls)
-    assert private / len(pulls) == pytest.approx(dm.ENDPOINT_VPC_WEIGHT, abs=0.05)
+    # 55 % of pulls are the nodes'; 70 % of those are made in the VPC with the S3 gateway endpoint
+    nodes = [p for p in pulls if "/demo-node-role/" in p["userIdentity"]["arn"]]
+    assert len(nodes) / len(pulls) == pytest.approx(dm.CALLERS["node"], abs=0.03)
+    private = sum(p["userIdentity"]["principalId"].endswith(("i-0private1", "i-0private2")) for p in nodes)
+    assert private / len(nodes) == pytest.approx(dm.ENDPOINT_VPC_WEIGHT, abs=0.05)
+    # the others: CI outside AWS (documentation addresses), builders in another region, Fargate (AWS Internal)
+    by_ip: dict[str, int] = {}
+    for p in pulls:
+        by_ip[p["sourceIPAddress"]] = by_ip.get(p["sourceIPAddress"], 0) + 1
+    outside = sum(by_ip.get(ip, 0) for ip in dm.OUTSIDE_IPS)
+    assert outside / len(pulls) == pytest.approx(dm.CALLERS["outside"], abs=0.03)
+    assert by_ip.get("52.4.0.10", 0) / len(pulls) == pytest.approx(dm.CALLERS["other_region"], abs=0.02)
     # the Zipf-like weights: the first image (weight 1) is pulled about twice as often as the second (weight 1/2)
     first = sum(p["requestParameters"]["repositoryName"] == "shop/web" for p in pulls)
     assert first / len(pulls) == pytest.approx(2 / 3, abs=0.05)

@@ -66,5 +66,6 @@ def test_the_measurements_find_the_truth_written_for_them(demo, small_estate):
     assert region["region"] == small_estate.regions[0]
     # 30 % of pulls are in the VPC whose layers go through NAT (1 − ENDPOINT_VPC_WEIGHT); bytes follow the pulls
     assert region["measured_nat_share"] == pytest.approx(1 - dm.ENDPOINT_VPC_WEIGHT, abs=0.1)
-    # the Lambda image function binds its repository to ECR; the ECS service does not
-    assert [b["services"] for b in measured["bound_to_ecr"]] == [["lambda"]]
+    # the Lambda image function and the App Runner service (emulated: moto has none) bind their repositories to
+    # ECR; the ECS service does not
+    assert {s for b in measured["bound_to_ecr"] for s in b["services"]} == {"apprunner", "lambda"}

@@ -13,7 +13,8 @@ from support import settings_for
 
 from analysis.demo import measurements as dm
 from analysis.demo.estate import ACCOUNT_IDS
-from analysis.model.measured import bootstrap_ratio
+from analysis.model.assumptions import Share, base
+from analysis.model.measured import bootstrap_ratio, consumer_split
 from analysis.pipeline.network import collect_network
 from analysis.pipeline.request import EstimateRequest
 from analysis.pipeline.result import run
@@ -85,3 +86,44 @@ def test_the_tornado_swing_of_a_measured_assumption_shrinks(measured_db, collect
         return next(b.swing for b in result.uncertainty.tornado if b.assumption == name)
 
     assert swing(measured_db, "layer_cache_hit_ratio") < swing(collected_db, "layer_cache_hit_ratio")
+
+
+def test_the_consumer_split_is_the_placed_bytes_by_where_the_consumer_sits():
+    # 4 steady days, each: 60 GiB same region, 10 other region, 30 outside AWS, 20 unplaced (AWS Internal).
+    gib = 2.0**30
+    days = {k: np.full(4, v * gib) for k, v in (("same_region", 60), ("other_region", 10), ("outside_aws", 30))}
+    days["unplaced"] = np.full(4, 20 * gib)
+    m = consumer_split(days, "2026-11-01…2026-11-05")
+    assert m is not None and m.name == "consumers" and m.days == 4
+    # Placed: 60 + 10 + 30 = 100 GiB a day → 0.6 / 0.1 / 0.3; outside AWS split 15:5 as the preset (0.15, 0.05):
+    # internet 0.3 × 0.75 = 0.225, other_cloud 0.3 × 0.25 = 0.075. Steady days: the bootstrap has no spread.
+    assert {k: base(getattr(m.value, k)) for k in Share.model_fields} == pytest.approx(
+        {"same_region": 0.6, "other_region": 0.1, "internet": 0.225, "other_cloud": 0.075}
+    )
+    assert m.value.same_region.low == pytest.approx(0.6) and m.value.same_region.high == pytest.approx(0.6)
+    # 400 of 480 GiB placed = 83 %; the unmeasurable part of the split is said.
+    assert "400.0 GiB of layer bytes placed (83% of those fetched)" in m.value.same_region.origin
+    assert "split 75% / 25% as assumed" in m.value.other_cloud.origin
+
+
+def test_a_split_of_too_few_placed_bytes_or_days_keeps_the_preset():
+    gib = 2.0**30
+    mostly_hidden = {"same_region": np.full(5, 10 * gib), "other_region": np.zeros(5), "outside_aws": np.zeros(5)}
+    mostly_hidden["unplaced"] = np.full(5, 90 * gib)  # 10 % placed: not the whole's split
+    assert consumer_split(mostly_hidden, "w") is None
+    two_days = {k: v[:2] for k, v in mostly_hidden.items()} | {"unplaced": np.zeros(2)}
+    assert consumer_split(two_days, "w") is None
+
+
+def test_the_demo_consumers_are_measured_and_differ_from_the_preset(measured_db):
+    result = run(EstimateRequest(db=measured_db, scenarios=("ecr", "hybrid-proxy"))).estimate
+    rows = {k: _row(result, f"consumers.{k}") for k in Share.model_fields}
+    assert all(r.source.startswith("measured: CloudTrail") for r in rows.values())
+    # The demo's truth of the placed bytes: nodes 0.55, outside 0.30, other region 0.10 of the pulls; Fargate's
+    # 0.05 is unplaced → 0.58 / 0.32 / 0.11 (preset 0.75 / 0.20 / 0.05), within the noise of 600 pulls.
+    assert 0.45 < float(rows["same_region"].base) < 0.70
+    assert 0.03 < float(rows["other_region"].base) < 0.20
+    outside = float(rows["internet"].base) + float(rows["other_cloud"].base)
+    assert 0.20 < outside < 0.45
+    assert float(rows["internet"].base) == pytest.approx(outside * 0.75)
+    assert any(n.startswith("measured consumers = same_region") for n in result.notes)

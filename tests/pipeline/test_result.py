@@ -131,3 +131,30 @@ def test_regcost_plan_is_the_plan_the_estimate_took(collected_db: Path, tmp_path
     when = {datetime.fromisoformat(t) for t in (shown["at"], estimate["migration_plan"]["at"], estimate["as_of"])}
     assert len(when) == 1  # one date: the newest collection
     assert shown["summary"]["migration_days"]["base"] == estimate["effort"]["days"]
+
+
+def test_the_bills_nat_and_endpoint_lines_are_shown_beside_the_nat_bytes_the_model_routes(collected_db, tmp_path):
+    """A CUR with NatGateway-Bytes / VpcEndpoint-* lines (tests/collectors/test_cur.py builds it: 310 GB of NAT
+    processing, 2,232 endpoint hours, 93 endpoint GB in October) → one note in the estimate (JSON, --explain)."""
+    import shutil
+
+    from test_cur import write_cur2
+
+    from analysis.pipeline.costs import collect_cur
+    from analysis.warehouse import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(collected_db, db)
+    write_cur2(tmp_path / "cur" / "data" / "part-0.parquet")
+    with Warehouse(db) as wh:
+        collect_cur(wh, None, str(tmp_path / "cur"))
+    notes = _estimate(db)["notes"]
+    note = next(n for n in notes if n.startswith("Bill cross-check"))
+    # October's lines: 31 × 10 GB = 310 GB of NAT (31 × 0.48 = USD 14.88), 31 × 72 = 2,232 endpoint hours
+    # (USD 24.55), 31 × 3 = 93 endpoint GB (USD 0.93).
+    assert note.startswith(
+        "Bill cross-check (2026-10, CUR): NatGateway-Bytes 310 GB (USD 14.88), VpcEndpoint-Hours 2,232 h "
+        "(USD 24.55), VpcEndpoint-Bytes 93 GB (USD 0.93); the model routes "
+    )
+    assert "GB/month of ECR layer bytes through NAT (assumed share)" in note
+    assert "the bill's 310 GB" in note

@@ -26,6 +26,8 @@ from urllib.parse import parse_qs
 import requests
 from moto.server import ThreadedMotoServer
 
+from analysis.demo.aws.apprunner import answer as apprunner_answer
+from analysis.demo.aws.apprunner import reset as apprunner_reset
 from analysis.demo.aws.faults import THROTTLE_CODES, Call, Fault, Quota, Storm
 from analysis.demo.aws.patches import install_patches
 from analysis.demo.estate.records import ACCOUNT_IDS, Estate
@@ -94,6 +96,7 @@ class EmulatedAWS:
 
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         reset_athena()  # its queued endings and Glue tables live in the module, where moto's reset does not reach
+        apprunner_reset()  # held beside moto's backends: cleared with them
         self._creds = None
 
     # ---- data --------------------------------------------------------------------------------------------
@@ -234,6 +237,8 @@ class _Gateway:
                 fault = Fault(call.operation, code, call.service, None, None, None, None, 400, "Rate exceeded (quota)")
             if fault is not None:
                 return _error_response(fault, call, protocol, environ, start_response)
+            if call.service == "apprunner":  # no moto backend: answered here (demo/aws/apprunner.py)
+                return _apprunner_response(call, body, start_response)
             return self.app(environ, start_response)
         finally:
             if quota is not None and admitted:
@@ -284,6 +289,20 @@ def _s3_operation(environ: dict[str, Any]) -> str:
         if has_key
         else {"PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method, f"{method}Bucket")
     )
+
+
+def _apprunner_response(call: Call, body: bytes, start_response: Callable) -> Iterable[bytes]:
+    status, answer = apprunner_answer(call.operation, call.account_id, call.region, body)
+    payload = json.dumps(answer).encode()
+    headers = [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+        ("Content-Length", str(len(payload))),
+    ]
+    if status != 200:
+        headers.append(("x-amzn-ErrorType", answer["__type"]))
+    start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}", headers)
+    return [payload]
 
 
 def _error_response(
