@@ -192,10 +192,24 @@ DbOption = Annotated[
     typer.Option("--db", help="Warehouse file (DuckDB). Default: $REGCOST_DB or ./regcost.duckdb.", show_default=False),
 ]
 FormatOption = Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="Output format.")]
+ScanOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--scan",
+        help="Scan these files or folders for image references: the migration plan, and the effort the "
+        "self-hosted scenarios price, count them (repeatable; default: no scan).",
+    ),
+]
 
 
 class UsageError(Exception):
     """Bad arguments: said in one line, exit code 2."""
+
+
+def _check_scan(scan_paths: list[Path] | None) -> None:
+    missing = [str(p) for p in scan_paths or [] if not p.exists()]
+    if missing:
+        raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
 
 
 def _print_version(wanted: bool) -> None:
@@ -291,6 +305,8 @@ def _run_with_progress(work: Callable[[Callable[[str, int], None]], RunSummary],
                 bar.update(repos, total=(bar.tasks[repos].total or 0) + n)
             elif event == "repo_done":
                 bar.advance(repos, n)
+            elif event == "plan":  # the collection ends by building the migration plan (kept with the snapshot)
+                bar.add_task("migration plan", total=None)
 
         return work(on)
 

@@ -29,6 +29,8 @@ from analysis.model.result import DataQuality as SnapshotGap
 from analysis.model.result import EstimateResult, ProfileSummary
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.model.workload import WorkloadProfile, summary
+from analysis.pipeline import plan_store
+from analysis.pipeline.plan_store import PlanSummary, last_collected
 from analysis.pipeline.request import EstimateRequest, apply_overrides
 from analysis.pricing import Catalog, load_catalog
 from analysis.render.inputs import (
@@ -70,7 +72,8 @@ class Estate:
     registries: list[RegistryStorage] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)  # CloudTrail / VPC (#13)
     bill: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (model months, actual): with `calibrate`
-    plan: Plan | None = None  # the migration plan of the ECR estate (None: a usage file or a registry)
+    plan: Plan | None = None  # the plan itself, when built here (None: read back from the warehouse, a usage file)
+    plan_summary: PlanSummary | None = None  # what the outputs take from the plan (None: a usage file or a registry)
     plan_view: PlanResult | None = None
 
 
@@ -137,11 +140,7 @@ def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario
 
 def plan_days(estate: Estate) -> Range | None:
     """The plan's engineer-days, or None when there is no plan or nothing in it to migrate."""
-    if estate.plan is None or not len(estate.plan.waves.repositories):
-        return None
-    from analysis.portability.plan import migration_days
-
-    return migration_days(estate.plan)
+    return estate.plan_summary.days if estate.plan_summary is not None else None
 
 
 def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -> Effort | None:
@@ -166,8 +165,12 @@ def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -
 
 
 # -- reading the estate ---------------------------------------------------------------------------------
-def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Estate:
-    """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once)."""
+def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, full_plan: bool = False) -> Estate:
+    """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once).
+
+    The migration plan's figures come from the warehouse when a collection kept them for this snapshot and these
+    options (analysis/pipeline/plan_store.py), else the plan is built here; `full_plan`: always build it and keep
+    the `Plan` itself in the estate (the demo writes its files)."""
     request.check()
     if request.usage is not None:
         inp = from_usage_file(request.usage)
@@ -180,12 +183,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
         runs = sorted({int(r) for r in workload.scopes["run_id"].dropna()})
         ecr = request.registry is None
         gaps = _gaps(wh, at) if ecr else []
-        plan = None
-        if ecr:
-            from analysis.model.measured import measurements
-            from analysis.portability.plan import build_plan
-
-            plan = build_plan(wh, scan_paths=list(request.scan_paths) or None, at=at, catalog=catalog)
+        plan, kept = _plan(wh, request, at, catalog, full_plan) if ecr else (None, None)
         return Estate(
             source="warehouse",
             at=at,
@@ -198,20 +196,31 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             gap_notes=[n for _, n in gaps],
             quality=gather_quality(wh, runs),
             registries=gather_registries(wh),
-            measurements=measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
+            measurements=_measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
             plan=plan,
-            plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
+            plan_summary=kept,
+            plan_view=_plan_result(kept, request.scan_paths) if kept is not None else None,
         )
 
 
-def last_collected(wh: Warehouse) -> datetime:
-    """When the newest finished collection ended: the default as-of date (now when nothing has finished)."""
-    row = wh.query("SELECT max(finished_at) FROM runs WHERE status <> 'running'")
-    ended = row[0][0] if row else None
-    if ended is None:
-        return datetime.now(UTC)
-    return ended if ended.tzinfo else ended.replace(tzinfo=UTC)
+def _plan(
+    wh: Warehouse, request: EstimateRequest, at: datetime, catalog: Catalog | None, full_plan: bool
+) -> tuple[Plan | None, PlanSummary]:
+    """The plan's summary kept by the collection (no scan asked for, same date, catalog and code), else built."""
+    prices = catalog or load_catalog(None)
+    if not request.scan_paths and not full_plan:
+        kept = plan_store.stored(wh, at, prices)
+        if kept is not None:
+            return None, kept
+    plan, seconds = plan_store.build(wh, at, prices, list(request.scan_paths) or None)
+    return plan, plan_store.summarize(plan, seconds)
+
+
+def _measurements(wh: Warehouse) -> list[Measurement]:
+    from analysis.model.measured import measurements
+
+    return measurements(wh)
 
 
 def _workload(wh: Warehouse, request: EstimateRequest, at: datetime) -> WorkloadProfile:
@@ -274,17 +283,27 @@ def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
     )
 
 
+def registry_runs(warehouse: Warehouse) -> int:
+    """How many runs collected a self-hosted registry (Harbor, OCI): none, and there is no registry to read."""
+    return int(warehouse.query(_REGISTRY_RUNS)[0][0])
+
+
+_REGISTRY_RUNS = """
+SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')
+"""
+
+
 def gather_registries(warehouse: Warehouse) -> list[RegistryStorage]:
+    # The registry-storage query scans the registries' blobs (a second at 1M images), even when there are none.
+    if not registry_runs(warehouse):
+        return []
     return [
         RegistryStorage.model_validate({k: r.get(k) for k in RegistryStorage.model_fields})
         for r in queries.registry_storage(warehouse)
     ]
 
 
-def plan_result(plan: Plan, scan_paths: tuple[Path, ...] | list[Path] = ()) -> PlanResult:
-    """A built `Plan` as the result's typed plan (what the outputs show of `regcost plan`)."""
-    from analysis.portability.plan import as_dict
-
-    return PlanResult.from_plan_dict(
-        json.loads(json.dumps(as_dict(plan), default=str)), [str(p) for p in scan_paths] if plan.scan else []
-    )
+def _plan_result(kept: PlanSummary, scan_paths: tuple[Path, ...] | list[Path] = ()) -> PlanResult:
+    """The plan's summary as the result's typed plan (what the outputs show of `regcost plan`)."""
+    scanned = [str(p) for p in scan_paths] if kept.plan.get("scan") is not None else []
+    return PlanResult.from_plan_dict(kept.plan, scanned)
