@@ -113,7 +113,7 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10, estate: Estate | No
         row = wh.query(_FINGERPRINT)[0]
         fp = (int(row[0]), int(row[1]), str(row[2]))
         runs = pd.DataFrame(queries.recent_runs(wh, limit=50))
-        scopes = pd.DataFrame(queries.inventory_by_scope(wh))
+        scopes = pd.DataFrame(estate.scope_rows if estate else queries.inventory_by_scope(wh))
         errors = {
             int(r): pd.DataFrame(queries.run_errors(wh, int(r)))
             for r in (runs["run_id"].head(error_runs) if not runs.empty else [])
@@ -121,12 +121,13 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10, estate: Estate | No
         # The registry-storage query scans the self-hosted registries' blobs (a second at 1M images): only when
         # a registry was ever collected.
         registries = queries.registry_storage(wh) if registry_runs(wh) else []
-        if estate is not None:
+        if estate is not None:  # the same reads as of the same date: taken, not repeated
             profile, found = estate.workload, estate.measurements
+            quality = [g.model_dump() for g in estate.gaps]
         else:
             profile = load_profile(wh) if not scopes.empty else None
             found = measurements(wh) if profile is not None else []
-        quality = current_data_quality(wh) if profile is not None else []
+            quality = current_data_quality(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
         profile = None
     return Snapshot(

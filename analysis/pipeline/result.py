@@ -77,6 +77,7 @@ class Estate:
     plan: Plan | None = None  # the plan itself, when built here (None: read back from the warehouse, a usage file)
     plan_summary: PlanSummary | None = None  # what the outputs take from the plan (None: a usage file or a registry)
     plan_view: PlanResult | None = None
+    scope_rows: list[dict[str, Any]] = field(default_factory=list)  # queries.inventory_by_scope (the Data page)
 
 
 def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
@@ -204,6 +205,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, ful
         ecr = request.registry is None
         gaps = _gaps(wh, at) if ecr else []
         plan, kept = _plan(wh, request, at, catalog, full_plan) if ecr else (None, None)
+        scopes = queries.inventory_by_scope(wh)
         return Estate(
             source="warehouse",
             at=at,
@@ -214,7 +216,8 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, ful
             runs=runs,
             gaps=[g for g, _ in gaps],
             gap_notes=[n for _, n in gaps],
-            quality=gather_quality(wh, runs),
+            quality=gather_quality(wh, runs, scopes),
+            scope_rows=scopes,
             registries=gather_registries(wh),
             measurements=_measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
@@ -278,8 +281,12 @@ def _bill(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
     return load_frames(wh)
 
 
-def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
+def gather_quality(
+    warehouse: Warehouse, runs_used: list[int], scopes: list[dict[str, Any]] | None = None
+) -> DataQuality:
+    """Runs, scopes and errors as the outputs list them; `scopes`: `queries.inventory_by_scope`, if read already."""
     runs = queries.recent_runs(warehouse)
+    scopes = queries.inventory_by_scope(warehouse) if scopes is None else scopes
     errors: list[dict[str, Any]] = []
     for run_id in runs_used:
         errors += [{"run_id": run_id, **e} for e in queries.run_errors(warehouse, run_id)]
@@ -297,7 +304,7 @@ def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
             )
             for r in runs
         ],
-        scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in queries.inventory_by_scope(warehouse)],
+        scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in scopes],
         errors=[ErrorInfo(**{k: e[k] for k in ErrorInfo.__dataclass_fields__}) for e in errors[:MAX_ERRORS]],
         errors_total=len(errors),
     )
