@@ -40,8 +40,8 @@ from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.pipeline.plan_store import code_digest
 from analysis.pipeline.request import EstimateRequest, apply_overrides
-from analysis.pipeline.result import Estate, read_estate, run
-from analysis.pricing import Catalog, load_catalog
+from analysis.pipeline.result import Estate, catalog_of, read_estate, run
+from analysis.pricing import Catalog
 from analysis.render import Result, render, render_bytes
 from analysis.warehouse import WarehouseError, default_path
 
@@ -188,9 +188,9 @@ def presets() -> dict[str, Scenario]:
     return load_scenarios(None)
 
 
-@st.cache_resource(show_spinner=False)
 def catalog() -> Catalog:
-    return load_catalog(None)
+    """The shipped catalog: the very object every estimate prices with (parsed once, 0.4 s of twelve YAML files)."""
+    return catalog_of()
 
 
 # -- state owned by the app -------------------------------------------------------------------------------------
