@@ -80,14 +80,15 @@ class Estate:
     scope_rows: list[dict[str, Any]] = field(default_factory=list)  # queries.inventory_by_scope (the Data page)
 
 
-def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
+def run(request: EstimateRequest, estate: Estate | None = None, catalog: Catalog | None = None) -> Result:
     """The estimate, its uncertainty, the plan and its effort, and the data quality: one result.
 
-    `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now."""
+    `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now. `catalog`: the
+    parsed `request.catalogs` (a caller that keeps it); None: `catalog_of(request.catalogs)`."""
     request.check()
     scenarios = pick(load_scenarios(list(request.scenario_files) or None), list(request.scenarios) or None)
     scenarios = [apply_overrides(s, request.overrides) for s in scenarios]
-    prices = catalog_of(request.catalogs)
+    prices = catalog if catalog is not None else catalog_of(request.catalogs)
     estate = estate if estate is not None else read_estate(request, prices)
     scenarios, notes = _adjusted(request, estate, scenarios)
     result = estimate(
@@ -120,12 +121,15 @@ def catalog_of(files: tuple[Path, ...] = ()) -> Catalog:
     re-estimates on every slider move, and parsing the twelve YAML files took 0.5 s of each (1M-image warehouse,
     load average 5). A file changed, added or removed (size or modification time) is read again."""
     try:
-        stamp = tuple(
-            (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*shipped_files(), *expand_paths(files)]
-        )
+        stamp = catalog_stamp(files)
     except OSError:  # a file given that is not there: load_catalog says so, in its words
         return load_catalog(list(files) or None)
     return _parsed_catalog(tuple(files), stamp)
+
+
+def catalog_stamp(files: tuple[Path, ...] = ()) -> tuple[tuple[str, int, int], ...]:
+    """The catalog's files as they are on disk (path, size, modification time): what a parsed copy is kept by."""
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*shipped_files(), *expand_paths(files)])
 
 
 @functools.lru_cache(maxsize=8)
