@@ -51,7 +51,24 @@ def _app(db: Path) -> Any:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
 
 
-def first_page(db: Path) -> float:
+# What the first page imports (a restarted server pays it once, before anything of the warehouse is read).
+PAGE_MODULES = (
+    "pandas",
+    "plotly.graph_objects",
+    "analysis.dashboard.state",
+    "analysis.dashboard.charts",
+    "analysis.dashboard.tables",
+    "analysis.pipeline.result",
+)
+
+
+def first_page(db: Path, *, warm: bool = False) -> float:
+    """The first page in this (new) process; `warm`: with the page's modules imported first, not timed."""
+    if warm:
+        import importlib
+
+        for name in PAGE_MODULES:
+            importlib.import_module(name)
     at = _app(db)
     t0 = time.perf_counter()
     at.run()
@@ -71,6 +88,13 @@ def measure(db: Path) -> dict[str, Any]:
         [sys.executable, __file__, "--db", str(db), "--first-page"], capture_output=True, text=True, check=True
     )
     restarted = float(child.stdout.strip().splitlines()[-1])
+    child = subprocess.run(
+        [sys.executable, __file__, "--db", str(db), "--first-page", "--warm"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    restarted_warm = float(child.stdout.strip().splitlines()[-1])
     t0 = time.perf_counter()
     at.switch_page("analysis/dashboard/pages/scenarios.py").run()
     page = time.perf_counter() - t0
@@ -83,7 +107,14 @@ def measure(db: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     at.slider(key="a.layer_cache_hit_ratio").set_value(float(MOVES[0])).run()
     repeat = (time.perf_counter() - t0) * 1000
-    return {"cold_s": cold, "restart_s": restarted, "page_s": page, "moves_ms": moves, "repeat_ms": repeat}
+    return {
+        "cold_s": cold,
+        "restart_s": restarted,
+        "restart_warm_s": restarted_warm,
+        "page_s": page,
+        "moves_ms": moves,
+        "repeat_ms": repeat,
+    }
 
 
 def keep_plan(db: Path) -> float:
@@ -116,9 +147,10 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="measure --db as it is, without generating")
     ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--first-page", action="store_true", help=argparse.SUPPRESS)  # the restarted process
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)  # … with the page's modules imported
     args = ap.parse_args()
     if args.first_page:
-        print(f"{first_page(args.db):.3f}")
+        print(f"{first_page(args.db, warm=args.warm):.3f}")
         return
     # A fresh Streamlit folder (its disk cache lives in ~/.streamlit): the first page is truly cold.
     home = tempfile.TemporaryDirectory(prefix="regcost-bench-home-")
@@ -163,6 +195,8 @@ def main() -> None:
                 f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['cold_s'] <= TARGET_FIRST_S else '**missed**'} |",
                 f"| first page, dashboard restarted on the same warehouse (disk cache) | {r['restart_s']:.2f} s | "
                 f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['restart_s'] <= TARGET_FIRST_S else '**missed**'} |",
+                f"| … of which the imports (the same restart with pandas, plotly and regcost's modules imported "
+                f"first) | {r['restart_s'] - r['restart_warm_s']:.2f} s | — |",
                 f"| switch to Scenarios | {r['page_s'] * 1000:.0f} ms | — |",
                 f"| re-render after a slider move, new value (median of {len(moves)}) | **{median:.0f} ms** | "
                 f"≤ {TARGET_MS:.0f} ms: {met} |",
@@ -176,9 +210,13 @@ def main() -> None:
                 "(table `plan_summaries`, keyed by the snapshot and the as-of date, catalog and code it was built "
                 "with; any run ending makes it stale); estimate, report and the dashboard read them back instead "
                 "of building the plan again (a reader whose options differ — `--at`, `--catalog`, `--scan` — still "
-                "builds its own). The cost did not vanish: it moved to the collection's end (first row). The "
-                "dashboard reads the profile once for the estimate and every page, and keeps the estate and the "
-                "snapshot in Streamlit's disk cache for a restart.",
+                "builds its own). The cost did not vanish: it moved to the collection's end (first row), and it "
+                "is kept by an ECR collection only: a later run of another source (costs, trail, network, "
+                "workloads, a registry) moves the as-of date, so readers build the plan again until the next ECR "
+                "collection. The dashboard reads the profile once for the estimate and every page, parses the "
+                "price catalog once (it parsed twelve YAML files on every slider move), and keeps the estate, the "
+                "snapshot and the catalog in Streamlit's disk cache for a restart; a restarted server's first "
+                "page still pays its imports (the row after it).",
                 "",
                 f"Load average (1 min) at the start / end: {load:.1f} / {load_end:.1f} on {os.cpu_count()} cores "
                 "(the machine is shared: every figure here stretches with it).",
