@@ -132,7 +132,10 @@ waves = pd.DataFrame(
             "Egress": w["egress_cost"],
             "Engineer-days": w["engineering_days"],
             "Pulls/month": w["pulls_per_month"],
-            "First repositories": ", ".join(w["first_repositories"]) + (" …" if w["names"] > 3 else ""),
+            # one name and how many more: three names were cut mid-word at 1280 px (`regcost plan` lists them all)
+            "Repositories in it": w["first_repositories"][0] + (f" + {w['names'] - 1:,} more" if w["names"] > 1 else "")
+            if w["first_repositories"]
+            else "—",
         }
         for w in plan["waves"]
     ]
@@ -150,8 +153,9 @@ st.dataframe(
         "Egress": money_column("Egress", "USD", "Copy-out egress at the source region's internet rate."),
         "Engineer-days": st.column_config.NumberColumn("Engineer-days", format="%.2f"),
         "Pulls/month": st.column_config.NumberColumn("Pulls/month", format="%,.0f"),
-        # the names are what a reader checks a wave by: the widest column, not cut at 1280 px
-        "First repositories": st.column_config.TextColumn("First repositories", width="large"),
+        "Repositories in it": st.column_config.TextColumn(
+            "Repositories in it", width="medium", help="The wave's first repository; `regcost plan` lists them all."
+        ),
     },
 )
 
