@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import analysis.cli.demo as demo_cli
 import analysis.demo.runner
+from analysis.dashboard import state
 
 runner = CliRunner()
 
@@ -45,6 +46,24 @@ def test_dashboard_serves_the_warehouse_on_localhost_only(execv, tmp_path, monke
     assert options["--server.address"] == "127.0.0.1" and options["--server.port"] == "8600"
     assert options["--browser.gatherUsageStats"] == "false"  # nothing leaves the machine
     assert argv[-3:] == ["--", "--db", str(db)]
+
+
+def test_dashboard_scans_what_the_report_scans(execv, tmp_path, monkeypatch):
+    # `regcost dashboard --scan DIR` hands the folder to the app, whose plan (and effort) then counts its references
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gitops").mkdir()
+    result = runner.invoke(demo_cli.app, ["dashboard", "--db", "w.duckdb", "--scan", "gitops"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    [(_path, *argv)] = execv
+    assert argv[-5:] == ["--", "--db", str((tmp_path / "w.duckdb").resolve()), "--scan", str(tmp_path / "gitops")]
+    monkeypatch.setattr(state.sys, "argv", ["app.py", *argv[argv.index("--") + 1 :]])
+    assert state.scan_paths() == (str(tmp_path / "gitops"),)  # what the app reads back
+
+
+def test_dashboard_with_a_missing_scan_folder_says_so(execv, tmp_path):
+    result = runner.invoke(demo_cli.app, ["dashboard", "--scan", str(tmp_path / "none")], terminal_width=300)
+    assert result.exit_code == 2 and f"--scan: no such file or folder: {tmp_path / 'none'}" in result.output
+    assert execv == []
 
 
 def test_dashboard_without_its_app_says_to_reinstall(execv, tmp_path, monkeypatch):
