@@ -1,8 +1,8 @@
 """regcost dashboard (Streamlit): wires the pages of analysis/dashboard/.
 
-    regcost dashboard --db regcost-demo.duckdb          # or: streamlit run app.py -- --db FILE
+    regcost dashboard --db regcost-demo.duckdb [--scan DIR]   # or: streamlit run app.py -- --db FILE [--scan DIR]
 
-Portability shows the migration plan of `regcost plan` (without a reference scan).
+Portability shows the migration plan of `regcost plan` (with `--scan`: the same reference scan).
 """
 
 from __future__ import annotations

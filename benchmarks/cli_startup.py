@@ -4,8 +4,9 @@
 
 Records in docs/benchmarks.md: the median and the best of N runs of each, and the ratio to the framework's import.
 Target: ≤ 1.5× (the commands import pandas, DuckDB and the model only when they run; see analysis/cli/base.py).
-An argument error is also set against a bare typer app making the same error: typer parses option values
-through pydantic, which no command that reads an argument avoids.
+An argument error is also set against a bare typer app making the same error: typer builds a pydantic adapter for
+every option of the command on the way to any error; regcost checks a choice without it and builds typer's own
+adapter only for a value that is there to parse (analysis/cli/base.py: `_light_params`).
 Also lists the slowest modules `python -X importtime` sees under `regcost --help`, so a regression names itself.
 
     .venv/bin/python benchmarks/cli_startup.py [--runs 15]
@@ -14,6 +15,7 @@ Also lists the slowest modules `python -X importtime` sees under `regcost --help
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -71,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    load = os.getloadavg()
     for command in CASES.values():  # warm the file cache once
         seconds(command)
     # Interleaved, so a busy moment on a shared machine hits every case alike.
@@ -95,8 +98,10 @@ def main() -> None:
     error = statistics.median(list(times.values())[-2])
     lines += [
         "",
-        f"An argument error against the bare typer app's same error: {error / bare:.2f}× (typer imports pydantic "
-        "to parse any option value; `--help` and `--version` parse none).",
+        f"An argument error against the bare typer app's same error: {error / bare:.2f}× (the bare app imports "
+        "pydantic to build an adapter for each of its options; regcost checks a choice without it and builds "
+        "typer's own adapter only for a value given). Load average (1 min) at the start / end: "
+        f"{load[0]:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
     ]
     lines += ["", "Slowest imports under `regcost --help` (cumulative, one run of `python -X importtime`):", ""]
     lines += [f"- `{name}` {s * 1000:.0f} ms" for name, s in slowest_imports()]

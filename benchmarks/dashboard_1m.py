@@ -3,8 +3,12 @@
 The warehouse is generated straight into DuckDB by `estimate_5m.generate` (same shape, 1M images). The app is
 driven by Streamlit's AppTest in this process, with Streamlit's disk cache as the server has it (AppTest keeps
 caches in memory only) in a fresh folder:
-- first page, cold: a warehouse the dashboard never read — the profile SQL, the migration plan (the
-  self-hosted scenarios' engineer-days, as `regcost estimate` takes them) and the estimate;
+- the collection's end: a collection builds the migration plan once and keeps its summary in the warehouse
+  (pipeline/plan_store.py: the self-hosted scenarios' engineer-days, as `regcost estimate` takes them); timed
+  here as `build_and_keep` on the generated warehouse (the generator ends its run as a collection does, but
+  does not build the plan);
+- first page, cold: a new collection the dashboard never read (a fresh Streamlit cache) — the profile SQL, the
+  kept plan summary and the estimate;
 - first page, restarted: a new process on the same warehouse (the snapshot and plan come from the disk cache);
 - then the Scenarios page, then the layer-cache slider moved to a new value each time — every move is a new
   estimate (no cache hit) over the cached profile.
@@ -47,7 +51,24 @@ def _app(db: Path) -> Any:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
 
 
-def first_page(db: Path) -> float:
+# What the first page imports (a restarted server pays it once, before anything of the warehouse is read).
+PAGE_MODULES = (
+    "pandas",
+    "plotly.graph_objects",
+    "analysis.dashboard.state",
+    "analysis.dashboard.charts",
+    "analysis.dashboard.tables",
+    "analysis.pipeline.result",
+)
+
+
+def first_page(db: Path, *, warm: bool = False) -> float:
+    """The first page in this (new) process; `warm`: with the page's modules imported first, not timed."""
+    if warm:
+        import importlib
+
+        for name in PAGE_MODULES:
+            importlib.import_module(name)
     at = _app(db)
     t0 = time.perf_counter()
     at.run()
@@ -67,6 +88,13 @@ def measure(db: Path) -> dict[str, Any]:
         [sys.executable, __file__, "--db", str(db), "--first-page"], capture_output=True, text=True, check=True
     )
     restarted = float(child.stdout.strip().splitlines()[-1])
+    child = subprocess.run(
+        [sys.executable, __file__, "--db", str(db), "--first-page", "--warm"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    restarted_warm = float(child.stdout.strip().splitlines()[-1])
     t0 = time.perf_counter()
     at.switch_page("analysis/dashboard/pages/scenarios.py").run()
     page = time.perf_counter() - t0
@@ -79,7 +107,25 @@ def measure(db: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     at.slider(key="a.layer_cache_hit_ratio").set_value(float(MOVES[0])).run()
     repeat = (time.perf_counter() - t0) * 1000
-    return {"cold_s": cold, "restart_s": restarted, "page_s": page, "moves_ms": moves, "repeat_ms": repeat}
+    return {
+        "cold_s": cold,
+        "restart_s": restarted,
+        "restart_warm_s": restarted_warm,
+        "page_s": page,
+        "moves_ms": moves,
+        "repeat_ms": repeat,
+    }
+
+
+def keep_plan(db: Path) -> float:
+    """What a collection does when it ends (pipeline/ecr.py): build the plan and keep its summary (a writer)."""
+    from analysis.pipeline.plan_store import build_and_keep
+    from analysis.warehouse import Warehouse
+
+    t0 = time.perf_counter()
+    with Warehouse(db) as wh:
+        build_and_keep(wh)
+    return time.perf_counter() - t0
 
 
 def _size(db: Path) -> str:
@@ -101,9 +147,10 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="measure --db as it is, without generating")
     ap.add_argument("--no-record", action="store_true")
     ap.add_argument("--first-page", action="store_true", help=argparse.SUPPRESS)  # the restarted process
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)  # … with the page's modules imported
     args = ap.parse_args()
     if args.first_page:
-        print(f"{first_page(args.db):.3f}")
+        print(f"{first_page(args.db, warm=args.warm):.3f}")
         return
     # A fresh Streamlit folder (its disk cache lives in ~/.streamlit): the first page is truly cold.
     home = tempfile.TemporaryDirectory(prefix="regcost-bench-home-")
@@ -117,7 +164,11 @@ def main() -> None:
         print(f"generating {args.images:,} images into {args.db} …", flush=True)
         gen = generate(args.db, images=args.images, repositories=args.repositories, seed=args.seed)
         print(f"generated in {gen['seconds_total']:.0f} s", flush=True)
+    load = os.getloadavg()[0]
+    kept = keep_plan(args.db)
+    print(f"plan built and kept in {kept:.1f} s", flush=True)
     r = measure(args.db)
+    load_end = os.getloadavg()[0]
     moves = r["moves_ms"]
     median, worst = statistics.median(moves), max(moves)
     print(
@@ -137,10 +188,15 @@ def main() -> None:
                 "",
                 "| figure | measured | target |",
                 "| --- | ---: | --- |",
-                f"| first page, cold (profile SQL, migration plan, estimate) | {r['cold_s']:.2f} s | "
+                f"| the collection's end: migration plan built and kept (`plan_store.build_and_keep`) | {kept:.1f} s "
+                "| — |",
+                f"| first page, cold: a new collection (profile SQL, the kept plan's figures, estimate) | "
+                f"{r['cold_s']:.2f} s | "
                 f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['cold_s'] <= TARGET_FIRST_S else '**missed**'} |",
                 f"| first page, dashboard restarted on the same warehouse (disk cache) | {r['restart_s']:.2f} s | "
                 f"≤ {TARGET_FIRST_S:.0f} s: {'met' if r['restart_s'] <= TARGET_FIRST_S else '**missed**'} |",
+                f"| … of which the imports (the same restart with pandas, plotly and regcost's modules imported "
+                f"first) | {r['restart_s'] - r['restart_warm_s']:.2f} s | — |",
                 f"| switch to Scenarios | {r['page_s'] * 1000:.0f} ms | — |",
                 f"| re-render after a slider move, new value (median of {len(moves)}) | **{median:.0f} ms** | "
                 f"≤ {TARGET_MS:.0f} ms: {met} |",
@@ -149,15 +205,21 @@ def main() -> None:
                 "",
                 "Moves: " + ", ".join(f"{m:.0f}" for m in moves) + " ms.",
                 "",
-                "The cold first page waits for the migration plan (`portability.plan.build_plan`: the self-hosted "
-                "scenarios' engineer-days, as `regcost estimate` takes them). Since 2026-12-05 the plan loads no "
-                "images (findings and waves read per-repository counts the warehouse computes), reads the "
-                "lifecycle outcomes through Arrow and only for repositories a Harbor retention rule applies to, "
-                "finds each blob's first wave as min() of one integer, and reads the Harbor spec's definitions "
-                "from a JSON cache (libyaml on a miss). What is left is blob-level SQL (each blob's first wave, "
-                "the lifecycle's bytes freed), Harbor's retention evaluated per repository in Python and the "
-                "payload check. The dashboard keeps the plan and the snapshot in Streamlit's disk cache, so "
-                "only the first start on a new collection pays it.",
+                "The first page needs the migration plan's engineer-days (the self-hosted scenarios' migration "
+                "effort). A collection builds the plan once when it ends and keeps its figures in the warehouse "
+                "(table `plan_summaries`, keyed by the snapshot and the as-of date, catalog and code it was built "
+                "with; any run ending makes it stale); estimate, report and the dashboard read them back instead "
+                "of building the plan again (a reader whose options differ — `--at`, `--catalog`, `--scan` — still "
+                "builds its own). The cost did not vanish: it moved to the collection's end (first row), and it "
+                "is kept by an ECR collection only: a later run of another source (costs, trail, network, "
+                "workloads, a registry) moves the as-of date, so readers build the plan again until the next ECR "
+                "collection. The dashboard reads the profile once for the estimate and every page, parses the "
+                "price catalog once (it parsed twelve YAML files on every slider move), and keeps the estate, the "
+                "snapshot and the catalog in Streamlit's disk cache for a restart; a restarted server's first "
+                "page still pays its imports (the row after it).",
+                "",
+                f"Load average (1 min) at the start / end: {load:.1f} / {load_end:.1f} on {os.cpu_count()} cores "
+                "(the machine is shared: every figure here stretches with it).",
             ]
         )
         record("dashboard", body)

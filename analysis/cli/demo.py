@@ -14,7 +14,9 @@ import analysis.cli.inspect  # noqa: F401  (status, iam-policy, pricing: listed 
 from analysis.cli.base import (
     DbOption,
     FormatOption,
+    ScanOption,
     UsageError,
+    _check_scan,
     _errors_for_people,
     _gib,
     _print_errors,
@@ -32,11 +34,13 @@ DEMO_GITOPS = shipped_data() / "demo-gitops"  # shipped with regcost; the demo's
 def dashboard(
     db: DbOption = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the dashboard on.", min=1, max=65535)] = 8501,
+    scan_paths: ScanOption = None,
 ) -> None:
     """Open the interactive dashboard (Streamlit): estate, scenarios with live assumptions, downloads, data."""
     from analysis.warehouse import default_path
 
     with _errors_for_people():
+        _check_scan(scan_paths)
         app_file = dashboard_app()
         if not app_file.exists():
             raise UsageError(f"the dashboard's app.py is not at {app_file}: reinstall regcost (pipx install regcost)")
@@ -51,6 +55,8 @@ def dashboard(
         }
         command = [sys.executable, "-m", "streamlit", "run", str(app_file)]
         command += [arg for k, v in settings.items() for arg in (f"--{k}", v)] + ["--", "--db", str(path)]
+        # the plan scans what `regcost estimate/report --scan` would: the same effort, the same numbers
+        command += [arg for p in scan_paths or [] for arg in ("--scan", str(p.resolve()))]
         console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/] (warehouse {path}); Ctrl+C stops it.")
         sys.stdout.flush()
         # Become Streamlit rather than wait on it: a stop signal (Ctrl+C, a service manager, a test) reaches
@@ -96,7 +102,7 @@ def demo(
         request = EstimateRequest(db=db, draws=10_000, scan_paths=(DEMO_GITOPS,) if DEMO_GITOPS.exists() else ())
         with _steps(4, quiet=fmt == "json") as step:
             step("reading the estate and building the migration plan")
-            estate = read_estate(request)
+            estate = read_estate(request, full_plan=True)
             step("estimating (10,000 Monte Carlo draws)")
             estimate_result = run(request, estate)
             assert estate.plan is not None  # a collected ECR estate always has a plan
@@ -166,5 +172,6 @@ def _print_summary(db: Path, seed: int, result: dict[str, Any], estimate_result:
         f"\nWarehouse: [bold]{db}[/]. Next: [bold]regcost estimate --db {db} --scan {DEMO_GITOPS} --explain[/] "
         f"(quantities × prices with sources), [bold]regcost status --db {db}[/]"
     )
-    console.print(f"Dashboard: [bold]regcost dashboard --db {db}[/] (then open http://127.0.0.1:8501)")
+    scan = f" --scan {DEMO_GITOPS}" if DEMO_GITOPS.exists() else ""  # as the report above: the same effort
+    console.print(f"Dashboard: [bold]regcost dashboard --db {db}{scan}[/] (then open http://127.0.0.1:8501)")
     console.print(f"Reports: [bold]{'[/], [bold]'.join(str(p) for p in written)}[/]", highlight=False)

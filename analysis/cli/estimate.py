@@ -20,12 +20,14 @@ from analysis.cli.base import (
     DrawsOption,
     FormatOption,
     HorizonOption,
+    ScanOption,
     ScenarioFileOption,
     ScenarioOption,
     SeedOption,
     UsageError,
     UsageFileOption,
     _as_of,
+    _check_scan,
     _errors_for_people,
     _steps,
     app,
@@ -35,22 +37,6 @@ from analysis.cli.base import (
 
 if TYPE_CHECKING:
     from analysis.pipeline.request import EstimateRequest
-
-
-ScanOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--scan",
-        help="Scan these files or folders for image references: the migration plan, and the effort the "
-        "self-hosted scenarios price, count them (repeatable; default: no scan).",
-    ),
-]
-
-
-def _check_scan(scan_paths: list[Path] | None) -> None:
-    missing = [str(p) for p in scan_paths or [] if not p.exists()]
-    if missing:
-        raise UsageError(f"--scan: no such file or folder: {', '.join(missing)}")
 
 
 def _request(**fields: Any) -> EstimateRequest:

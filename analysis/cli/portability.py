@@ -175,7 +175,7 @@ def plan(
     fmt: FormatOption = "table",
 ) -> None:
     """Migration plan to Harbor: findings, portability scores, waves with bytes and cost, Harbor API payloads."""
-    from analysis.pipeline.result import last_collected
+    from analysis.pipeline.plan_store import last_collected
     from analysis.portability.plan import as_dict, build_plan, write_plan
     from analysis.portability.show import print_plan
     from analysis.warehouse import Warehouse

@@ -42,7 +42,10 @@ def _layout(fig: go.Figure, result: EstimateResult, *, x: str, y: str, height: i
         hovermode="x unified",
         xaxis_title=x,
         yaxis_title=y,
-        yaxis={"tickprefix": symbol, "tickformat": ",.0f", "rangemode": "tozero"},
+        # automargin: the margins grow to hold the tick labels and the axis titles (a 10 px margin cut the
+        # y title to "st per month (USD)" at 1280 px)
+        xaxis={"automargin": True},
+        yaxis={"tickprefix": symbol, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True},
     )
     return fig
 

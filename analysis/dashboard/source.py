@@ -24,6 +24,7 @@ from analysis.model.inputs import ModelInput, from_profile
 from analysis.model.measured import Measurement, measurements
 from analysis.model.result import ProfileSummary
 from analysis.model.workload import WorkloadProfile, load_profile, summary
+from analysis.pipeline.result import Estate, registry_runs
 from analysis.warehouse import Warehouse, WarehouseError, queries
 from analysis.warehouse.quality import current_data_quality
 
@@ -32,11 +33,6 @@ from analysis.warehouse.quality import current_data_quality
 _FINGERPRINT = """
 SELECT coalesce(max(run_id), 0), count(*) FILTER (WHERE status <> 'running'), max(finished_at)
 FROM runs
-"""
-
-
-_REGISTRY_RUNS = """
-SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')
 """
 
 
@@ -107,23 +103,31 @@ def fingerprint(path: str | Path) -> tuple[Any, ...]:
     return (int(row[0]), int(row[1]), str(row[2]))
 
 
-def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
-    """The workload profile, model input, runs, scopes and recent runs' errors, in memory."""
+def read_snapshot(path: str | Path, *, error_runs: int = 10, estate: Estate | None = None) -> Snapshot:
+    """The workload profile, model input, runs, scopes and recent runs' errors, in memory.
+
+    `estate`: what the estimate read of the same snapshot (pipeline/result.py: read_estate); its profile, summary
+    and measurements are taken rather than read again (the profile SQL is the slow part), so every page shows the
+    estate as of the same date as the estimate (the last collection's end), not as of the clock."""
     with _open(path) as wh:
         row = wh.query(_FINGERPRINT)[0]
         fp = (int(row[0]), int(row[1]), str(row[2]))
         runs = pd.DataFrame(queries.recent_runs(wh, limit=50))
-        scopes = pd.DataFrame(queries.inventory_by_scope(wh))
+        scopes = pd.DataFrame(estate.scope_rows if estate else queries.inventory_by_scope(wh))
         errors = {
             int(r): pd.DataFrame(queries.run_errors(wh, int(r)))
             for r in (runs["run_id"].head(error_runs) if not runs.empty else [])
         }
         # The registry-storage query scans the self-hosted registries' blobs (a second at 1M images): only when
         # a registry was ever collected.
-        registries = queries.registry_storage(wh) if wh.query(_REGISTRY_RUNS)[0][0] else []
-        profile = load_profile(wh) if not scopes.empty else None
-        quality = current_data_quality(wh) if profile is not None else []
-        found = measurements(wh) if profile is not None else []
+        registries = queries.registry_storage(wh) if registry_runs(wh) else []
+        if estate is not None:  # the same reads as of the same date: taken, not repeated
+            profile, found = estate.workload, estate.measurements
+            quality = [g.model_dump() for g in estate.gaps]
+        else:
+            profile = load_profile(wh) if not scopes.empty else None
+            found = measurements(wh) if profile is not None else []
+            quality = current_data_quality(wh) if profile is not None else []
     if profile is not None and profile.repositories.empty:
         profile = None
     return Snapshot(
@@ -131,8 +135,8 @@ def read_snapshot(path: str | Path, *, error_runs: int = 10) -> Snapshot:
         fingerprint=fp,
         loaded_at=datetime.now(UTC),
         profile=profile,
-        model_input=from_profile(profile) if profile is not None else None,
-        profile_summary=summary(profile) if profile is not None else None,
+        model_input=(estate.model_input if estate else from_profile(profile)) if profile is not None else None,
+        profile_summary=(estate.summary if estate else summary(profile)) if profile is not None else None,
         runs=runs,
         scopes=scopes,
         errors=errors,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
 import sys
 import time
@@ -36,12 +35,13 @@ from analysis.dashboard.source import (
     plan_view,
     read_snapshot,
 )
-from analysis.model.estimate import DEFAULT_SEED
+from analysis.model.estimate import DEFAULT_SEED, EmptyWarehouse
 from analysis.model.result import EstimateResult
 from analysis.model.scenarios import Scenario, load_scenarios, pick
+from analysis.pipeline.plan_store import code_digest
 from analysis.pipeline.request import EstimateRequest, apply_overrides
-from analysis.pipeline.result import Estate, read_estate, run
-from analysis.pricing import Catalog, load_catalog
+from analysis.pipeline.result import Estate, catalog_of, catalog_stamp, read_estate, run
+from analysis.pricing import Catalog
 from analysis.render import Result, render, render_bytes
 from analysis.warehouse import WarehouseError, default_path
 
@@ -55,12 +55,22 @@ COLLECT_HELP = (
 )
 
 
-def db_path() -> str:
-    """`streamlit run app.py -- --db PATH`, else $REGCOST_DB, else ./regcost.duckdb."""
+def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--db", default=None)
-    given = parser.parse_known_args(sys.argv[1:])[0].db
-    return str(given or default_path())
+    parser.add_argument("--scan", action="append", default=[])
+    return parser.parse_known_args(sys.argv[1:])[0]
+
+
+def db_path() -> str:
+    """`streamlit run app.py -- --db PATH`, else $REGCOST_DB, else ./regcost.duckdb."""
+    return str(_args().db or default_path())
+
+
+def scan_paths() -> tuple[str, ...]:
+    """`regcost dashboard --scan PATH …` (`streamlit run app.py -- --scan PATH`): the folders the migration plan
+    scans for image references, as `regcost estimate/report --scan` (the demo's report scans its GitOps folder)."""
+    return tuple(str(Path(p).resolve()) for p in _args().scan)
 
 
 # -- the warehouse snapshot ------------------------------------------------------------------------------
@@ -79,15 +89,7 @@ def _holder(path: str) -> _Holder:
     return _Holder()
 
 
-def _code_stamp() -> str:
-    """A digest of regcost's own code: a snapshot or plan pickled by another version is never read back."""
-    digest = hashlib.sha1()
-    for p in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
-        digest.update(p.read_bytes())
-    return digest.hexdigest()
-
-
-CODE_STAMP = _code_stamp()
+CODE_STAMP = code_digest()  # a snapshot or plan pickled by another version is never read back
 
 
 def file_key(path: str) -> tuple[str | int, ...]:
@@ -106,8 +108,12 @@ def file_key(path: str) -> tuple[str | int, ...]:
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Reading the warehouse …")
 def _stored_snapshot(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...]) -> Snapshot:
     """The snapshot, kept on disk (~/.streamlit/cache) as well: a dashboard started again on a warehouse it has
-    read before shows its first page without the profile SQL."""
-    return read_snapshot(path)
+    read before shows its first page without the profile SQL. The profile is the estimate's (read once)."""
+    try:
+        estate = _estate_for(path, fp)
+    except EmptyWarehouse:  # nothing collected yet: the pages say how to collect
+        return read_snapshot(path)
+    return read_snapshot(path, estate=estate)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -184,7 +190,14 @@ def presets() -> dict[str, Scenario]:
 
 @st.cache_resource(show_spinner=False)
 def catalog() -> Catalog:
-    return load_catalog(None)
+    """The shipped catalog, one object per process for the estate and every estimate (parsing its twelve YAML
+    files took 0.2–0.5 s; a restarted dashboard unpickles it from disk in a few ms)."""
+    return _stored_catalog(CODE_STAMP, catalog_stamp())
+
+
+@st.cache_data(persist="disk", max_entries=2, show_spinner=False)
+def _stored_catalog(code: str, files: tuple[tuple[str, int, int], ...]) -> Catalog:
+    return catalog_of()
 
 
 # -- state owned by the app -------------------------------------------------------------------------------------
@@ -231,11 +244,11 @@ CLI_DRAWS = 10_000  # `regcost estimate --draws`' default: the Uncertainty page 
 
 
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Reading the warehouse and building the migration plan …")
-def _stored_estate(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...]) -> Estate:
+def _stored_estate(path: str, fp: tuple[Any, ...], file: tuple[str | int, ...], scans: tuple[str, ...] = ()) -> Estate:
     """The estate, kept on disk (~/.streamlit/cache) as well, keyed like the snapshot: a dashboard started again
     on a warehouse it has read shows its first page without rebuilding the migration plan (a minute at 1M
     images on a loaded machine; under 1 MB pickled for the demo)."""
-    return read_estate(EstimateRequest(db=Path(path)), catalog())
+    return read_estate(_request(path, scans), catalog())
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -243,7 +256,12 @@ def _estate_for(path: str, fp: tuple[Any, ...]) -> Estate:
     """What `regcost estimate` reads from the warehouse (profile, quality, measurements, the plan), once per
     finished collection and shared by every session (analysis/pipeline/result.py); one copy per process
     (`st.cache_data` would copy it on each call)."""
-    return _stored_estate(path, fp, file_key(path))
+    return _stored_estate(path, fp, file_key(path), scan_paths())
+
+
+def _request(path: str, scans: tuple[str, ...]) -> EstimateRequest:
+    """`regcost estimate --db PATH [--scan DIR …]`: what the dashboard's estate is read with."""
+    return EstimateRequest(db=Path(path), scan_paths=tuple(Path(p) for p in scans))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -252,10 +270,10 @@ def _estimate(
 ) -> Result:
     """`regcost estimate --db PATH --scenario NAME… --draws N --seed S` with the assumptions edited on screen:
     the same request and the same `run` as the CLI, over the estate read once (cached per combination)."""
-    request = EstimateRequest(
-        db=Path(path), scenarios=names, overrides=json.loads(changes_json), draws=draws, seed=seed
+    request = _request(path, scan_paths()).model_copy(
+        update={"scenarios": names, "overrides": json.loads(changes_json), "draws": draws, "seed": seed}
     )
-    return run(request, _estate_for(path, fp))
+    return run(request, _estate_for(path, fp), catalog())
 
 
 def _cached(snap: Snapshot, draws: int) -> Result:
@@ -279,11 +297,9 @@ def full_result(snap: Snapshot, draws: int = CLI_DRAWS) -> EstimateResult:
 # -- the migration plan ------------------------------------------------------------------------------------
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _plan_view(path: str, fp: tuple[Any, ...]) -> dict[str, Any] | None:
-    """The plan the estimate already built for its effort (kept with the estate), as the page shows it."""
-    from analysis.portability.plan import as_dict
-
-    plan = _estate_for(path, fp).plan
-    return plan_view(as_dict(plan)) if plan is not None else None
+    """The plan the estimate took its effort from (kept with the estate), as the page shows it."""
+    kept = _estate_for(path, fp).plan_summary
+    return plan_view(kept.plan) if kept is not None else None
 
 
 def migration_plan(snap: Snapshot) -> dict[str, Any] | None:

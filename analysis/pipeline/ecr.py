@@ -38,6 +38,7 @@ from analysis.collectors.records import (
     manifest_tables,
     to_table,
 )
+from analysis.pipeline import plan_store
 from analysis.warehouse import ScopeKey, Warehouse, with_run_id
 from analysis.warehouse.resume import PUBLISH_EVERY_S, resume_run
 
@@ -135,6 +136,11 @@ def collect_ecr(
     status = _run_status(tally.scopes, tally.errors)
     tally.counts["throttles"] += pace.throttles()
     warehouse.finish_run(run_id, status, dict(tally.counts))
+    if status != "failed":
+        # Every estimate, report and dashboard of this snapshot needs the migration plan's effort: built once
+        # here by the writer and kept with the snapshot (pipeline/plan_store.py), not once per reader.
+        progress("plan", 0)
+        plan_store.build_and_keep(warehouse)
     tally.scopes.sort(key=lambda s: (s["account_id"], s["region"]))
     return RunSummary(run_id, status, dict(tally.counts), tally.scopes, tally.errors, _skipped(tally.unread))
 

@@ -17,6 +17,7 @@ holds that plan and that effort, so every output shows one figure. Nothing is ad
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,8 +31,11 @@ from analysis.model.result import DataQuality as SnapshotGap
 from analysis.model.result import EstimateResult, ProfileSummary
 from analysis.model.scenarios import Scenario, load_scenarios, pick
 from analysis.model.workload import WorkloadProfile, summary
+from analysis.pipeline import plan_store
+from analysis.pipeline.plan_store import PlanSummary, last_collected
 from analysis.pipeline.request import EstimateRequest, apply_overrides
 from analysis.pricing import Catalog, load_catalog
+from analysis.pricing.catalog_files import expand_paths, shipped_files
 from analysis.render.inputs import (
     DataQuality,
     Effort,
@@ -71,21 +75,24 @@ class Estate:
     registries: list[RegistryStorage] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)  # CloudTrail / VPC (#13)
     bill: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (model months, actual): with `calibrate`
-    plan: Plan | None = None  # the migration plan of the ECR estate (None: a usage file or a registry)
+    plan: Plan | None = None  # the plan itself, when built here (None: read back from the warehouse, a usage file)
+    plan_summary: PlanSummary | None = None  # what the outputs take from the plan (None: a usage file or a registry)
     plan_view: PlanResult | None = None
     # The bill's NAT gateway / VPC endpoint lines per month and kind (CUR, #13): (month, kind, quantity,
     # currency, cost, estimated), a cross-check of the NAT bytes the model routes.
     network_bill: list[tuple[Any, ...]] = field(default_factory=list)
+    scope_rows: list[dict[str, Any]] = field(default_factory=list)  # queries.inventory_by_scope (the Data page)
 
 
-def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
+def run(request: EstimateRequest, estate: Estate | None = None, catalog: Catalog | None = None) -> Result:
     """The estimate, its uncertainty, the plan and its effort, and the data quality: one result.
 
-    `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now."""
+    `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now. `catalog`: the
+    parsed `request.catalogs` (a caller that keeps it); None: `catalog_of(request.catalogs)`."""
     request.check()
     scenarios = pick(load_scenarios(list(request.scenario_files) or None), list(request.scenarios) or None)
     scenarios = [apply_overrides(s, request.overrides) for s in scenarios]
-    prices = load_catalog(list(request.catalogs) or None)
+    prices = catalog if catalog is not None else catalog_of(request.catalogs)
     estate = estate if estate is not None else read_estate(request, prices)
     scenarios, notes = _adjusted(request, estate, scenarios)
     result = estimate(
@@ -115,6 +122,27 @@ def run(request: EstimateRequest, estate: Estate | None = None) -> Result:
     )
 
 
+def catalog_of(files: tuple[Path, ...] = ()) -> Catalog:
+    """`load_catalog(files)`, parsed once per process while the files stay as they are on disk: the dashboard
+    re-estimates on every slider move, and parsing the twelve YAML files took 0.5 s of each (1M-image warehouse,
+    load average 5). A file changed, added or removed (size or modification time) is read again."""
+    try:
+        stamp = catalog_stamp(files)
+    except OSError:  # a file given that is not there: load_catalog says so, in its words
+        return load_catalog(list(files) or None)
+    return _parsed_catalog(tuple(files), stamp)
+
+
+def catalog_stamp(files: tuple[Path, ...] = ()) -> tuple[tuple[str, int, int], ...]:
+    """The catalog's files as they are on disk (path, size, modification time): what a parsed copy is kept by."""
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [*shipped_files(), *expand_paths(files)])
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_catalog(files: tuple[Path, ...], stamp: tuple[tuple[str, int, int], ...]) -> Catalog:
+    return load_catalog(list(files) or None)
+
+
 def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario]) -> tuple[list[Scenario], list[str]]:
     """The scenarios with what the warehouse knows: the bill's fit (`calibrate`), the measurements, the plan's
     effort. A value a scenario file (or the person, by hand) sets is theirs and stays."""
@@ -136,9 +164,9 @@ def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario
         notes += measured_notes
     days = plan_days(estate)
     if days is not None and any(s.kind == "selfhosted" for s in scenarios):
-        assert estate.plan is not None  # plan_days gives days only with a plan
-        waves = estate.plan.waves.traffic_shares() or None
-        scanned = estate.plan.scan is not None
+        assert estate.plan_summary is not None  # plan_days gives days only with a plan
+        waves = estate.plan_summary.plan["wave_traffic_shares"] or None  # built now or kept: the same dict
+        scanned = estate.plan_summary.plan["scan"] is not None
         scenarios, note = with_plan_days(scenarios, days, scanned=scanned, waves=waves)
         notes.append(note)
     return scenarios, notes
@@ -146,11 +174,7 @@ def _adjusted(request: EstimateRequest, estate: Estate, scenarios: list[Scenario
 
 def plan_days(estate: Estate) -> Range | None:
     """The plan's engineer-days, or None when there is no plan or nothing in it to migrate."""
-    if estate.plan is None or not len(estate.plan.waves.repositories):
-        return None
-    from analysis.portability.plan import migration_days
-
-    return migration_days(estate.plan)
+    return estate.plan_summary.days if estate.plan_summary is not None else None
 
 
 def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -> Effort | None:
@@ -175,8 +199,12 @@ def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -
 
 
 # -- reading the estate ---------------------------------------------------------------------------------
-def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Estate:
-    """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once)."""
+def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, full_plan: bool = False) -> Estate:
+    """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once).
+
+    The migration plan's figures come from the warehouse when a collection kept them for this snapshot and these
+    options (analysis/pipeline/plan_store.py), else the plan is built here; `full_plan`: always build it and keep
+    the `Plan` itself in the estate (the demo writes its files)."""
     request.check()
     if request.usage is not None:
         inp = from_usage_file(request.usage)
@@ -189,12 +217,8 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
         runs = sorted({int(r) for r in workload.scopes["run_id"].dropna()})
         ecr = request.registry is None
         gaps = _gaps(wh, at) if ecr else []
-        plan = None
-        if ecr:
-            from analysis.model.measured import measurements
-            from analysis.portability.plan import build_plan
-
-            plan = build_plan(wh, scan_paths=list(request.scan_paths) or None, at=at, catalog=catalog)
+        plan, kept = _plan(wh, request, at, catalog, full_plan) if ecr else (None, None)
+        scopes = queries.inventory_by_scope(wh)
         return Estate(
             source="warehouse",
             at=at,
@@ -205,13 +229,15 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None) -> Est
             runs=runs,
             gaps=[g for g, _ in gaps],
             gap_notes=[n for _, n in gaps],
-            quality=gather_quality(wh, runs),
+            quality=gather_quality(wh, runs, scopes),
+            scope_rows=scopes,
             registries=gather_registries(wh),
-            measurements=measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
+            measurements=_measurements(wh) if ecr else [],  # CloudTrail / VPC (#13)
             bill=_bill(wh) if request.calibrate else None,
             network_bill=_network_bill(wh) if ecr else [],
             plan=plan,
-            plan_view=plan_result(plan, request.scan_paths) if plan is not None else None,
+            plan_summary=kept,
+            plan_view=_plan_result(kept, request.scan_paths) if kept is not None else None,
         )
 
 
@@ -289,13 +315,23 @@ def nat_crosscheck(result: EstimateResult, bill: list[tuple[Any, ...]]) -> list[
     return [note]
 
 
-def last_collected(wh: Warehouse) -> datetime:
-    """When the newest finished collection ended: the default as-of date (now when nothing has finished)."""
-    row = wh.query("SELECT max(finished_at) FROM runs WHERE status <> 'running'")
-    ended = row[0][0] if row else None
-    if ended is None:
-        return datetime.now(UTC)
-    return ended if ended.tzinfo else ended.replace(tzinfo=UTC)
+def _plan(
+    wh: Warehouse, request: EstimateRequest, at: datetime, catalog: Catalog | None, full_plan: bool
+) -> tuple[Plan | None, PlanSummary]:
+    """The plan's summary kept by the collection (no scan asked for, same date, catalog and code), else built."""
+    prices = catalog or catalog_of()
+    if not request.scan_paths and not full_plan:
+        kept = plan_store.stored(wh, at, prices)
+        if kept is not None:
+            return None, kept
+    plan, seconds = plan_store.build(wh, at, prices, list(request.scan_paths) or None)
+    return plan, plan_store.summarize(plan, seconds)
+
+
+def _measurements(wh: Warehouse) -> list[Measurement]:
+    from analysis.model.measured import measurements
+
+    return measurements(wh)
 
 
 def _workload(wh: Warehouse, request: EstimateRequest, at: datetime) -> WorkloadProfile:
@@ -333,8 +369,12 @@ def _bill(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
     return load_frames(wh)
 
 
-def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
+def gather_quality(
+    warehouse: Warehouse, runs_used: list[int], scopes: list[dict[str, Any]] | None = None
+) -> DataQuality:
+    """Runs, scopes and errors as the outputs list them; `scopes`: `queries.inventory_by_scope`, if read already."""
     runs = queries.recent_runs(warehouse)
+    scopes = queries.inventory_by_scope(warehouse) if scopes is None else scopes
     errors: list[dict[str, Any]] = []
     for run_id in runs_used:
         errors += [{"run_id": run_id, **e} for e in queries.run_errors(warehouse, run_id)]
@@ -352,23 +392,33 @@ def gather_quality(warehouse: Warehouse, runs_used: list[int]) -> DataQuality:
             )
             for r in runs
         ],
-        scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in queries.inventory_by_scope(warehouse)],
+        scopes=[ScopeInfo(**{k: s[k] for k in ScopeInfo.model_fields}) for s in scopes],
         errors=[ErrorInfo(**{k: e[k] for k in ErrorInfo.__dataclass_fields__}) for e in errors[:MAX_ERRORS]],
         errors_total=len(errors),
     )
 
 
+def registry_runs(warehouse: Warehouse) -> int:
+    """How many runs collected a self-hosted registry (Harbor, OCI): none, and there is no registry to read."""
+    return int(warehouse.query(_REGISTRY_RUNS)[0][0])
+
+
+_REGISTRY_RUNS = """
+SELECT count(*) FROM runs WHERE source NOT IN ('ecr', 'costs-cur', 'costs-ce', 'cloudtrail', 'network', 'workloads')
+"""
+
+
 def gather_registries(warehouse: Warehouse) -> list[RegistryStorage]:
+    # The registry-storage query scans the registries' blobs (a second at 1M images), even when there are none.
+    if not registry_runs(warehouse):
+        return []
     return [
         RegistryStorage.model_validate({k: r.get(k) for k in RegistryStorage.model_fields})
         for r in queries.registry_storage(warehouse)
     ]
 
 
-def plan_result(plan: Plan, scan_paths: tuple[Path, ...] | list[Path] = ()) -> PlanResult:
-    """A built `Plan` as the result's typed plan (what the outputs show of `regcost plan`)."""
-    from analysis.portability.plan import as_dict
-
-    return PlanResult.from_plan_dict(
-        json.loads(json.dumps(as_dict(plan), default=str)), [str(p) for p in scan_paths] if plan.scan else []
-    )
+def _plan_result(kept: PlanSummary, scan_paths: tuple[Path, ...] | list[Path] = ()) -> PlanResult:
+    """The plan's summary as the result's typed plan (what the outputs show of `regcost plan`)."""
+    scanned = [str(p) for p in scan_paths] if kept.plan.get("scan") is not None else []
+    return PlanResult.from_plan_dict(kept.plan, scanned)

@@ -230,6 +230,7 @@ def as_dict(plan: Plan) -> dict[str, Any]:
         "lifecycle": plan.lifecycle.totals(),
         "retention_differences": plan.retention_differences.to_dict(orient="records"),
         "waves": [{k: v for k, v in w.items()} for w in plan.waves.waves],
+        "wave_traffic_shares": plan.waves.traffic_shares(),  # each wave's share of pulled bytes (the dual run's)
         "scan": scan,
         "supply_chain_artifacts": plan.supply_chain,
         "assumptions": {"setup_days": SETUP_DAYS, "range": [RANGE_LOW, RANGE_HIGH]},

@@ -22,7 +22,18 @@ from markupsafe import Markup
 from analysis import __version__
 from analysis.model.result import AssumptionRow, EstimateResult, PriceCitation, ScenarioResult, ScenarioUncertainty
 from analysis.render.catalog_facts import CatalogFacts, catalog_facts
-from analysis.render.format import break_even, break_even_spread, count, counted, days, gib, money, pct, when
+from analysis.render.format import (
+    break_even,
+    break_even_spread,
+    count,
+    counted,
+    days,
+    gib,
+    headline,
+    money,
+    pct,
+    when,
+)
 from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
 from analysis.render.text import estate_line
 from analysis.render.wording import (
@@ -266,18 +277,6 @@ def _how_sure(r: EstimateResult) -> HowSure | None:
     )
 
 
-def _headline(r: EstimateResult) -> str:
-    """The recommendation rounded for a reader (the exact figures are in the table below it)."""
-    if r.recommendation.scenario == r.baseline:
-        return r.recommendation.headline
-    s = r.scenario(r.recommendation.scenario)
-    base = r.scenario(r.baseline).horizon_tco
-    share = f" ({s.savings_vs_baseline / base:.0%})" if base else ""
-    payback = f", paying back in month {s.break_even_month}" if s.break_even_month else ""
-    saves = about(s.savings_vs_baseline, r.currency)
-    return f"{s.title}: saves about {saves}{share} over {r.horizon_months} months{payback}"
-
-
 # ---- assumptions and prices -------------------------------------------------------------------------------
 
 
@@ -400,7 +399,7 @@ def context(inputs: ReportInputs, mode: Mode, charts: dict[str, Markup], *, pape
         "baseline": baseline,
         "recommended": recommended,
         "is_baseline_recommended": recommended.name == r.baseline,
-        "headline": _headline(r),
+        "headline": headline(r),
         "sure": _how_sure(r),
         "effort": effort,
         "others": [s for s in r.scenarios if s.name != r.baseline],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analysis.model.result import ScenarioResult, ScenarioUncertainty
+from analysis.model.result import EstimateResult, ScenarioResult, ScenarioUncertainty
+from analysis.render.wording import about
 from analysis.units import counted as counted  # re-exported: the report and the dashboard count in words
 
 GIB = float(2**30)
@@ -31,6 +32,19 @@ def money_short(value: float, currency: str, *, cents: bool = False) -> str:
     symbol = SYMBOLS.get(currency, currency + " ")
     text = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
     return f"{'−' if value < 0 else ''}{symbol}{text}"
+
+
+def headline(r: EstimateResult) -> str:
+    """The recommendation rounded for a reader, as the report's first page and the dashboard's Overview say it
+    (the exact figures are in the table below it): "saves about USD 12,600 (18%)", not 12,630.75."""
+    if r.recommendation.scenario == r.baseline:
+        return r.recommendation.headline
+    s = r.scenario(r.recommendation.scenario)
+    base = r.scenario(r.baseline).horizon_tco
+    share = f" ({s.savings_vs_baseline / base:.0%})" if base else ""
+    payback = f", paying back in month {s.break_even_month}" if s.break_even_month else ""
+    saves = about(s.savings_vs_baseline, r.currency)
+    return f"{s.title}: saves about {saves}{share} over {r.horizon_months} months{payback}"
 
 
 def pct(share: float) -> str:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import analysis.cli.demo as demo_cli
 import analysis.demo.runner
+from analysis.dashboard import state
 
 runner = CliRunner()
 
@@ -45,6 +46,24 @@ def test_dashboard_serves_the_warehouse_on_localhost_only(execv, tmp_path, monke
     assert options["--server.address"] == "127.0.0.1" and options["--server.port"] == "8600"
     assert options["--browser.gatherUsageStats"] == "false"  # nothing leaves the machine
     assert argv[-3:] == ["--", "--db", str(db)]
+
+
+def test_dashboard_scans_what_the_report_scans(execv, tmp_path, monkeypatch):
+    # `regcost dashboard --scan DIR` hands the folder to the app, whose plan (and effort) then counts its references
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gitops").mkdir()
+    result = runner.invoke(demo_cli.app, ["dashboard", "--db", "w.duckdb", "--scan", "gitops"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    [(_path, *argv)] = execv
+    assert argv[-5:] == ["--", "--db", str((tmp_path / "w.duckdb").resolve()), "--scan", str(tmp_path / "gitops")]
+    monkeypatch.setattr(state.sys, "argv", ["app.py", *argv[argv.index("--") + 1 :]])
+    assert state.scan_paths() == (str(tmp_path / "gitops"),)  # what the app reads back
+
+
+def test_dashboard_with_a_missing_scan_folder_says_so(execv, tmp_path):
+    result = runner.invoke(demo_cli.app, ["dashboard", "--scan", str(tmp_path / "none")], terminal_width=300)
+    assert result.exit_code == 2 and f"--scan: no such file or folder: {tmp_path / 'none'}" in result.output
+    assert execv == []
 
 
 def test_dashboard_without_its_app_says_to_reinstall(execv, tmp_path, monkeypatch):
@@ -97,7 +116,11 @@ def test_demo_prints_the_estate_the_estimate_and_where_to_go_next(fake_run_demo,
     ) in text
     assert "Recommendation:" in text
     assert f"Next: regcost estimate --db {db} --scan {demo_cli.DEMO_GITOPS} --explain" in text
-    assert f"Dashboard: regcost dashboard --db {db} (then open http://127.0.0.1:8501)" in text
+    # the dashboard scans what the report scanned: the same effort and numbers (the line may wrap)
+    dashboard = (
+        f"Dashboard: regcost dashboard --db {db} --scan {demo_cli.DEMO_GITOPS} (then open http://127.0.0.1:8501)"
+    )
+    assert dashboard in " ".join(text.split())
     html, pdf = reports / "demo-report.html", reports / "demo-report.pdf"
     assert f"Reports: {html}, {pdf}" in text
     assert html.stat().st_size > 0 and pdf.read_bytes().startswith(b"%PDF")

@@ -74,3 +74,23 @@ def test_where_the_money_goes_uses_the_reports_group_names_and_colours(calculato
 def test_the_tornado_names_assumptions_as_the_report_does(uncertain):
     (low, _high) = dashboard.tornado(uncertain(0.5)).data
     assert list(low.y) == ["Layer cache hit ratio (0.5 → 0.95)"]
+
+
+def test_axis_titles_get_the_room_they_need(calculator_result, uncertain):
+    # a 10 px margin without automargin cut the monthly chart's y title to "st per month (USD)" at 1280 px
+    for fig in (
+        dashboard.monthly(calculator_result),
+        dashboard.cumulative(calculator_result),
+        dashboard.fan(uncertain(0.5)),
+        dashboard.tornado(uncertain(0.5)),
+    ):
+        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+            if axis.title.text:
+                assert axis.automargin, (fig.layout.height, axis.title.text)
+
+
+def test_money_on_the_tornado_axis_has_no_symbol_before_the_sign(uncertain):
+    # "$−2,000" reads wrong: the report writes "−$2,000" or, on this axis, plain numbers with the currency named
+    fig = dashboard.tornado(uncertain(0.5))
+    assert not fig.layout.xaxis.tickprefix
+    assert fig.layout.xaxis.title.text.endswith(", USD")

@@ -20,6 +20,7 @@ import pytest
 from support import serving_dashboard
 
 from analysis.dashboard.format import money
+from analysis.render.wording import about
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -108,7 +109,13 @@ def _check(page: Any, title: str, cli: dict[str, Any]) -> None:
             assert cells[tco] == money(s["horizon_tco"], ccy), (title, s["name"], cells)
     if title == "Overview":
         alert = page.locator("[data-testid='stAlert']", has_text="recommend").first.inner_text()
-        assert cli["recommendation"]["headline"] in alert, alert
+        rec = cli["recommendation"]
+        assert rec["reason"] in alert, alert  # the exact figures, to the cent
+        if rec["scenario"] == cli["baseline"]:
+            assert rec["headline"] in alert, alert
+        else:  # the headline rounded as the report's first page rounds it
+            target = next(s for s in cli["scenarios"] if s["name"] == rec["scenario"])
+            assert f"{target['title']}: saves about {about(target['savings_vs_baseline'], ccy)}" in alert, alert
     if title == "Uncertainty":
         rows = _rows(page, "table-uncertainty")
         for u in cli["uncertainty"]["scenarios"]:

@@ -63,7 +63,9 @@ def test_portability_page_shows_the_plan(collected_db, monkeypatch):
     assert list(findings["Harbor instead"]) == [f["harbor"] for f in want["findings"]]
     assert [float(v) for v in findings["Effort (days)"]] == [f["effort_days"] for f in want["findings"]]
 
-    waves = next(d.value for d in at.dataframe if "First repositories" in d.value.columns)
+    waves = next(d.value for d in at.dataframe if "Repositories in it" in d.value.columns)
+    first = want["waves"][0]  # its first repository and how many more (names cut mid-word at 1280 px otherwise)
+    assert waves["Repositories in it"][0] == f"{first['names'][0]} + {len(first['names']) - 1:,} more"
     assert list(waves["Repositories"]) == [w["repositories"] for w in want["waves"]]
     assert list(waves["Copied GiB"]) == pytest.approx([w["bytes_copied"] / GIB for w in want["waves"]])
     assert list(waves["Egress"]) == pytest.approx([w["egress_cost"] for w in want["waves"]])

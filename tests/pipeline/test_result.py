@@ -158,3 +158,23 @@ def test_the_bills_nat_and_endpoint_lines_are_shown_beside_the_nat_bytes_the_mod
     )
     assert "GB/month of ECR layer bytes through NAT (assumed share)" in note
     assert "the bill's 310 GB" in note
+
+
+def test_the_catalog_is_parsed_once_while_its_files_stay_the_same(tmp_path: Path):
+    from analysis.pipeline.result import catalog_of
+
+    mine = tmp_path / "negotiated.yaml"
+
+    def price(value: float) -> None:
+        mine.write_text(
+            "catalog_version: 1\nprices:\n  - id: ecr.storage.standard\n    region: '*'\n    unit: GB-month\n"
+            f"    currency: USD\n    price: {value}\n    source: https://example.com/edp\n    as_of: 2026-10-01\n"
+        )
+
+    price(0.05)
+    first = catalog_of((mine,))
+    assert catalog_of((mine,)) is first  # a slider move does not parse twelve YAML files again
+    assert first.get("ecr.storage.standard", region="eu-west-1").price == 0.05
+    price(0.075)  # the file changed (size): read again, the new price in force
+    assert catalog_of((mine,)).get("ecr.storage.standard", region="eu-west-1").price == 0.075
+    assert catalog_of() is not first  # the shipped files alone are another catalog

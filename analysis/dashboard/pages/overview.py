@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.dashboard import charts, state, tables
 from analysis.dashboard.format import gib, money
-from analysis.render.format import counted
+from analysis.render.format import counted, headline
 from analysis.units import human_bytes
 
 snap = state.require_snapshot()
@@ -63,8 +63,9 @@ cols[0].metric(
 rec = result.recommendation
 st.subheader("Recommendation")
 box = st.success if rec.scenario != result.baseline else st.info
-box(f"**{rec.headline}**\n\n{rec.reason}.", icon=":material/recommend:")
+box(f"**{headline(result)}**\n\n{rec.reason}.", icon=":material/recommend:")
 changed = len(state.edits())
+scans = state.scan_paths()
 st.caption(
     f"Over {result.horizon_months} months in {ccy}, "
     + (
@@ -72,12 +73,17 @@ st.caption(
         if changed
         else "with the preset assumptions."
     )
-    + " Move them on the Scenarios page; every page and download follows."
-    # The demo prints this dashboard next to a report built with --scan: its self-hosted totals are higher, and a
-    # reader comparing the two must be told why before they distrust both.
-    + " The migration effort here scans no deployment files: a report built with `regcost report --scan PATH` "
-    "(the demo's is) also prices rewriting the image references it finds, so its self-hosted totals are higher "
-    "(see the Portability page)."
+    + " Move them on the Scenarios page; every page and download follows. "
+    # A report built with --scan also prices rewriting the image references it finds: a reader comparing this
+    # page with such a report must know whether the two scanned the same files.
+    + (
+        f"The migration effort counts the image references found in {', '.join(f'`{p}`' for p in scans)}, as "
+        "`regcost report --scan` does (see the Portability page)."
+        if scans
+        else "The migration effort scans no deployment files: a report built with `regcost report --scan PATH` "
+        "also prices rewriting the image references it finds, so its self-hosted totals are higher; start the "
+        "dashboard with the same `--scan PATH` to compare like with like (see the Portability page)."
+    )
 )
 
 st.subheader(f"{result.horizon_months}-month cost of each scenario")

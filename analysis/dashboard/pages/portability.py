@@ -1,7 +1,8 @@
 """Portability: the migration plan to Harbor — scores, findings, waves, and what the lifecycle policies become.
 
-The same plan as `regcost plan` (analysis.portability.plan.build_plan) without a reference scan, evaluated as of
-the last collection and cached per finished run (state.migration_plan).
+The same plan as `regcost plan` (analysis.portability.plan.build_plan), with the reference scan of
+`regcost dashboard --scan PATH` if given, evaluated as of the last collection and cached per finished run
+(state.migration_plan).
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ days = s["migration_days"]
 st.caption(
     f"The migration plan to Harbor for warehouse {snap.path}, as `regcost plan` builds it, evaluated as of "
     f"{plan['at'][:19].replace('T', ' ')} UTC (the end of the last collection). "
-    "**No reference scan here:** `regcost plan --scan PATH` adds the image references found in Git repositories "
-    "(manifests, Helm, Terraform, CI) — their findings, risk and effort — and writes the Harbor API payloads "
-    "and the scenario overrides that give the cost model this effort."
+    + (
+        f"Image references scanned in {', '.join(f'`{p}`' for p in state.scan_paths())}: their findings, risk "
+        "and effort are in the figures below, as in `regcost plan --scan`. `regcost plan` also writes the Harbor "
+        "API payloads and the scenario overrides."
+        if state.scan_paths()
+        else "**No reference scan here:** `regcost dashboard --scan PATH` (as `regcost plan --scan PATH`) adds "
+        "the image references found in Git repositories (manifests, Helm, Terraform, CI) — their findings, risk "
+        "and effort — to the plan and to the effort the estimate prices."
+    )
 )
 
 cols = st.columns(4)
@@ -72,11 +79,15 @@ st.caption(
 
 st.subheader("Portability per area")
 st.caption(
-    "5: moves as is … 1: much to rebuild; one point off per piece of evidence found in the estate. "
-    "**Why a PDF may score lower:** these scores count what the warehouse shows. A report built with a reference "
-    "scan (`regcost report --scan PATH`; the demo's report scans data/demo-gitops) also counts the image "
-    "references found in Git — manifests, Helm, Terraform, CI — so its scores can be lower and its engineer-days "
-    "higher. Without a scan, report and dashboard agree."
+    "5: moves as is … 1: much to rebuild; one point off per piece of evidence found in the estate"
+    + (
+        " and in the scanned files. A report built with the same `--scan` gives the same scores and effort."
+        if state.scan_paths()
+        else ". **Why a PDF may score lower:** these scores count what the warehouse shows. A report built with a "
+        "reference scan (`regcost report --scan PATH`; the demo's report scans data/demo-gitops) also counts the "
+        "image references found in Git — manifests, Helm, Terraform, CI — so its scores can be lower and its "
+        "engineer-days higher. Start the dashboard with the same `--scan PATH` and the two agree."
+    )
 )
 scores = pd.DataFrame(
     [
@@ -121,7 +132,10 @@ waves = pd.DataFrame(
             "Egress": w["egress_cost"],
             "Engineer-days": w["engineering_days"],
             "Pulls/month": w["pulls_per_month"],
-            "First repositories": ", ".join(w["first_repositories"]) + (" …" if w["names"] > 3 else ""),
+            # one name and how many more: three names were cut mid-word at 1280 px (`regcost plan` lists them all)
+            "Repositories in it": w["first_repositories"][0] + (f" + {w['names'] - 1:,} more" if w["names"] > 1 else "")
+            if w["first_repositories"]
+            else "—",
         }
         for w in plan["waves"]
     ]
@@ -139,6 +153,9 @@ st.dataframe(
         "Egress": money_column("Egress", "USD", "Copy-out egress at the source region's internet rate."),
         "Engineer-days": st.column_config.NumberColumn("Engineer-days", format="%.2f"),
         "Pulls/month": st.column_config.NumberColumn("Pulls/month", format="%,.0f"),
+        "Repositories in it": st.column_config.TextColumn(
+            "Repositories in it", width="medium", help="The wave's first repository; `regcost plan` lists them all."
+        ),
     },
 )
 
