@@ -243,6 +243,7 @@ def trail_sql(
     *,
     delivery_partition: str | None = None,
     source_columns: tuple[str | None, str | None] = ("sourceipaddress", "vpcendpointid"),
+    request_struct: bool = False,
 ) -> str:
     """ECR pull events of [start, end) in `table`, counted per TRAIL_COLUMNS (day, repository, layer …).
 
@@ -254,8 +255,17 @@ def trail_sql(
     reads only those folders; the local reader picks the same folders by path and passes None.
     `source_columns`: the table's (sourceIPAddress, vpcEndpointId) columns; None for one a table lacks (an
     older table definition): its value is NULL, an unknown source, never a guessed one.
+    `request_struct`: `requestparameters` is a struct of the fields read, not JSON text (the local reader types it
+    with json_transform while parsing each file, so no field is written back to JSON and parsed again; DuckDB only:
+    Athena's table holds the text).
     """
     rp = "requestparameters"
+
+    def field(path: str) -> str:
+        if request_struct:  # DuckDB: lists are 1-based, a missing index is NULL like Trino's missing path
+            return rp + path.removeprefix("$").replace("[0]", "[1]")
+        return f"json_extract_scalar({rp}, '{path}')"
+
     ip, vpce = (ident(c) if c else "CAST(NULL AS VARCHAR)" for c in source_columns)
     within = ""
     if delivery_partition:
@@ -266,13 +276,13 @@ def trail_sql(
                principal_arn, principal_account_id, source_ip, vpc_endpoint_id, CAST(count(*) AS BIGINT) AS events
         FROM (
             SELECT CAST(from_iso8601_timestamp(eventtime) AT TIME ZONE 'UTC' AS DATE) AS day,
-                   coalesce(json_extract_scalar({rp}, '$.registryId'), recipientaccountid) AS account_id,
+                   coalesce({field("$.registryId")}, recipientaccountid) AS account_id,
                    awsregion AS region,
-                   json_extract_scalar({rp}, '$.repositoryName') AS repository_name,
+                   {field("$.repositoryName")} AS repository_name,
                    eventname AS event_name,
-                   json_extract_scalar({rp}, '$.imageIds[0].imageTag') AS image_tag,
-                   json_extract_scalar({rp}, '$.imageIds[0].imageDigest') AS image_digest,
-                   json_extract_scalar({rp}, '$.layerDigest') AS layer_digest,
+                   {field("$.imageIds[0].imageTag")} AS image_tag,
+                   {field("$.imageIds[0].imageDigest")} AS image_digest,
+                   {field("$.layerDigest")} AS layer_digest,
                    coalesce(useridentity.arn, useridentity.invokedby, useridentity.principalid) AS principal_arn,
                    coalesce(useridentity.accountid, recipientaccountid) AS principal_account_id,
                    {ip} AS source_ip, {vpce} AS vpc_endpoint_id,
@@ -281,7 +291,7 @@ def trail_sql(
             WHERE eventsource = 'ecr.amazonaws.com'
               AND eventname IN {_in(events)}
               AND errorcode IS NULL
-              AND json_extract_scalar({rp}, '$.repositoryName') IS NOT NULL{within}
+              AND {field("$.repositoryName")} IS NOT NULL{within}
         ) pulls
         WHERE (copy = 1 OR eventid IS NULL)
           AND day >= DATE {quote_str(start.isoformat())} AND day < DATE {quote_str(end.isoformat())}
