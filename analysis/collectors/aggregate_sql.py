@@ -187,14 +187,30 @@ NETWORK_KINDS = (
     ("endpoint-bytes", "VpcEndpoint-Bytes"),
 )
 NETWORK_COLUMNS = ("month", "account_id", "usage_type", "kind", "region", "quantity", "unit", "cost", "currency")
+# Standard FOCUS has no usage type: AWS's ChargeDescription is the price list's text for the SKU ("$0.045 per GB Data
+# Processed by NAT Gateways", "$0.045 per NAT Gateway Hour" in the FinOps Foundation's real AWS sample,
+# tests/fixtures/bills; "$0.01 per VPC Endpoint Hour", "$0.01 per GB Data Processed by VPC Endpoints" in the price
+# list). Hours of a NAT gateway are named so they are not taken for its bytes (kind other, not cross-checked).
+FOCUS_NETWORK_TYPES: tuple[tuple[str, str], ...] = (
+    ("NatGateway-Bytes", r"(?i)data processed by NAT gateways"),
+    ("NatGateway-Hours", r"(?i)NAT gateway hour"),
+    ("VpcEndpoint-Bytes", r"(?i)data processed by (VPC|interface) endpoints"),
+    ("VpcEndpoint-Hours", r"(?i)VPC endpoint hour"),
+)
 
 
 def network_sql(cs: ColumnSet, available: frozenset[str], table: str, *, line_types: tuple[str, ...]) -> str | None:
-    """NAT gateway and VPC endpoint usage lines of `table` per month, account and usage type; None for an
-    export without a usage type column (standard FOCUS: its derived usage types know only ECR's lines)."""
-    if cs.usage_type is None:
+    """NAT gateway and VPC endpoint usage lines of `table` per month, account and usage type; for standard FOCUS
+    the usage type is read from ChargeDescription and RegionId (FOCUS_NETWORK_TYPES); None for an export with
+    neither a usage type nor a description."""
+    if cs.usage_type is not None:
+        ut = f"CAST({ident(cs.usage_type)} AS VARCHAR)"
+    elif cs.description in available and cs.region in available:
+        description = f"coalesce(CAST({ident(cs.description)} AS VARCHAR), '')"
+        code = f"coalesce({_lookup(f'CAST({ident(cs.region)} AS VARCHAR)', CODE_OF_REGION)}, 'XX')"
+        ut = f"({code} || '-' || {case_sql(description, list(FOCUS_NETWORK_TYPES), 'Other')})"
+    else:
         return None
-    ut = f"CAST({ident(cs.usage_type)} AS VARCHAR)"
     kind = case_sql("usage_type", [(k, f"-?{p}") for k, p in NETWORK_KINDS], "other")
     type_filter = ""
     if cs.line_type and cs.line_type in available:
