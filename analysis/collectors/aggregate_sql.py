@@ -187,14 +187,30 @@ NETWORK_KINDS = (
     ("endpoint-bytes", "VpcEndpoint-Bytes"),
 )
 NETWORK_COLUMNS = ("month", "account_id", "usage_type", "kind", "region", "quantity", "unit", "cost", "currency")
+# Standard FOCUS has no usage type: AWS's ChargeDescription is the price list's text for the SKU ("$0.045 per GB Data
+# Processed by NAT Gateways", "$0.045 per NAT Gateway Hour" in the FinOps Foundation's real AWS sample,
+# tests/fixtures/bills; "$0.01 per VPC Endpoint Hour", "$0.01 per GB Data Processed by VPC Endpoints" in the price
+# list). Hours of a NAT gateway are named so they are not taken for its bytes (kind other, not cross-checked).
+FOCUS_NETWORK_TYPES: tuple[tuple[str, str], ...] = (
+    ("NatGateway-Bytes", r"(?i)data processed by NAT gateways"),
+    ("NatGateway-Hours", r"(?i)NAT gateway hour"),
+    ("VpcEndpoint-Bytes", r"(?i)data processed by (VPC|interface) endpoints"),
+    ("VpcEndpoint-Hours", r"(?i)VPC endpoint hour"),
+)
 
 
 def network_sql(cs: ColumnSet, available: frozenset[str], table: str, *, line_types: tuple[str, ...]) -> str | None:
-    """NAT gateway and VPC endpoint usage lines of `table` per month, account and usage type; None for an
-    export without a usage type column (standard FOCUS: its derived usage types know only ECR's lines)."""
-    if cs.usage_type is None:
+    """NAT gateway and VPC endpoint usage lines of `table` per month, account and usage type; for standard FOCUS
+    the usage type is read from ChargeDescription and RegionId (FOCUS_NETWORK_TYPES); None for an export with
+    neither a usage type nor a description."""
+    if cs.usage_type is not None:
+        ut = f"CAST({ident(cs.usage_type)} AS VARCHAR)"
+    elif cs.description in available and cs.region in available:
+        description = f"coalesce(CAST({ident(cs.description)} AS VARCHAR), '')"
+        code = f"coalesce({_lookup(f'CAST({ident(cs.region)} AS VARCHAR)', CODE_OF_REGION)}, 'XX')"
+        ut = f"({code} || '-' || {case_sql(description, list(FOCUS_NETWORK_TYPES), 'Other')})"
+    else:
         return None
-    ut = f"CAST({ident(cs.usage_type)} AS VARCHAR)"
     kind = case_sql("usage_type", [(k, f"-?{p}") for k, p in NETWORK_KINDS], "other")
     type_filter = ""
     if cs.line_type and cs.line_type in available:
@@ -243,6 +259,7 @@ def trail_sql(
     *,
     delivery_partition: str | None = None,
     source_columns: tuple[str | None, str | None] = ("sourceipaddress", "vpcendpointid"),
+    request_struct: bool = False,
 ) -> str:
     """ECR pull events of [start, end) in `table`, counted per TRAIL_COLUMNS (day, repository, layer …).
 
@@ -254,8 +271,17 @@ def trail_sql(
     reads only those folders; the local reader picks the same folders by path and passes None.
     `source_columns`: the table's (sourceIPAddress, vpcEndpointId) columns; None for one a table lacks (an
     older table definition): its value is NULL, an unknown source, never a guessed one.
+    `request_struct`: `requestparameters` is a struct of the fields read, not JSON text (the local reader types it
+    with json_transform while parsing each file, so no field is written back to JSON and parsed again; DuckDB only:
+    Athena's table holds the text).
     """
     rp = "requestparameters"
+
+    def field(path: str) -> str:
+        if request_struct:  # DuckDB: lists are 1-based, a missing index is NULL like Trino's missing path
+            return rp + path.removeprefix("$").replace("[0]", "[1]")
+        return f"json_extract_scalar({rp}, '{path}')"
+
     ip, vpce = (ident(c) if c else "CAST(NULL AS VARCHAR)" for c in source_columns)
     within = ""
     if delivery_partition:
@@ -266,13 +292,13 @@ def trail_sql(
                principal_arn, principal_account_id, source_ip, vpc_endpoint_id, CAST(count(*) AS BIGINT) AS events
         FROM (
             SELECT CAST(from_iso8601_timestamp(eventtime) AT TIME ZONE 'UTC' AS DATE) AS day,
-                   coalesce(json_extract_scalar({rp}, '$.registryId'), recipientaccountid) AS account_id,
+                   coalesce({field("$.registryId")}, recipientaccountid) AS account_id,
                    awsregion AS region,
-                   json_extract_scalar({rp}, '$.repositoryName') AS repository_name,
+                   {field("$.repositoryName")} AS repository_name,
                    eventname AS event_name,
-                   json_extract_scalar({rp}, '$.imageIds[0].imageTag') AS image_tag,
-                   json_extract_scalar({rp}, '$.imageIds[0].imageDigest') AS image_digest,
-                   json_extract_scalar({rp}, '$.layerDigest') AS layer_digest,
+                   {field("$.imageIds[0].imageTag")} AS image_tag,
+                   {field("$.imageIds[0].imageDigest")} AS image_digest,
+                   {field("$.layerDigest")} AS layer_digest,
                    coalesce(useridentity.arn, useridentity.invokedby, useridentity.principalid) AS principal_arn,
                    coalesce(useridentity.accountid, recipientaccountid) AS principal_account_id,
                    {ip} AS source_ip, {vpce} AS vpc_endpoint_id,
@@ -281,7 +307,7 @@ def trail_sql(
             WHERE eventsource = 'ecr.amazonaws.com'
               AND eventname IN {_in(events)}
               AND errorcode IS NULL
-              AND json_extract_scalar({rp}, '$.repositoryName') IS NOT NULL{within}
+              AND {field("$.repositoryName")} IS NOT NULL{within}
         ) pulls
         WHERE (copy = 1 OR eventid IS NULL)
           AND day >= DATE {quote_str(start.isoformat())} AND day < DATE {quote_str(end.isoformat())}

@@ -86,23 +86,34 @@ _RECORD = {
     },
     "requestParameters": "JSON",  # kept as JSON text, as in Athena's CloudTrail table
 }
-_FILE = {"Records": [_RECORD]}
+# The trail files' reader types requestParameters as a struct of the fields trail_sql reads (request_struct):
+# typed while the file is parsed, rather than written back to JSON text and parsed again for each field; a record
+# of another service whose field has another type gets NULL there, as with json_extract.
+_REQUEST = {
+    "registryId": "VARCHAR",
+    "repositoryName": "VARCHAR",
+    "layerDigest": "VARCHAR",
+    "imageIds": [{"imageTag": "VARCHAR", "imageDigest": "VARCHAR"}],
+}
+_FILE = {"Records": [_RECORD | {"requestParameters": _REQUEST}]}
 
 # Both readers hand the shared SQL (aggregate_sql.trail_sql, which Athena runs over AWS's CloudTrail table) a
 # relation shaped like that table: lower-case names, `useridentity` a struct, `requestparameters` JSON text.
 _AS_ATHENA_TABLE = """
 SELECT r.eventID AS eventid, r.eventTime AS eventtime, r.eventSource AS eventsource, r.eventName AS eventname,
        r.awsRegion AS awsregion, r.errorCode AS errorcode, r.recipientAccountId AS recipientaccountid,
-       r.userIdentity AS useridentity, CAST(r.requestParameters AS VARCHAR) AS requestparameters,
+       r.userIdentity AS useridentity, {request} AS requestparameters,
        r.sourceIPAddress AS sourceipaddress, r.vpcEndpointId AS vpcendpointid
 FROM recs
 """
 
 
-def _normalise(recs: str, start: date, end: date) -> str:
-    """The pull-event rows of [start, end) from `recs`, a query of transformed records `r`."""
-    table = aggregate_sql.trail_sql("cloudtrail_records", start, end, PULL_EVENTS)
-    return f"WITH recs AS ({recs}), cloudtrail_records AS ({_AS_ATHENA_TABLE}) {table}"
+def _normalise(recs: str, start: date, end: date, *, request_struct: bool = False) -> str:
+    """The pull-event rows of [start, end) from `recs`, a query of transformed records `r` (requestParameters
+    JSON, or the `_REQUEST` struct)."""
+    table = aggregate_sql.trail_sql("cloudtrail_records", start, end, PULL_EVENTS, request_struct=request_struct)
+    request = "r.requestParameters" if request_struct else "CAST(r.requestParameters AS VARCHAR)"
+    return f"WITH recs AS ({recs}), cloudtrail_records AS ({_AS_ATHENA_TABLE.format(request=request)}) {table}"
 
 
 class TrailError(Exception):
@@ -247,34 +258,27 @@ def _largest_record(paths: list[Path]) -> int:
 def read_trail_folder(
     root: Path, start: date, end: date, progress: Callable[[str], None] | None = None
 ) -> tuple[pa.Table, int]:
-    """Pull events of [start, end) delivered under `root`: (normalised rows, files read)."""
+    """Pull events of [start, end) delivered under `root`: (normalised rows, files read).
+
+    One query over every file of the window: DuckDB spreads the files over its threads, and an event delivered
+    twice (organization and account trail), even in two delivery-day folders, counts once, as in Athena.
+    """
     by_day = trail_files(root, start, end)
+    paths = [p for day_paths in by_day.values() for p in day_paths]
+    if not paths:
+        return EVENT_SCHEMA.empty_table(), 0
+    if progress:
+        progress(f"reading {len(paths)} files of {len(by_day)} delivery days")
     con = aggregate_sql.prepare_duckdb(duckdb.connect())
-    parts: list[pa.Table] = []
-    files = 0
-    for i, (day, paths) in enumerate(by_day.items(), 1):
-        size = _largest_record(paths)
-        recs = (
-            "SELECT unnest(json_transform(json, $schema).Records) AS r FROM read_json_objects($files, "
-            f"format='unstructured', compression='gzip', maximum_object_size={size})"
-        )
-        params = {"schema": json.dumps(_FILE), "files": [str(p) for p in paths]}
-        parts.append(con.sql(_normalise(recs, start, end), params=params).to_arrow_table())
-        files += len(paths)
-        if progress:
-            progress(f"delivery day {day} ({i}/{len(by_day)}): {files} files read")
-    return _regroup(con, parts), files
-
-
-def _regroup(con: duckdb.DuckDBPyConnection, parts: list[pa.Table]) -> pa.Table:
-    """Records of one day delivered in two day folders come back as two partial rows: sum them."""
-    if not parts:
-        return EVENT_SCHEMA.empty_table()
-    con.register("_parts", pa.concat_tables([p.cast(EVENT_SCHEMA) for p in parts]))
-    keys = ", ".join(n for n in EVENT_SCHEMA.names if n != "events")
-    table = con.sql(f"SELECT {keys}, sum(events)::BIGINT AS events FROM _parts GROUP BY ALL").to_arrow_table()
-    con.unregister("_parts")
-    return table.cast(EVENT_SCHEMA)
+    recs = (
+        "SELECT unnest(json_transform(json, $schema).Records) AS r FROM read_json_objects($files, "
+        f"format='unstructured', compression='gzip', maximum_object_size={_largest_record(paths)})"
+    )
+    params = {"schema": json.dumps(_FILE), "files": [str(p) for p in paths]}
+    table = con.sql(_normalise(recs, start, end, request_struct=True), params=params).to_arrow_table()
+    if progress:
+        progress(f"{len(paths)} files read: {table.num_rows:,} rows of pull events")
+    return table.cast(EVENT_SCHEMA), len(paths)
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

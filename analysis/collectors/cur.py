@@ -299,7 +299,9 @@ def network_lines(
                 line_types=usage_line_types(group.columns),
             )
             if sql is None:
-                skipped.append(f"{group.label}: no usage type column, so no NatGateway/VpcEndpoint lines")
+                skipped.append(
+                    f"{group.label}: no usage type or charge description, so no NatGateway/VpcEndpoint lines"
+                )
                 continue
             try:
                 rows += con.execute(sql).fetchall()

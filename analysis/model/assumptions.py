@@ -57,27 +57,47 @@ def _field(default: _T, unit: str, source: str, description: str, **kw: Any) -> 
 
 
 class Share(BaseModel):
-    """Where the consumers of pull traffic sit, relative to the ECR region that serves them."""
+    """Where the consumers of pull traffic sit, relative to the ECR region that serves them.
+
+    No published figure splits a registry's pull bytes by where the puller sits, so each preset is a stated
+    reasoning (its `source`), with a range wide enough to hold the estates that reasoning covers and symmetric
+    around the preset (a triangular mean equal to the base, so the Monte Carlo centres on the estimate);
+    `regcost collect trail` measures the split (model/measured.py). Under Monte Carlo each share is drawn from its
+    own range and every draw is divided by the sum of its four shares (perturb and renormalise:
+    resolved.Sampler.share), so each draw adds up to 1; the tornado moves one share and rescales the other three
+    in proportion (uncertainty._with).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     same_region: Value = _field(
-        0.75,
+        Range(low=0.55, base=0.75, high=0.95),
         "fraction",
-        "assumption (calibrate from CUR in a later stage)",
+        "assumption (stated reasoning; `regcost collect trail` measures it): most pulls of an ECR registry come from "
+        "the AWS workloads it was created for, in its region; 0.95 when nearly everything runs there, 0.55 when CI "
+        "runners or clusters outside AWS pull almost as much",
         "AWS workloads in the repository's own region (EKS/ECS/EC2/Lambda): free from ECR.",
     )
     other_region: Value = _field(
-        0.05, "fraction", "assumption", "AWS workloads in another region: inter-region transfer."
+        Range(low=0.0, base=0.05, high=0.10),
+        "fraction",
+        "assumption (stated reasoning): 0 for a one-region estate or one that replicates to each region it runs in; "
+        "0.10 for workloads in a second region pulling from the home region",
+        "AWS workloads in another region: inter-region transfer.",
     )
     internet: Value = _field(
-        0.15,
+        Range(low=0.03, base=0.15, high=0.27),
         "fraction",
-        "assumption",
+        "assumption (stated reasoning): developer laptops alone are a few percent; CI runners outside AWS and "
+        "on-prem clusters take it past a quarter",
         "Outside AWS: on-prem clusters, CI runners, developer laptops: data transfer out to the internet.",
     )
     other_cloud: Value = _field(
-        0.05, "fraction", "assumption", "Another cloud's clusters: data transfer out to the internet."
+        Range(low=0.0, base=0.05, high=0.10),
+        "fraction",
+        "assumption (stated reasoning): 0 for an AWS-only estate; 0.10 when another cloud's clusters (or "
+        "CI runners hosted there) pull from ECR",
+        "Another cloud's clusters: data transfer out to the internet.",
     )
 
     @model_validator(mode="after")

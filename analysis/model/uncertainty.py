@@ -127,12 +127,13 @@ def _with(a: Assumptions, name: str, value: float) -> Assumptions:
     if "." in name:
         outer, inner = name.split(".", 1)
         share = getattr(a, outer)
-        # Moving one share moves same_region the other way, so the four still add up to 1.
         values = {k: base(getattr(share, k)) for k in type(share).model_fields}
-        delta = value - values[inner]
-        values[inner] = value
-        balance = "same_region" if inner != "same_region" else "internet"
-        values[balance] = max(values[balance] - delta, 0.0)
+        # The other shares make room (or fill the gap) in proportion to their base values, as the Monte Carlo's
+        # renormalisation does, so the four still add up to 1 and none goes below 0.
+        rest = {k: v for k, v in values.items() if k != inner}
+        total = sum(rest.values())
+        scale = {k: (v / total if total else 1 / len(rest)) for k, v in rest.items()}
+        values = {inner: value, **{k: (1.0 - value) * w for k, w in scale.items()}}
         return a.model_copy(update={outer: Share(**values)})
     return a.model_copy(update={name: value})
 

@@ -286,7 +286,7 @@ def nat_crosscheck(result: EstimateResult, bill: list[tuple[Any, ...]]) -> list[
     month = max(r[0] for r in closed)
     got = {kind: (qty, currency or "USD", cost) for m, kind, qty, currency, cost, _ in closed if m == month}
     parts = [
-        f"{label} {got[kind][0]:,.0f} {unit} ({got[kind][1]} {got[kind][2]:,.2f})"
+        f"{label} {_amount(got[kind][0])} {unit} ({got[kind][1]} {got[kind][2]:,.2f})"
         for kind, label, unit in (
             ("nat-bytes", "NatGateway-Bytes", "GB"),
             ("endpoint-hours", "VpcEndpoint-Hours", "h"),
@@ -308,11 +308,16 @@ def nat_crosscheck(result: EstimateResult, bill: list[tuple[Any, ...]]) -> list[
         if "nat-bytes" in got:
             billed = got["nat-bytes"][0]
             note += (
-                f" — within the bill's {billed:,.0f} GB (all traffic through the gateways)"
+                f" — within the bill's {_amount(billed)} GB (all traffic through the gateways)"
                 if nat.quantity_month1 <= billed
-                else f" — more than the bill's {billed:,.0f} GB: the NAT share or the pulled bytes are too high"
+                else f" — more than the bill's {_amount(billed)} GB: the NAT share or the pulled bytes are too high"
             )
     return [note]
+
+
+def _amount(value: float) -> str:
+    """A billed quantity: whole units, or 3 significant digits below 1 (a small bill's 0.0469 GB is not 0)."""
+    return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
 
 
 def _plan(

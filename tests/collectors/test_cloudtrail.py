@@ -93,6 +93,24 @@ def test_the_documented_pull_is_counted_once_and_pushes_are_not(tmp_path):
     assert ct.read_trail_folder(tmp_path, date(2019, 5, 1), date(2019, 6, 1))[0].num_rows == 0
 
 
+def test_an_event_delivered_in_two_day_folders_counts_once_and_a_pull_on_each_day_once_each(tmp_path):
+    # An event written just before midnight can be delivered in the next day's folder too (account and
+    # organization trails deliver on their own schedules): one event. Two pulls on two days: one on each day.
+    late = _pull("web", "123456789012", "us-east-2", datetime(2019, 4, 15, 23, 59), "i-0a", imageTag="v1")
+    next_day = _pull("web", "123456789012", "us-east-2", datetime(2019, 4, 16, 8, 0), "i-0a", imageTag="v1")
+    ct.write_trail_file(ct.delivery_path(tmp_path, "123456789012", "us-east-2", date(2019, 4, 15), "A"), [late])
+    ct.write_trail_file(
+        ct.delivery_path(tmp_path, "123456789012", "us-east-2", date(2019, 4, 16), "B", "o-exampleorg"),
+        [late, next_day],
+    )
+    table, files = ct.read_trail_folder(tmp_path, date(2019, 4, 1), date(2019, 5, 1))
+    assert files == 2
+    assert sorted((r["day"], r["image_tag"], r["events"]) for r in table.to_pylist()) == [
+        (date(2019, 4, 15), "v1", 1),
+        (date(2019, 4, 16), "v1", 1),
+    ]
+
+
 def test_a_folder_that_is_not_there_is_said_plainly(tmp_path):
     with pytest.raises(ct.TrailError, match="not a folder"):
         ct.read_trail_folder(tmp_path / "missing", date(2019, 4, 1), date(2019, 5, 1))

@@ -299,6 +299,24 @@ def test_a_real_focus_export_without_x_usage_type_loads_its_ecr_lines(tmp_path):
     ]
 
 
+def test_a_real_focus_exports_nat_gateway_lines_are_read_from_their_charge_description(tmp_path):
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        collect_cur(wh, None, str(BILLS / "focus-1.0-aws-sample-nat.csv"), today=TODAY)
+        network = wh.query(
+            "SELECT account_id, kind, region, usage_type, round(quantity, 10), unit, round(cost, 10) "
+            "FROM current_network_bill ORDER BY account_id"
+        )
+    # The sample's 4 "$0.045 per GB Data Processed by NAT Gateways" lines (GB, one hour each), one per account, as
+    # billed; its 2 "$0.045 per NAT Gateway Hour" lines are hours, not bytes, and are not among them. RegionId
+    # gives the region (us-east-1 → USE1, us-west-2 → USW2); 0.0469039492 GB × 0.045 = 0.0021106777 USD.
+    assert network == [
+        ("27702429184", "nat-bytes", "us-west-2", "USW2-NatGateway-Bytes", 0.0000000373, "GB", 0.0000000017),
+        ("57437203586", "nat-bytes", "us-east-1", "USE1-NatGateway-Bytes", 0.0000000745, "GB", 0.0000000034),
+        ("69918885631", "nat-bytes", "us-west-2", "USW2-NatGateway-Bytes", 0.0469039492, "GB", 0.0021106777),
+        ("86366525267", "nat-bytes", "us-west-2", "USW2-NatGateway-Bytes", 0.0000000373, "GB", 0.0000000017),
+    ]
+
+
 def test_a_bill_without_ecr_lines_says_so_and_loads_nothing(tmp_path):
     with Warehouse(tmp_path / "w.duckdb") as wh:
         with pytest.raises(NoEcrLines) as err:
@@ -349,6 +367,34 @@ def test_standard_focus_descriptions_map_to_usage_classes(tmp_path):
         collect_cur(wh, None, str(path), today=TODAY)
         got = dict(wh.query("SELECT quantity, usage_class FROM current_cost_lines"))
     assert got == {float(i + 1): cls for i, (_, _, cls) in enumerate(FOCUS_DESCRIPTIONS)}
+
+
+def test_standard_focus_vpc_endpoint_lines_are_read_from_their_charge_description(tmp_path):
+    # The real sample has no VPC endpoint lines: these two use the price list's texts for the SKUs (synthetic)
+    header = (BILLS / "focus-1.0-aws-sample-ecr.csv").read_text(encoding="utf-8").splitlines()[0]
+    columns = [c.strip('"') for c in header.split(",")]
+    lines = [
+        ("Amazon EC2 Container Registry (ECR)", "$0.10 per GB-month of data storage", "GB-Months", "5", "0.5"),
+        ("Amazon Virtual Private Cloud", "$0.01 per VPC Endpoint Hour", "Hours", "72", "0.72"),
+        ("Amazon Virtual Private Cloud", "$0.01 per GB Data Processed by VPC Endpoints", "GB", "3", "0.03"),
+    ]
+    path = tmp_path / "focus.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for service, text, unit, quantity, cost in lines:
+            row = dict.fromkeys(columns, "")
+            row |= {"ServiceName": service, "ChargeCategory": "Usage", "ChargeDescription": text}
+            row |= {"ConsumedUnit": unit, "ConsumedQuantity": quantity, "BilledCost": cost, "BillingCurrency": "USD"}
+            row |= {"ChargePeriodStart": "2026-10-05 00:00:00", "SubAccountId": "111111111111", "RegionId": "eu-west-1"}
+            writer.writerow(row)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        collect_cur(wh, None, str(path), today=TODAY)
+        got = wh.query("SELECT kind, region, usage_type, quantity, cost FROM current_network_bill ORDER BY 1")
+    assert got == [
+        ("endpoint-bytes", "eu-west-1", "EU-VpcEndpoint-Bytes", 3.0, 0.03),
+        ("endpoint-hours", "eu-west-1", "EU-VpcEndpoint-Hours", 72.0, 0.72),
+    ]
 
 
 ZONE_FREE_CUR = """\

@@ -147,3 +147,40 @@ def test_the_tornado_explains_the_scenario_with_the_best_base_case_savings():
     u = simulate(inp, scenarios, CATALOG, shared, draws=200, seed=5, with_tornado=False)
     best = max(scenarios[1:], key=lambda s: _savings(inp, scenarios[0], s, CATALOG, shared))
     assert u.tornado_scenario == best.name
+
+
+def test_the_preset_consumer_split_draws_add_up_to_one_and_centre_on_the_presets():
+    from analysis.model.resolved import ResolvedAssumptions
+
+    c = ResolvedAssumptions.of(Assumptions(), n=20_000, rng=3).consumers
+    parts = {k: np.asarray(getattr(c, k)).ravel() for k in ("same_region", "other_region", "internet", "other_cloud")}
+    assert np.allclose(sum(parts.values()), 1.0)
+    # each preset range is symmetric around its base (e.g. internet 0.03–0.15–0.27), so after renormalising the
+    # mean stays at the base: the Monte Carlo centres on the deterministic estimate
+    for name, preset in (("same_region", 0.75), ("other_region", 0.05), ("internet", 0.15), ("other_cloud", 0.05)):
+        assert parts[name].mean() == pytest.approx(preset, abs=0.005), name
+    assert np.percentile(parts["internet"], 90) - np.percentile(parts["internet"], 10) > 0.08  # a real range
+
+
+def test_moving_one_consumer_share_rescales_the_other_three_in_proportion():
+    from analysis.model.uncertainty import _with
+
+    high = _with(Assumptions(), "consumers.same_region", 0.95).consumers
+    # the other three (0.05, 0.15, 0.05: 0.25 in all) share the 0.05 left: × 0.05 / 0.25 = × 0.2
+    assert (high.other_region, high.internet, high.other_cloud) == pytest.approx((0.01, 0.03, 0.01))
+    low = _with(Assumptions(), "consumers.internet", 0.03).consumers
+    # the other three (0.75, 0.05, 0.05: 0.85) fill 0.97: same_region 0.75 × 0.97 / 0.85 = 0.855882…
+    assert low.same_region == pytest.approx(0.75 * 0.97 / 0.85)
+    assert low.other_cloud == pytest.approx(0.05 * 0.97 / 0.85)
+
+
+def test_the_preset_consumer_split_has_a_tornado_bar_for_each_share():
+    inp = _usage(pull_gb=5000.0)
+    scenarios = {s.name: s for s in _demo_scenarios()}
+    bars = {b.assumption: b for b in tornado(inp, scenarios["ecr"], scenarios["hybrid-proxy"], CATALOG, Assumptions())}
+    for name in ("consumers.same_region", "consumers.other_region", "consumers.internet", "consumers.other_cloud"):
+        assert name in bars, name
+    # the proxy cache saves on what leaves AWS: more internet consumers, more savings; more same-region, fewer
+    internet, same = bars["consumers.internet"], bars["consumers.same_region"]
+    assert internet.savings_at_high > internet.savings_at_low
+    assert same.savings_at_high < same.savings_at_low

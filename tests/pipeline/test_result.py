@@ -160,6 +160,28 @@ def test_the_bills_nat_and_endpoint_lines_are_shown_beside_the_nat_bytes_the_mod
     assert "the bill's 310 GB" in note
 
 
+def test_the_cross_check_reads_a_real_focus_exports_nat_lines(collected_db, tmp_path):
+    """The FinOps Foundation's real (anonymised) AWS FOCUS sample, September 2024 (tests/fixtures/bills/README.md):
+    its NAT gateway processing lines, found by their ChargeDescription, are what the note compares with."""
+    import shutil
+
+    from analysis.pipeline.costs import collect_cur
+    from analysis.warehouse import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(collected_db, db)
+    with Warehouse(db) as wh:
+        collect_cur(
+            wh, None, str(Path(__file__).resolve().parents[1] / "fixtures" / "bills" / "focus-1.0-aws-sample-nat.csv")
+        )
+    note = next(n for n in _estimate(db)["notes"] if n.startswith("Bill cross-check"))
+    # 0.0469039492 + 0.0000000373 + 0.0000000745 + 0.0000000373 = 0.0469040983 GB (USD 0.0021106777 + 3 × ~0):
+    # shown to 3 significant digits, not as 0; no endpoint lines in the sample, so none named
+    assert note.startswith("Bill cross-check (2024-09, CUR): NatGateway-Bytes 0.0469 GB (USD 0.00); the model routes ")
+    # the demo estate routes far more than this small bill's NAT bytes: the note says the model is above the bill
+    assert note.endswith("more than the bill's 0.0469 GB: the NAT share or the pulled bytes are too high")
+
+
 def test_the_catalog_is_parsed_once_while_its_files_stay_the_same(tmp_path: Path):
     from analysis.pipeline.result import catalog_of
 
