@@ -150,7 +150,9 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
     monthly = {t["name"]: values(t["y"]) for t in chart(at, "chart.monthly")["data"]}
     np.testing.assert_allclose(monthly["Stay on ECR"], cache.scenario("ecr").monthly_total, atol=0.005)
 
-    # A cheaper team makes the proxy pay back: the break-even figure changes.
+    # A cheaper team makes the proxy cheaper: the savings rise by the labour cost and the break-even figure is the
+    # model's. (Whether it then pays back at all depends on the small estate's pulls, which follow today's date:
+    # on some days it does, on others it stays just short, so the test does not require a payback.)
     at.number_input(key="a.labour_rate").set_value(0.0).run()
     cheap = expected(
         profile,
@@ -159,7 +161,8 @@ def test_scenarios_follow_the_assumptions(collected_db, profile, monkeypatch, pl
         waves=plan_waves,
     ).scenario("hybrid-proxy")
     assert metric(at, "Break-even") == break_even(cheap.break_even_month)
-    assert cheap.break_even_month != hybrid.break_even_month
+    assert metric(at, "Saves vs ECR") == money(cheap.savings_vs_baseline, "USD")
+    assert cheap.savings_vs_baseline > cache.scenario("hybrid-proxy").savings_vs_baseline + 1_000
 
     # Every page follows the assumptions on screen.
     at.switch_page(f"{PAGES}/overview.py").run()
