@@ -18,7 +18,6 @@ import zlib
 from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from analysis.model.result import EstimateResult, ScenarioResult
 from analysis.render.wording import human_label, number
@@ -128,6 +127,8 @@ def monthly_by_group(result: EstimateResult) -> go.Figure:
     groups = list(dict.fromkeys(c.group for s in result.scenarios for c in s.components))
     scenarios = list(reversed(result.scenarios))  # plotly draws the first category at the bottom
     names = [label(s.title, 30) for s in scenarios]
+    from plotly.subplots import make_subplots  # not on the first page: its import is ~50 ms
+
     fig = make_subplots(
         rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=("month 1", f"month {h}")
     )

@@ -8,16 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from analysis.model.result import EstimateResult, PriceCitation, ScenarioResult
 from analysis.render.format import break_even as _break_even
 from analysis.render.format import break_even_spread, count, counted, days, gib, money, pct
 from analysis.render.inputs import Result
 from analysis.render.wording import quantity_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["TEXT_FORMATS", "effort_line", "estate_line", "money", "pct", "render_text"]
 
@@ -100,6 +100,10 @@ def _headers(result: EstimateResult) -> list[str]:
 
 
 def _table(full: Result, explain: bool, width: int) -> str:
+    # rich (~0.1 s to import) only when a table is drawn: the dashboard's first page and `--format json` do not.
+    from rich.console import Console
+    from rich.table import Table
+
     result = full.estimate
     console = Console(width=width, record=True, file=io.StringIO(), force_terminal=False)
     console.print(
@@ -151,6 +155,8 @@ def _uncertainty_headers(result: EstimateResult) -> list[str]:
 
 
 def _uncertainty_table(result: EstimateResult) -> Table:
+    from rich.table import Table
+
     u = result.uncertainty
     assert u is not None  # rendered only when the estimate ran the Monte Carlo
     table = Table(
@@ -178,6 +184,8 @@ def _tornado_headers() -> list[str]:
 
 
 def _tornado_table(result: EstimateResult) -> Table:
+    from rich.table import Table
+
     u = result.uncertainty
     assert u is not None  # rendered only when the estimate ran the Monte Carlo
     title = next((s.title for s in result.scenarios if s.name == u.tornado_scenario), u.tornado_scenario)
@@ -213,6 +221,8 @@ def _approx(p: PriceCitation) -> str:
 
 
 def _explain_table(s: ScenarioResult, result: EstimateResult) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{s.title}: quantity × unit price = cost ({result.currency})", title_justify="left")
     for i, col in enumerate(
         [
