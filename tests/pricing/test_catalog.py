@@ -192,12 +192,25 @@ def test_nat_in_ireland_is_the_price_list_rate_infracost_showed() -> None:
     assert processing.price == 0.048
     assert hourly.approximation is None and processing.source_kind == "third-party"
     assert "gordonmurray/terraform_aws_ecs" in processing.source
-    # Frankfurt has no better source: still the midpoint of a third-party range, and says so
-    frankfurt = catalog.get("aws.nat.processing", region="eu-central-1")
-    assert (frankfurt.price, frankfurt.range.low, frankfurt.range.high) == (0.05, 0.048, 0.052)
     # Regions without any NAT source keep a visible, named stand-in (London takes Ireland's, now $0.048)
     london = catalog.get("aws.nat.processing", region="eu-west-2")
     assert london.approximation is not None and london.approximation.used == "eu-west-1" and london.price == 0.048
+
+
+def test_nat_in_frankfurt_and_oregon_is_sourced_not_approximated() -> None:
+    catalog = load_catalog()
+    # Frankfurt: Infracost's breakdown (sucounix/xpov README, 2023-02-05) "NAT gateway 730 hours $37.96" and
+    # "Data processed ... $0.052 per GB": 37.96 / 730 = 0.052 an hour; 730 x 0.052 = 37.96. No longer the $0.050
+    # midpoint of a third-party range.
+    hourly = catalog.get("aws.nat.hourly", region="eu-central-1")
+    processing = catalog.get("aws.nat.processing", region="eu-central-1")
+    assert round(730 * hourly.price, 2) == 37.96 and processing.price == 0.052
+    assert processing.range is None and hourly.approximation is None and processing.approximation is None
+    # Oregon: Defang's estimate "$32.85 730 Hours ... USW2-NatGateway-Hours" (2025-06-10): 32.85 / 730 = 0.045.
+    # Its per-GB price has no source, so it stays a named stand-in (N. California has none either: Ohio's $0.045).
+    oregon = catalog.get("aws.nat.hourly", region="us-west-2")
+    assert round(730 * oregon.price, 2) == 32.85 and oregon.approximation is None
+    assert catalog.get("aws.nat.processing", region="us-west-2").approximation is not None
 
 
 def test_hetzner_is_net_of_vat_and_includes_traffic() -> None:
