@@ -192,12 +192,44 @@ def test_nat_in_ireland_is_the_price_list_rate_infracost_showed() -> None:
     assert processing.price == 0.048
     assert hourly.approximation is None and processing.source_kind == "third-party"
     assert "gordonmurray/terraform_aws_ecs" in processing.source
-    # Frankfurt has no better source: still the midpoint of a third-party range, and says so
-    frankfurt = catalog.get("aws.nat.processing", region="eu-central-1")
-    assert (frankfurt.price, frankfurt.range.low, frankfurt.range.high) == (0.05, 0.048, 0.052)
     # Regions without any NAT source keep a visible, named stand-in (London takes Ireland's, now $0.048)
     london = catalog.get("aws.nat.processing", region="eu-west-2")
     assert london.approximation is not None and london.approximation.used == "eu-west-1" and london.price == 0.048
+
+
+def test_nat_in_frankfurt_is_sourced_not_a_range_midpoint() -> None:
+    catalog = load_catalog()
+    # Per GB: Infracost's breakdown (sucounix/xpov README, 2023-02-05) "Data processed ... $0.052 per GB", no longer
+    # the $0.050 midpoint of a third-party range. Per hour: AWS's offer row EUC1-NatGateway-Hours $0.052, and the
+    # same breakdown's "NAT gateway 730 hours $37.96" agrees: 730 x 0.052 = 37.96.
+    hourly = catalog.get("aws.nat.hourly", region="eu-central-1")
+    processing = catalog.get("aws.nat.processing", region="eu-central-1")
+    assert round(730 * hourly.price, 2) == 37.96 and processing.price == 0.052
+    assert processing.range is None and hourly.approximation is None and processing.approximation is None
+    assert hourly.source_kind == "provider-price-data" and "sucounix/xpov" in processing.source
+
+
+@pytest.mark.parametrize(
+    ("region", "hourly", "month"),
+    [
+        # AWS's offer rows (AmazonEC2 20260904231117): <prefix>-NatGateway-Hours. A 730-hour month, by hand:
+        ("sa-east-1", 0.093, 67.89),  # SAE1: 730 x 0.093 = 67.89
+        ("eu-north-1", 0.046, 33.58),  # EUN1: 730 x 0.046 = 33.58
+        ("eu-central-2", 0.0572, 41.76),  # EUC2: 730 x 0.0572 = 41.756
+        ("ap-south-1", 0.056, 40.88),  # APS3 (Mumbai's prefix): 730 x 0.056 = 40.88
+        ("us-west-2", 0.045, 32.85),  # USW2: 730 x 0.045 = 32.85
+        ("eu-west-2", 0.05, 36.50),  # EUW2: 730 x 0.05 = 36.50
+    ],
+)
+def test_nat_hours_are_aws_offer_rows_not_a_neighbour_s_price(region: str, hourly: float, month: float) -> None:
+    entry = load_catalog().get("aws.nat.hourly", region=region)
+    assert entry.approximation is None and entry.source_kind == "provider-price-data"
+    assert "mooncitizen/togen" in entry.source and entry.as_of.isoformat() == "2026-09-04"
+    assert entry.price == hourly and round(730 * entry.price, 2) == month
+    # The per-GB rate has no offer row here: São Paulo still takes a named neighbour's, never zero or silence
+    if region == "sa-east-1":
+        processing = load_catalog().get("aws.nat.processing", region=region)
+        assert processing.approximation is not None and processing.price > 0
 
 
 def test_hetzner_is_net_of_vat_and_includes_traffic() -> None:
