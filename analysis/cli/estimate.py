@@ -106,7 +106,9 @@ def estimate(
         )
         with _steps(1, quiet=output is None and not draws) as step:
             step("estimating" + (f" ({draws:,} Monte Carlo draws)" if draws else ""))
-            result = run(request)
+            # Only the JSON shows the migration plan; the other formats take its two figures (#20: at 5M images
+            # the whole plan is half a minute, its figures a few seconds).
+            result = run(request, plan_figures_only=fmt != "json")
         text = render(result, fmt, explain=explain, width=console.width if sys.stdout.isatty() else 160)
         if output is not None:
             output.write_text(text)

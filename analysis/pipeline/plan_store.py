@@ -45,6 +45,8 @@ class PlanSummary:
     plan: dict[str, Any]  # portability.plan.as_dict, through JSON (as `regcost plan --format json` writes it)
     kept: bool  # read back from the warehouse rather than built by this process
     build_seconds: float  # what building it took (when kept: what the build that kept it took)
+    # False: only the estimate's figures were derived (`figures`): `plan` holds only its wave_traffic_shares and scan
+    whole: bool = True
 
 
 def last_collected(wh: Warehouse) -> datetime:
@@ -113,6 +115,18 @@ def build(wh: Warehouse, at: datetime, catalog: Catalog, scan_paths: list[Path] 
     t0 = time.perf_counter()
     plan = build_plan(wh, scan_paths=scan_paths, at=at, catalog=catalog, wave_size=WAVE_SIZE)
     return plan, time.perf_counter() - t0
+
+
+def figures(wh: Warehouse) -> PlanSummary:
+    """Only what the estimate takes from the plan (engineer-days, the waves' traffic shares), the same numbers as
+    `summarize(build(...))` without a reference scan, without building the plan (`portability.plan.migration_figures`:
+    at 5M images the whole plan takes half a minute). Not kept: the warehouse keeps whole plans only."""
+    from analysis.portability.plan import migration_figures
+
+    t0 = time.perf_counter()
+    days, shares = migration_figures(wh, wave_size=WAVE_SIZE)
+    plan = {"wave_traffic_shares": shares, "scan": None}
+    return PlanSummary(days, plan, kept=False, build_seconds=time.perf_counter() - t0, whole=False)
 
 
 def build_and_keep(wh: Warehouse, catalog: Catalog | None = None) -> PlanSummary:

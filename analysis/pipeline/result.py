@@ -84,16 +84,23 @@ class Estate:
     scope_rows: list[dict[str, Any]] = field(default_factory=list)  # queries.inventory_by_scope (the Data page)
 
 
-def run(request: EstimateRequest, estate: Estate | None = None, catalog: Catalog | None = None) -> Result:
+def run(
+    request: EstimateRequest,
+    estate: Estate | None = None,
+    catalog: Catalog | None = None,
+    *,
+    plan_figures_only: bool = False,
+) -> Result:
     """The estimate, its uncertainty, the plan and its effort, and the data quality: one result.
 
     `estate`: what `read_estate(request)` returned (a caller that caches it); None: read now. `catalog`: the
-    parsed `request.catalogs` (a caller that keeps it); None: `catalog_of(request.catalogs)`."""
+    parsed `request.catalogs` (a caller that keeps it); None: `catalog_of(request.catalogs)`.
+    `plan_figures_only`: see `read_estate` (the result then has no plan when none was kept)."""
     request.check()
     scenarios = pick(load_scenarios(list(request.scenario_files) or None), list(request.scenarios) or None)
     scenarios = [apply_overrides(s, request.overrides) for s in scenarios]
     prices = catalog if catalog is not None else catalog_of(request.catalogs)
-    estate = estate if estate is not None else read_estate(request, prices)
+    estate = estate if estate is not None else read_estate(request, prices, plan_figures_only=plan_figures_only)
     scenarios, notes = _adjusted(request, estate, scenarios)
     result = estimate(
         estate.model_input,
@@ -199,12 +206,20 @@ def _effort(result: EstimateResult, scenarios: list[Scenario], estate: Estate) -
 
 
 # -- reading the estate ---------------------------------------------------------------------------------
-def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, full_plan: bool = False) -> Estate:
+def read_estate(
+    request: EstimateRequest,
+    catalog: Catalog | None = None,
+    *,
+    full_plan: bool = False,
+    plan_figures_only: bool = False,
+) -> Estate:
     """Everything the estimate reads: the usage file, or the warehouse (read-only, opened once).
 
     The migration plan's figures come from the warehouse when a collection kept them for this snapshot and these
     options (analysis/pipeline/plan_store.py), else the plan is built here; `full_plan`: always build it and keep
-    the `Plan` itself in the estate (the demo writes its files)."""
+    the `Plan` itself in the estate (the demo writes its files); `plan_figures_only` (an output that shows only
+    the effort, not the plan): when no plan was kept, derive only the engineer-days and the waves' traffic shares
+    (`plan_store.figures`), and the estate has no plan view."""
     request.check()
     if request.usage is not None:
         inp = from_usage_file(request.usage)
@@ -217,7 +232,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, ful
         runs = sorted({int(r) for r in workload.scopes["run_id"].dropna()})
         ecr = request.registry is None
         gaps = _gaps(wh, at) if ecr else []
-        plan, kept = _plan(wh, request, at, catalog, full_plan) if ecr else (None, None)
+        plan, kept = _plan(wh, request, at, catalog, full_plan, plan_figures_only) if ecr else (None, None)
         scopes = queries.inventory_by_scope(wh)
         return Estate(
             source="warehouse",
@@ -237,7 +252,7 @@ def read_estate(request: EstimateRequest, catalog: Catalog | None = None, *, ful
             network_bill=_network_bill(wh) if ecr else [],
             plan=plan,
             plan_summary=kept,
-            plan_view=_plan_result(kept, request.scan_paths) if kept is not None else None,
+            plan_view=_plan_result(kept, request.scan_paths) if kept is not None and kept.whole else None,
         )
 
 
@@ -321,14 +336,22 @@ def _amount(value: float) -> str:
 
 
 def _plan(
-    wh: Warehouse, request: EstimateRequest, at: datetime, catalog: Catalog | None, full_plan: bool
+    wh: Warehouse,
+    request: EstimateRequest,
+    at: datetime,
+    catalog: Catalog | None,
+    full_plan: bool,
+    figures_only: bool = False,
 ) -> tuple[Plan | None, PlanSummary]:
-    """The plan's summary kept by the collection (no scan asked for, same date, catalog and code), else built."""
+    """The plan's summary kept by the collection (no scan asked for, same date, catalog and code), else built
+    (`figures_only`: else only its figures derived)."""
     prices = catalog or catalog_of()
     if not request.scan_paths and not full_plan:
         kept = plan_store.stored(wh, at, prices)
         if kept is not None:
             return None, kept
+        if figures_only:
+            return None, plan_store.figures(wh)
     plan, seconds = plan_store.build(wh, at, prices, list(request.scan_paths) or None)
     return plan, plan_store.summarize(plan, seconds)
 

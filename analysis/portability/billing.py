@@ -61,6 +61,25 @@ def policies_to_run(inv: Inventory, proposed: str | None, repositories: list[str
     return out[out["policy_text"].notna()]
 
 
+def parsed_policies(
+    inv: Inventory, proposed: str | None = None, repositories: list[str] | None = None
+) -> tuple[pd.DataFrame, list[Any], pd.Series, list[dict[str, str]]]:
+    """The policies to evaluate (with a `policy_id` into `parsed`, each distinct text parsed once), which of them
+    do not parse, and those as problems: what `run_lifecycle` starts from, and all the migration plan's effort
+    takes from the lifecycle (its findings count the problems; the estimate reads them without evaluating)."""
+    todo = policies_to_run(inv, proposed, repositories)
+    texts = list(dict.fromkeys(todo["policy_text"]))
+    parsed = [parse_policy(t) for t in texts]
+    policy_id = pd.Series(range(len(texts)), index=texts, dtype="int64")
+    todo = todo.assign(policy_id=todo["policy_text"].map(policy_id).to_numpy())
+    bad = todo["policy_id"].map(lambda i: isinstance(parsed[i], PolicyProblem)).astype(bool)
+    problems = [
+        {"account_id": a, "region": r, "repository_name": n, "reason": str(parsed[i])}
+        for a, r, n, i in todo.loc[bad, [*SCOPE, "policy_id"]].itertuples(index=False)
+    ]
+    return todo, parsed, bad, problems
+
+
 def run_lifecycle(
     inv: Inventory,
     con: Any,
@@ -75,16 +94,7 @@ def run_lifecycle(
     """Evaluate every policy on its repository's images, all repositories at once in the warehouse
     (lifecycle_sql; each distinct policy text parsed once). `keep_outcomes=False` leaves the per-image outcomes
     in the warehouse (a command that shows only the per-repository figures never reads millions of rows)."""
-    todo = policies_to_run(inv, proposed, repositories)
-    texts = list(dict.fromkeys(todo["policy_text"]))
-    parsed = [parse_policy(t) for t in texts]
-    policy_id = pd.Series(range(len(texts)), index=texts, dtype="int64")
-    todo = todo.assign(policy_id=todo["policy_text"].map(policy_id).to_numpy())
-    bad = todo["policy_id"].map(lambda i: isinstance(parsed[i], PolicyProblem)).astype(bool)
-    problems = [
-        {"account_id": a, "region": r, "repository_name": n, "reason": str(parsed[i])}
-        for a, r, n, i in todo.loc[bad, [*SCOPE, "policy_id"]].itertuples(index=False)
-    ]
+    todo, parsed, bad, problems = parsed_policies(inv, proposed, repositories)
     evaluate_all(
         con, todo.loc[~bad, [*SCOPE, "policy_id"]], [p if isinstance(p, Policy) else None for p in parsed], at=at
     )

@@ -24,7 +24,7 @@ import yaml
 
 from analysis.model.assumptions import Range
 from analysis.portability import references as refs_mod
-from analysis.portability.billing import LifecycleReport, run_lifecycle
+from analysis.portability.billing import LifecycleReport, parsed_policies, run_lifecycle
 from analysis.portability.finding import Finding
 from analysis.portability.finding_rules import estate_findings
 from analysis.portability.findings import supply_chain_by_kind, supply_chain_findings, upstream_findings
@@ -34,7 +34,7 @@ from analysis.portability.retention import RANK, Translation
 from analysis.portability.retention_sql import retention_differences
 from analysis.portability.scores import Score, portability_scores
 from analysis.portability.translate import HarborDesign, design
-from analysis.portability.waves import WavePlan, plan_waves, repository_table
+from analysis.portability.waves import WavePlan, assign_waves, plan_waves, repository_table, wave_days
 from analysis.pricing import Catalog, load_catalog
 from analysis.warehouse import Warehouse
 from analysis.warehouse.supply_chain import supply_chain_artifacts
@@ -60,7 +60,7 @@ class Plan:
     supply_chain: list[dict[str, Any]] = field(default_factory=list)  # signatures, SBOMs … per registry source
 
     def engineer_days(self) -> float:
-        return SETUP_DAYS + sum(f.effort_days for f in self.findings) + self.waves.total_days()
+        return engineer_days(self.findings, self.waves)
 
     def summary(self) -> dict[str, Any]:
         w = self.waves.waves
@@ -83,10 +83,41 @@ class Plan:
         }
 
 
+def engineer_days(findings: list[Finding], waves: WavePlan) -> float:
+    return SETUP_DAYS + sum(f.effort_days for f in findings) + waves.total_days()
+
+
 def migration_days(plan: Plan) -> Range:
     """The plan's engineering effort as the model's `migration_days` assumption (engineer-days)."""
-    base = round(plan.engineer_days(), 2)
+    return _days_range(plan.engineer_days())
+
+
+def _days_range(days: float) -> Range:
+    base = round(days, 2)
     return Range(low=round(base * RANGE_LOW, 2), base=base, high=round(base * RANGE_HIGH, 2))
+
+
+def migration_figures(warehouse: Warehouse, *, wave_size: int = 50) -> tuple[Range | None, list[float]]:
+    """What the estimate takes from the plan — `migration_days(plan)` (None: nothing to migrate) and
+    `as_dict(plan)["wave_traffic_shares"]` of `build_plan` without a reference scan — by the plan's own steps,
+    leaving out what these figures do not depend on: the lifecycle's evaluation and bytes (the findings count
+    only the policies that do not parse), the retention comparison, the waves' bytes and egress, the payloads and
+    scores. The effort's inputs are the plan's: findings, and each wave's repositories and references; neither
+    depends on the as-of date (the lifecycle's ages and the retention comparison do)."""
+    inv = load_inventory(warehouse, images=False, children=True)
+    con = warehouse.cursor()
+    try:
+        d = design(inv)
+        problems = parsed_policies(inv)[3]
+        table = repository_table(inv, d.mapping, refs_mod.as_frame([]), _inexact_lifecycle(d), con)
+        repos = assign_waves(table, wave_size)
+        waves = WavePlan(repos, [{"engineering_days": wave_days(g)} for _, g in repos.groupby("wave", sort=True)])
+        findings = estate_findings(inv, d.translations, problems, None, d.mapping["replica"], True)
+        findings += supply_chain_findings(supply_chain_artifacts(warehouse)) + upstream_findings([])
+    finally:
+        con.close()
+    days = _days_range(engineer_days(findings, waves)) if len(repos) else None
+    return days, waves.traffic_shares()
 
 
 def build_plan(

@@ -106,7 +106,8 @@ def repository_table(
     return repos
 
 
-def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int = 50) -> WavePlan:
+def assign_waves(repos: pd.DataFrame, wave_size: int = 50) -> pd.DataFrame:
+    """The repositories in migration order with their wave (a copy of `repos`); no bytes read."""
     repos = repos.copy()
     repos["risk_rank"] = repos["risk"].map({c: i for i, c in enumerate(RISK_CLASSES)})
     repos = repos.sort_values(
@@ -120,6 +121,21 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
         wave.append(current)
         n_in += 1
     repos["wave"] = wave
+    return repos
+
+
+def wave_days(group: pd.DataFrame) -> float:
+    """A wave's engineer-days from its repositories (the rows of `assign_waves` with that wave)."""
+    return float(
+        WAVE_DAYS
+        + REPOSITORY_DAYS * len(group)
+        + LITERAL_REF_DAYS * group["literal_refs"].sum()
+        + TEMPLATED_REF_DAYS * group["templated_refs"].sum()
+    )
+
+
+def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int = 50) -> WavePlan:
+    repos = assign_waves(repos, wave_size)
     copied = _bytes_by_wave(repos, con)
     waves = []
     for w, group in repos.groupby("wave", sort=True):
@@ -131,12 +147,6 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
             cost = float(tiered_cost(gb, entry.tier_pairs()))
             cost_by_region[region] = cost_by_region.get(region, 0.0) + cost
             egress += cost
-        days = (
-            WAVE_DAYS
-            + REPOSITORY_DAYS * len(group)
-            + LITERAL_REF_DAYS * group["literal_refs"].sum()
-            + TEMPLATED_REF_DAYS * group["templated_refs"].sum()
-        )
         waves.append(
             {
                 "wave": int(w),
@@ -149,7 +159,7 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
                 "archived_bytes_left": float(rows["archived_bytes"].sum()),
                 "egress_cost": egress,
                 "egress_by_region": cost_by_region,
-                "engineering_days": float(days),
+                "engineering_days": wave_days(group),
                 "replication": _replication_policies(int(w), group),
             }
         )

@@ -57,3 +57,30 @@ def test_other_options_build_their_own_plan(collected_db: Path):
         assert plan_store.stored(wh, at, load_catalog([shipped_files()[0]])) is None
     scanned = read_estate(EstimateRequest(db=collected_db, scan_paths=(Path(__file__).parent,)))
     assert scanned.plan is not None  # a reference scan reads files the warehouse does not hold: always built
+
+
+def test_without_a_kept_plan_the_estimate_derives_only_its_figures_and_says_the_same(
+    collected_db: Path, tmp_path: Path
+):
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(collected_db, db)
+    with Warehouse(db) as wh:
+        wh.finish_run(wh.start_run("costs-ce", {}), "complete", {})  # the kept plan no longer fits
+    request = EstimateRequest(db=db)
+    figures = read_estate(request, plan_figures_only=True)
+    built = read_estate(request)
+    assert figures.plan is None and figures.plan_view is None  # no plan built, none shown
+    assert figures.plan_summary is not None and not figures.plan_summary.whole
+    assert built.plan_summary is not None and built.plan_summary.whole
+    assert figures.plan_summary.days == built.plan_summary.days
+    shares = figures.plan_summary.plan["wave_traffic_shares"]
+    assert shares == built.plan_summary.plan["wave_traffic_shares"] and shares
+    # what a person reads of `regcost estimate` (every format but JSON, which shows the plan): the same text
+    for fmt in ("table", "csv", "markdown"):
+        assert render(run(request, figures), fmt, width=160) == render(run(request, built), fmt, width=160)
+
+
+def test_a_kept_plan_is_read_whole_even_when_only_the_figures_are_asked_for(collected_db: Path):
+    estate = read_estate(EstimateRequest(db=collected_db), plan_figures_only=True)
+    assert estate.plan_summary is not None and estate.plan_summary.kept and estate.plan_summary.whole
+    assert estate.plan_view is not None  # nothing to save by deriving less: the outputs get the plan

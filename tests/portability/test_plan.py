@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from support import today
 from analysis.model.scenarios import load_scenarios
 from analysis.portability.billing import run_lifecycle
 from analysis.portability.inventory import load_inventory
-from analysis.portability.plan import SETUP_DAYS, build_plan, compare_retention, migration_days, write_plan
+from analysis.portability.plan import (
+    SETUP_DAYS,
+    as_dict,
+    build_plan,
+    compare_retention,
+    migration_days,
+    migration_figures,
+    write_plan,
+)
 from analysis.portability.retention import harbor_deletes
 from analysis.portability.translate import design
 from analysis.pricing import load_catalog
@@ -99,3 +108,39 @@ def test_retention_differences_equal_harbor_s_evaluator_run_on_every_repository(
         )
     assert fast.to_numpy().tolist() == rows
     assert len(rows) > 0  # (the demo estate, with differences, is compared the same way by hand: identical)
+
+
+def test_the_estimate_s_figures_are_the_whole_plan_s_without_building_it(collected_db):
+    # what the estimate takes from a plan it did not keep (#20): the same engineer-days and traffic shares as
+    # the plan built in full, without a reference scan (the estimate never scans when it derives them)
+    with Warehouse(collected_db, read_only=True) as wh:
+        whole = build_plan(wh, at=today(), wave_size=50)
+        days, shares = migration_figures(wh, wave_size=50)
+    assert days == migration_days(whole)
+    assert days.base > SETUP_DAYS  # findings and waves counted, not only the set-up
+    assert shares == as_dict(whole)["wave_traffic_shares"]
+    assert len(shares) == len(whole.waves.waves) > 1 and sum(shares) == pytest.approx(1.0)
+
+
+def test_the_figures_follow_the_wave_size_as_the_plan_does(collected_db):
+    # smaller waves: more of them, each with its coordination days; the figures must move with the plan
+    with Warehouse(collected_db, read_only=True) as wh:
+        whole = build_plan(wh, at=today(), wave_size=3)
+        days, shares = migration_figures(wh, wave_size=3)
+    assert (days, shares) == (migration_days(whole), whole.waves.traffic_shares())
+
+
+def test_a_policy_that_does_not_parse_costs_the_same_effort_in_both(collected_db, tmp_path):
+    # the lifecycle's findings come from the policies that do not parse: the figures read them without evaluating
+    db = tmp_path / "broken.duckdb"
+    shutil.copyfile(collected_db, db)
+    with Warehouse(db) as wh:
+        wh.cursor().execute(
+            "UPDATE ecr_repositories SET lifecycle_policy_text = '{\"rules\": 7}' "
+            "WHERE repository_name = (SELECT min(repository_name) FROM ecr_repositories)"
+        )
+    with Warehouse(db, read_only=True) as wh:
+        whole = build_plan(wh, at=today(), wave_size=50)
+        days, _ = migration_figures(wh, wave_size=50)
+    assert whole.lifecycle.problems  # the broken policy is a finding of the plan
+    assert days == migration_days(whole)
