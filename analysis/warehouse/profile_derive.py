@@ -22,10 +22,10 @@ from __future__ import annotations
 import duckdb
 
 from analysis.warehouse.storage_billing import (
-    blob_refs,
     GLOBAL_FIRST_PUSH,
     PROFILE_TABLES,
     REPOSITORY_BLOB_TOTALS,
+    blob_refs,
     solo_bytes,
 )
 
@@ -52,13 +52,12 @@ _CROSS_ROWS = "SELECT * FROM {repo_blobs} WHERE blob IN (SELECT blob FROM {cross
 
 def _named(select: str) -> str:
     """`select` (with a repo_id column) with each repository's names instead of its id."""
-    return f"SELECT r.{_REPO.replace(', ', ', r.')}, s.* EXCLUDE (repo_id) FROM ({select}) s JOIN {{repos}} r USING (repo_id)"
+    names = _REPO.replace(", ", ", r.")
+    return f"SELECT r.{names}, s.* EXCLUDE (repo_id) FROM ({select}) s JOIN {{repos}} r USING (repo_id)"
 
 
 _STORED = {
-    "profile_repository_storage": _named(
-        _DEFINITION["profile_repository_storage"].replace(_REPO, "repo_id")
-    ),
+    "profile_repository_storage": _named(_DEFINITION["profile_repository_storage"].replace(_REPO, "repo_id")),
     "profile_repository_first_push": _named(
         _DEFINITION["profile_repository_first_push"].split("ORDER BY")[0].replace(_REPO, "repo_id")
     )
@@ -77,12 +76,14 @@ _STORED = {
 # A scope's unique blobs: its repositories' sums, less the shared blobs as each repository counted them, plus each
 # shared blob once (a blob only one repository references cannot be counted twice in a scope). A sum stays NULL
 # where the definition's is (no blob with a size; the corrections count as 0 then).
-_SCOPE_STORAGE = f"""
+_SCOPE_STORAGE = """
 WITH by_repo AS (
     SELECT account_id, region, sum(unique_bytes) AS u, sum(standard_bytes) AS s
-    FROM {{profile_repository_storage}} GROUP BY account_id, region
+    FROM {profile_repository_storage} GROUP BY account_id, region
 ),
-shared AS (SELECT r.account_id, r.region, c.blob, c.size, c.active FROM {{cross_rows}} c JOIN {{repos}} r USING (repo_id)),
+shared AS (
+    SELECT r.account_id, r.region, c.blob, c.size, c.active FROM {cross_rows} c JOIN {repos} r USING (repo_id)
+),
 counted AS (
     SELECT account_id, region, sum(size) AS u, sum(size) FILTER (WHERE active) AS s FROM shared
     GROUP BY account_id, region
