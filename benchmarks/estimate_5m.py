@@ -126,7 +126,7 @@ def generate(path: Path, *, images: int, repositories: int, seed: int) -> dict[s
     archiving = rng.random(R) < 0.10
     pulled_repo = rng.random(R) < 0.70
     span_days = rng.integers(30, 1100, R)
-    assert pushes.max() < 100_000
+    assert pushes.max() // 6 < 100_000  # deps_key leaves 100,000 per (repository, arch) for push // 6
 
     # -- images: one row per (repository, ordinal); children follow their index ------------------------------
     repo = np.repeat(np.arange(R), rows)
