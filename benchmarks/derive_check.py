@@ -20,10 +20,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_FULL = (
-    "import sys\nfrom analysis.warehouse import Warehouse\n"
-    "with Warehouse(sys.argv[1]) as wh:\n    wh.refresh_profile_tables(full=True)\n"
-)
+# The child's steps: opening (the writer's copy of the file), deriving, closing (checkpoint and rename).
+_FULL = """
+import sys, time
+t0 = time.perf_counter()
+from analysis.warehouse import Warehouse
+t1 = time.perf_counter()
+wh = Warehouse(sys.argv[1])
+t2 = time.perf_counter()
+wh.refresh_profile_tables(full=True)
+t3 = time.perf_counter()
+wh.close()
+t4 = time.perf_counter()
+print(f"imports {t1 - t0:.1f} s, open (copy) {t2 - t1:.1f} s, derive {t3 - t2:.1f} s, close {t4 - t3:.1f} s")
+"""
 
 
 def differences(before: Path, after: Path) -> dict[str, tuple[int, int]]:
