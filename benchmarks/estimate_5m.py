@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _record import record  # noqa: E402
 
 from analysis.warehouse import Warehouse  # noqa: E402
+from analysis.warehouse.db import MEMORY_LIMIT_ENV  # noqa: E402
 
 TARGET_SECONDS = 3.0
 TARGET_RSS_BYTES = 2 * 2**30
@@ -407,14 +408,15 @@ def measure(db: Path) -> dict[str, Any]:
     }
 
 
-def _child(*args: str) -> dict[str, Any]:
+def _child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run this script in a fresh process and return the JSON it prints last.
 
     Generation runs in a child too, so this orchestrating process stays small: on Linux a child's
     ru_maxrss starts from the high-water mark of the process that spawned it (it carries across
     fork/vfork + exec), and a spawner that had generated 5M images would lend the estimate its peak.
     """
-    out = subprocess.run([sys.executable, __file__, *args], check=True, stdout=subprocess.PIPE, text=True).stdout
+    argv = [sys.executable, __file__, *args]
+    out = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -432,6 +434,11 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="measure --db as it is, without generating")
     ap.add_argument("--no-record", action="store_true")
+    ap.add_argument(
+        "--load-memory-limit",
+        help="DuckDB memory limit of the generation only (its one-transaction load of 20M images needs more than "
+        "the default; the estimate runs keep regcost's own)",
+    )
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--generate-into", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -453,6 +460,7 @@ def main() -> None:
         gen = _child(
             "--generate-into", str(args.db), "--images", str(args.images), "--repositories",
             str(args.repositories), "--seed", str(args.seed),
+            env={**os.environ, MEMORY_LIMIT_ENV: args.load_memory_limit} if args.load_memory_limit else None,
         )  # fmt: skip
         print(json.dumps(gen, indent=1), flush=True)
         args.db.with_suffix(".gen.json").write_text(json.dumps(gen))  # for a later --reuse
