@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _record import record  # noqa: E402
+from _record import DOC, record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30.0
@@ -149,6 +150,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="regcost-bench-") as tmp:
         work = Path(tmp)
         big = commands(args.db, work)
+        order = list(big)
         small = commands(args.baseline, work) if args.baseline else {}
         for name, argv in big.items():
             if args.only and name not in args.only:
@@ -158,7 +160,18 @@ def main() -> None:
             print(json.dumps({"command": name, "large": m, "demo": base}), flush=True)
             rows.append((name, m, base))
     if not args.no_record:
-        record("commands-" + args.label.split()[0].lower(), _table(rows, args.label))
+        name = "commands-" + args.label.split()[0].lower()
+        kept = _kept_rows(name, {n for n, _, _ in rows}) if args.only else {}
+        record(name, _table(rows, args.label, kept, order))
+
+
+def _kept_rows(section: str, measured: set[str]) -> dict[str, str]:
+    """The section's table rows of the commands not measured now (`--only` measures a few: the others stay)."""
+    text = DOC.read_text() if DOC.exists() else ""
+    match = re.search(rf"<!-- {re.escape(section)}:start -->(.*?)<!-- {re.escape(section)}:end -->", text, re.S)
+    rows = re.findall(r"^\| `([^`]+)` \|.*$", match.group(1), re.M) if match else []
+    lines = re.findall(r"^\| `[^`]+` \|.*$", match.group(1), re.M) if match else []
+    return {n: line for n, line in zip(rows, lines, strict=True) if n not in measured}
 
 
 def _cell(m: dict | None) -> tuple[str, str]:
@@ -170,7 +183,7 @@ def _cell(m: dict | None) -> tuple[str, str]:
     return wall, f"{m['rss'] / 2**20:,.0f} MiB"
 
 
-def _table(rows: list, label: str) -> str:
+def _table(rows: list, label: str, kept: dict[str, str], order: list[str]) -> str:
     lines = [
         f"## Every command over {label} (`benchmarks/commands_5m.py`)",
         "",
@@ -179,11 +192,19 @@ def _table(rows: list, label: str) -> str:
         f"| command | wall ({label}) | peak RSS ({label}) | wall (demo) | peak RSS (demo) | target met |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for name, m, base in rows:
+    measured = {name: (m, base) for name, m, base in rows}
+    for name in sorted({*measured, *kept}, key=lambda n: order.index(n) if n in order else len(order)):
+        if name in kept:
+            lines.append(kept[name])
+            continue
+        m, base = measured[name]
         met = m["ok"] and m["seconds"] is not None and m["seconds"] <= TARGET_SECONDS and m["rss"] <= TARGET_RSS_BYTES
         lines.append(
             f"| `{name}` | {' | '.join(_cell(m))} | {' | '.join(_cell(base)) or ' | '} | {'yes' if met else 'no'} |"
         )
+    if kept:  # the stamp below is this run's: say which rows it measured
+        lines += ["", f"Measured at the date below: {', '.join(f'`{n}`' for n in measured)}; the other rows are "
+                  "kept from this table's previous run (`--only`)."]  # fmt: skip
     return "\n".join(lines)
 
 

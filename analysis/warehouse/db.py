@@ -28,10 +28,11 @@ import duckdb
 import pyarrow as pa
 
 from analysis import __version__
+from analysis.warehouse.profile_derive import derive_all
 from analysis.warehouse.profile_refresh import changed_scopes, refresh_scopes
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
 from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
-from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH, PROFILE_TABLES, statement_names
+from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH
 
 DEFAULT_DB = "regcost.duckdb"
 # DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
@@ -261,8 +262,6 @@ class Warehouse:
         estimate reads the aggregates (storage_billing.PROFILE_TABLES; readers check `profile_basis` and fall back
         to the same statements when the tables are stale).
         """
-        names = statement_names("_derive_", stored=True)
-        temp = {name: names[name] for name, _ in PROFILE_TABLES if not name.startswith("profile_")}
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
         self._con.execute("SET enable_progress_bar = false")
         scopes = None if full else changed_scopes(self._con)
@@ -272,15 +271,7 @@ class Warehouse:
                 refresh_scopes(con, scopes)
             return
         with self.transaction() as con:
-            for name, sql in PROFILE_TABLES:
-                select = sql.format(**names)
-                if name in temp:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {temp[name]} AS {select}")
-                else:
-                    con.execute(f"DELETE FROM {name}")
-                    con.execute(f"INSERT INTO {name} {select}")
-            for table in temp.values():
-                con.execute(f"DROP TABLE {table}")
+            derive_all(con)
             con.execute("DELETE FROM profile_basis")
             con.execute(f"INSERT INTO profile_basis {PROFILE_BASIS_NOW}")
 
