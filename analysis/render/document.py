@@ -11,6 +11,7 @@ shares for a caption). The portability findings and the migration plan appear wh
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from analysis.render.format import (
     pct,
     when,
 )
-from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs
+from analysis.render.inputs import DataQuality, PlanView, RegistryStorage, ReportInputs, WaveView
 from analysis.render.text import estate_line
 from analysis.render.wording import (
     GRADES,
@@ -141,6 +142,56 @@ def _estimate(inputs: ReportInputs) -> EstimateResult:
 
 def _plan(inputs: ReportInputs) -> PlanView | None:
     return inputs.plan
+
+
+# A plan of 20,000 repositories has ~400 waves: 20 pages a reader skims and WeasyPrint lays out in ~5 s. The
+# report shows the first waves one by one (the pilot and the order of the start) and the rest as one row per run of
+# the same risk class; every wave is in `regcost plan`'s plan.json.
+SHOWN_WAVES = 12
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    label: str  # "7", or "13–399" for a run of waves
+    risk: str
+    repositories: int
+    names: str  # the first names and how many more, or how many waves the row sums
+    references: int
+    bytes_copied: float
+    egress_cost: float
+    engineering_days: float
+
+
+def wave_rows(waves: list[WaveView], shown: int = SHOWN_WAVES) -> list[WaveRow]:
+    """The waves table's rows: the first `shown` waves, then each later run of one risk class summed."""
+    rows = [
+        WaveRow(
+            str(w.wave),
+            w.risk,
+            w.repositories,
+            ", ".join(w.names[:4]) + (f" and {count(len(w.names) - 4)} more" if len(w.names) > 4 else ""),
+            w.references,
+            w.bytes_copied,
+            w.egress_cost,
+            w.engineering_days,
+        )
+        for w in waves[:shown]
+    ]
+    for _risk, group in itertools.groupby(waves[shown:], key=lambda w: w.risk):
+        run = list(group)
+        rows.append(
+            WaveRow(
+                f"{run[0].wave}–{run[-1].wave}" if len(run) > 1 else str(run[0].wave),
+                run[0].risk,
+                sum(w.repositories for w in run),
+                f"in {counted(len(run), 'more wave')} (each listed by regcost plan)",
+                sum(w.references for w in run),
+                sum(w.bytes_copied for w in run),
+                sum(w.egress_cost for w in run),
+                sum(w.engineering_days for w in run),
+            )
+        )
+    return rows
 
 
 def _quality(inputs: ReportInputs) -> DataQuality | None:
@@ -394,6 +445,7 @@ def context(inputs: ReportInputs, mode: Mode, charts: dict[str, Markup], *, pape
         "charts": charts,
         "sections": _sections(r, quality is not None, plan is not None),
         "plan": plan,
+        "wave_rows": wave_rows(plan.waves) if plan is not None else [],
         "registries": _registries(inputs),
         "estate": estate_line(r),
         "baseline": baseline,

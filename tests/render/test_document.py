@@ -17,7 +17,8 @@ from analysis.pipeline.request import EstimateRequest
 from analysis.pipeline.result import run
 from analysis.render import Result
 from analysis.render.charts import figures
-from analysis.render.document import break_even, context, count, days, gib, pct, render_document, when
+from analysis.render.document import break_even, context, count, days, gib, pct, render_document, wave_rows, when
+from analysis.render.inputs import WaveView
 from analysis.render.wording import GRADES
 
 USAGE = Path(__file__).resolve().parents[1] / "fixtures" / "usage" / "golden.yaml"
@@ -166,3 +167,45 @@ def test_a_price_the_same_in_several_regions_is_cited_once():
     got = cited([price("eu-west-1"), price("us-east-1"), price("ap-south-1", "0.11"), price("us-east-1")])
     lines = [(p.price_text, where) for p, where in got]
     assert lines == [("0.1", ["eu-west-1", "us-east-1"]), ("0.11", ["ap-south-1"])]
+
+
+def _wave(n: int, risk: str, repositories: int = 50) -> WaveView:
+    names = [f"team/svc-{n:03d}-{i}" for i in range(repositories)]
+    return WaveView(
+        wave=n,
+        risk=risk,
+        repositories=repositories,
+        names=names,
+        references=n % 3,
+        pulls_per_month=100.0,
+        bytes_copied=n * 2**30,
+        archived_bytes_left=0.0,
+        egress_cost=n * 0.09,
+        engineering_days=1.5,
+    )
+
+
+def test_a_long_plan_shows_its_first_waves_and_sums_the_rest_by_risk():
+    # 16 waves: 1–14 low, 15–16 high. Shown: waves 1–12 one by one, then 13–14 (low) and 15–16 (high) summed.
+    waves = [_wave(n, "low" if n <= 14 else "high") for n in range(1, 17)]
+    rows = wave_rows(waves)
+    assert [r.label for r in rows] == [*map(str, range(1, 13)), "13–14", "15–16"]
+    assert rows[0].names == "team/svc-001-0, team/svc-001-1, team/svc-001-2, team/svc-001-3 and 46 more"
+    low, high = rows[-2:]
+    assert (low.risk, low.repositories, low.names) == ("low", 100, "in 2 more waves (each listed by regcost plan)")
+    # 13 + 14 = 27 GiB copied, 27 × 0.09 = 2.43 USD, 2 × 1.5 = 3.0 days, references 13 % 3 + 14 % 3 = 1 + 2 = 3
+    assert (low.bytes_copied, round(low.egress_cost, 2), low.engineering_days, low.references) == (
+        27 * 2**30,
+        2.43,
+        3.0,
+        3,
+    )
+    assert (high.risk, high.repositories) == ("high", 100)
+    # Nothing is lost: the rows add up to the plan's waves.
+    assert sum(r.repositories for r in rows) == 16 * 50
+    assert sum(r.bytes_copied for r in rows) == sum(w.bytes_copied for w in waves)
+
+
+def test_a_short_plan_shows_every_wave():
+    waves = [_wave(1, "low", 10), _wave(2, "low"), _wave(3, "high", 3)]
+    assert [(r.label, r.names) for r in wave_rows(waves)][2] == ("3", "team/svc-003-0, team/svc-003-1, team/svc-003-2")
