@@ -17,6 +17,7 @@ internet rate (`aws.transfer.internet_out`), each wave as a month of its own wit
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +138,7 @@ def wave_days(group: pd.DataFrame) -> float:
 def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int = 50) -> WavePlan:
     repos = assign_waves(repos, wave_size)
     copied = _bytes_by_wave(repos, con)
+    replication = _replication_by_wave(repos)
     waves = []
     for w, group in repos.groupby("wave", sort=True):
         rows = copied[copied["wave"] == w]
@@ -160,7 +162,7 @@ def plan_waves(repos: pd.DataFrame, con: Any, catalog: Catalog, wave_size: int =
                 "egress_cost": egress,
                 "egress_by_region": cost_by_region,
                 "engineering_days": wave_days(group),
-                "replication": _replication_policies(int(w), group),
+                "replication": replication.get(int(w), []),
             }
         )
     return WavePlan(repos, waves)
@@ -214,36 +216,48 @@ def _bytes_by_wave(repos: pd.DataFrame, con: Any) -> pd.DataFrame:
         con.unregister("_pp_waves")
 
 
-def _replication_policies(wave: int, group: pd.DataFrame) -> list[dict[str, Any]]:
-    """Pull-based replication from each source ECR registry into each project, filtered to the wave's names."""
+def _replication_by_wave(repos: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
+    """Each wave's replication policies. One sort of the estate and a walk over it: a pandas groupby per wave
+    cost 9 ms × 399 waves at 20,000 repositories (issue #20)."""
+    keys = ["wave", "account_id", "region", "project"]
+    rows = repos[[*keys, "repository_name"]].sort_values([*keys, "repository_name"])
+    out: dict[int, list[dict[str, Any]]] = {}
+    walk = zip(*(rows[c].tolist() for c in rows.columns), strict=True)
+    for (wave, account, region, project), group in itertools.groupby(walk, key=lambda r: r[:4]):
+        names = [r[4] for r in group]
+        out.setdefault(int(wave), []).extend(_replication_policies(int(wave), account, region, project, names))
+    return out
+
+
+def _replication_policies(wave: int, account: str, region: str, project: str, names: list[str]) -> list[dict[str, Any]]:
+    """Pull-based replication from one source ECR registry into one project, filtered to the wave's names
+    (sorted)."""
     out = []
-    for (account, region, project), g in group.groupby(["account_id", "region", "project"], sort=True):
-        names = sorted(g["repository_name"])
-        flat = [n for n in names if "/" not in n]
-        nested = [n for n in names if "/" in n]
-        for kind, subset in (("nested", nested), ("flat", flat)):
-            if not subset:
-                continue
-            if kind == "nested":
-                head = subset[0].split("/", 1)[0]
-                tails = [n.split("/", 1)[1] for n in subset]
-                same_head = all(n.split("/", 1)[0] == head for n in subset)
-                filt = (
-                    (f"{head}/" + (tails[0] if len(tails) == 1 else "{" + ",".join(tails) + "}"))
-                    if same_head
-                    else ("{" + ",".join(subset) + "}")
-                )
-            else:
-                filt = subset[0] if len(subset) == 1 else "{" + ",".join(subset) + "}"
-            out.append(
-                {
-                    "name": f"wave{wave}-{project}-{account}-{region}" + ("-flat" if kind == "flat" else ""),
-                    "description": f"wave {wave}: copy {len(subset)} repositories from ECR {account}/{region} "
-                    f"into {project}",
-                    "registry_key": registry_key(account, region),
-                    "project": project,
-                    "replace_count": 1 if kind == "nested" else 0,
-                    "filter": filt,
-                }
+    flat = [n for n in names if "/" not in n]
+    nested = [n for n in names if "/" in n]
+    for kind, subset in (("nested", nested), ("flat", flat)):
+        if not subset:
+            continue
+        if kind == "nested":
+            head = subset[0].split("/", 1)[0]
+            tails = [n.split("/", 1)[1] for n in subset]
+            same_head = all(n.split("/", 1)[0] == head for n in subset)
+            filt = (
+                (f"{head}/" + (tails[0] if len(tails) == 1 else "{" + ",".join(tails) + "}"))
+                if same_head
+                else ("{" + ",".join(subset) + "}")
             )
+        else:
+            filt = subset[0] if len(subset) == 1 else "{" + ",".join(subset) + "}"
+        out.append(
+            {
+                "name": f"wave{wave}-{project}-{account}-{region}" + ("-flat" if kind == "flat" else ""),
+                "description": f"wave {wave}: copy {len(subset)} repositories from ECR {account}/{region} "
+                f"into {project}",
+                "registry_key": registry_key(account, region),
+                "project": project,
+                "replace_count": 1 if kind == "nested" else 0,
+                "filter": filt,
+            }
+        )
     return out
