@@ -121,3 +121,19 @@ def test_other_bad_values_keep_typers_own_messages():
     result = runner.invoke(app, ["estimate", "-f", "json", "--usage", USAGE, "--draws", "0"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["scenarios"]
+
+
+def test_piped_json_is_what_rich_prints_without_its_highlighting(capsys):
+    from rich.console import Console
+
+    from analysis.cli.base import _LazyConsole
+
+    text = json.dumps({"name": "café/svc", "sizes": [1, 2.5], "none": None})
+    _LazyConsole(piped_width=True).print_json(text)  # stdout is captured: not a terminal
+    ours = capsys.readouterr().out
+    rich = Console(file=None, width=160, force_terminal=False, color_system=None)
+    with rich.capture() as captured:
+        rich.print_json(text)
+    assert (
+        ours == captured.get() == '{\n  "name": "café/svc",\n  "sizes": [\n    1,\n    2.5\n  ],\n  "none": null\n}\n'
+    )
