@@ -6,7 +6,13 @@ The sources are documents in which AWS computed the charges (tests/fixtures/aws-
 * China (Ningxia), in CNY: the cost table of an AWS Solutions implementation guide, June 2023;
 * US East (Ohio): an exported AWS Pricing Calculator estimate (8/5/2024) and an AWS Solutions cost table (2022);
 * US East (N. Virginia) → US East (Ohio): an AWS Pricing Calculator ECR row with transfer out to Ohio, the pair
-  AWS prices apart ($0.01, not $0.02).
+  AWS prices apart ($0.01, not $0.02);
+* AWS Pricing Calculator results in three more regions: Asia Pacific (Singapore) (January 2022: internet egress,
+  EBS gp3), South America (São Paulo) (March 2024: the three internet egress tiers, EBS gp2, a public IPv4
+  address) and Asia Pacific (Hong Kong) (June 2024: internet egress);
+* AWS Solutions cost tables (AWS's arithmetic, not the calculator's): ECR images out of Europe (Ireland) and
+  S3 objects out of US West (Oregon) to China (Data Transfer Hub, April 2023), and ECR storage and egress in
+  China (Ningxia) in CNY (AWS AI Solution Kit, 2022).
 
 ECR storage and inter-region transfer go through the whole estimate (`estimate`, calculator terms: no
 NAT gateway, no free allowance, no growth); the other bill lines check the catalog price of the same region times
@@ -15,6 +21,7 @@ the billed quantity. AWS rounds each bill line to the cent; so do we, per line.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -29,6 +36,11 @@ NINGXIA = (FIXTURES / "aws-examples" / "ningxia-cost-table-2023-06.md").read_tex
 OHIO_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-2024-08-ohio.md").read_text(encoding="utf-8")
 TO_OHIO_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-virginia-to-ohio.md").read_text(encoding="utf-8")
 OHIO_TABLE = (FIXTURES / "aws-examples" / "ohio-cost-table-2022.md").read_text(encoding="utf-8")
+SINGAPORE_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-2022-01-singapore.md").read_text(encoding="utf-8")
+SAO_PAULO_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-2024-03-sao-paulo.md").read_text(encoding="utf-8")
+HONG_KONG_CALCULATOR = (FIXTURES / "aws-examples" / "calculator-2024-06-hong-kong.md").read_text(encoding="utf-8")
+DTH_TABLE = (FIXTURES / "aws-examples" / "dth-cost-table-2023-04.md").read_text(encoding="utf-8")
+NINGXIA_TABLE_2022 = (FIXTURES / "aws-examples" / "ningxia-cost-table-2022.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +136,104 @@ def test_ohio_solutions_cost_table(tmp_path: Path, catalog) -> None:
     )
     assert month1["ECR storage (standard)"] == 0.05
     assert month1["Data transfer out to the internet"] == 9.00
+
+
+def _internet_out(tmp_path: Path, region: str, gb: float, catalog) -> tuple[float, float]:
+    """The estimate's internet-egress line (month 1, 12 months) for `gb` a month pulled out of `region`."""
+    body = f"    storage_gb: 0\n    transfer_gb_month: {{internet: {gb}}}\n"
+    return _ecr_costs(tmp_path, region, body, catalog)["Data transfer out to the internet"]
+
+
+def _at_catalog_price(price_id: str, region: str, quantity: float, catalog) -> float:
+    entry = catalog.get(price_id, region=region)
+    assert entry.currency == "USD" and entry.approximation is None, (price_id, region)
+    return round(quantity * entry.tier_pairs()[0][1], 2)
+
+
+def test_singapore_calculator_estimate(tmp_path: Path, catalog) -> None:
+    # AWS Pricing Calculator, Asia Pacific (Singapore), January 2022 (the source's commit date). The catalog's
+    # rates are later (egress tiers: AWS's price map of 2025-06-05; gp3: 2024-07-18) and the same.
+    # "Data Transfer: 1TB out": the calculator counts 1 TB as 1,024 GB ("x 1024 GB in a TB" in its own
+    # calculations) -> 1,024 x 0.12 (first 10 TB tier of ap-southeast-1) = 122.88.
+    # "EBS: gp3, 16TB" -> 16,384 GB x 0.096 = 1,572.864 -> 1,572.86.
+    # The EC2 line (m5.2xlarge, 350.40 = 730 h x 0.48) is not a catalog price; with it the three lines make the
+    # estimate's monthly 350.40 + 1,572.86 + 122.88 = 2,046.14.
+    for line in ("Singapore Region.", "Data Transfer: 1TB out", "Data Transfer cost (monthly): 122.88 USD"):
+        assert line in SINGAPORE_CALCULATOR
+    assert "EBS: gp3, 16TB" in SINGAPORE_CALCULATOR and "EBS pricing (monthly): 1,572.86 USD" in SINGAPORE_CALCULATOR
+    assert "Monthly cost: 2,046.14 USD" in SINGAPORE_CALCULATOR
+    month1, _ = _internet_out(tmp_path, "ap-southeast-1", 1024, catalog)
+    assert round(month1, 2) == 122.88
+    ebs = _at_catalog_price("aws.ebs.gp3", "ap-southeast-1", 16 * 1024, catalog)
+    assert ebs == 1572.86
+    assert round(350.40 + ebs + round(month1, 2), 2) == 2046.14
+
+
+def test_sao_paulo_calculator_egress_tiers_ebs_and_ipv4(tmp_path: Path, catalog) -> None:
+    # AWS Pricing Calculator, South America (São Paulo), "as of March 2024" (catalog: price map of 2025-06-05
+    # for egress and IPv4 of 2025-06-13, EBS of 2024-07-18; the same rates). 148,325 GB out to the internet
+    # crosses three tiers: 10,240 x 0.15 = 1,536.00; 40,960 x 0.138 = 5,652.48; 97,125 x 0.126 = 12,237.75;
+    # total 19,426.23 (one flat first-tier rate would give 22,248.75).
+    # EBS "for SSD": 1,024 GB x 0.19 = 194.56, the gp2 rate of sa-east-1 (gp3 there is 0.152).
+    # One in-use public IPv4 address: 730 h x 0.005 = 3.65.
+    assert "**Data Transfer cost (monthly): 19,426.23 USD**" in SAO_PAULO_CALCULATOR
+    assert "Using AWS pricing calculator -- as of March 2024--" in SAO_PAULO_CALCULATOR
+    assert "1,024 GB x 1.00 instance months x 0.19 USD = 194.56 USD (EBS Storage Cost)" in SAO_PAULO_CALCULATOR
+    assert "x 730 hours in a month x 0.005 USD = 3.65 USD" in SAO_PAULO_CALCULATOR
+    month1, _ = _internet_out(tmp_path, "sa-east-1", 148_325, catalog)
+    assert round(month1, 2) == 19426.23
+    assert _at_catalog_price("aws.ebs.gp2", "sa-east-1", 1024, catalog) == 194.56
+    assert _at_catalog_price("aws.ipv4.public", "sa-east-1", 730, catalog) == 3.65
+
+
+def test_hong_kong_calculator_egress(tmp_path: Path, catalog) -> None:
+    # AWS Pricing Calculator prices "as of June 20, 2024, in the Hong Kong region" (catalog: price map of
+    # 2025-06-05, the same rate): 1,225 GB out to the internet x 0.12 (first 10 TB tier of ap-east-1) = 147.00.
+    assert "as of June 20, 2024, in the Hong Kong region" in HONG_KONG_CALCULATOR
+    assert "Internet: 1225 GB x 0.12 USD per GB = 147.00 USD" in HONG_KONG_CALCULATOR
+    month1, _ = _internet_out(tmp_path, "ap-east-1", 1225, catalog)
+    assert round(month1, 2) == 147.00
+
+
+@pytest.mark.parametrize(
+    ("region", "gb", "source_row", "amount"),
+    [
+        # Example 3, "27 Amazon ECR images (~3 GB in total size) from AWS Ireland Region (eu-west-1)" to Beijing:
+        # leaving the aws partition is internet egress, 3 x 0.09 = 0.27.
+        ("eu-west-1", 3, "| Data Transfer Out | 0.09 per GB | $0.27", 0.27),
+        # Example 1, "1 TB of S3 files from AWS Oregon Region (us-west-2)": 1,024 GB x 0.09 = 92.16.
+        ("us-west-2", 1024, "| Data Transfer Out | 0.09 per GB | $92.16", 92.16),
+    ],
+)
+def test_data_transfer_hub_cost_table(tmp_path: Path, catalog, region, gb, source_row, amount) -> None:
+    # AWS Solutions cost table (Data Transfer Hub), "As of April 2023" - AWS's arithmetic, not the calculator's.
+    # Catalog: AWS's price map of 2025-06-05, first tier $0.09 in both regions; calculator terms (no free 100 GB).
+    assert source_row in DTH_TABLE and "As of April 2023" in DTH_TABLE
+    month1, _ = _internet_out(tmp_path, region, gb, catalog)
+    assert round(month1, 2) == amount
+
+
+def _cents_half_up(value: float) -> Decimal:
+    """A table's cent, rounded half up from the decimal value (round() on the binary float can round 0.345 down)."""
+    return Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_ningxia_ecr_storage_and_egress_in_renminbi(catalog) -> None:
+    # AWS Solutions cost table (AWS AI Solution Kit, 2022), China (Ningxia) - AWS's arithmetic, in CNY:
+    # "0.5GB storage, ¥0.69/GB each month | ¥0.35": 0.5 x 0.69 = 0.345 -> 0.35 (half up).
+    # "100KB data output each time, ¥0.933/GB | ¥93.3" for "1 million invocations": 1,000,000 x 100 KB = 100 GB
+    # (decimal, as the table counts) x 0.933 = 93.30 - the internet egress rate of cn-northwest-1, which the
+    # catalog holds from a third-party page of 2021 (aws-china.yaml); this AWS table of 2022 agrees.
+    assert (
+        "|Amazon Elastic Container Registry| 0.5GB storage, ¥0.69/GB each month     | ¥0.35    |" in NINGXIA_TABLE_2022
+    )
+    assert "100KB data output each time, ¥0.933/GB | ¥93.3 " in NINGXIA_TABLE_2022
+    assert "1 million invocations" in NINGXIA_TABLE_2022
+    ecr = catalog.get("ecr.storage.standard", region="cn-northwest-1")
+    egress = catalog.get("aws.transfer.internet_out", region="cn-northwest-1")
+    assert ecr.currency == egress.currency == "CNY"
+    assert _cents_half_up(0.5 * ecr.tier_pairs()[0][1]) == Decimal("0.35")
+    assert _cents_half_up(100 * egress.tier_pairs()[0][1]) == Decimal("93.30")
 
 
 @pytest.mark.parametrize(
