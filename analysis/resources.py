@@ -14,11 +14,11 @@ keeps them. `$REGCOST_DATA_DIR` replaces the shipped folder for prices and prese
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
-# A real folder, never a zip: Streamlit, DuckDB and the reference scan need paths on disk.
-PACKAGE = Path(str(files("analysis")))
+# A real folder, never a zip: Streamlit, DuckDB and the reference scan need paths on disk. From this file, not
+# `importlib.resources.files`: that import (and zipfile's) was 5 ms of every command's start-up.
+PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = PACKAGE.parent  # the repository root, when running from a source checkout
 
 
