@@ -115,9 +115,17 @@ def _enhanced(repos: pd.DataFrame, scopes: pd.DataFrame) -> np.ndarray:
         if config.get("scanType") != "ENHANCED":
             continue
         patterns = [f["filter"] for rule in config.get("rules", []) for f in rule.get("repositoryFilters", [])] or ["*"]
-        in_scope = (repos["account_id"] == scope.account_id) & (repos["region"] == scope.region)
-        matched = repos["repository_name"].map(lambda n, p=patterns: any(fnmatch.fnmatchcase(n, x) for x in p))
-        flags |= (in_scope & matched).to_numpy()
+        in_scope = ((repos["account_id"] == scope.account_id) & (repos["region"] == scope.region)).to_numpy()
+        if "*" in patterns:
+            flags |= in_scope
+            continue
+        # the filters as one regular expression (fnmatchcase's own translation), matched in one vectorised pass:
+        # a Python call per repository and pattern took ~0.3 s at 80,000 repositories
+        either = "|".join(f"(?:{fnmatch.translate(x)})" for x in patterns)
+        names = repos["repository_name"].to_numpy()[in_scope]
+        hits = np.zeros(len(repos), dtype=bool)
+        hits[in_scope] = pd.Series(names, dtype=object).str.match(either).to_numpy(dtype=bool)
+        flags |= hits
     return flags
 
 

@@ -70,7 +70,7 @@ images AS (
     FROM {profile_images} GROUP BY ALL
 ),
 pulls AS (
-    SELECT account_id, region, repository_name, sum(pulls) AS pulls, count(DISTINCT day) AS days
+    SELECT account_id, region, repository_name, sum(pulls) AS pulls
     FROM current_ecr_pull_counts GROUP BY ALL
 )
 SELECT r.account_id, r.region, r.repository_name,

@@ -353,3 +353,24 @@ def test_enhanced_scanning_is_priced_in_each_repositorys_region(shipped):
     line = lines(u, c)["Enhanced scanning (Amazon Inspector)"]
     assert round(float(line.monthly[0]), 2) == 30.00
     assert {ref.location for ref in line.prices} >= {"us-east-1", "ap-northeast-1"}
+
+
+def test_enhanced_scanning_filters_match_as_ecr_wildcards():
+    import json
+
+    import pandas as pd
+
+    from analysis.model.ecr import _enhanced
+
+    rules = [{"repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}, {"filter": "team/a?p"}]}]
+    scopes = pd.DataFrame(
+        {
+            "account_id": ["1", "1"],
+            "region": ["eu-west-1", "us-east-1"],
+            "scanning_configuration": [json.dumps({"scanType": "ENHANCED", "rules": rules}), None],
+        }
+    )
+    names = ["prod-api", "Prod-api", "team/app", "team/apps", "dev", "prod-x"]
+    repos = pd.DataFrame({"account_id": "1", "region": ["eu-west-1"] * 5 + ["us-east-1"], "repository_name": names})
+    # case-sensitive, `?` one character, the whole name; the unreadable (NULL) settings of us-east-1 match nothing
+    assert _enhanced(repos, scopes).tolist() == [True, False, True, False, False, False]
