@@ -229,8 +229,9 @@ def state_bytes_sql(con: Any, *, by_staying: bool | None = None) -> str:
     if by_staying is None:
         acted, staying = con.execute(_COUNT_SIDES).fetchall()[0]
         by_staying = staying < acted
+    tables = queries.profile_tables(con)  # once: a stale profile is derived into temp tables here
     shared = _SHARED_BY_STAYING if by_staying else _SHARED_BY_ACTED
-    return _STATE_BYTES.format(**queries.profile_tables(con), shared_refs=shared.format(**queries.profile_tables(con)))
+    return _STATE_BYTES.format(**tables, shared_refs=shared.format(**tables))
 
 
 def _bytes_and_saving(con: Any, catalog: Catalog) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
