@@ -285,7 +285,7 @@ def pull_time_exclusions(e: Estate) -> list[Finding]:
         make_finding(
             "pull-time-exclusions",
             "Pull-time update exclusions",
-            f"{sum(len(x) for *_, x in rows)} principals",
+            counted(sum(len(x) for *_, x in rows), "principal"),
             1,
             "none: every pull updates Harbor's pull time",
             [f"{a}/{r}" for a, r, _ in rows],

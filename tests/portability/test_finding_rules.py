@@ -126,6 +126,16 @@ def test_each_inventory_rule_fires_on_the_estate_that_uses_its_feature(feature: 
     assert features == ["iam-pull-auth", feature]
 
 
+def test_pull_time_exclusions_are_counted_in_words():
+    one = [_registry(pull_time_update_exclusions=json.dumps([f"arn:aws:iam::{A}:role/scanner"]))]
+    (f,) = [
+        f
+        for f in estate_findings(_inventory([_repo("app/api")], one, [_image("app/api")]), [], [])
+        if f.feature == "pull-time-exclusions"
+    ]
+    assert f.evidence == "1 principal"  # not "1 principals"
+
+
 def test_pull_through_cache_rules_are_counted_per_rule():
     ptc = pd.DataFrame(
         [
