@@ -5,7 +5,8 @@ outside the repository). The commands are run as a user runs them — `regcost s
 `plan`, `report` (HTML, PDF), the estimate — plus steps without a CLI of their own: the dashboard's first page
 (its data function `read_snapshot`, no browser), the full profile derivation (`refresh_profile_tables(full=True)`,
 what an upgrade runs) and the end-of-run rebuild after a run that collected one scope again (its images less 1 %,
-then `finish_run`: the incremental derivation) — both on a copy so the measured file is not changed, their walls
+then `finish_run`: the incremental derivation) and after a daily run that collected every scope again (the
+repositories whose images changed derived again) — both on a copy so the measured file is not changed, their walls
 including the writer's copy of the file and its checkpoint. Peak RSS is the child's `ru_maxrss` from `os.wait4`;
 a command is stopped after `--timeout` seconds and reported as such.
 
@@ -79,6 +80,25 @@ with Warehouse(sys.argv[1]) as wh:
     wh.finish_run(run, "complete", {})
 """
 
+# A daily run of every scope (`collect ecr --regions all`): every image collected again with its last pull a day
+# later, and in one repository in 20 one image in 100 gone (lifecycle expiry): the repositories whose images changed
+# are derived again, the rest kept. The wall includes loading the run's 5M image rows.
+_EVERY_SCOPE = """
+import sys
+from analysis.warehouse import Warehouse
+with Warehouse(sys.argv[1]) as wh:
+    con = wh.cursor()
+    run = wh.start_run("ecr", {})
+    con.execute("INSERT INTO run_scopes SELECT ?, account_id, region, 'complete', now() FROM latest_scopes", [run])
+    con.execute(
+        "INSERT INTO ecr_images BY NAME SELECT * REPLACE (? AS run_id, last_pull_at + INTERVAL 1 DAY AS last_pull_at) "
+        "FROM current_ecr_images WHERE hash(repository_name) % 20 <> 0 OR hash(image_digest) % 100 <> 0",
+        [run],
+    )
+    con.close()
+    wh.finish_run(run, "complete", {})
+"""
+
 
 def commands(db: Path, work: Path) -> dict[str, list[str]]:
     regcost = [str(Path(sys.executable).parent / "regcost")]
@@ -95,6 +115,12 @@ def commands(db: Path, work: Path) -> dict[str, list[str]]:
         "estimate --draws 0": [*regcost, "estimate", "--draws", "0", *out],
         "full profile derivation": [sys.executable, "-c", _REBUILD, "@copy"],
         "end-of-run profile rebuild (1 scope collected again)": [sys.executable, "-c", _ONE_SCOPE, "@copy"],
+        "end-of-run profile rebuild (every scope collected again, 3 % of repositories changed)": [
+            sys.executable,
+            "-c",
+            _EVERY_SCOPE,
+            "@copy",
+        ],
     }
 
 

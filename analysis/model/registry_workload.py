@@ -83,6 +83,7 @@ SELECT $registry AS account_id, $region AS region, a.repository_name, a.image_di
        a.pushed_at,
        false AS archived,
        false AS own_archived,  -- no archive class here (storage_billing's repo_blobs counts ACTIVE references)
+       a.tagged AS own_tagged,
        a.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
        greatest(a.last_pull_at, p.last_pull_at) AS effective_pull_at,
        a.is_child OR p.child_digest IS NOT NULL AS is_child

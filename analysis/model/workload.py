@@ -55,19 +55,22 @@ growth AS (
     SELECT account_id, region, repository_name, sum(bytes) AS bytes_added
     FROM {profile_repository_first_push} WHERE first_pushed_at >= $growth_start GROUP BY ALL
 ),
-images AS (
-    SELECT account_id, region, repository_name,
-           count(*) AS images,
-           count(*) FILTER (WHERE kept_by_tag) AS tagged_images,
-           count(*) FILTER (WHERE NOT kept_by_tag) AS untagged_images,
-           count(*) FILTER (WHERE archived) AS archived_images,
-           count(*) FILTER (WHERE effective_pull_at IS NULL) AS never_pulled_images,
-           coalesce(sum(image_size_bytes), 0) AS naive_bytes,
-           count(*) FILTER (WHERE pushed_at >= $push_start AND NOT is_child) AS recent_pushes,
-           -- what one pull transfers at most: an image's compressed size (an index reports one child's)
-           avg(image_size_bytes) FILTER (WHERE effective_pull_at >= $pull_start AND NOT is_child) AS pulled_image_bytes,
-           avg(image_size_bytes) FILTER (WHERE kept_by_tag AND NOT is_child) AS tagged_image_bytes
-    FROM {profile_images} GROUP BY ALL
+counted AS (SELECT * FROM {profile_repository_images}),
+-- what depends on the as-of date, from the few images it selects (not a grouping of every image)
+pushed AS (
+    SELECT account_id, region, repository_name, count(*) AS recent_pushes
+    FROM {profile_images} WHERE pushed_at >= $push_start AND NOT is_child GROUP BY ALL
+),
+pulled AS (  -- what one pull transfers at most: an image's compressed size (an index reports one child's)
+    SELECT account_id, region, repository_name, avg(image_size_bytes) AS pulled_image_bytes
+    FROM {profile_images} WHERE effective_pull_at >= $pull_start AND NOT is_child GROUP BY ALL
+),
+images AS (  -- as the profile sees them: an index's child by its index
+    SELECT c.account_id, c.region, c.repository_name, c.images, c.kept_images AS tagged_images,
+           c.unkept_images AS untagged_images, c.inactive_images AS archived_images, c.never_pulled_images,
+           c.naive_bytes, s.recent_pushes, l.pulled_image_bytes, c.tagged_image_bytes
+    FROM counted c LEFT JOIN pushed s USING (account_id, region, repository_name)
+    LEFT JOIN pulled l USING (account_id, region, repository_name)
 ),
 pulls AS (
     SELECT account_id, region, repository_name, sum(pulls) AS pulls

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from analysis import __version__
 from analysis.warehouse.profile_derive import derive_all
-from analysis.warehouse.profile_refresh import changed_scopes, refresh_scopes
+from analysis.warehouse.profile_refresh import changed_repositories, refresh_repositories
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
 from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
 from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH
@@ -253,8 +253,8 @@ class Warehouse:
         self.refresh_profile_tables()
 
     def refresh_profile_tables(self, *, full: bool = False) -> None:
-        """Derive the profile_* tables from the current snapshot and the manifest cache, atomically: only the
-        scopes that changed since they were last derived (profile_refresh), unless `full` or every scope did.
+        """Derive the profile_* tables from the current snapshot and the manifest cache, atomically: only for the
+        repositories whose images changed since they were last derived (profile_refresh), unless `full` or most did.
 
         The expensive part of the workload profile is the union of blobs per repository, per registry and
         globally: every current image joined with its layers, config and manifest (≈ 7 rows per image).
@@ -264,11 +264,9 @@ class Warehouse:
         """
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
         self._con.execute("SET enable_progress_bar = false")
-        scopes = None if full else changed_scopes(self._con)
-        current = {tuple(r) for r in self._con.execute("SELECT account_id, region FROM latest_scopes").fetchall()}
-        if scopes is not None and not current <= set(scopes):
+        if not full and changed_repositories(self._con) is not None:
             with self.transaction() as con:
-                refresh_scopes(con, scopes)
+                refresh_repositories(con)
             return
         with self.transaction() as con:
             derive_all(con)

@@ -29,4 +29,46 @@ DERIVED_MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        14,
+        "repository fingerprints and image counts (#20): a run's end derives only repositories whose images changed",
+        """
+        -- What each repository's profile rows were derived from: its image count and a fingerprint of its images
+        -- (warehouse/profile_refresh.py says what goes in it). A daily run that collects every scope again finds
+        -- most repositories as they were and derives again only those that changed, not ~45M blob references.
+        CREATE TABLE profile_repository_basis (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            images BIGINT NOT NULL,
+            fingerprint HUGEINT NOT NULL
+        );
+
+        -- Per repository, its images counted (storage_billing.PROFILE_TABLES says how): what `status`, the Data
+        -- page and the estimate count without reading every image.
+        CREATE TABLE profile_repository_images (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            images BIGINT NOT NULL,
+            tagged_images BIGINT NOT NULL,    -- by the image's own tags and status
+            untagged_images BIGINT NOT NULL,
+            archived_images BIGINT NOT NULL,
+            naive_bytes HUGEINT NOT NULL,     -- Σ imageSizeInBytes
+            kept_images BIGINT NOT NULL,      -- as the profile sees them: an index's child by its index
+            unkept_images BIGINT NOT NULL,
+            inactive_images BIGINT NOT NULL,
+            never_pulled_images BIGINT NOT NULL,
+            tagged_image_bytes DOUBLE         -- mean size of an image kept by a tag (an index counts once)
+        );
+
+        -- Whether an image billed in the standard class references the blob: ACTIVE itself, or the child of an
+        -- ACTIVE index (`active` is the image's own status, as the lifecycle and the waves read it). Lets a run's
+        -- end count each scope's unique bytes from the stored tables.
+        ALTER TABLE profile_cross_repository_blobs ADD COLUMN standard BOOLEAN;
+
+        -- Existing warehouses: forget the basis, so opening one derives every profile table, these included.
+        DELETE FROM profile_basis;
+        """,
+    ),
 ]

@@ -11,7 +11,8 @@ blob across repositories (9 s). So:
 * the blobs several repositories share are found by grouping the blobs' 64-bit hashes (integers), then grouping
   by digest only the rows whose hash occurs twice (a hash collision only adds candidates: exact);
 * each scope's unique bytes are its repositories' sums less the shared blobs counted once per repository, plus
-  each shared blob once per scope (only shared blobs can be counted twice in a scope);
+  each shared blob once per scope (only shared blobs can be counted twice in a scope): from the stored tables, as
+  the incremental derivation counts them (storage_billing.SCOPE_STORAGE_FROM_REPOSITORIES);
 * the names are joined back on the per-repository results (thousands of rows), not on the 28M rows.
 
 tests/warehouse/test_profile_derive.py holds every table to the definition's, row by row.
@@ -25,6 +26,8 @@ from analysis.warehouse.storage_billing import (
     GLOBAL_FIRST_PUSH,
     PROFILE_TABLES,
     REPOSITORY_BLOB_TOTALS,
+    REPOSITORY_FINGERPRINTS,
+    SCOPE_STORAGE_FROM_REPOSITORIES,
     blob_refs,
     solo_bytes,
 )
@@ -63,7 +66,7 @@ _STORED = {
     )
     + " ORDER BY first_pushed_at NULLS FIRST",
     "profile_cross_repository_blobs": _named(
-        "SELECT repo_id, blob, size, active_refs > 0 AS active, first_pushed_at FROM {cross_rows}"
+        "SELECT repo_id, blob, size, active_refs > 0 AS active, active AS standard, first_pushed_at FROM {cross_rows}"
     ),
     "profile_repository_blob_bytes": solo_bytes(_named(REPOSITORY_BLOB_TOTALS.replace(_REPO, "repo_id"))),
     "profile_image_own_bytes": _DEFINITION["profile_image_own_bytes"],
@@ -73,33 +76,6 @@ _STORED = {
     "profile_global_first_push": GLOBAL_FIRST_PUSH,
 }
 
-# A scope's unique blobs: its repositories' sums, less the shared blobs as each repository counted them, plus each
-# shared blob once (a blob only one repository references cannot be counted twice in a scope). A sum stays NULL
-# where the definition's is (no blob with a size; the corrections count as 0 then).
-_SCOPE_STORAGE = """
-WITH by_repo AS (
-    SELECT account_id, region, sum(unique_bytes) AS u, sum(standard_bytes) AS s
-    FROM {profile_repository_storage} GROUP BY account_id, region
-),
-shared AS (
-    SELECT r.account_id, r.region, c.blob, c.size, c.active FROM {cross_rows} c JOIN {repos} r USING (repo_id)
-),
-counted AS (
-    SELECT account_id, region, sum(size) AS u, sum(size) FILTER (WHERE active) AS s FROM shared
-    GROUP BY account_id, region
-),
-once AS (
-    SELECT account_id, region, sum(size) AS u, sum(size) FILTER (WHERE active) AS s
-    FROM (SELECT account_id, region, blob, any_value(size) AS size, bool_or(active) AS active FROM shared
-          GROUP BY account_id, region, blob)
-    GROUP BY account_id, region
-)
-SELECT account_id, region,
-       r.u - coalesce(c.u, 0) + coalesce(o.u, 0) AS scope_unique_bytes,
-       r.s - coalesce(c.s, 0) + coalesce(o.s, 0) AS scope_standard_bytes
-FROM by_repo r LEFT JOIN counted c USING (account_id, region) LEFT JOIN once o USING (account_id, region)
-"""
-
 # In order: (name, statement); names starting with "profile_" are stored, the others are temp tables.
 STEPS: list[tuple[str, str]] = [
     ("img", _DEFINITION["img"]),
@@ -107,12 +83,13 @@ STEPS: list[tuple[str, str]] = [
     ("img_ids", _IMG_IDS),
     ("repo_blobs", _REPO_BLOBS),
     ("profile_images", _DEFINITION["profile_images"]),
+    ("profile_repository_images", _DEFINITION["profile_repository_images"]),
     ("profile_repository_storage", _STORED.pop("profile_repository_storage")),
     ("profile_repository_first_push", _STORED.pop("profile_repository_first_push")),
     ("cross_blobs", _CROSS_BLOBS),
     ("cross_rows", _CROSS_ROWS),
-    ("profile_scope_storage", _SCOPE_STORAGE),
     *_STORED.items(),
+    ("profile_scope_storage", SCOPE_STORAGE_FROM_REPOSITORIES),
 ]
 
 
@@ -130,3 +107,7 @@ def derive_all(con: duckdb.DuckDBPyConnection, prefix: str = "_derive_") -> None
     for name, _ in reversed(STEPS):
         if not name.startswith("profile_"):
             con.execute(f"DROP TABLE {names[name]}")
+    con.execute("DELETE FROM profile_repository_basis")
+    con.execute(
+        f"INSERT INTO profile_repository_basis BY NAME {REPOSITORY_FINGERPRINTS.format(images='current_ecr_images')}"
+    )

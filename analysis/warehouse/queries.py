@@ -21,20 +21,19 @@ from analysis.warehouse.storage_billing import (
 # the estimate counts them: both read the profile aggregates a finished run derives (storage_billing.PROFILE_TABLES),
 # named by {placeholders} (`profile_tables` says which), never the tens of millions of layer rows again.
 INVENTORY_BY_SCOPE = """
-WITH img AS (SELECT * FROM current_ecr_images),
-per_repo AS (
+WITH per_repo AS (
     SELECT account_id, region, sum(unique_bytes) AS bytes FROM {profile_repository_storage} GROUP BY ALL
 ),
 per_scope AS (SELECT account_id, region, scope_unique_bytes AS bytes FROM {profile_scope_storage}),
-images AS (
+images AS (  -- by each image's own tags and status
     SELECT account_id, region,
-           count(DISTINCT repository_name) AS repositories_with_images,
-           count(*) AS images,
-           count(*) FILTER (WHERE len(image_tags) > 0) AS tagged_images,
-           count(*) FILTER (WHERE len(image_tags) = 0) AS untagged_images,
-           count(*) FILTER (WHERE image_status = 'ARCHIVED') AS archived_images,
-           coalesce(sum(image_size_bytes), 0) AS naive_bytes
-    FROM img GROUP BY ALL
+           count(*) AS repositories_with_images,
+           sum(images) AS images,
+           sum(tagged_images) AS tagged_images,
+           sum(untagged_images) AS untagged_images,
+           sum(archived_images) AS archived_images,
+           sum(naive_bytes) AS naive_bytes
+    FROM {profile_repository_images} GROUP BY ALL
 ),
 repos AS (SELECT account_id, region, count(*) AS repositories FROM current_ecr_repositories GROUP BY ALL),
 pulls AS (SELECT account_id, region, sum(pulls) AS pulls FROM current_ecr_pull_counts GROUP BY ALL)

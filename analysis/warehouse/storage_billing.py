@@ -68,7 +68,8 @@ PROFILE_BLOB_TABLES: list[tuple[str, str]] = [
     (
         "profile_cross_repository_blobs",
         """
-        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active, first_pushed_at
+        SELECT account_id, region, repository_name, blob, size, active_refs > 0 AS active, first_pushed_at,
+               active AS standard  -- last: migration 14 added it
         FROM {repo_blobs}
         WHERE blob IN (SELECT blob FROM {cross_blobs})
         """,
@@ -105,6 +106,31 @@ SELECT first_pushed_at, sum(bytes) AS bytes FROM parts
 GROUP BY first_pushed_at HAVING sum(blobs) > 0 ORDER BY first_pushed_at NULLS FIRST
 """
 
+# Each scope's unique blob bytes from the stored per-repository tables, without grouping the scope's blobs again:
+# its repositories' sums, less the shared blobs as each repository counted them, plus each shared blob once (a blob
+# only one repository references cannot be counted twice in a scope). The same figures as PROFILE_TABLES'
+# profile_scope_storage (the tests hold them to it); a sum stays NULL where that one's is (no blob with a size).
+SCOPE_STORAGE_FROM_REPOSITORIES = """
+WITH by_repo AS (
+    SELECT account_id, region, sum(unique_bytes) AS u, sum(standard_bytes) AS s
+    FROM {profile_repository_storage} GROUP BY account_id, region
+),
+counted AS (
+    SELECT account_id, region, sum(size) AS u, sum(size) FILTER (WHERE standard) AS s
+    FROM {profile_cross_repository_blobs} GROUP BY account_id, region
+),
+once AS (
+    SELECT account_id, region, sum(size) AS u, sum(size) FILTER (WHERE standard) AS s
+    FROM (SELECT account_id, region, blob, any_value(size) AS size, bool_or(standard) AS standard
+          FROM {profile_cross_repository_blobs} GROUP BY account_id, region, blob)
+    GROUP BY account_id, region
+)
+SELECT account_id, region,
+       r.u - coalesce(c.u, 0) + coalesce(o.u, 0) AS scope_unique_bytes,
+       r.s - coalesce(c.s, 0) + coalesce(o.s, 0) AS scope_standard_bytes
+FROM by_repo r LEFT JOIN counted c USING (account_id, region) LEFT JOIN once o USING (account_id, region)
+"""
+
 # How the profile tables of migrations 4 and 11 are derived, in order. Each statement is a SELECT over the current
 # snapshot, the manifest cache and the relations before it, named by {placeholders}: the writer fills the
 # profile_* tables with them; a reader whose profile tables are stale runs them into temp tables instead.
@@ -133,6 +159,7 @@ PROFILE_TABLES: list[tuple[str, str]] = [
                img.pushed_at,
                img.archived AND NOT coalesce(p.active, false) AS archived,
                img.archived AS own_archived,
+               img.tagged AS own_tagged,
                img.tagged OR coalesce(p.tagged, false) AS kept_by_tag,
                greatest(img.last_pull_at, p.last_pull_at) AS effective_pull_at,
                p.child_digest IS NOT NULL AS is_child
@@ -163,6 +190,26 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         SELECT account_id, region, repository_name, image_size_bytes, pushed_at, archived, kept_by_tag,
                effective_pull_at, is_child
         FROM {img}
+        """,
+    ),
+    (
+        # Per repository, its images counted: by their own tags and status, as the inventory shows them (`status`,
+        # the Data page), and as the profile sees them (an index's child by its index), as the estimate reads them;
+        # what depends on the as-of date (recent pushes, recent pulls) is read from profile_images.
+        "profile_repository_images",
+        """
+        SELECT account_id, region, repository_name,
+               count(*) AS images,
+               count(*) FILTER (WHERE own_tagged) AS tagged_images,
+               count(*) FILTER (WHERE NOT own_tagged) AS untagged_images,
+               count(*) FILTER (WHERE own_archived) AS archived_images,
+               coalesce(sum(image_size_bytes), 0) AS naive_bytes,
+               count(*) FILTER (WHERE kept_by_tag) AS kept_images,
+               count(*) FILTER (WHERE NOT kept_by_tag) AS unkept_images,
+               count(*) FILTER (WHERE archived) AS inactive_images,
+               count(*) FILTER (WHERE effective_pull_at IS NULL) AS never_pulled_images,
+               avg(image_size_bytes) FILTER (WHERE kept_by_tag AND NOT is_child) AS tagged_image_bytes
+        FROM {img} GROUP BY account_id, region, repository_name
         """,
     ),
     (
@@ -211,6 +258,20 @@ FROM (SELECT (SELECT count(*) FROM current_ecr_images) AS images,
              (SELECT count(*) FROM manifest_layers) AS manifest_layers,
              (SELECT count(*) FROM manifest_children) AS manifest_children) c
 LEFT JOIN latest_scopes s ON true
+"""
+
+# Per repository with images: what its profile rows are derived from (profile_repository_basis, migration 14). The
+# fingerprint sums a hash of what the blob aggregates read of each image — digest, size, push time, own status,
+# tagged or not, pulled ever or not, manifest cached or not — so a repository whose images are as they were keeps
+# its rows; the exact last pull time is left out (it moves every day and only profile_images holds it, which is
+# derived again whole). An index and its children live in one repository, so what an index gives its children
+# changes only that repository's fingerprint.
+REPOSITORY_FINGERPRINTS = """
+SELECT i.account_id, i.region, i.repository_name, count(*) AS images,
+       sum(hash(i.image_digest, i.image_size_bytes, i.pushed_at, i.image_status = 'ARCHIVED', len(i.image_tags) > 0,
+                i.last_pull_at IS NULL, m.digest IS NULL)) AS fingerprint
+FROM {images} i LEFT JOIN (SELECT digest FROM manifests) m ON m.digest = i.image_digest
+GROUP BY ALL
 """
 
 # True when the profile tables still describe the current snapshot (and were derived at all).

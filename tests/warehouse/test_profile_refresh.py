@@ -1,17 +1,19 @@
-"""analysis/warehouse/profile_refresh.py: after a run that changes one scope, or manifests that arrive for images a
-scope already had, the profile tables derived incrementally equal those of a full derivation (the oracle), table by
-table and row by row — blobs shared across scopes and repositories, archived images and index children included."""
+"""analysis/warehouse/profile_refresh.py: after a run that changes one scope, a run that collects every scope again
+with few repositories changed, or manifests that arrive for images a repository already had, the profile tables
+derived incrementally equal those of a full derivation (the oracle), table by table and row by row — blobs shared
+across scopes and repositories, archived images and index children included — and only the repositories whose
+images changed are derived again."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 
 from analysis.warehouse import Warehouse
 from analysis.warehouse import db as db_module
-from analysis.warehouse.profile_refresh import changed_scopes
-from analysis.warehouse.profile_refresh import refresh_scopes as refresh
+from analysis.warehouse.profile_refresh import changed_repositories
 from analysis.warehouse.storage_billing import PROFILE_TABLE_NAMES
 
 
@@ -35,9 +37,27 @@ def _scopes(wh: Warehouse) -> list[tuple[str, str]]:
     return [tuple(r) for r in wh.query("SELECT account_id, region FROM latest_scopes ORDER BY ALL")]
 
 
-def test_a_run_that_changes_one_scope_derives_what_a_full_derivation_does(db, monkeypatch):
-    derived = []
-    monkeypatch.setattr(db_module, "refresh_scopes", lambda con, scopes: derived.append(scopes) or refresh(con, scopes))
+@pytest.fixture()
+def derived(monkeypatch) -> list[list[tuple[str, str, str]]]:
+    """The repositories each incremental derivation derived again (recorded as the writer decides them)."""
+    seen: list[list[tuple[str, str, str]]] = []
+
+    def record(con):
+        changed = changed_repositories(con)
+        if changed is not None:
+            seen.append(changed)
+        return changed
+
+    monkeypatch.setattr(db_module, "changed_repositories", record)
+    return seen
+
+
+def _repositories(wh: Warehouse, where: str, params: list) -> list[tuple[str, str, str]]:
+    sql = f"SELECT DISTINCT account_id, region, repository_name FROM current_ecr_images WHERE {where} ORDER BY ALL"
+    return [tuple(r) for r in wh.query(sql, params)]
+
+
+def test_a_run_that_changes_one_scope_derives_what_a_full_derivation_does(db, derived):
     with Warehouse(db) as wh:
         scopes = _scopes(wh)
         assert len(scopes) >= 2
@@ -62,16 +82,18 @@ def test_a_run_that_changes_one_scope_derives_what_a_full_derivation_does(db, mo
             [run, a, b, *other],
         )
         con.close()
-        assert changed_scopes(wh.cursor()) == []  # the run is not finished: nothing current changed yet
-        wh.finish_run(run, "complete", {})  # derives the changed scope only
-        assert derived == [[(a, b)]]
+        assert changed_repositories(wh.cursor()) == []  # the run is not finished: nothing current changed yet
+        wh.finish_run(run, "complete", {})  # derives the changed scope's repositories only
+        assert len(derived) == 1 and derived[0]
+        assert {(acc, reg) for acc, reg, _ in derived[0]} == {(a, b)}
+        assert any(name.startswith("copied/") for _, _, name in derived[0])
         incremental = _profile(wh)
         assert wh.query("SELECT count(*) FROM profile_cross_repository_blobs WHERE account_id = ?", [a])[0][0] > 0
         full = _full(wh)
     assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
 
 
-def test_manifests_that_arrive_for_a_scopes_images_derive_that_scope_again(db):
+def test_manifests_that_arrive_for_a_repositorys_images_derive_that_repository_again(db):
     with Warehouse(db) as wh:
         (a, b), *_ = _scopes(wh)
         # Forget some manifests of one scope (as if they had not been fetched), derive, then let them arrive.
@@ -83,6 +105,13 @@ def test_manifests_that_arrive_for_a_scopes_images_derive_that_scope_again(db):
                   SELECT image_digest FROM current_ecr_images WHERE account_id <> ? OR region <> ?)""",
             [a, b, a, b],
         )
+        arrived = [
+            tuple(r)
+            for r in con.execute(
+                """SELECT DISTINCT account_id, region, repository_name FROM current_ecr_images
+                WHERE image_digest IN (SELECT digest FROM gone) ORDER BY ALL"""
+            ).fetchall()
+        ]
         saved = {
             t: con.sql(f"SELECT * FROM {t} WHERE {k} IN (SELECT digest FROM gone)").to_arrow_table()
             for t, k in (
@@ -101,8 +130,38 @@ def test_manifests_that_arrive_for_a_scopes_images_derive_that_scope_again(db):
         con.close()
         wh.refresh_profile_tables(full=True)
         wh.load_manifests(saved)
-        assert changed_scopes(wh.cursor()) == [(a, b)]
+        assert arrived and changed_repositories(wh.cursor()) == arrived
         wh.refresh_profile_tables()
         incremental = _profile(wh)
         full = _full(wh)
+    assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
+
+
+def test_a_daily_run_of_every_scope_derives_only_the_repositories_whose_images_changed(db, derived):
+    """Every scope collected again, as `collect ecr --regions all` does each day: every image's last pull a day
+    later (only profile_images holds it), one repository with an image archived, one that lost its images."""
+    with Warehouse(db) as wh:
+        archived_in, emptied = _repositories(wh, "image_status <> 'ARCHIVED' AND len(image_tags) > 0", [])[:2]
+        last_pull = wh.query("SELECT max(effective_pull_at) FROM profile_images")[0][0]
+        con = wh.cursor()
+        run = wh.start_run("ecr", {})
+        con.execute("INSERT INTO run_scopes SELECT ?, account_id, region, 'complete', now() FROM latest_scopes", [run])
+        key = "account_id || '/' || region || '/' || repository_name"
+        con.execute(
+            f"""INSERT INTO ecr_images BY NAME
+            SELECT * REPLACE (? AS run_id, last_pull_at + INTERVAL 1 DAY AS last_pull_at,
+                              CASE WHEN {key} = ? AND image_digest = (
+                                   SELECT min(image_digest) FROM current_ecr_images
+                                   WHERE {key} = ? AND image_status <> 'ARCHIVED')
+                              THEN 'ARCHIVED' ELSE image_status END AS image_status)
+            FROM current_ecr_images WHERE {key} <> ?""",
+            [run, *("/".join(r) for r in (archived_in, archived_in, emptied))],
+        )
+        con.close()
+        wh.finish_run(run, "complete", {})
+        assert derived == [sorted([archived_in, emptied])]
+        moved = wh.query("SELECT max(effective_pull_at) FROM profile_images")[0][0]
+        incremental = _profile(wh)
+        full = _full(wh)
+    assert moved - last_pull == timedelta(days=1)  # profile_images follows the pulls
     assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
