@@ -116,7 +116,11 @@ def changed_repositories(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str,
         f"""SELECT coalesce(sum(images) FILTER (WHERE {_of_changed("f")}), 0) / greatest(sum(images), 1)
         FROM _inc_fingerprints f"""
     ).fetchall()[0][0]
-    return None if share > FULL_ABOVE_SHARE else changed
+    if share > FULL_ABOVE_SHARE:
+        con.execute("DROP TABLE _inc_repos")
+        con.execute("DROP TABLE _inc_fingerprints")
+        return None
+    return changed
 
 
 def refresh_repositories(con: duckdb.DuckDBPyConnection) -> None:

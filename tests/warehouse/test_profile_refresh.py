@@ -13,6 +13,7 @@ import pytest
 
 from analysis.warehouse import Warehouse
 from analysis.warehouse import db as db_module
+from analysis.warehouse.profile_derive import derive_all
 from analysis.warehouse.profile_refresh import changed_repositories
 from analysis.warehouse.storage_billing import PROFILE_TABLE_NAMES
 
@@ -165,3 +166,23 @@ def test_a_daily_run_of_every_scope_derives_only_the_repositories_whose_images_c
         full = _full(wh)
     assert moved - last_pull == timedelta(days=1)  # profile_images follows the pulls
     assert [t for t in PROFILE_TABLE_NAMES if incremental[t] != full[t]] == []
+
+
+def test_a_run_that_changes_most_repositories_derives_everything_in_one_pass(db, monkeypatch):
+    full = []
+    monkeypatch.setattr(db_module, "derive_all", lambda con: full.append(True) or derive_all(con))
+    with Warehouse(db) as wh:
+        con = wh.cursor()
+        run = wh.start_run("ecr", {})
+        con.execute("INSERT INTO run_scopes SELECT ?, account_id, region, 'complete', now() FROM latest_scopes", [run])
+        con.execute(  # every image pushed again a second later: every repository's fingerprint moves
+            "INSERT INTO ecr_images BY NAME SELECT * REPLACE (? AS run_id, pushed_at + INTERVAL 1 SECOND AS pushed_at) "
+            "FROM current_ecr_images",
+            [run],
+        )
+        con.close()
+        wh.finish_run(run, "complete", {})
+        assert full == [True]
+        assert wh.query("SELECT count(*) FROM profile_repository_basis")[0][0] == len(
+            _repositories(wh, "true", [])
+        )
