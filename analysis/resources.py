@@ -14,6 +14,7 @@ keeps them. `$REGCOST_DATA_DIR` replaces the shipped folder for prices and prese
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # A real folder, never a zip: Streamlit, DuckDB and the reference scan need paths on disk. From this file, not
@@ -36,3 +37,10 @@ def dashboard_app() -> Path:
 
 def dashboard_pages() -> Path:
     return PACKAGE / "dashboard" / "pages"
+
+
+def cache_dir() -> Path:
+    """Where regcost keeps what it can derive again (parsed price files, the Harbor spec's definitions): the
+    user's cache ($XDG_CACHE_HOME/regcost or ~/.cache/regcost). Losing it costs only time."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "regcost"

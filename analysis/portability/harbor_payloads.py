@@ -25,7 +25,7 @@ import jsonschema
 import yaml
 
 from analysis.portability.retention import DEFAULT_CRON, MAX_HARBOR_RULES, retention_payload
-from analysis.resources import shipped_data
+from analysis.resources import cache_dir, shipped_data
 
 SPEC_ENV = "REGCOST_HARBOR_SWAGGER"
 TEMPLATES = {"latestPushedK", "latestPulledN", "nDaysSinceLastPush", "nDaysSinceLastPull", "always"}
@@ -54,7 +54,7 @@ def _definitions(path: str) -> dict[str, Any]:
     0.1 s with libyaml's; the definitions are also kept as JSON in the user's cache, keyed by the spec's hash,
     so a new process (a restarted dashboard, every `regcost plan`) reads them in milliseconds."""
     text = Path(path).read_bytes()
-    cached = _cache_dir() / f"harbor-definitions-{hashlib.sha256(text).hexdigest()[:16]}.json"
+    cached = cache_dir() / f"harbor-definitions-{hashlib.sha256(text).hexdigest()[:16]}.json"
     try:
         return json.loads(cached.read_text())
     except (OSError, ValueError):
@@ -69,11 +69,6 @@ def _definitions(path: str) -> dict[str, Any]:
     except OSError:
         pass  # a read-only home: parse again next time
     return defs
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "regcost"
 
 
 def _strict(schema: Any) -> Any:

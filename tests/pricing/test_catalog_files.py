@@ -49,3 +49,36 @@ def test_the_shipped_files_are_found_and_a_wrong_data_dir_is_named(tmp_path: Pat
     monkeypatch.setenv("REGCOST_DATA_DIR", str(tmp_path))
     with pytest.raises(CatalogError, match="shipped price catalog not found"):
         shipped_dir()
+
+
+def test_every_shipped_file_read_back_from_the_cache_is_what_parsing_gives(tmp_path: Path, monkeypatch):
+    """The second read of a valid file (a new command) comes from the user's cache, and gives the same entries,
+    the same fields set (scenario-style defaults stay defaults) and the same origin as parsing the YAML."""
+    from analysis.pricing import catalog_files
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parsed = [read_catalog_file(p) for p in shipped_files()]  # parses every file, keeps each
+    assert len(list((tmp_path / "regcost" / "catalog").glob("*.json"))) == len(parsed)
+    monkeypatch.setattr(catalog_files, "_parse", lambda *_: pytest.fail("parsed again instead of read back"))
+    cached = [read_catalog_file(p) for p in shipped_files()]
+    for path, a, b in zip(shipped_files(), parsed, cached, strict=True):
+        assert b.model_dump(exclude_unset=True) == a.model_dump(exclude_unset=True), path.name
+        assert [e.origin for e in b.prices] == [path] * len(a.prices)
+
+
+def test_an_edited_or_damaged_cache_is_parsed_again_and_a_read_only_cache_costs_only_time(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "mine.yaml"
+    path.write_text("catalog_version: 1\nprices:\n" + ENTRY % "0.05")
+    assert read_catalog_file(path).prices[0].price == 0.05
+    path.write_text("catalog_version: 1\nprices:\n" + ENTRY % "0.07")  # the file edited: its new price
+    assert read_catalog_file(path).prices[0].price == 0.07
+    for kept in (tmp_path / "cache" / "regcost" / "catalog").glob("*.json"):
+        kept.write_text('{"catalog_version": 1, "prices": [{"price": "damaged"}]}')
+    assert read_catalog_file(path).prices[0].price == 0.07
+    path.write_text("catalog_version: 1\nprices:\n" + ENTRY % "-1")  # an invalid file is never cached as valid
+    with pytest.raises(CatalogError, match=r"prices\[0\]\.price"):
+        read_catalog_file(path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/regcost-cannot-write-here")
+    path.write_text("catalog_version: 1\nprices:\n" + ENTRY % "0.09")
+    assert read_catalog_file(path).prices[0].price == 0.09

@@ -183,6 +183,4 @@ def test_a_run_that_changes_most_repositories_derives_everything_in_one_pass(db,
         con.close()
         wh.finish_run(run, "complete", {})
         assert full == [True]
-        assert wh.query("SELECT count(*) FROM profile_repository_basis")[0][0] == len(
-            _repositories(wh, "true", [])
-        )
+        assert wh.query("SELECT count(*) FROM profile_repository_basis")[0][0] == len(_repositories(wh, "true", []))
