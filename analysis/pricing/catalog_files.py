@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
-from analysis.pricing import catalog_format
 from analysis.pricing.catalog_format import DATA_DIR_ENV, CatalogError, CatalogFile
 from analysis.resources import cache_dir, shipped_data
 from analysis.validation import format_validation_error
@@ -43,7 +42,7 @@ def _construct_mapping(loader: _NoDuplicateKeysLoader, node: yaml.MappingNode, d
 _NoDuplicateKeysLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-_FORMAT_SOURCE = Path(catalog_format.__file__)
+_FORMAT_SOURCE = Path(__file__).with_name("catalog_format.py")  # part of the cache key
 
 
 def unknown_catalog_key(_name: str) -> str:
