@@ -199,7 +199,7 @@ def load_profile(warehouse: Warehouse, *, now: datetime | None = None) -> Worklo
     pull_start = window[0] if window[0] is not None else now
     params = {"growth_start": growth_start, "push_start": _days_before(now, 90), "pull_start": pull_start}
 
-    tables = queries.profile_tables(con)  # the one definition of the aggregates, shared with `status`
+    tables = queries.profile_tables(con, warehouse)  # the one definition of the aggregates, shared with `status`
     repos = con.execute(_PER_REPO.format(**tables), params).df()
     scopes = con.execute(_PER_SCOPE.format(**tables)).df()
     global_bytes, global_added = con.execute(_GLOBAL.format(**tables), {"growth_start": growth_start}).fetchall()[0]
@@ -284,22 +284,27 @@ def _under_prefixes(repos: pd.DataFrame, rules: list[tuple[str, str, str]]) -> n
 
 
 def _replication_destinations(repos: pd.DataFrame, scopes: pd.DataFrame) -> list[list[str]]:
-    """Destination regions each repository is replicated to (PREFIX_MATCH filters; no filter = all)."""
-    rules_by_scope = {
+    """Destination regions each repository is replicated to (PREFIX_MATCH filters; no filter = all).
+
+    Rule by rule over the repositories of its scope (a prefix match over a column), not rule by repository: most
+    registries replicate nothing, and at 80,000 repositories a loop over every one took 0.5 s of each estimate."""
+    out: list[list[str]] = [[] for _ in range(len(repos))]
+    for row in scopes.itertuples():
         # A registry whose settings could not be read has NULL rules, which pandas hands over as NaN (truthy).
-        (row.account_id, row.region): json.loads(row.replication_rules)
-        if isinstance(row.replication_rules, str)
-        else []
-        for row in scopes.itertuples()
-    }
-    out: list[list[str]] = []
-    for account, region, name in repos[["account_id", "region", "repository_name"]].itertuples(index=False):
-        dests: set[str] = set()
-        for rule in rules_by_scope.get((account, region), []):
+        rules = json.loads(row.replication_rules) if isinstance(row.replication_rules, str) else []
+        if not rules:
+            continue
+        at = np.flatnonzero((repos["account_id"].eq(row.account_id) & repos["region"].eq(row.region)).to_numpy())
+        names = repos["repository_name"].iloc[at]
+        dests: list[set[str]] = [set() for _ in at]
+        for rule in rules:
             filters = [f["filter"] for f in rule.get("repositoryFilters", []) if f.get("filterType") == "PREFIX_MATCH"]
-            if not filters or any(name.startswith(f) for f in filters):
-                dests.update(d["region"] for d in rule.get("destinations", []) if d.get("region") != region)
-        out.append(sorted(dests))
+            regions = {d["region"] for d in rule.get("destinations", []) if d.get("region") != row.region}
+            matched = names.str.startswith(tuple(filters)).to_numpy() if filters else np.ones(len(at), dtype=bool)
+            for k in np.flatnonzero(matched):
+                dests[k] |= regions
+        for j, i in enumerate(at.tolist()):
+            out[i] = sorted(dests[j])
     return out
 
 

@@ -65,6 +65,7 @@ class Warehouse:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = read_only
+        self._fresh: bool | None = None  # profile_fresh's answer, kept by a reader
         self._lock: int | None = None
         self._staging: Path | None = None
         if read_only and not self.path.exists():
@@ -415,6 +416,16 @@ class Warehouse:
             if (rule["account_id"], rule["region"]) in out:
                 out[(rule["account_id"], rule["region"])]["pull_through_cache_rules"].append(rule)
         return out
+
+    def profile_fresh(self) -> bool:
+        """Whether the profile tables describe the current snapshot (storage_billing.PROFILE_FRESH: 0.17 s at 20M
+        images). A reader asks once: the file it opened read-only cannot change under it (a writer replaces the
+        file, never writes into a reader's)."""
+        if self.read_only and self._fresh is not None:
+            return self._fresh
+        fresh = bool(self._con.execute(PROFILE_FRESH).fetchall()[0][0])
+        self._fresh = fresh if self.read_only else None
+        return fresh
 
     def query(self, sql: str, params: list[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Rows of one statement, run on the warehouse's own connection (a writer's open transaction included)."""

@@ -77,12 +77,14 @@ def _dicts(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> l
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def profile_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def profile_tables(con: duckdb.DuckDBPyConnection, warehouse: Warehouse | None = None) -> dict[str, str]:
     """Names of the derived profile tables to read: the warehouse's own while they describe the current
     snapshot (the usual case: a run's end derives them), else temp tables derived now on `con` by the same
     statements (a warehouse changed since, e.g. manifests loaded outside a run) — slower, never different.
-    Temp tables live on that cursor only, so a read-only reader stays read-only."""
-    if con.execute(PROFILE_FRESH).fetchall()[0][0]:
+    Temp tables live on that cursor only, so a read-only reader stays read-only. `warehouse`: `con`'s, whose
+    answer to the freshness check is kept while it is open read-only (Warehouse.profile_fresh)."""
+    fresh = warehouse.profile_fresh() if warehouse is not None else con.execute(PROFILE_FRESH).fetchall()[0][0]
+    if fresh:
         return {name: name for name in PROFILE_TABLE_NAMES}
     names = statement_names("_")
     for name, sql in PROFILE_TABLES:
@@ -94,7 +96,7 @@ def storage_by_scope(warehouse: Warehouse) -> tuple[list[dict[str, Any]], int]:
     """`inventory_by_scope` and `global_unique_bytes` from one derivation of the profile (when stale)."""
     con = warehouse.cursor()
     try:
-        tables = profile_tables(con)
+        tables = profile_tables(con, warehouse)
         cur = con.execute(INVENTORY_BY_SCOPE.format(**tables))
         names = [d[0] for d in cur.description]
         scopes = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

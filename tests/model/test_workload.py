@@ -321,3 +321,40 @@ def test_a_registry_without_readable_settings_does_not_break_the_profile(tmp_pat
     with _build(tmp_path / "w.duckdb", unreadable) as wh:
         p = load_profile(wh, now=NOW)
     assert p.repositories.set_index("repository_name").loc["web", "replication_destinations"] == []
+
+
+def test_replication_destinations_follow_each_rules_prefix_filters_and_skip_the_own_region():
+    import json as _json
+
+    import pandas as pd
+
+    from analysis.model.workload import _replication_destinations
+
+    repos = pd.DataFrame(
+        {
+            "account_id": ["1", "1", "1", "2", "2"],
+            "region": ["us-east-1", "us-east-1", "us-east-1", "us-east-1", "eu-west-1"],
+            "repository_name": ["team/api", "team/web", "base/debian", "team/api", "team/api"],
+        }
+    ).astype({"repository_name": "string[pyarrow]"})
+    rules = [  # account 1, us-east-1: team/* to two regions (one its own), everything to ap-south-1
+        {
+            "destinations": [{"region": "eu-west-1"}, {"region": "us-east-1"}],
+            "repositoryFilters": [{"filter": "team/", "filterType": "PREFIX_MATCH"}],
+        },
+        {"destinations": [{"region": "ap-south-1"}]},
+    ]
+    scopes = pd.DataFrame(
+        {
+            "account_id": ["1", "2", "2"],
+            "region": ["us-east-1", "us-east-1", "eu-west-1"],
+            "replication_rules": [_json.dumps(rules), float("nan"), _json.dumps([])],  # unreadable, none
+        }
+    )
+    assert _replication_destinations(repos, scopes) == [
+        ["ap-south-1", "eu-west-1"],
+        ["ap-south-1", "eu-west-1"],
+        ["ap-south-1"],
+        [],
+        [],
+    ]

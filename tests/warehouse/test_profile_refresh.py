@@ -184,3 +184,17 @@ def test_a_run_that_changes_most_repositories_derives_everything_in_one_pass(db,
         wh.finish_run(run, "complete", {})
         assert full == [True]
         assert wh.query("SELECT count(*) FROM profile_repository_basis")[0][0] == len(_repositories(wh, "true", []))
+
+
+def test_a_reader_checks_the_profiles_freshness_once_and_a_writer_every_time(db, monkeypatch):
+    with Warehouse(db, read_only=True) as reader:
+        assert reader.profile_fresh()
+        monkeypatch.setattr(db_module, "PROFILE_FRESH", "SELECT error('asked again')")
+        assert reader.profile_fresh()  # its file cannot change under it: the answer is kept
+    monkeypatch.undo()
+    with Warehouse(db) as writer:
+        assert writer.profile_fresh()
+        writer.query(
+            "DELETE FROM manifest_children WHERE index_digest IN (SELECT index_digest FROM manifest_children LIMIT 1)"
+        )
+        assert not writer.profile_fresh()  # what the writer just changed is seen
