@@ -77,7 +77,11 @@ def estimate(
     uncertainty = None
     if draws:
         uncertainty = simulate(inp, scenarios, catalog, shared, draws=draws, seed=seed)
-    top = baseline_top_repositories(workload, baseline, catalog, shared.currency) if workload is not None else []
+    top = (  # the model input's usage is region_usage(workload): the same figures, not derived twice
+        baseline_top_repositories(workload, baseline, catalog, shared.currency, usage=inp.usage)
+        if workload is not None
+        else []
+    )
     now = datetime.now(UTC)
     return EstimateResult(
         generated_at=now,
