@@ -51,9 +51,17 @@ _PER_REPO = (
 WITH blobs AS (
     SELECT * FROM {profile_repository_storage}
 ),
-growth AS (
-    SELECT account_id, region, repository_name, sum(bytes) AS bytes_added
-    FROM {profile_repository_first_push} WHERE first_pushed_at >= $growth_start GROUP BY ALL
+growth AS (  -- the months after the window's first, whole; that month from its start, exactly (UTC months)
+    SELECT account_id, region, repository_name, sum(bytes) AS bytes_added FROM (
+        SELECT account_id, region, repository_name, bytes FROM {profile_repository_push_months}
+        WHERE month > date_trunc('month', $growth_start AT TIME ZONE 'UTC')
+        UNION ALL
+        SELECT account_id, region, repository_name, bytes FROM {profile_repository_first_push}
+        WHERE first_pushed_at >= $growth_start
+          AND first_pushed_at < $growth_start + INTERVAL 32 DAY  -- implied by the next line; lets the scan skip
+          AND first_pushed_at AT TIME ZONE 'UTC'
+              < date_trunc('month', $growth_start AT TIME ZONE 'UTC') + INTERVAL 1 MONTH
+    ) GROUP BY ALL
 ),
 counted AS (SELECT * FROM {profile_repository_images}),
 -- what depends on the as-of date, from the few images it selects (not a grouping of every image)

@@ -62,6 +62,15 @@ DERIVED_MIGRATIONS: list[tuple[int, str, str]] = [
             tagged_image_bytes DOUBLE         -- mean size of an image kept by a tag (an index counts once)
         );
 
+        -- profile_repository_first_push summed by calendar month of first push (UTC; NULL: no push time).
+        CREATE TABLE profile_repository_push_months (
+            account_id VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            repository_name VARCHAR NOT NULL,
+            month TIMESTAMP,
+            bytes HUGEINT
+        );
+
         -- Whether an image billed in the standard class references the blob: ACTIVE itself, or the child of an
         -- ACTIVE index (`active` is the image's own status, as the lifecycle and the waves read it). Lets a run's
         -- end count each scope's unique bytes from the stored tables.

@@ -86,6 +86,7 @@ STEPS: list[tuple[str, str]] = [
     ("profile_repository_images", _DEFINITION["profile_repository_images"]),
     ("profile_repository_storage", _STORED.pop("profile_repository_storage")),
     ("profile_repository_first_push", _STORED.pop("profile_repository_first_push")),
+    ("profile_repository_push_months", _DEFINITION["profile_repository_push_months"]),
     ("cross_blobs", _CROSS_BLOBS),
     ("cross_rows", _CROSS_ROWS),
     *_STORED.items(),

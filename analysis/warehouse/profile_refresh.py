@@ -8,7 +8,7 @@ profile_repository_basis) against the one the profile was derived from. A reposi
 did, or when it appeared or went. Manifests that arrive for images a repository already had change its fingerprint
 too (an image gets blobs once its manifest is cached; the cache only grows).
 
-Four tables hold rows of one repository, derived from its images alone: those rows are replaced for the changed
+Five tables hold rows of one repository, derived from its images alone: those rows are replaced for the changed
 repositories and kept for the others. `profile_images` (one row per image, with its exact last pull, which moves
 every day) and `profile_repository_images` (its counts per repository) are derived again whole: one pass over the
 images, no blob in it. The rest span repositories and are
@@ -45,6 +45,7 @@ from analysis.warehouse.storage_billing import (
 PER_REPOSITORY = (
     "profile_repository_storage",
     "profile_repository_first_push",
+    "profile_repository_push_months",
     "profile_image_own_bytes",
     "profile_repository_shared_blobs",
 )

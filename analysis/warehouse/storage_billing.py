@@ -233,6 +233,16 @@ PROFILE_TABLES: list[tuple[str, str]] = [
         """,
     ),
     (
+        # The same bytes by calendar month of first push (UTC), so a reader sums a growth window from whole months
+        # plus its first month's exact part (workload._PER_REPO): ~24 rows a repository instead of one per push.
+        "profile_repository_push_months",
+        """
+        SELECT account_id, region, repository_name,
+               date_trunc('month', first_pushed_at AT TIME ZONE 'UTC') AS month, sum(bytes) AS bytes
+        FROM {profile_repository_first_push} GROUP BY ALL
+        """,
+    ),
+    (
         "profile_scope_storage",
         """
         SELECT account_id, region, sum(size) AS scope_unique_bytes,

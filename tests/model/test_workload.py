@@ -358,3 +358,35 @@ def test_replication_destinations_follow_each_rules_prefix_filters_and_skip_the_
         [],
         [],
     ]
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_growth_over_whole_push_months_equals_every_push_since_the_windows_start(collected_db, timezone):
+    """The growth window summed from whole months plus its first month's exact part is the sum of every first push
+    since the window's start — for windows that start mid-month, on a month's first instant and at its last, in
+    any session time zone (the months are UTC months)."""
+    from datetime import timedelta
+
+    from analysis.model import workload
+
+    with Warehouse(collected_db, read_only=True) as wh:
+        con = wh.cursor()
+        con.execute(f"SET TimeZone = '{timezone}'")
+        pushes = [r[0] for r in con.execute("SELECT first_pushed_at FROM profile_repository_first_push").fetchall()]
+        first = min(p for p in pushes if p is not None)
+        starts = [first + timedelta(days=d, hours=h) for d, h in ((0, 0), (17, 5), (45, 13))]
+        starts += [datetime(s.year, s.month, 1, tzinfo=UTC) for s in starts]  # the first instant of a month
+        starts += [datetime(s.year, s.month, 1, tzinfo=UTC) - timedelta(microseconds=1) for s in starts[-3:]]
+        for start in starts:
+            rows = con.execute(
+                """SELECT account_id, region, repository_name, sum(bytes) FROM profile_repository_first_push
+                WHERE first_pushed_at >= ? GROUP BY ALL""",
+                [start],
+            ).fetchall()
+            plain = {(a, r, n): v for a, r, n, v in rows}
+            # growth months = 12 back from `now`: put the window's start where this case wants it
+            now = start + timedelta(days=workload.DAYS_PER_MONTH * workload.GROWTH_MONTHS)
+            repos = load_profile(wh, now=now).repositories
+            profile = repos.set_index(["account_id", "region", "repository_name"])["bytes_added_in_window"]
+            assert {k: v for k, v in profile.items() if v} == {k: v for k, v in plain.items() if v}, start
+            assert sum(plain.values()) > 0 or start > max(p for p in pushes if p is not None)
