@@ -480,7 +480,8 @@ def main() -> None:
         print(f"estimate run {i + 1}: {runs[-1]['seconds']:.2f} s, peak RSS {_fmt_bytes(runs[-1]['max_rss_bytes'])}")
     if runs and not args.no_record:
         # 5M images keep their section; another size (e.g. the 20M of issue #20) gets one of its own.
-        size = "5m" if args.images == 5_000_000 else f"{args.images / 1e6:g}m"
+        images = gen["images"] if gen else args.images  # --reuse: the size the warehouse was generated with
+        size = "5m" if images == 5_000_000 else f"{images / 1e6:g}m"
         record(f"estimate-{size}", _body(args, gen, runs))
     if tmp is not None and not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
