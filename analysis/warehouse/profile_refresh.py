@@ -109,10 +109,7 @@ def changed_repositories(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str,
         return None
     fingerprints = REPOSITORY_FINGERPRINTS.format(images="current_ecr_images")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_fingerprints AS {fingerprints}")
-    changed = sorted(tuple(r) for r in con.execute(_CHANGED).fetchall())
-    con.execute("CREATE OR REPLACE TEMP TABLE _inc_repos (account_id VARCHAR, region VARCHAR, repository_name VARCHAR)")
-    if changed:
-        con.executemany("INSERT INTO _inc_repos VALUES (?, ?, ?)", [list(r) for r in changed])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_repos AS {_CHANGED}")  # in SQL: a first run changes them all
     share = con.execute(
         f"""SELECT coalesce(sum(images) FILTER (WHERE {_of_changed("f")}), 0) / greatest(sum(images), 1)
         FROM _inc_fingerprints f"""
@@ -121,7 +118,7 @@ def changed_repositories(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str,
         con.execute("DROP TABLE _inc_repos")
         con.execute("DROP TABLE _inc_fingerprints")
         return None
-    return changed
+    return sorted(tuple(r) for r in con.execute("SELECT * FROM _inc_repos").fetchall())
 
 
 def refresh_repositories(con: duckdb.DuckDBPyConnection) -> None:
