@@ -10,6 +10,7 @@ them (benchmarks/cli_startup.py measures `regcost --help`).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 import typer
 from typer._click import exceptions as click_errors  # typer ships its own Click
 from typer._coercion import RuntimeParam, build_runtime_param
-from typer._param_types import coerce_cli_choice
+from typer._param_types import coerce_cli_choice, coerce_cli_path
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:  # the collectors pull in boto3: imported where a command needs them, not at start-up
@@ -71,9 +72,52 @@ class _LazyParam(RuntimeParam):
     built: dict[str, RuntimeParam] = field(default_factory=dict)
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        plain = _plain_value(self.descriptor, value, param, ctx)
+        if plain is not _NOT_PLAIN:
+            return plain
         if "param" not in self.built:
             self.built["param"] = build_runtime_param(self.descriptor)
         return self.built["param"]._coerce_value(value, param, ctx)
+
+
+_NOT_PLAIN = object()
+_INT = re.compile(r"-?(0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+
+
+def _number(kind: type, value: Any) -> int | float | None:
+    """An int or float option's value as pydantic's lax mode makes it, for plain digits only; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and (kind is float or isinstance(value, int)):
+        return kind(value)
+    if isinstance(value, str) and (_INT if kind is int else _FLOAT).fullmatch(value):
+        return kind(value)
+    return None
+
+
+def _plain_value(desc: Any, value: Any, param: Any, ctx: Any) -> Any:
+    """A str, bool, int, float or Path value, or a list of str, as typer's adapters give it
+    (tests/cli/test_plain_values.py holds them equal), or _NOT_PLAIN: typer's adapter imports pydantic (0.19 s of
+    `collect ecr --region R` before its first AWS call, issue #16) to hand back what click already parsed."""
+    info = desc.parameter_info
+    if info.parser is not None or desc.is_file or desc.is_tuple:
+        return _NOT_PLAIN
+    annotation = desc.annotation
+    if desc.is_list:
+        plain_list = annotation == list[str] and isinstance(value, list | tuple)
+        return list(value) if plain_list and all(isinstance(v, str) for v in value) else _NOT_PLAIN
+    if (annotation is str and isinstance(value, str)) or (annotation is bool and isinstance(value, bool)):
+        return value
+    if annotation in (int, float) and not info.clamp:
+        number = _number(annotation, value)
+        low, high = info.min, info.max
+        inside = number is not None and (low is None or number >= low) and (high is None or number <= high)
+        return number if inside else _NOT_PLAIN  # out of range or not a plain number: typer's words
+    if annotation is Path and info.path_type in (None, Path) and isinstance(value, str | Path):
+        # typer's own path checks (exists, dir_okay, resolve_path…); only str → Path went through pydantic
+        return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+    return _NOT_PLAIN
 
 
 def _light_params(params: Sequence[Any]) -> None:
