@@ -53,7 +53,7 @@ def unknown_catalog_key(_name: str) -> str:
 def read_catalog_file(path: Path) -> CatalogFile:
     """Parse and validate one catalog file; `CatalogError` names the file, the field path and what is wrong.
 
-    A file that was valid once is read back from the user's cache (`_cached`): PyYAML builds the 620 kB of
+    A file that was valid once is read back from the user's cache (`_cache_file`): PyYAML builds the 620 kB of
     aws-regions.yaml in Python, 0.2–0.3 s of every command that prices anything; its validated JSON takes 15 ms."""
     path = Path(path)
     try:

@@ -11,8 +11,8 @@ too (an image gets blobs once its manifest is cached; the cache only grows).
 Five tables hold rows of one repository, derived from its images alone: those rows are replaced for the changed
 repositories and kept for the others. `profile_images` (one row per image, with its exact last pull, which moves
 every day) and `profile_repository_images` (its counts per repository) are derived again whole: one pass over the
-images, no blob in it. The rest span repositories and are
-derived from small relations, never from every blob again:
+images, no blob in it. The rest span repositories and are derived from small relations, never from every blob
+again:
 * `profile_cross_repository_blobs`: only blobs the changed repositories hold, or shared before, can start or stop
   being shared; their references in the other repositories are found by those blobs (a probe of the manifest
   cache);
