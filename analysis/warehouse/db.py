@@ -265,6 +265,8 @@ class Warehouse:
         """
         # DuckDB draws its own progress bar on stderr for statements over 2 s; the CLI shows its own progress.
         self._con.execute("SET enable_progress_bar = false")
+        if not full and self.profile_fresh():  # e.g. a Harbor run's end: ECR's snapshot is as it was derived
+            return
         if not full and changed_repositories(self._con) is not None:
             with self.transaction() as con:
                 refresh_repositories(con)

@@ -198,3 +198,14 @@ def test_a_reader_checks_the_profiles_freshness_once_and_a_writer_every_time(db,
             "DELETE FROM manifest_children WHERE index_digest IN (SELECT index_digest FROM manifest_children LIMIT 1)"
         )
         assert not writer.profile_fresh()  # what the writer just changed is seen
+
+
+def test_a_run_that_leaves_ecrs_snapshot_as_it_was_derives_nothing(db, monkeypatch):
+    # e.g. a Harbor collection's end: the ECR profile still describes ECR's current snapshot
+    monkeypatch.setattr(db_module, "derive_all", lambda con: pytest.fail("derived everything"))
+    monkeypatch.setattr(db_module, "refresh_repositories", lambda con: pytest.fail("derived again"))
+    with Warehouse(db) as wh:
+        before = _profile(wh)
+        run = wh.start_run("harbor", {})
+        wh.finish_run(run, "complete", {})
+        assert _profile(wh) == before
