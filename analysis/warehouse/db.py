@@ -32,7 +32,7 @@ from analysis.warehouse.profile_derive import derive_all
 from analysis.warehouse.profile_refresh import changed_repositories, refresh_repositories
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
 from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
-from analysis.warehouse.storage_billing import PROFILE_BASIS_NOW, PROFILE_FRESH
+from analysis.warehouse.storage_billing import PROFILE_FRESH
 
 DEFAULT_DB = "regcost.duckdb"
 # DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
@@ -273,8 +273,6 @@ class Warehouse:
             return
         with self.transaction() as con:
             derive_all(con)
-            con.execute("DELETE FROM profile_basis")
-            con.execute(f"INSERT INTO profile_basis {PROFILE_BASIS_NOW}")
 
     # -- loads -------------------------------------------------------------------------------------
     def load_scope(

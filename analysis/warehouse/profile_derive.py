@@ -24,6 +24,7 @@ import duckdb
 
 from analysis.warehouse.storage_billing import (
     GLOBAL_FIRST_PUSH,
+    PROFILE_BASIS_NOW,
     PROFILE_TABLES,
     REPOSITORY_BLOB_TOTALS,
     REPOSITORY_FINGERPRINTS,
@@ -95,7 +96,8 @@ STEPS: list[tuple[str, str]] = [
 
 
 def derive_all(con: duckdb.DuckDBPyConnection, prefix: str = "_derive_") -> None:
-    """Replace every profile_* table with a full derivation, inside the caller's transaction."""
+    """Replace every profile_* table with a full derivation, and record what they were derived from
+    (profile_basis, profile_repository_basis), inside the caller's transaction."""
     names = {name: name if name.startswith("profile_") else prefix + name for name, _ in STEPS}
     names["images"] = "current_ecr_images"
     for name, sql in STEPS:
@@ -108,7 +110,10 @@ def derive_all(con: duckdb.DuckDBPyConnection, prefix: str = "_derive_") -> None
     for name, _ in reversed(STEPS):
         if not name.startswith("profile_"):
             con.execute(f"DROP TABLE {names[name]}")
+    # what they were derived from, as refresh_repositories records it
     con.execute("DELETE FROM profile_repository_basis")
     con.execute(
         f"INSERT INTO profile_repository_basis BY NAME {REPOSITORY_FINGERPRINTS.format(images='current_ecr_images')}"
     )
+    con.execute("DELETE FROM profile_basis")
+    con.execute(f"INSERT INTO profile_basis {PROFILE_BASIS_NOW}")
