@@ -10,6 +10,7 @@ from support import SMALL, run_collection, today
 
 from analysis.demo.aws import EmulatedAWS
 from analysis.demo.estate import Estate, generate_estate
+from analysis.pipeline import plan_store
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +29,13 @@ def aws(small_estate: Estate) -> Iterator[EmulatedAWS]:
 
 @pytest.fixture(scope="session")
 def collected_db(small_estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse holding one complete collection of the small estate (for readers: estimate, reports)."""
+    """A warehouse holding one complete collection of the small estate (for readers: estimate, reports).
+
+    Its readers read the plan the collection kept, as a large estate's do: the small estate is below
+    `plan_store.KEEP_FROM_IMAGES` (tests/pipeline/test_plan_store.py holds both paths equal)."""
     db = tmp_path_factory.mktemp("collected") / "regcost.duckdb"
-    with EmulatedAWS() as emulated:
+    with EmulatedAWS() as emulated, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan_store, "KEEP_FROM_IMAGES", 0)
         emulated.seed(small_estate)
         summary = run_collection(emulated, small_estate, db)
     assert summary.status == "complete", summary.errors

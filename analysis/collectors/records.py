@@ -213,17 +213,17 @@ def _manifest_schemas() -> dict[str, pa.Schema]:
 
 def to_table(records: list[Any], cls: type) -> pa.Table:
     """Column-wise conversion: one list per field, then one Arrow array per column (no per-row dicts)."""
-    import pyarrow as pa
+    from analysis.collectors import arrow_columns
 
     schema = arrow_schema(cls)
     names = schema.names
     columns = {name: [getattr(r, name) for r in records] for name in names}
-    return pa.table(columns, schema=schema)
+    return arrow_columns.table(columns, schema)
 
 
 def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Table]:
     """Arrow tables for the `manifests`, `manifest_layers` and `manifest_children` tables."""
-    import pyarrow as pa
+    from analysis.collectors import arrow_columns
 
     MANIFEST_SCHEMAS = _manifest_schemas()  # noqa: N806  # the module attribute, computed once
     m: dict[str, list[Any]] = {k: [] for k in MANIFEST_SCHEMAS["manifests"].names}
@@ -259,7 +259,7 @@ def manifest_tables(parsed: list[Any], fetched_at: datetime) -> dict[str, pa.Tab
             children["reference_type"].append(c.reference_type)
             children["reference_digest"].append(c.reference_digest)
     return {
-        "manifests": pa.table(m, schema=MANIFEST_SCHEMAS["manifests"]),
-        "manifest_layers": pa.table(layers, schema=MANIFEST_SCHEMAS["manifest_layers"]),
-        "manifest_children": pa.table(children, schema=MANIFEST_SCHEMAS["manifest_children"]),
+        "manifests": arrow_columns.table(m, MANIFEST_SCHEMAS["manifests"]),
+        "manifest_layers": arrow_columns.table(layers, MANIFEST_SCHEMAS["manifest_layers"]),
+        "manifest_children": arrow_columns.table(children, MANIFEST_SCHEMAS["manifest_children"]),
     }

@@ -11,7 +11,6 @@ why (carried_parts). Unknown is never zero: a denied GetMetricData must not read
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analysis.collectors import arrow_columns
 from analysis.collectors.accounts import ASSUME_WORKERS, AccountsError, Target, resolve_regions, resolve_targets
 from analysis.collectors.aws import AwsSettings, Budget, Unread
 from analysis.collectors.cloudwatch import collect_pull_counts
@@ -136,7 +136,7 @@ def collect_ecr(
     status = _run_status(tally.scopes, tally.errors)
     tally.counts["throttles"] += pace.throttles()
     warehouse.finish_run(run_id, status, dict(tally.counts))
-    if status != "failed":
+    if status != "failed" and plan_store.worth_keeping(warehouse):
         # Every estimate, report and dashboard of this snapshot needs the migration plan's effort: built once
         # here by the writer and kept with the snapshot (pipeline/plan_store.py), not once per reader.
         progress("plan", 0)
@@ -192,7 +192,6 @@ def _collect_all(
     scope's limit leave the other scopes' slots used. The scope threads only list repositories and wait.
     """
     run_budget = Budget(settings.run_budget_s, what="run")
-    threading.Thread(target=_first_conversion, name="warm-arrow", daemon=True).start()
     calls = ThreadPoolExecutor(2 * request.max_concurrency, thread_name_prefix="call")
     scope_pool = ThreadPoolExecutor(max(1, min(len(pairs), request.max_concurrency)), thread_name_prefix="scope")
     work = partial(_collect_one, settings, request, known, progress, run_budget, calls)
@@ -204,12 +203,6 @@ def _collect_all(
         # Interrupted: calls not yet started are dropped, so Ctrl-C does not wait for the rest of the run.
         scope_pool.shutdown(wait=False, cancel_futures=True)
         calls.shutdown(wait=False, cancel_futures=True)
-
-
-def _first_conversion() -> None:
-    """pyarrow imports pandas at its first conversion of Python values (its array-like check), ~0.5 s of CPU that
-    would otherwise fall on the first scope's load, after the calls: done here while they wait on the network."""
-    pa.array([0])
 
 
 def _collect_one(
@@ -282,7 +275,7 @@ def _scope_pairs(
         for target, (regions, region_errors) in zip(targets, found, strict=True):
             errors.extend(_with_account(region_errors, target.account_id))
             pairs.extend((target, region) for region in regions)
-    if errors:  # an empty table would still cost pyarrow's first conversion (and its pandas import) right here
+    if errors:
         warehouse.load_errors(_errors_table(errors, run_id))
     return pairs
 
@@ -400,9 +393,12 @@ def carry_settings(result: ScopeResult, known: Known) -> None:
             result.pull_through_cache_rules = registry_from_cache(cached)[1] if cached else []
 
 
+_UNREAD_SCHEMA = pa.schema([(n, pa.string()) for n in ("part", "repository", "operation", "error_code", "message")])
+
+
 def _unread_table(unread: list[Unread]) -> pa.Table:
-    names = ("part", "repository", "operation", "error_code", "message")
-    return pa.table({n: pa.array([getattr(u, n) for u in unread], pa.string()) for n in names})
+    names = _UNREAD_SCHEMA.names
+    return arrow_columns.table({n: [getattr(u, n) for u in unread] for n in names}, _UNREAD_SCHEMA)
 
 
 def _skipped(unread: list[tuple[str, str, Unread]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """The migration plan built once per snapshot and kept in the warehouse, so estimate, report and the dashboard read
 its figures instead of building the same plan again (seconds at 100,000 images, a minute at 1M on a busy machine).
 
-    summary = build_and_keep(warehouse)      # a writer, when a collection ends (pipeline/ecr.py)
+    if worth_keeping(warehouse):              # a writer, when a collection ends (pipeline/ecr.py)
+        summary = build_and_keep(warehouse)
     summary = stored(warehouse, at, catalog)  # a reader: the kept summary if it still fits, else None
 
 A kept summary is used only when all of these still hold, else the reader builds the plan itself:
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from analysis.portability.plan import Plan
 
 WAVE_SIZE = 50  # portability.plan.build_plan's default: repositories per wave
+# Keeping the plan costs the collection pandas' import (~0.9 s of CPU, more than the rest of a small collection's own
+# work) and the build; a reader of a snapshot this small builds the plan in a few tenths of a second (3,200 images:
+# 0.1 s, 40,000: 0.5–0.8 s; docs/benchmarks.md). Below this many images the collection keeps none.
+KEEP_FROM_IMAGES = 10_000
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,12 @@ def figures(wh: Warehouse) -> PlanSummary:
     days, shares = migration_figures(wh, wave_size=WAVE_SIZE)
     plan = {"wave_traffic_shares": shares, "scan": None}
     return PlanSummary(days, plan, kept=False, build_seconds=time.perf_counter() - t0, whole=False)
+
+
+def worth_keeping(wh: Warehouse) -> bool:
+    """Whether the snapshot holds enough images that its readers would rather read a kept plan than build one."""
+    (images,) = wh.query("SELECT coalesce(sum(images), 0) FROM profile_repository_images")[0]
+    return images >= KEEP_FROM_IMAGES
 
 
 def build_and_keep(wh: Warehouse, catalog: Catalog | None = None) -> PlanSummary:

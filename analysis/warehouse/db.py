@@ -464,7 +464,9 @@ LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND
 
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
     """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
-    return table.add_column(0, "run_id", pa.array([run_id] * table.num_rows, type=pa.int64()))
+    from analysis.collectors import arrow_columns
+
+    return table.add_column(0, "run_id", arrow_columns.array([run_id] * table.num_rows, pa.int64()))
 
 
 def _first_line(exc: BaseException) -> str:

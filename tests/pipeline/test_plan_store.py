@@ -8,6 +8,11 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from support import run_collection
+
+from analysis.demo.aws import EmulatedAWS
+from analysis.demo.estate import Estate
 from analysis.pipeline import plan_store
 from analysis.pipeline.request import EstimateRequest
 from analysis.pipeline.result import read_estate, run
@@ -84,3 +89,26 @@ def test_a_kept_plan_is_read_whole_even_when_only_the_figures_are_asked_for(coll
     estate = read_estate(EstimateRequest(db=collected_db), plan_figures_only=True)
     assert estate.plan_summary is not None and estate.plan_summary.kept and estate.plan_summary.whole
     assert estate.plan_view is not None  # nothing to save by deriving less: the outputs get the plan
+
+
+def test_a_collection_keeps_the_plan_only_from_the_threshold_on(
+    aws: EmulatedAWS, small_estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    db = tmp_path / "regcost.duckdb"
+    run_collection(aws, small_estate, db)  # 1,500 images, below the default: keeping would cost more than it saves
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.query("SELECT count(*) FROM plan_summaries") == [(0,)]
+        (images,) = wh.query("SELECT count(*) FROM current_ecr_images")[0]
+    assert 0 < images < plan_store.KEEP_FROM_IMAGES
+    estate = read_estate(EstimateRequest(db=db))
+    assert estate.plan_summary is not None and not estate.plan_summary.kept  # the reader built it
+
+    monkeypatch.setattr(plan_store, "KEEP_FROM_IMAGES", images)  # exactly as many as the snapshot holds: kept
+    run_collection(aws, small_estate, db)
+    estate = read_estate(EstimateRequest(db=db))
+    assert estate.plan_summary is not None and estate.plan_summary.kept
+
+    monkeypatch.setattr(plan_store, "KEEP_FROM_IMAGES", images + 1)  # one more: the new snapshot's plan is not kept
+    run_collection(aws, small_estate, db)
+    estate = read_estate(EstimateRequest(db=db))
+    assert estate.plan_summary is not None and not estate.plan_summary.kept
