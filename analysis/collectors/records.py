@@ -8,6 +8,8 @@ from its class (`arrow_schema`), so a new field is one edit on the class plus th
 from __future__ import annotations
 
 import functools
+import importlib
+import threading
 import types
 import typing
 from dataclasses import dataclass, fields
@@ -26,6 +28,14 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return globals()[_LAZY[name]]()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def import_arrow_meanwhile() -> threading.Thread:
+    """Import Arrow (and numpy) on a thread of its own, for a caller about to wait on network calls: the import's
+    CPU then fills the waits instead of delaying the first table. Whoever imports it meanwhile waits for this one."""
+    thread = threading.Thread(target=importlib.import_module, args=("analysis.collectors.arrow_columns",), name="arrow")
+    thread.start()
+    return thread
 
 
 @functools.cache

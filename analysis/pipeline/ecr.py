@@ -18,11 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from analysis.collectors import arrow_columns
 from analysis.collectors.accounts import ASSUME_WORKERS, AccountsError, Target, resolve_regions, resolve_targets
 from analysis.collectors.aws import AwsSettings, Budget, Unread
 from analysis.collectors.cloudwatch import collect_pull_counts
@@ -35,12 +32,16 @@ from analysis.collectors.records import (
     PullThroughCacheRuleRecord,
     RegistryRecord,
     RepositoryRecord,
+    import_arrow_meanwhile,
     manifest_tables,
     to_table,
 )
 from analysis.pipeline import plan_store
 from analysis.warehouse import ScopeKey, Warehouse, with_run_id
 from analysis.warehouse.resume import PUBLISH_EVERY_S, resume_run
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass
@@ -191,6 +192,7 @@ def _collect_all(
     bounds the calls in flight; it has twice as many threads as slots, so threads waiting on a throttled
     scope's limit leave the other scopes' slots used. The scope threads only list repositories and wait.
     """
+    import_arrow_meanwhile()  # the first scope's load needs it; the calls leave the CPU idle meanwhile
     run_budget = Budget(settings.run_budget_s, what="run")
     calls = ThreadPoolExecutor(2 * request.max_concurrency, thread_name_prefix="call")
     scope_pool = ThreadPoolExecutor(max(1, min(len(pairs), request.max_concurrency)), thread_name_prefix="scope")
@@ -393,12 +395,14 @@ def carry_settings(result: ScopeResult, known: Known) -> None:
             result.pull_through_cache_rules = registry_from_cache(cached)[1] if cached else []
 
 
-_UNREAD_SCHEMA = pa.schema([(n, pa.string()) for n in ("part", "repository", "operation", "error_code", "message")])
-
-
 def _unread_table(unread: list[Unread]) -> pa.Table:
-    names = _UNREAD_SCHEMA.names
-    return arrow_columns.table({n: [getattr(u, n) for u in unread] for n in names}, _UNREAD_SCHEMA)
+    import pyarrow as pa
+
+    from analysis.collectors import arrow_columns
+
+    names = ("part", "repository", "operation", "error_code", "message")
+    schema = pa.schema([(n, pa.string()) for n in names])
+    return arrow_columns.table({n: [getattr(u, n) for u in unread] for n in names}, schema)
 
 
 def _skipped(unread: list[tuple[str, str, Unread]]) -> list[dict[str, Any]]:

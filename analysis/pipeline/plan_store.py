@@ -27,13 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.model.assumptions import Range
-from analysis.pricing import Catalog, load_catalog
 from analysis.resources import PACKAGE, shipped_data
 from analysis.warehouse import Warehouse, plan_summaries
 
+# The model and the catalog (pydantic, numpy: ~0.25 s of CPU) are imported where a plan is read or built, not with
+# this module: `collect ecr` imports it to ask `worth_keeping`, and on a small estate that is all it asks.
 if TYPE_CHECKING:
+    from analysis.model.assumptions import Range
     from analysis.portability.plan import Plan
+    from analysis.pricing import Catalog
 
 WAVE_SIZE = 50  # portability.plan.build_plan's default: repositories per wave
 # Keeping the plan costs the collection pandas' import (~0.9 s of CPU, more than the rest of a small collection's own
@@ -106,6 +108,8 @@ def summarize(plan: Plan, seconds: float, *, kept: bool = False) -> PlanSummary:
 
 def stored(wh: Warehouse, at: datetime, catalog: Catalog) -> PlanSummary | None:
     """The summary kept for this snapshot, as-of date, catalog and code; None: build the plan."""
+    from analysis.model.assumptions import Range
+
     row = plan_summaries.find(wh, options(at, catalog))
     if row is None:
         return None
@@ -143,6 +147,9 @@ def worth_keeping(wh: Warehouse) -> bool:
 def build_and_keep(wh: Warehouse, catalog: Catalog | None = None) -> PlanSummary:
     """Build the plan of the snapshot as it now is (no reference scan, as of the last collection's end, the
     shipped catalog unless given) and keep its summary in the warehouse: a writer, once a run has ended."""
+    from analysis.model.assumptions import Range
+    from analysis.pricing import load_catalog
+
     catalog = catalog or load_catalog(None)
     at = last_collected(wh)
     plan, seconds = build(wh, at, catalog)

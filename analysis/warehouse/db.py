@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from analysis import __version__
 from analysis.warehouse.profile_derive import derive_all
@@ -33,6 +32,9 @@ from analysis.warehouse.profile_refresh import changed_repositories, refresh_rep
 from analysis.warehouse.schema import LATEST_VERSION, MIGRATIONS, RUN_TABLES
 from analysis.warehouse.staging import fsync_dir, stage, take_writer_lock, wal
 from analysis.warehouse.storage_billing import PROFILE_FRESH
+
+if TYPE_CHECKING:  # not to open a warehouse: Arrow and numpy cost ~0.25 s of CPU before a collection's first call
+    import pyarrow as pa
 
 DEFAULT_DB = "regcost.duckdb"
 # DuckDB's own default is 80 % of the machine's memory: on a shared machine one command over a 5M-image warehouse
@@ -198,17 +200,17 @@ class Warehouse:
         current = self.schema_version()
         if current > LATEST_VERSION:
             self._check_version()
-        applied = False
-        for version, description, sql in MIGRATIONS:
-            if version <= current:
-                continue
-            with self.transaction() as con:
+        if not (pending := [m for m in MIGRATIONS if m[0] > current]):
+            return
+        # One commit, not one per migration (a new file's schema took twice as long); a writer's staging copy
+        # (staging.py) already makes an upgrade whole or nothing.
+        with self.transaction() as con:
+            for version, description, sql in pending:
                 con.execute(sql)
                 con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, _now()])
-            applied = True
-        # A file upgraded to the profile tables gets them derived now, not at its next collection; a later
-        # migration that does not touch what they are derived from leaves them fresh and costs nothing here.
-        if applied and not self._con.execute(PROFILE_FRESH).fetchall()[0][0]:
+        # A file upgraded to the profile tables gets them derived now, not at its next collection (a new file's
+        # first run derives them); a migration that leaves what they are derived from alone costs nothing here.
+        if current > 0 and not self._con.execute(PROFILE_FRESH).fetchall()[0][0]:
             self.refresh_profile_tables()
 
     # -- runs --------------------------------------------------------------------------------------
@@ -464,6 +466,8 @@ LEFT JOIN carried_parts c ON c.run_id = prev.run_id AND c.account_id = $acct AND
 
 def with_run_id(table: pa.Table, run_id: int) -> pa.Table:
     """The table with a leading run_id column: every row of a snapshot names the run that wrote it."""
+    import pyarrow as pa
+
     from analysis.collectors import arrow_columns
 
     return table.add_column(0, "run_id", arrow_columns.array([run_id] * table.num_rows, pa.int64()))
