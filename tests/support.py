@@ -3,10 +3,12 @@ would be ambiguous)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +24,13 @@ from analysis.pipeline.ecr import EcrRequest, RunSummary, collect_ecr
 from analysis.warehouse import Warehouse
 
 SMALL = {"seed": 11, "repositories": 30, "images": 1_500}
+
+
+def imported_by(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh Python process has imported once it has run `code` (start-up costs)."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 def today() -> datetime:

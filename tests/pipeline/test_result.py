@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
+from support import imported_by
 from typer.testing import CliRunner
 
 from analysis.cli import app
@@ -99,14 +98,8 @@ def test_status_json_holds_objects_not_json_strings(collected_db: Path):
 
 def test_help_imports_no_data_library():
     """`regcost --help` loads typer and our command modules only: no pandas, DuckDB, numpy or model."""
-    code = (
-        "import sys; from analysis.cli import app\n"
-        "heavy = ('pandas', 'duckdb', 'numpy', 'pyarrow', 'boto3', 'analysis.model', 'analysis.warehouse',"
-        " 'rich.table')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    heavy = ("pandas", "duckdb", "numpy", "pyarrow", "boto3", "analysis.model", "analysis.warehouse", "rich.table")
+    assert imported_by("from analysis.cli import app", heavy) == []
 
 
 def test_the_clis_own_defaults_are_the_models():
