@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.collectors.aws import AwsSettings, Session, error_record, new_session
+from analysis.collectors.aws import AwsSettings, Session, error_record, new_session, session_lock
 from analysis.collectors.operations import Operations, declare
 from analysis.collectors.records import ErrorRecord
 
@@ -159,5 +159,6 @@ def resolve_regions(settings: AwsSettings, session: Session, regions: list[str])
     except Exception as exc:
         # Without ec2:DescribeRegions fall back to every ECR region of the partition; regions the account
         # has not opted into then fail with an error row each, which is said, not hidden.
-        fallback = sorted(session.get_available_regions("ecr"))
+        with session_lock(session):
+            fallback = sorted(session.get_available_regions("ecr"))
         return fallback, [error_record(exc, "ec2:DescribeRegions")]

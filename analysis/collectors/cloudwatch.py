@@ -37,14 +37,12 @@ def collect_pull_counts(
     days: int = 90,
     now: datetime | None = None,
     budget: Budget | None = None,
-    client: Any = None,
 ) -> tuple[list[PullCountRecord], list[ErrorRecord], list[Unread]]:
     """Daily pull counts; a batch that cannot be read is an error and its repositories' pulls are unread (the
     loader keeps their last good counts: a denied region must not look like a region nobody pulls from)."""
     if not repositories or days <= 0:
         return [], [], []
-    # `client`: made by the caller on the scope's thread, so a pool thread need not make a session of its own.
-    cw = client or settings.client(session, "cloudwatch", region, budget, account_id=account_id)
+    cw = settings.client(session, "cloudwatch", region, budget, account_id=account_id)
     start, end = window(days, now)
     per_call = max(1, min(MAX_QUERIES, MAX_DATAPOINTS // days))
     records: list[PullCountRecord] = []

@@ -223,13 +223,12 @@ def _collect_one(
     pulls_future: list[Future[tuple[list[PullCountRecord], list[ErrorRecord], list[Unread]]]] = []
 
     def start_pulls(names: list[str]) -> None:
-        # GetMetricData needs only the names: it runs alongside the repositories, not after them. Its client is
-        # made here, on the scope's thread (boto3 sessions are per thread; pool threads then need none).
+        # GetMetricData needs only the names: it runs alongside the repositories, not after them, and makes its
+        # client on the pool's thread, not holding the scope's thread back from submitting them.
         if not names or request.metric_days <= 0:
             return
-        cw = settings.client(target.session, "cloudwatch", region, budget, account_id=target.account_id)
         args = (settings, target.session, target.account_id, region, names, request.metric_days)
-        pulls_future.append(calls.submit(collect_pull_counts, *args, budget=budget, client=cw))
+        pulls_future.append(calls.submit(collect_pull_counts, *args, budget=budget))
 
     result = collect_scope(
         settings,

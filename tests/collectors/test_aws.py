@@ -1,5 +1,5 @@
 """The AWS plumbing every collector shares: undeclared operations refused before anything is sent, error rows
-in AWS's own words with keys redacted, wall-clock budgets, one boto3 session per thread."""
+in AWS's own words with keys redacted, wall-clock budgets, a session shared by threads under its lock."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from analysis.collectors.aws import (
     error_message,
     error_record,
     is_not_found,
-    thread_session,
+    session_lock,
 )
 
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -68,15 +68,39 @@ def test_chunks():
     assert list(chunks([], 3)) == []
 
 
-def test_each_thread_gets_its_own_equivalent_session():
-    session = AwsSettings(static_credentials=CREDS).base_session()
-    assert thread_session(session) is thread_session(session)
-    other = []
-    t = threading.Thread(target=lambda: other.append(thread_session(session)))
-    t.start()
-    t.join()
-    assert other[0] is not thread_session(session)
-    assert other[0].get_credentials().access_key == "testing"
+def test_one_session_serves_every_thread_under_its_lock(aws):
+    """Threads share an account's session: each use holds its lock (sessions are not thread-safe), and clients
+    made on many threads at once from it all answer."""
+    from support import settings_for
+
+    settings = settings_for(aws)
+    session = settings.base_session()
+    assert session_lock(session) is session_lock(session)
+    assert session_lock(session) is not session_lock(settings.base_session())
+
+    made: list[object] = []
+    with session_lock(session):  # another user of the session holds it: no client is made meanwhile
+        waiting = threading.Thread(target=lambda: made.append(settings.client(session, "ecr", "us-east-1")))
+        waiting.start()
+        waiting.join(0.3)
+        assert made == [] and waiting.is_alive()
+    waiting.join(10)
+    assert len(made) == 1
+
+    barrier = threading.Barrier(16)
+    answers: list[int] = []
+
+    def one(region: str) -> None:
+        barrier.wait()
+        ecr = settings.client(session, "ecr", region)
+        answers.append("repositories" in ecr.describe_repositories())
+
+    threads = [threading.Thread(target=one, args=(r,)) for r in ["us-east-1", "eu-west-1"] * 8]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert answers == [True] * 16
 
 
 def test_timestamps_are_parsed_to_the_same_instant_in_utc():
