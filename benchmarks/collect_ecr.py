@@ -167,7 +167,7 @@ def main() -> None:
 
 Estate: seed {args.seed}, {len(estate.repositories):,} repositories (largest {biggest:,} images) in
 {len(estate.accounts)} accounts × {len(estate.regions)} regions, {len(estate.images):,} images; emulated AWS
-(moto over HTTP on 127.0.0.1) with **{args.latency_ms:g} ms latency added to every call**. Generated in
+(moto over HTTP on 127.0.0.1) answering every call **{args.latency_ms:g} ms** after it arrived. Generated in
 {gen_s:.1f} s, seeded in {seed_s:.1f} s.
 
 | figure | cold run | warm run |

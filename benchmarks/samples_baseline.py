@@ -245,7 +245,7 @@ def report(
     body = f"""## Side by side with the aws-samples ECR reporting script (`benchmarks/samples_baseline.py`)
 
 One account, one region ({REGION}), {args.repositories} repositories, {images:,} images; the emulated AWS (moto over
-HTTP, a process of its own) answers every call after {args.latency_ms:g} ms. The script is
+HTTP, a process of its own) answers every call {args.latency_ms:g} ms after it arrived. The script is
 [aws-samples/amazon-ecr-cost-vulnerability-and-usage-reporting](https://github.com/aws-samples/amazon-ecr-cost-vulnerability-and-usage-reporting)
 `src/app.py` at `06e49499`, unmodified, in its own pinned environment (boto3 1.39.4, pandas 2.3.1), writing its
 repositories summary; regcost is `regcost collect ecr --no-manifests --region {REGION}` into a fresh warehouse

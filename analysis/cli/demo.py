@@ -70,7 +70,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated estate.")] = 7,
     repositories: Annotated[int, typer.Option(help="Repositories in the estate.", min=1)] = 400,
     images: Annotated[int, typer.Option(help="Images in the estate.", min=1)] = 40_000,
-    latency_ms: Annotated[float, typer.Option(help="Latency added to every emulated AWS call.", min=0)] = 0.0,
+    latency_ms: Annotated[
+        float,
+        typer.Option(help="Latency of every emulated AWS call (the round trip, the emulator's work within it).", min=0),
+    ] = 0.0,
     reset: Annotated[bool, typer.Option("--reset", help="Delete the demo warehouse first.")] = False,
     reports: Annotated[
         Path, typer.Option("--reports", help="Folder for the demo's HTML and PDF reports (demo-report.*).")

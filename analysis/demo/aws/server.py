@@ -2,7 +2,7 @@
 
 Collectors talk to it exactly as to AWS (boto3, SigV4, endpoint_url). What moto does not model is patched in
 by `patches` (docs/demo-estate.md §5 lists every patch); here, a WSGI gateway in front of moto records every
-call, injects faults and adds latency per request.
+call, injects faults and answers each request after its latency (the round trip, moto's own time within it).
 
 moto's backends are process-global, so only one EmulatedAWS may run per process at a time.
 """
@@ -216,6 +216,7 @@ class _Gateway:
         self.aws = aws
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        arrived = time.monotonic()
         path = environ.get("PATH_INFO", "")
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
@@ -226,11 +227,12 @@ class _Gateway:
         self.aws._record(call)
         quota = self.aws.quota
         admitted = quota is None or quota.admit(call)
+        # AWS's latency is the whole round trip, its own work included: the answer leaves `latency` after the
+        # request arrived, moto's time within it (added on top, moto's few ms a call, more under load, made every
+        # call of a many-threaded run slower than the latency it was asked for). Per request, in its own server
+        # thread: concurrent calls overlap like against AWS.
+        answer_at = arrived + (self.aws.latency_ms + self.aws._extra_latency_ms(call)) / 1000.0
         try:
-            latency_ms = self.aws.latency_ms + self.aws._extra_latency_ms(call)
-            if latency_ms > 0:
-                # Per request, in this request's own server thread: concurrent calls overlap like against AWS.
-                time.sleep(latency_ms / 1000.0)
             fault = self.aws._take_fault(call, repository) or self.aws._throttled(call)
             if not admitted:
                 code = THROTTLE_CODES.get(call.service, "ThrottlingException")
@@ -241,6 +243,9 @@ class _Gateway:
                 return _apprunner_response(call, body, start_response)
             return self.app(environ, start_response)
         finally:
+            wait = answer_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
             if quota is not None and admitted:
                 quota.done(call)
 

@@ -348,6 +348,25 @@ def test_latency_is_added_per_request_without_serialising(aws: EmulatedAWS) -> N
     assert time.perf_counter() - t0 < 1.4  # 8 × 200 ms serialised would take 1.6 s
 
 
+def test_latency_is_the_round_trip_with_the_emulators_own_time_within_it(aws: EmulatedAWS, monkeypatch) -> None:
+    """AWS's 50 ms include AWS's work: a benchmark at 50 ms a call must not get 50 ms plus moto's time."""
+    ecr = _client(aws)
+    ecr.describe_registry()  # warm the connection
+    gateway = aws._server._server.app  # type: ignore[union-attr]
+    moto = gateway.app
+
+    def slow_moto(environ, start_response):
+        time.sleep(0.150)  # moto busy for 150 ms (a loaded process)
+        return moto(environ, start_response)
+
+    monkeypatch.setattr(gateway, "app", slow_moto)
+    aws.latency_ms = 200
+    t0 = time.perf_counter()
+    ecr.describe_registry()
+    took = time.perf_counter() - t0
+    assert 0.200 <= took < 0.300  # added on top it would take 350 ms
+
+
 def test_calls_are_recorded_with_account_region_and_operation(aws: EmulatedAWS, estate: Estate) -> None:
     aws.reset_calls()
     _client(aws, region="eu-central-1").describe_repositories()
