@@ -113,7 +113,7 @@ class Session:
 # one each (~5 ms of CPU apiece, registering botocore's built-in event handlers; 11 % of the collector's CPU in an
 # organization run, py-spy), and the clients it makes are used from any thread.
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
+_LOCKS_LOCK = threading.Lock()  # guards _LOCKS, and _LOADER's one creation (new_session)
 
 
 def session_lock(session: Any) -> threading.Lock:
